@@ -1,0 +1,84 @@
+//! Command-line arguments.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// cverun: which of our services ship a vulnerable dependency, and what to do now.
+#[derive(Debug, Parser)]
+#[command(name = "cverun", version, max_term_width = 100)]
+pub struct Cli {
+    /// Advisory database directory [default: $XDG_CACHE_HOME/cverun/db, else ~/.cache/cverun/db]
+    #[arg(long, global = true, env = "CVERUN_DB", value_name = "DIR")]
+    pub db: Option<PathBuf>,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Manage the local advisory database (import, update, status).
+    #[command(subcommand)]
+    Db(DbCommand),
+    /// Which advisories affect one exact package version?
+    Query(QueryArgs),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DbCommand {
+    /// Import OSV records: all.zip archives, directories of .json files, or single files.
+    Import {
+        /// Files or directories to import. Each one is a source; importing the same
+        /// path again replaces it.
+        #[arg(required = true, value_name = "PATH")]
+        paths: Vec<PathBuf>,
+    },
+    /// Download each ecosystem's all.zip and swap it in atomically.
+    Update {
+        /// Base URL; each ecosystem is fetched from <URL>/<Ecosystem>/all.zip
+        /// [default: https://osv-vulnerabilities.storage.googleapis.com]
+        #[arg(long, value_name = "URL")]
+        from: Option<String>,
+        /// Ecosystems to fetch (repeatable, or comma-separated) [default: those
+        /// already downloaded, else every supported ecosystem]
+        #[arg(long, value_name = "ECOSYSTEM", value_delimiter = ',')]
+        ecosystem: Vec<String>,
+    },
+    /// Show each source: origin, fetch time, record count, newest record, SHA-256.
+    Status {
+        /// Also list every warning recorded while loading.
+        #[arg(long)]
+        warnings: bool,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct QueryArgs {
+    /// Ecosystem: PyPI, crates.io, Go, npm, RubyGems, Maven, NuGet, Packagist, Hex
+    /// (any case; also pip, cargo, golang, gem, composer...).
+    pub ecosystem: String,
+    /// Package name (Maven: group:artifact).
+    pub package: String,
+    /// Exact installed version.
+    pub version: String,
+    /// Match against these OSV records (zip, directory or file) in a temporary
+    /// database instead of the advisory database (repeatable).
+    #[arg(long, value_name = "PATH")]
+    pub advisories: Vec<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+}
+
+/// Output formats of commands that print data.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// A table for people.
+    Table,
+    /// JSON for machines (documented in docs/json-output.md).
+    Json,
+}

@@ -1,0 +1,81 @@
+//! One module per command; shared wiring here.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{Context, bail};
+use cverun_db::Database;
+use cverun_db::import::import_path;
+
+use crate::cli::{Cli, Command};
+use crate::output;
+
+mod db;
+mod query;
+
+/// Runs the parsed command line; the exit code on success, an error otherwise.
+pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    match cli.command {
+        Command::Db(cmd) => db::run(cli.db.as_deref(), cmd),
+        Command::Query(args) => query::run(cli.db.as_deref(), args),
+    }
+}
+
+/// The current time, or `CVERUN_NOW` (RFC 3339) when set, so that runs can be
+/// reproduced and tested.
+pub fn now() -> anyhow::Result<jiff::Timestamp> {
+    match std::env::var("CVERUN_NOW") {
+        Ok(s) if !s.is_empty() => s
+            .parse()
+            .with_context(|| format!("CVERUN_NOW={s:?} is not an RFC 3339 time")),
+        _ => Ok(jiff::Timestamp::now()),
+    }
+}
+
+/// The database directory: `--db`/`CVERUN_DB`, else the XDG cache default.
+pub fn db_dir(flag: Option<&Path>) -> anyhow::Result<PathBuf> {
+    match flag {
+        Some(p) => Ok(p.to_owned()),
+        None => cverun_db::default_dir().context(
+            "cannot find a place for the advisory database: set --db DIR, CVERUN_DB, XDG_CACHE_HOME or HOME",
+        ),
+    }
+}
+
+/// The database to match against: a temporary one holding `advisories` when any
+/// are given, else the existing database.
+pub fn open_for_matching(flag: Option<&Path>, advisories: &[PathBuf]) -> anyhow::Result<Database> {
+    if advisories.is_empty() {
+        let dir = db_dir(flag)?;
+        return Ok(Database::open_existing(&dir)?);
+    }
+    let mut db = Database::in_memory()?;
+    let now = now()?;
+    for p in advisories {
+        let report = import_path(&mut db, p, now)?;
+        let s = &report.source;
+        if s.skipped > 0 || s.problems > 0 {
+            output::warn(&format!(
+                "{}: {} records skipped, {} with problems (import it with `cverun db import` and see `cverun db status --warnings`)",
+                p.display(),
+                s.skipped,
+                s.problems
+            ));
+        }
+    }
+    Ok(db)
+}
+
+/// Refuses an empty or unknown ecosystem name with the list of known ones.
+pub fn parse_ecosystem(s: &str) -> anyhow::Result<cverun_versions::Ecosystem> {
+    match cverun_versions::Ecosystem::from_user(s) {
+        Some(e) => Ok(e),
+        None => {
+            let known: Vec<&str> = cverun_versions::Ecosystem::SUPPORTED
+                .iter()
+                .map(|e| e.osv_name())
+                .collect();
+            bail!("unknown ecosystem {s:?} (known: {})", known.join(", "))
+        }
+    }
+}

@@ -1,0 +1,158 @@
+//! `cverun query <ecosystem> <package> <version>`.
+
+use std::path::Path;
+use std::process::ExitCode;
+
+use cverun_db::{PackageQuery, Snapshot};
+use cverun_osv::Finding;
+use serde::Serialize;
+
+use super::{open_for_matching, parse_ecosystem};
+use crate::cli::{Format, QueryArgs};
+use crate::output::{self, BOLD, CYAN, DIM, GREEN, RED, YELLOW, count, paint, short_hash};
+
+#[derive(Serialize)]
+struct QueryJson<'a> {
+    schema: &'static str,
+    database: &'a Snapshot,
+    ecosystem: &'a str,
+    package: &'a str,
+    version: &'a str,
+    summary: Counts,
+    findings: &'a [Finding],
+}
+
+#[derive(Serialize, Default)]
+pub struct Counts {
+    pub vulnerabilities: usize,
+    pub unverifiable: usize,
+    pub informational: usize,
+}
+
+impl Counts {
+    pub fn of(findings: &[Finding]) -> Counts {
+        let mut c = Counts::default();
+        for f in findings {
+            if f.unverifiable.is_some() {
+                c.unverifiable += 1;
+            } else if f.informational.is_some() {
+                c.informational += 1;
+            } else {
+                c.vulnerabilities += 1;
+            }
+        }
+        c
+    }
+}
+
+pub fn run(db_flag: Option<&Path>, args: QueryArgs) -> anyhow::Result<ExitCode> {
+    let ecosystem = parse_ecosystem(&args.ecosystem)?;
+    let db = open_for_matching(db_flag, &args.advisories)?;
+    let query = PackageQuery {
+        ecosystem: ecosystem.clone(),
+        name: args.package.clone(),
+        version: args.version.clone(),
+    };
+    let findings = db
+        .find(std::slice::from_ref(&query))?
+        .pop()
+        .unwrap_or_default();
+    let snapshot = db.snapshot()?;
+    let counts = Counts::of(&findings);
+    let code = if counts.vulnerabilities + counts.unverifiable > 0 {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    };
+    if args.format == Format::Json {
+        output::json(&QueryJson {
+            schema: "cverun.query/1",
+            database: &snapshot,
+            ecosystem: ecosystem.osv_name(),
+            package: &args.package,
+            version: &args.version,
+            summary: counts,
+            findings: &findings,
+        })?;
+        return Ok(code);
+    }
+
+    let head = format!("{} {} {}", ecosystem.osv_name(), args.package, args.version);
+    if findings.is_empty() {
+        anstream::println!(
+            "{}: {}",
+            paint(BOLD, &head),
+            paint(GREEN, "no known advisory affects this version")
+        );
+    } else {
+        let mut parts = Vec::new();
+        if counts.vulnerabilities > 0 {
+            parts.push(paint(
+                RED,
+                count(counts.vulnerabilities, "vulnerability", "vulnerabilities"),
+            ));
+        }
+        if counts.unverifiable > 0 {
+            parts.push(paint(
+                YELLOW,
+                format!("{} unverifiable", counts.unverifiable),
+            ));
+        }
+        if counts.informational > 0 {
+            parts.push(paint(
+                CYAN,
+                format!("{} informational", counts.informational),
+            ));
+        }
+        anstream::println!("{}: {}", paint(BOLD, &head), parts.join(", "));
+    }
+    for f in &findings {
+        print_finding(f);
+    }
+    anstream::println!(
+        "{}",
+        paint(
+            DIM,
+            format!(
+                "advisories: {} (snapshot {}, {} sources)",
+                snapshot.location,
+                short_hash(&snapshot.id),
+                snapshot.sources.len()
+            )
+        )
+    );
+    Ok(code)
+}
+
+fn print_finding(f: &Finding) {
+    let tag = if f.unverifiable.is_some() {
+        paint(YELLOW, "UNVERIFIABLE")
+    } else if let Some(kind) = &f.informational {
+        paint(CYAN, kind.to_uppercase())
+    } else {
+        paint(RED, "VULNERABLE")
+    };
+    let aliases = if f.aliases.is_empty() {
+        String::new()
+    } else {
+        format!(" ({})", f.aliases.join(", "))
+    };
+    anstream::println!();
+    anstream::println!("  {tag} {}{aliases}", paint(BOLD, &f.advisory));
+    if let Some(s) = &f.summary {
+        anstream::println!("    {s}");
+    }
+    for m in &f.matched {
+        anstream::println!("    matched {} ({})", m.how.describe(), m.record);
+    }
+    if let Some(reason) = &f.unverifiable {
+        anstream::println!("    cannot decide: {reason}");
+    }
+    if f.unverifiable.is_none() {
+        if f.fixed.is_empty() {
+            anstream::println!("    fixed in: {}", paint(YELLOW, "no fixed version known"));
+        } else {
+            anstream::println!("    fixed in: {}", f.fixed.join(", "));
+        }
+    }
+}

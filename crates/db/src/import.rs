@@ -1,0 +1,349 @@
+//! Importing OSV records from files: `all.zip` archives, directories, single files.
+//!
+//! What counts as a record:
+//! - in a zip archive: every entry whose name ends in `.json` (the OSV bucket's
+//!   `<ID>.json` layout); other entries are counted and ignored;
+//! - in a directory: every `*.json` file below it, in sorted order; other files are
+//!   counted and ignored;
+//! - in a JSON file: one record (an object with `id`), an array of records, or an
+//!   object `{"vulns": [...]}` as the OSV API returns.
+//!
+//! Damage is handled by [`Damage`]: `db import` skips a damaged archive entry with a
+//! warning and loads the rest; `db update` refuses the whole download, since a
+//! damaged entry in a fresh download means the download is broken.
+
+use std::fs::File;
+use std::io::{BufReader, Read};
+use std::path::{Path, PathBuf};
+
+use cverun_osv::{RecordError, from_value};
+use jiff::Timestamp;
+use serde::Serialize;
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+
+use crate::error::{Error, Result};
+use crate::store::{Database, SourceMeta, SourceStatus, SourceWriter, hex};
+
+/// How to treat a damaged archive entry (unreadable, bad CRC, truncated).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Damage {
+    /// Skip the entry with a warning; load the rest.
+    Skip,
+    /// Fail the whole source; nothing is written.
+    Refuse,
+}
+
+/// What one import did.
+#[derive(Clone, Debug, Serialize)]
+pub struct ImportReport {
+    /// The source as now stored.
+    pub source: SourceStatus,
+    /// Files or archive entries ignored because they are not `.json`.
+    pub ignored_files: u64,
+    /// Warnings recorded (the first ones; all are in `db status --warnings`).
+    pub warnings: Vec<(String, String)>,
+}
+
+/// How many warnings an [`ImportReport`] carries; the database keeps them all.
+const REPORT_WARNINGS: usize = 20;
+
+/// Imports `path` as the source `import:<absolute path>`, replacing an earlier
+/// import of the same path.
+pub fn import_path(db: &mut Database, path: &Path, now: Timestamp) -> Result<ImportReport> {
+    let abs = std::fs::canonicalize(path)
+        .or_else(|_| std::path::absolute(path))
+        .unwrap_or_else(|_| path.to_owned());
+    let name = format!("import:{}", abs.display());
+    import_as(
+        db,
+        path,
+        &name,
+        "import",
+        &abs.display().to_string(),
+        Damage::Skip,
+        now,
+        None,
+        None,
+    )
+}
+
+/// Imports `path` as source `name`. Used by `import_path` and by updates.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn import_as(
+    db: &mut Database,
+    path: &Path,
+    name: &str,
+    kind: &str,
+    origin: &str,
+    damage: Damage,
+    now: Timestamp,
+    etag: Option<String>,
+    last_modified: Option<String>,
+) -> Result<ImportReport> {
+    let meta = std::fs::metadata(path).map_err(|e| Error::input(path, io_message(&e)))?;
+    let mut writer = db.begin_source(name, kind, origin)?;
+    let mut warnings = Vec::new();
+    let (sha256, ignored_files) = if meta.is_dir() {
+        read_dir(path, &mut writer, &mut warnings)?
+    } else if is_zip(path)? {
+        read_zip(path, damage, &mut writer, &mut warnings)?
+    } else {
+        let bytes = std::fs::read(path).map_err(|e| Error::input(path, io_message(&e)))?;
+        let sha = hex(&Sha256::digest(&bytes));
+        let location = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        load_document(&location, &bytes, &mut writer, &mut warnings)?;
+        (sha, 0)
+    };
+    if writer.records == 0 && writer.skipped == 0 {
+        return Err(Error::input(
+            path,
+            "no OSV records found (expected an all.zip archive, a directory of .json files, or a JSON file)",
+        ));
+    }
+    let mut source = writer.commit(SourceMeta {
+        fetched_at: now,
+        sha256,
+        etag,
+        last_modified,
+    })?;
+    source.kind = kind.to_owned();
+    source.origin = origin.to_owned();
+    Ok(ImportReport {
+        source,
+        ignored_files,
+        warnings,
+    })
+}
+
+fn io_message(e: &std::io::Error) -> String {
+    match e.kind() {
+        std::io::ErrorKind::NotFound => "no such file or directory".into(),
+        std::io::ErrorKind::PermissionDenied => "permission denied".into(),
+        _ => e.to_string(),
+    }
+}
+
+fn is_zip(path: &Path) -> Result<bool> {
+    let mut f = File::open(path).map_err(|e| Error::input(path, io_message(&e)))?;
+    let mut magic = [0u8; 4];
+    let n = f
+        .read(&mut magic)
+        .map_err(|e| Error::input(path, io_message(&e)))?;
+    let by_name = path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("zip"));
+    Ok(by_name || (n == 4 && magic == *b"PK\x03\x04"))
+}
+
+fn note(warnings: &mut Vec<(String, String)>, location: &str, message: &str) {
+    if warnings.len() < REPORT_WARNINGS {
+        warnings.push((location.to_owned(), message.to_owned()));
+    }
+}
+
+fn read_zip(
+    path: &Path,
+    damage: Damage,
+    writer: &mut SourceWriter<'_>,
+    warnings: &mut Vec<(String, String)>,
+) -> Result<(String, u64)> {
+    let sha = {
+        let mut f =
+            BufReader::new(File::open(path).map_err(|e| Error::input(path, io_message(&e)))?);
+        let mut h = Sha256::new();
+        let mut chunk = vec![0u8; 1 << 16];
+        loop {
+            let n = f
+                .read(&mut chunk)
+                .map_err(|e| Error::input(path, io_message(&e)))?;
+            if n == 0 {
+                break;
+            }
+            h.update(&chunk[..n]);
+        }
+        hex(&h.finalize())
+    };
+    let file = File::open(path).map_err(|e| Error::input(path, io_message(&e)))?;
+    let mut archive = zip::ZipArchive::new(BufReader::new(file))
+        .map_err(|e| Error::input(path, format!("not a readable zip archive: {e}")))?;
+    let mut ignored = 0;
+    let mut buf = Vec::new();
+    for i in 0..archive.len() {
+        let entry = archive.by_index(i);
+        let mut entry = match entry {
+            Ok(e) => e,
+            Err(e) => {
+                let location = format!("{}#{i}", path.display());
+                damaged(path, &location, &e.to_string(), damage, writer, warnings)?;
+                continue;
+            }
+        };
+        if entry.is_dir() {
+            continue;
+        }
+        let entry_name = match entry.name() {
+            Ok(n) => n.into_owned(),
+            Err(e) => {
+                let m = e.to_string();
+                drop(entry);
+                damaged(
+                    path,
+                    &format!("{}#{i}", path.display()),
+                    &m,
+                    damage,
+                    writer,
+                    warnings,
+                )?;
+                continue;
+            }
+        };
+        if !entry_name.to_ascii_lowercase().ends_with(".json") {
+            ignored += 1;
+            continue;
+        }
+        buf.clear();
+        if let Err(e) = entry.read_to_end(&mut buf) {
+            drop(entry);
+            damaged(path, &entry_name, &e.to_string(), damage, writer, warnings)?;
+            continue;
+        }
+        drop(entry);
+        load_document(&entry_name, &buf, writer, warnings)?;
+    }
+    Ok((sha, ignored))
+}
+
+fn damaged(
+    path: &Path,
+    location: &str,
+    message: &str,
+    damage: Damage,
+    writer: &mut SourceWriter<'_>,
+    warnings: &mut Vec<(String, String)>,
+) -> Result<()> {
+    match damage {
+        Damage::Refuse => Err(Error::input(
+            path,
+            format!("damaged archive entry {location}: {message}"),
+        )),
+        Damage::Skip => {
+            let m = format!("damaged archive entry: {message}");
+            note(warnings, location, &format!("record skipped: {m}"));
+            writer.skip(location, &m)
+        }
+    }
+}
+
+fn read_dir(
+    root: &Path,
+    writer: &mut SourceWriter<'_>,
+    warnings: &mut Vec<(String, String)>,
+) -> Result<(String, u64)> {
+    let mut files = Vec::new();
+    let mut ignored = 0;
+    collect_json(root, &mut files, &mut ignored)?;
+    files.sort();
+    let mut listing = Sha256::new();
+    for f in &files {
+        let rel = f
+            .strip_prefix(root)
+            .unwrap_or(f)
+            .to_string_lossy()
+            .into_owned();
+        let bytes = std::fs::read(f).map_err(|e| Error::input(f, io_message(&e)))?;
+        listing.update(format!("{rel}\t{}\n", hex(&Sha256::digest(&bytes))).as_bytes());
+        load_document(&rel, &bytes, writer, warnings)?;
+    }
+    Ok((hex(&listing.finalize()), ignored))
+}
+
+fn collect_json(dir: &Path, out: &mut Vec<PathBuf>, ignored: &mut u64) -> Result<()> {
+    let rd = std::fs::read_dir(dir).map_err(|e| Error::input(dir, io_message(&e)))?;
+    for entry in rd {
+        let entry = entry.map_err(|e| Error::input(dir, io_message(&e)))?;
+        let p = entry.path();
+        let ft = entry
+            .file_type()
+            .map_err(|e| Error::input(&p, io_message(&e)))?;
+        if ft.is_dir() {
+            collect_json(&p, out, ignored)?;
+        } else if p
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("json"))
+        {
+            out.push(p);
+        } else {
+            *ignored += 1;
+        }
+    }
+    Ok(())
+}
+
+/// Loads one JSON document (one record, an array of records or `{"vulns": [...]}`).
+fn load_document(
+    location: &str,
+    bytes: &[u8],
+    writer: &mut SourceWriter<'_>,
+    warnings: &mut Vec<(String, String)>,
+) -> Result<()> {
+    let value: Value = match serde_json::from_slice(bytes) {
+        Ok(v) => v,
+        Err(e) => {
+            let m = format!("invalid JSON: {e}");
+            note(warnings, location, &format!("record skipped: {m}"));
+            return writer.skip(location, &m);
+        }
+    };
+    match value {
+        Value::Array(items) => {
+            for (i, item) in items.into_iter().enumerate() {
+                load_value(&format!("{location}[{i}]"), item, writer, warnings)?;
+            }
+            Ok(())
+        }
+        Value::Object(mut obj)
+            if !obj.contains_key("id") && obj.get("vulns").is_some_and(Value::is_array) =>
+        {
+            let items = match obj.remove("vulns") {
+                Some(Value::Array(items)) => items,
+                _ => Vec::new(),
+            };
+            for (i, item) in items.into_iter().enumerate() {
+                load_value(&format!("{location}:vulns[{i}]"), item, writer, warnings)?;
+            }
+            Ok(())
+        }
+        other => load_value(location, other, writer, warnings),
+    }
+}
+
+fn load_value(
+    location: &str,
+    value: Value,
+    writer: &mut SourceWriter<'_>,
+    warnings: &mut Vec<(String, String)>,
+) -> Result<()> {
+    match from_value(value) {
+        Ok(parsed) => {
+            for p in &parsed.problems {
+                note(warnings, &format!("{location} ({})", parsed.advisory.id), p);
+            }
+            writer.add(location, parsed)
+        }
+        Err(RecordError { id, message }) => {
+            let place = match id {
+                Some(id) => format!("{location} ({id})"),
+                None => location.to_owned(),
+            };
+            note(warnings, &place, &format!("record skipped: {message}"));
+            writer.skip(&place, &message)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,661 @@
+//! The SQLite store: schema, sources, writing one source in one transaction, status.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use cverun_osv::{Advisory, Affected, ParsedRecord};
+use cverun_versions::normalize_name;
+use jiff::Timestamp;
+use rusqlite::{Connection, OptionalExtension, Transaction, params};
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use crate::error::{Error, Result};
+
+/// File name of the database inside its directory.
+pub const FILE_NAME: &str = "advisories.sqlite3";
+
+/// Version of the schema below; a database with another version is refused with a
+/// message saying how to rebuild it (the data is a cache of public records).
+const SCHEMA_VERSION: i64 = 1;
+
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS sources (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE,
+    kind TEXT NOT NULL,
+    origin TEXT NOT NULL,
+    fetched_at TEXT NOT NULL,
+    checked_at TEXT NOT NULL,
+    sha256 TEXT NOT NULL,
+    records INTEGER NOT NULL,
+    skipped INTEGER NOT NULL,
+    problems INTEGER NOT NULL,
+    newest_modified TEXT,
+    etag TEXT,
+    last_modified TEXT,
+    ecosystems TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS advisories (
+    source_id INTEGER NOT NULL,
+    id TEXT NOT NULL,
+    modified TEXT,
+    withdrawn TEXT,
+    aliases TEXT NOT NULL,
+    summary TEXT,
+    severity TEXT NOT NULL,
+    body BLOB NOT NULL,
+    PRIMARY KEY (source_id, id)
+);
+CREATE TABLE IF NOT EXISTS affected (
+    ecosystem TEXT NOT NULL,
+    name TEXT NOT NULL,
+    source_id INTEGER NOT NULL,
+    advisory_id TEXT NOT NULL,
+    entries TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS affected_package ON affected (ecosystem, name);
+CREATE INDEX IF NOT EXISTS affected_source ON affected (source_id);
+CREATE TABLE IF NOT EXISTS ids (
+    id TEXT NOT NULL,
+    source_id INTEGER NOT NULL,
+    advisory_id TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS ids_id ON ids (id);
+CREATE INDEX IF NOT EXISTS ids_source ON ids (source_id);
+CREATE TABLE IF NOT EXISTS warnings (
+    source_id INTEGER NOT NULL,
+    location TEXT NOT NULL,
+    message TEXT NOT NULL
+);
+";
+
+/// An open advisory database.
+pub struct Database {
+    pub(crate) conn: Connection,
+    dir: Option<PathBuf>,
+    label: String,
+}
+
+/// One source of advisories and what was loaded from it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct SourceStatus {
+    /// `osv:<Ecosystem>` for downloaded ecosystems, `import:<path>` for imports.
+    pub name: String,
+    /// `update` or `import`.
+    pub kind: String,
+    /// Where from: a URL or an absolute path.
+    pub origin: String,
+    /// When the data now held was fetched or imported (RFC 3339).
+    pub fetched_at: String,
+    /// When the source was last checked (same as `fetched_at`, or later when an
+    /// update found it unchanged).
+    pub checked_at: String,
+    /// SHA-256 of the source file (for a directory: of its sorted file list with
+    /// each file's SHA-256).
+    pub sha256: String,
+    /// Records loaded.
+    pub records: u64,
+    /// Records that could not be loaded at all (each has a warning).
+    pub skipped: u64,
+    /// Records loaded with a problem in part of them (each has a warning).
+    pub problems: u64,
+    /// The newest `modified` among the records.
+    pub newest_modified: Option<String>,
+    /// Ecosystems seen in the records.
+    pub ecosystems: Vec<String>,
+    /// `ETag` of the download, for conditional requests.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub etag: Option<String>,
+    /// `Last-Modified` of the download, for conditional requests.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_modified: Option<String>,
+}
+
+/// What a database holds, named in every report so that a result can be reproduced.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Snapshot {
+    /// SHA-256 over the sources' names, hashes and record counts (hex); two
+    /// databases with the same id hold the same advisories.
+    pub id: String,
+    /// The database location (`(in memory)` for a temporary one).
+    pub location: String,
+    /// The sources.
+    pub sources: Vec<SourceStatus>,
+}
+
+/// A warning recorded while loading a source.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Warning {
+    /// The source.
+    pub source: String,
+    /// File or archive entry (and record) it is about.
+    pub location: String,
+    /// What is wrong.
+    pub message: String,
+}
+
+impl Database {
+    /// Opens the database in `dir`, creating the directory and the database if needed.
+    pub fn open(dir: &Path) -> Result<Database> {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| Error::input(dir, format!("cannot create the database directory: {e}")))?;
+        Self::open_file(dir, true)
+    }
+
+    /// Opens the database in `dir`; [`Error::Missing`] when there is none.
+    pub fn open_existing(dir: &Path) -> Result<Database> {
+        if !dir.join(FILE_NAME).is_file() {
+            return Err(Error::Missing(dir.display().to_string()));
+        }
+        Self::open_file(dir, false)
+    }
+
+    /// A temporary database in memory (for `--advisories PATH` runs and tests).
+    pub fn in_memory() -> Result<Database> {
+        let conn = Connection::open_in_memory().map_err(|e| sqlite("(in memory)", e))?;
+        let db = Database {
+            conn,
+            dir: None,
+            label: "(in memory)".into(),
+        };
+        db.init()?;
+        Ok(db)
+    }
+
+    fn open_file(dir: &Path, create: bool) -> Result<Database> {
+        let path = dir.join(FILE_NAME);
+        let label = path.display().to_string();
+        let flags = if create {
+            rusqlite::OpenFlags::default()
+        } else {
+            rusqlite::OpenFlags::SQLITE_OPEN_READ_WRITE | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX
+        };
+        let conn = Connection::open_with_flags(&path, flags).map_err(|e| sqlite(&label, e))?;
+        conn.busy_timeout(Duration::from_secs(60))
+            .map_err(|e| sqlite(&label, e))?;
+        let db = Database {
+            conn,
+            dir: Some(dir.to_owned()),
+            label,
+        };
+        db.init()?;
+        Ok(db)
+    }
+
+    fn init(&self) -> Result<()> {
+        let l = &self.label;
+        // WAL: readers keep reading the previous data while an update writes.
+        // synchronous=NORMAL in WAL mode is durable across a killed process.
+        self.conn
+            .pragma_update(None, "journal_mode", "WAL")
+            .map_err(|e| sqlite(l, e))?;
+        self.conn
+            .pragma_update(None, "synchronous", "NORMAL")
+            .map_err(|e| sqlite(l, e))?;
+        let existing: Option<String> = self
+            .conn
+            .query_row("SELECT value FROM meta WHERE key = 'schema'", [], |r| {
+                r.get(0)
+            })
+            .optional()
+            .or_else(|e| match e {
+                rusqlite::Error::SqliteFailure(_, Some(ref m))
+                    if m.starts_with("no such table") =>
+                {
+                    Ok(None)
+                }
+                e => Err(e),
+            })
+            .map_err(|e| sqlite(l, e))?;
+        match existing {
+            Some(v) if v == SCHEMA_VERSION.to_string() => Ok(()),
+            Some(v) => Err(Error::Incompatible {
+                path: l.clone(),
+                message: format!(
+                    "schema version {v}, this cverun reads version {SCHEMA_VERSION}; delete the directory and run `cverun db update` or `cverun db import` again"
+                ),
+            }),
+            None => {
+                self.conn.execute_batch(SCHEMA).map_err(|e| sqlite(l, e))?;
+                self.conn
+                    .execute(
+                        "INSERT OR REPLACE INTO meta (key, value) VALUES ('schema', ?1)",
+                        params![SCHEMA_VERSION.to_string()],
+                    )
+                    .map_err(|e| sqlite(l, e))?;
+                Ok(())
+            }
+        }
+    }
+
+    /// The directory of an on-disk database.
+    pub fn dir(&self) -> Option<&Path> {
+        self.dir.as_deref()
+    }
+
+    /// The database file (or `(in memory)`), for messages.
+    pub fn label(&self) -> &str {
+        &self.label
+    }
+
+    pub(crate) fn err(&self, e: rusqlite::Error) -> Error {
+        sqlite(&self.label, e)
+    }
+
+    /// Every source, by name.
+    pub fn sources(&self) -> Result<Vec<SourceStatus>> {
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT name, kind, origin, fetched_at, checked_at, sha256, records, skipped, problems,
+                        newest_modified, ecosystems, etag, last_modified
+                 FROM sources ORDER BY name",
+            )
+            .map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map([], |r| {
+                let ecosystems: String = r.get(10)?;
+                Ok(SourceStatus {
+                    name: r.get(0)?,
+                    kind: r.get(1)?,
+                    origin: r.get(2)?,
+                    fetched_at: r.get(3)?,
+                    checked_at: r.get(4)?,
+                    sha256: r.get(5)?,
+                    records: r.get::<_, i64>(6)? as u64,
+                    skipped: r.get::<_, i64>(7)? as u64,
+                    problems: r.get::<_, i64>(8)? as u64,
+                    newest_modified: r.get(9)?,
+                    ecosystems: serde_json::from_str(&ecosystems).unwrap_or_default(),
+                    etag: r.get(11)?,
+                    last_modified: r.get(12)?,
+                })
+            })
+            .map_err(|e| self.err(e))?;
+        rows.collect::<Result<Vec<_>, _>>().map_err(|e| self.err(e))
+    }
+
+    /// One source by name.
+    pub fn source(&self, name: &str) -> Result<Option<SourceStatus>> {
+        Ok(self.sources()?.into_iter().find(|s| s.name == name))
+    }
+
+    /// The snapshot this database holds now.
+    pub fn snapshot(&self) -> Result<Snapshot> {
+        let sources = self.sources()?;
+        let mut h = Sha256::new();
+        for s in &sources {
+            h.update(format!("{}\t{}\t{}\n", s.name, s.sha256, s.records).as_bytes());
+        }
+        Ok(Snapshot {
+            id: hex(&h.finalize()),
+            location: self.label.clone(),
+            sources,
+        })
+    }
+
+    /// Warnings recorded for every source (or only `source`).
+    pub fn warnings(&self, source: Option<&str>) -> Result<Vec<Warning>> {
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT s.name, w.location, w.message FROM warnings w JOIN sources s ON s.id = w.source_id
+                 WHERE ?1 IS NULL OR s.name = ?1 ORDER BY s.name, w.rowid",
+            )
+            .map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map(params![source], |r| {
+                Ok(Warning {
+                    source: r.get(0)?,
+                    location: r.get(1)?,
+                    message: r.get(2)?,
+                })
+            })
+            .map_err(|e| self.err(e))?;
+        rows.collect::<Result<Vec<_>, _>>().map_err(|e| self.err(e))
+    }
+
+    /// Marks `name` as checked at `now` (an update found it unchanged).
+    pub(crate) fn touch_source(&self, name: &str, now: Timestamp) -> Result<()> {
+        self.conn
+            .execute(
+                "UPDATE sources SET checked_at = ?1 WHERE name = ?2",
+                params![now.to_string(), name],
+            )
+            .map_err(|e| self.err(e))?;
+        Ok(())
+    }
+
+    /// The full advisory with this id, or whose aliases include it; the newest
+    /// `modified` wins when several sources hold it. Aliases can name several
+    /// advisories (a CVE with a PYSEC and a GHSA record): all are returned.
+    pub fn advisories_by_id(&self, id: &str) -> Result<Vec<Advisory>> {
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT a.id, a.modified, a.body FROM ids i
+                 JOIN advisories a ON a.source_id = i.source_id AND a.id = i.advisory_id
+                 WHERE i.id = ?1 ORDER BY a.id, a.source_id",
+            )
+            .map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map(params![id], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, Option<String>>(1)?,
+                    r.get::<_, Vec<u8>>(2)?,
+                ))
+            })
+            .map_err(|e| self.err(e))?;
+        let mut best: BTreeMap<String, (Option<Timestamp>, Vec<u8>)> = BTreeMap::new();
+        for row in rows {
+            let (aid, modified, body) = row.map_err(|e| self.err(e))?;
+            let m = modified.and_then(|m| m.parse::<Timestamp>().ok());
+            match best.get(&aid) {
+                Some((old, _)) if *old > m => {}
+                _ => {
+                    best.insert(aid, (m, body));
+                }
+            }
+        }
+        best.into_values()
+            .map(|(_, body)| {
+                decode_body(&body).map_err(|m| Error::Incompatible {
+                    path: self.label.clone(),
+                    message: m,
+                })
+            })
+            .collect()
+    }
+
+    /// Starts replacing (or creating) the source `name`. Nothing is visible to
+    /// readers until [`SourceWriter::commit`]; dropping the writer rolls back.
+    pub(crate) fn begin_source(
+        &mut self,
+        name: &str,
+        kind: &str,
+        origin: &str,
+    ) -> Result<SourceWriter<'_>> {
+        let label = self.label.clone();
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .map_err(|e| sqlite(&label, e))?;
+        let old: Option<i64> = tx
+            .query_row(
+                "SELECT id FROM sources WHERE name = ?1",
+                params![name],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(|e| sqlite(&label, e))?;
+        if let Some(id) = old {
+            for table in ["advisories", "affected", "ids", "warnings"] {
+                tx.execute(
+                    &format!("DELETE FROM {table} WHERE source_id = ?1"),
+                    params![id],
+                )
+                .map_err(|e| sqlite(&label, e))?;
+            }
+            tx.execute("DELETE FROM sources WHERE id = ?1", params![id])
+                .map_err(|e| sqlite(&label, e))?;
+        }
+        tx.execute(
+            "INSERT INTO sources (name, kind, origin, fetched_at, checked_at, sha256, records, skipped, problems, ecosystems)
+             VALUES (?1, ?2, ?3, '', '', '', 0, 0, 0, '[]')",
+            params![name, kind, origin],
+        )
+        .map_err(|e| sqlite(&label, e))?;
+        let source_id = tx.last_insert_rowid();
+        Ok(SourceWriter {
+            tx,
+            label,
+            source_id,
+            name: name.to_owned(),
+            records: 0,
+            skipped: 0,
+            problems: 0,
+            newest: None,
+            ecosystems: BTreeSet::new(),
+            seen: BTreeSet::new(),
+        })
+    }
+}
+
+/// Writes one source inside one transaction.
+pub(crate) struct SourceWriter<'a> {
+    tx: Transaction<'a>,
+    label: String,
+    source_id: i64,
+    name: String,
+    pub(crate) records: u64,
+    pub(crate) skipped: u64,
+    pub(crate) problems: u64,
+    newest: Option<Timestamp>,
+    ecosystems: BTreeSet<String>,
+    seen: BTreeSet<String>,
+}
+
+impl SourceWriter<'_> {
+    fn err(&self, e: rusqlite::Error) -> Error {
+        sqlite(&self.label, e)
+    }
+
+    /// Records a warning.
+    pub(crate) fn warn(&mut self, location: &str, message: &str) -> Result<()> {
+        self.tx
+            .prepare_cached(
+                "INSERT INTO warnings (source_id, location, message) VALUES (?1, ?2, ?3)",
+            )
+            .and_then(|mut s| s.execute(params![self.source_id, location, message]))
+            .map_err(|e| self.err(e))?;
+        Ok(())
+    }
+
+    /// Counts a record that could not be loaded, with its warning.
+    pub(crate) fn skip(&mut self, location: &str, message: &str) -> Result<()> {
+        self.skipped += 1;
+        self.warn(location, &format!("record skipped: {message}"))
+    }
+
+    /// Adds one validated record.
+    pub(crate) fn add(&mut self, location: &str, parsed: ParsedRecord) -> Result<()> {
+        let ParsedRecord { advisory, problems } = parsed;
+        let id = advisory.id.clone();
+        let place = format!("{location} ({id})");
+        if !self.seen.insert(id.clone()) {
+            // The same id twice in one source: the later one replaces the earlier.
+            self.warn(
+                &place,
+                "duplicate id in this source; the later record replaces the earlier",
+            )?;
+            for table in ["advisories", "affected"] {
+                let col = if table == "advisories" {
+                    "id"
+                } else {
+                    "advisory_id"
+                };
+                self.tx
+                    .execute(
+                        &format!("DELETE FROM {table} WHERE source_id = ?1 AND {col} = ?2"),
+                        params![self.source_id, id],
+                    )
+                    .map_err(|e| self.err(e))?;
+            }
+            self.tx
+                .execute(
+                    "DELETE FROM ids WHERE source_id = ?1 AND advisory_id = ?2",
+                    params![self.source_id, id],
+                )
+                .map_err(|e| self.err(e))?;
+            self.records -= 1;
+        }
+        if !problems.is_empty() {
+            self.problems += 1;
+            for p in &problems {
+                self.warn(&place, p)?;
+            }
+        }
+        if let Some(m) = advisory
+            .modified
+            .as_deref()
+            .and_then(|m| m.parse::<Timestamp>().ok())
+        {
+            if self.newest.is_none_or(|n| m > n) {
+                self.newest = Some(m);
+            }
+        }
+        let body = encode_body(&advisory);
+        let aliases = serde_json::to_string(&advisory.aliases).unwrap_or_else(|_| "[]".into());
+        let severity = serde_json::to_string(&advisory.severity).unwrap_or_else(|_| "[]".into());
+        self.tx
+            .prepare_cached(
+                "INSERT INTO advisories (source_id, id, modified, withdrawn, aliases, summary, severity, body)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            )
+            .and_then(|mut s| {
+                s.execute(params![
+                    self.source_id,
+                    id,
+                    advisory.modified,
+                    advisory.withdrawn,
+                    aliases,
+                    advisory.summary,
+                    severity,
+                    body
+                ])
+            })
+            .map_err(|e| self.err(e))?;
+        {
+            let mut ids = self
+                .tx
+                .prepare_cached("INSERT INTO ids (id, source_id, advisory_id) VALUES (?1, ?2, ?3)")
+                .map_err(|e| sqlite(&self.label, e))?;
+            let mut all: BTreeSet<&str> = BTreeSet::new();
+            all.extend(advisory.ids());
+            for alias in all {
+                ids.execute(params![alias, self.source_id, id])
+                    .map_err(|e| sqlite(&self.label, e))?;
+            }
+        }
+        for a in &advisory.affected {
+            self.ecosystems.insert(a.ecosystem.osv_name().to_owned());
+        }
+        if !advisory.is_withdrawn() {
+            // Group this advisory's entries by package.
+            let mut by_package: BTreeMap<(String, String), Vec<&Affected>> = BTreeMap::new();
+            for a in &advisory.affected {
+                let key = (
+                    a.ecosystem.osv_name().to_owned(),
+                    normalize_name(&a.ecosystem, &a.name).into_owned(),
+                );
+                by_package.entry(key).or_default().push(a);
+            }
+            let mut stmt = self
+                .tx
+                .prepare_cached(
+                    "INSERT INTO affected (ecosystem, name, source_id, advisory_id, entries) VALUES (?1, ?2, ?3, ?4, ?5)",
+                )
+                .map_err(|e| sqlite(&self.label, e))?;
+            for ((eco, name), entries) in by_package {
+                let json = serde_json::to_string(&entries).map_err(|e| Error::Incompatible {
+                    path: self.label.clone(),
+                    message: format!("cannot encode {id}: {e}"),
+                })?;
+                stmt.execute(params![eco, name, self.source_id, id, json])
+                    .map_err(|e| sqlite(&self.label, e))?;
+            }
+        }
+        self.records += 1;
+        Ok(())
+    }
+
+    /// Finishes the source: its metadata, then one commit.
+    pub(crate) fn commit(self, meta: SourceMeta) -> Result<SourceStatus> {
+        let ecosystems: Vec<String> = self.ecosystems.iter().cloned().collect();
+        let eco_json = serde_json::to_string(&ecosystems).unwrap_or_else(|_| "[]".into());
+        let newest = self.newest.map(|t| t.to_string());
+        let now = meta.fetched_at.to_string();
+        self.tx
+            .execute(
+                "UPDATE sources SET fetched_at = ?1, checked_at = ?1, sha256 = ?2, records = ?3, skipped = ?4,
+                    problems = ?5, newest_modified = ?6, etag = ?7, last_modified = ?8, ecosystems = ?9
+                 WHERE id = ?10",
+                params![
+                    now,
+                    meta.sha256,
+                    self.records as i64,
+                    self.skipped as i64,
+                    self.problems as i64,
+                    newest,
+                    meta.etag,
+                    meta.last_modified,
+                    eco_json,
+                    self.source_id
+                ],
+            )
+            .map_err(|e| sqlite(&self.label, e))?;
+        let status = SourceStatus {
+            name: self.name.clone(),
+            kind: String::new(),
+            origin: String::new(),
+            fetched_at: now.clone(),
+            checked_at: now,
+            sha256: meta.sha256,
+            records: self.records,
+            skipped: self.skipped,
+            problems: self.problems,
+            newest_modified: newest,
+            ecosystems,
+            etag: meta.etag,
+            last_modified: meta.last_modified,
+        };
+        let label = self.label.clone();
+        self.tx.commit().map_err(|e| sqlite(&label, e))?;
+        Ok(status)
+    }
+}
+
+/// Metadata of a source known once it has been read whole.
+pub(crate) struct SourceMeta {
+    pub fetched_at: Timestamp,
+    pub sha256: String,
+    pub etag: Option<String>,
+    pub last_modified: Option<String>,
+}
+
+pub(crate) fn sqlite(label: &str, e: rusqlite::Error) -> Error {
+    Error::Sqlite {
+        path: label.to_owned(),
+        source: e,
+    }
+}
+
+pub(crate) fn hex(bytes: &[u8]) -> String {
+    use std::fmt::Write as _;
+    let mut s = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        let _ = write!(s, "{b:02x}");
+    }
+    s
+}
+
+fn encode_body(a: &Advisory) -> Vec<u8> {
+    let json = serde_json::to_vec(a).unwrap_or_default();
+    let mut enc = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::fast());
+    // Writing to a Vec cannot fail.
+    let _ = enc.write_all(&json);
+    enc.finish().unwrap_or_default()
+}
+
+fn decode_body(body: &[u8]) -> Result<Advisory, String> {
+    let mut json = Vec::new();
+    flate2::read::DeflateDecoder::new(body)
+        .read_to_end(&mut json)
+        .map_err(|e| format!("stored advisory cannot be decompressed: {e}"))?;
+    serde_json::from_slice(&json).map_err(|e| format!("stored advisory cannot be decoded: {e}"))
+}

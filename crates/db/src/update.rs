@@ -1,0 +1,292 @@
+//! `db update`: download each ecosystem's `all.zip` and swap it in atomically.
+//!
+//! For each ecosystem, from `<base>/<Ecosystem>/all.zip`:
+//!
+//! 1. A conditional GET (`If-None-Match` with the stored `ETag`, `If-Modified-Since`
+//!    with the stored `Last-Modified`): `304 Not Modified` leaves the data as it is
+//!    and only records the check.
+//! 2. The body is streamed to `downloads/<Ecosystem>.<pid>.part` in the database
+//!    directory. A short body (fewer bytes than
+//!    `Content-Length`), a stalled connection, or any HTTP status other than 200/304
+//!    fails this ecosystem.
+//! 3. The file is opened as a zip archive and every entry read (a damaged entry
+//!    fails the ecosystem) while the records are written into one SQLite
+//!    transaction that replaces the ecosystem's previous data; the commit is the
+//!    swap. Until then readers see the previous data; a failure rolls back.
+//!
+//! A process killed during any step leaves the previous data intact (SQLite's
+//! journal undoes an unfinished transaction) and at most a `.part` file, which the
+//! next update removes and reports.
+
+use std::fs::File;
+use std::io::{BufWriter, Read, Write};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use cverun_versions::Ecosystem;
+use jiff::Timestamp;
+
+use crate::error::{Error, Result};
+use crate::import::{Damage, ImportReport, import_as};
+use crate::store::{Database, SourceStatus};
+
+/// Where the OSV project publishes its per-ecosystem archives.
+pub const DEFAULT_BASE_URL: &str = "https://osv-vulnerabilities.storage.googleapis.com";
+
+/// What to update and from where.
+#[derive(Clone, Debug)]
+pub struct UpdateOptions {
+    /// Base URL; each ecosystem is fetched from `<base>/<Ecosystem>/all.zip`.
+    pub base_url: String,
+    /// Ecosystems to fetch.
+    pub ecosystems: Vec<Ecosystem>,
+    /// Longest wait for any read on the connection before giving up.
+    pub read_timeout: Duration,
+}
+
+impl UpdateOptions {
+    /// The default: every supported ecosystem from the OSV bucket.
+    pub fn new(base_url: Option<&str>, ecosystems: Vec<Ecosystem>) -> UpdateOptions {
+        UpdateOptions {
+            base_url: base_url
+                .unwrap_or(DEFAULT_BASE_URL)
+                .trim_end_matches('/')
+                .to_owned(),
+            ecosystems,
+            read_timeout: Duration::from_secs(60),
+        }
+    }
+}
+
+/// What happened to one ecosystem.
+#[derive(Debug)]
+pub enum Outcome {
+    /// New data was downloaded and swapped in.
+    Updated(ImportReport),
+    /// The server said the data has not changed.
+    Unchanged(SourceStatus),
+    /// The update failed; `kept` is the data still in use (if any).
+    Failed {
+        /// Why.
+        error: Error,
+        /// The previous data, still in place.
+        kept: Option<SourceStatus>,
+    },
+}
+
+/// The result of updating one ecosystem.
+#[derive(Debug)]
+pub struct EcosystemUpdate {
+    /// The ecosystem.
+    pub ecosystem: Ecosystem,
+    /// The URL fetched.
+    pub url: String,
+    /// What happened.
+    pub outcome: Outcome,
+}
+
+/// The result of `update`.
+#[derive(Debug)]
+pub struct UpdateReport {
+    /// Partial downloads of interrupted earlier runs that were removed.
+    pub removed_partial: Vec<PathBuf>,
+    /// One entry per ecosystem, in the order asked.
+    pub ecosystems: Vec<EcosystemUpdate>,
+}
+
+/// The source name under which an ecosystem's download is stored.
+pub fn source_name(ecosystem: &Ecosystem) -> String {
+    format!("osv:{}", ecosystem.osv_name())
+}
+
+/// Updates every ecosystem of `opts`; one ecosystem's failure does not stop the others.
+pub fn update(db: &mut Database, opts: &UpdateOptions, now: Timestamp) -> Result<UpdateReport> {
+    let Some(dir) = db.dir().map(Path::to_owned) else {
+        return Err(Error::Input {
+            path: db.label().to_owned(),
+            message: "a temporary database cannot be updated".into(),
+        });
+    };
+    let downloads = dir.join("downloads");
+    std::fs::create_dir_all(&downloads)
+        .map_err(|e| Error::input(&downloads, format!("cannot create: {e}")))?;
+    let removed_partial = remove_stale_parts(&downloads);
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .timeout_connect(Some(Duration::from_secs(30)))
+        .timeout_recv_response(Some(Duration::from_secs(120)))
+        .timeout_per_read(Some(opts.read_timeout))
+        .user_agent(concat!("cverun/", env!("CARGO_PKG_VERSION")))
+        .build()
+        .into();
+    let mut ecosystems = Vec::new();
+    for eco in &opts.ecosystems {
+        let url = format!("{}/{}/all.zip", opts.base_url, eco.osv_name());
+        let name = source_name(eco);
+        let previous = db.source(&name)?;
+        let outcome = match update_one(db, &agent, &downloads, eco, &url, previous.as_ref(), now) {
+            Ok(o) => o,
+            Err(error) => Outcome::Failed {
+                error,
+                kept: previous,
+            },
+        };
+        ecosystems.push(EcosystemUpdate {
+            ecosystem: eco.clone(),
+            url,
+            outcome,
+        });
+    }
+    Ok(UpdateReport {
+        removed_partial,
+        ecosystems,
+    })
+}
+
+fn update_one(
+    db: &mut Database,
+    agent: &ureq::Agent,
+    downloads: &Path,
+    eco: &Ecosystem,
+    url: &str,
+    previous: Option<&SourceStatus>,
+    now: Timestamp,
+) -> Result<Outcome> {
+    let dl_err = |message: String| Error::Download {
+        url: url.to_owned(),
+        message,
+    };
+    let mut req = agent.get(url);
+    // Conditional headers only when the stored data came from this very URL.
+    if let Some(prev) = previous.filter(|p| p.origin == url) {
+        if let Some(etag) = &prev.etag {
+            req = req.header("If-None-Match", etag);
+        }
+        if let Some(lm) = &prev.last_modified {
+            req = req.header("If-Modified-Since", lm);
+        }
+    }
+    let response = req.call().map_err(|e| dl_err(e.to_string()))?;
+    let status = response.status().as_u16();
+    if status == 304 {
+        if let Some(prev) = previous {
+            db.touch_source(&source_name(eco), now)?;
+            let mut p = prev.clone();
+            p.checked_at = now.to_string();
+            return Ok(Outcome::Unchanged(p));
+        }
+        return Err(dl_err(
+            "server answered 304 Not Modified to an unconditional request".into(),
+        ));
+    }
+    if status != 200 {
+        let reason = response.status().canonical_reason().unwrap_or("");
+        return Err(dl_err(
+            format!("HTTP {status} {reason}").trim_end().to_owned(),
+        ));
+    }
+    let header = |h: &str| {
+        response
+            .headers()
+            .get(h)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned)
+    };
+    let etag = header("etag");
+    let last_modified = header("last-modified");
+    let expected_len: Option<u64> = header("content-length").and_then(|v| v.parse().ok());
+
+    let part = downloads.join(format!("{}.{}.part", eco.osv_name(), std::process::id()));
+    let guard = PartFile(part.clone());
+    let received = {
+        let file =
+            File::create(&part).map_err(|e| Error::input(&part, format!("cannot create: {e}")))?;
+        let mut out = BufWriter::new(file);
+        let mut body = response.into_body().into_reader();
+        let mut buf = vec![0u8; 1 << 16];
+        let mut received: u64 = 0;
+        loop {
+            let n = match body.read(&mut buf) {
+                Ok(0) => break,
+                Ok(n) => n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(e) => {
+                    return Err(dl_err(format!(
+                        "download interrupted after {received} bytes: {e}"
+                    )));
+                }
+            };
+            out.write_all(&buf[..n])
+                .map_err(|e| Error::input(&part, format!("cannot write: {e}")))?;
+            received += n as u64;
+        }
+        out.flush()
+            .map_err(|e| Error::input(&part, format!("cannot write: {e}")))?;
+        received
+    };
+    if let Some(expected) = expected_len
+        && received != expected
+    {
+        return Err(dl_err(format!(
+            "truncated download: received {received} of {expected} bytes"
+        )));
+    }
+    let report = import_as(
+        db,
+        &part,
+        &source_name(eco),
+        "update",
+        url,
+        Damage::Refuse,
+        now,
+        etag,
+        last_modified,
+    )
+    .map_err(|e| match e {
+        Error::Input { message, .. } => dl_err(message),
+        other => other,
+    })?;
+    drop(guard);
+    Ok(Outcome::Updated(report))
+}
+
+/// Removes the `.part` file when the download is done or abandoned.
+struct PartFile(PathBuf);
+
+impl Drop for PartFile {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
+}
+
+/// Removes partial downloads whose process is gone (it was killed mid-download).
+fn remove_stale_parts(downloads: &Path) -> Vec<PathBuf> {
+    let mut removed = Vec::new();
+    let Ok(rd) = std::fs::read_dir(downloads) else {
+        return removed;
+    };
+    for entry in rd.flatten() {
+        let p = entry.path();
+        let Some(name) = p.file_name().and_then(|n| n.to_str()) else {
+            continue;
+        };
+        let Some(stem) = name.strip_suffix(".part") else {
+            continue;
+        };
+        let pid = stem.rsplit('.').next().and_then(|s| s.parse::<u32>().ok());
+        let alive = pid.is_some_and(|pid| pid != std::process::id() && process_alive(pid));
+        if !alive && std::fs::remove_file(&p).is_ok() {
+            removed.push(p);
+        }
+    }
+    removed
+}
+
+fn process_alive(pid: u32) -> bool {
+    if cfg!(target_os = "linux") {
+        Path::new(&format!("/proc/{pid}")).exists()
+    } else {
+        // Without /proc, keep files that may belong to a running update.
+        true
+    }
+}

@@ -1,0 +1,1 @@
+//! Package URLs (purl): placeholder, filled in with the SBOM parsers.

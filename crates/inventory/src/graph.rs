@@ -1,0 +1,148 @@
+//! Dependency graphs: from "who depends on whom" to direct/transitive and paths.
+//!
+//! Lockfiles that record the graph build a [`Graph`] over the indices of their
+//! packages, name the direct dependencies, and call [`Graph::annotate`]: every
+//! direct dependency becomes [`Relation::Direct`] with the path `[itself]`; every
+//! package reachable from one becomes [`Relation::Transitive`] with up to
+//! [`MAX_PATHS`] shortest paths, each through a different direct dependency;
+//! packages that nothing reaches keep [`Relation::Unknown`].
+
+use std::collections::VecDeque;
+
+use crate::package::{Package, Pin, Relation};
+
+/// How many paths are kept per package.
+pub const MAX_PATHS: usize = 3;
+
+/// A dependency graph over package indices.
+#[derive(Clone, Debug, Default)]
+pub struct Graph {
+    edges: Vec<Vec<usize>>,
+}
+
+impl Graph {
+    /// A graph of `n` packages and no edges.
+    pub fn new(n: usize) -> Graph {
+        Graph {
+            edges: vec![Vec::new(); n],
+        }
+    }
+
+    /// `from` depends on `to`. Out-of-range indices are ignored.
+    pub fn add_edge(&mut self, from: usize, to: usize) {
+        if from < self.edges.len()
+            && to < self.edges.len()
+            && from != to
+            && !self.edges[from].contains(&to)
+        {
+            self.edges[from].push(to);
+        }
+    }
+
+    /// Sets `relation` and `paths` of `packages` (indexed like the graph) from the
+    /// direct dependencies `direct`.
+    pub fn annotate(&self, direct: &[usize], packages: &mut [Package]) {
+        let n = self.edges.len().min(packages.len());
+        let mut paths: Vec<Vec<Vec<usize>>> = vec![Vec::new(); n];
+        let mut queue = VecDeque::new();
+        for &d in direct {
+            if d < n && paths[d].is_empty() {
+                paths[d].push(vec![d]);
+                queue.push_back((d, 0usize));
+            }
+        }
+        while let Some((u, k)) = queue.pop_front() {
+            let path = paths[u][k].clone();
+            for &v in &self.edges[u] {
+                if v >= n || direct.contains(&v) || path.contains(&v) {
+                    continue;
+                }
+                let first = path[0];
+                if paths[v].len() >= MAX_PATHS || paths[v].iter().any(|p| p[0] == first) {
+                    continue;
+                }
+                let mut next = path.clone();
+                next.push(v);
+                paths[v].push(next);
+                queue.push_back((v, paths[v].len() - 1));
+            }
+        }
+        let labels: Vec<String> = packages.iter().map(label).collect();
+        for (i, p) in packages.iter_mut().enumerate().take(n) {
+            if direct.contains(&i) {
+                p.relation = Relation::Direct;
+                p.paths = vec![vec![labels[i].clone()]];
+            } else if !paths[i].is_empty() {
+                p.relation = Relation::Transitive;
+                p.paths = paths[i]
+                    .iter()
+                    .map(|path| path.iter().map(|&j| labels[j].clone()).collect())
+                    .collect();
+            }
+        }
+    }
+}
+
+/// `name@version` (or `name@specifier`) for paths.
+pub fn label(p: &Package) -> String {
+    match &p.pin {
+        Pin::Exact(v) => format!("{}@{v}", p.name),
+        Pin::Unpinned { specifier } if specifier.is_empty() => p.name.clone(),
+        Pin::Unpinned { specifier } => format!("{}@{specifier}", p.name),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use cverun_versions::Ecosystem;
+
+    fn pkgs(names: &[&str]) -> Vec<Package> {
+        names
+            .iter()
+            .map(|n| Package::new(Ecosystem::Npm, n, Pin::Exact("1.0.0".into())))
+            .collect()
+    }
+
+    #[test]
+    fn direct_transitive_and_unreached() {
+        // a -> c -> d ; b -> d ; e unreached
+        let mut p = pkgs(&["a", "b", "c", "d", "e"]);
+        let mut g = Graph::new(5);
+        g.add_edge(0, 2);
+        g.add_edge(2, 3);
+        g.add_edge(1, 3);
+        g.annotate(&[0, 1], &mut p);
+        assert_eq!(p[0].relation, Relation::Direct);
+        assert_eq!(p[0].paths, vec![vec!["a@1.0.0"]]);
+        assert_eq!(p[2].relation, Relation::Transitive);
+        assert_eq!(p[2].paths, vec![vec!["a@1.0.0", "c@1.0.0"]]);
+        assert_eq!(p[3].relation, Relation::Transitive);
+        assert_eq!(
+            p[3].paths,
+            vec![
+                vec!["b@1.0.0", "d@1.0.0"],
+                vec!["a@1.0.0", "c@1.0.0", "d@1.0.0"]
+            ],
+            "shortest first, one per direct dependency"
+        );
+        assert_eq!(p[4].relation, Relation::Unknown);
+        assert!(p[4].paths.is_empty());
+    }
+
+    #[test]
+    fn cycles_terminate_and_paths_are_capped() {
+        let mut p = pkgs(&["r1", "r2", "r3", "r4", "x", "y"]);
+        let mut g = Graph::new(6);
+        for r in 0..4 {
+            g.add_edge(r, 4);
+        }
+        g.add_edge(4, 5);
+        g.add_edge(5, 4);
+        g.add_edge(99, 4);
+        g.annotate(&[0, 1, 2, 3], &mut p);
+        assert_eq!(p[4].paths.len(), MAX_PATHS);
+        assert_eq!(p[5].paths.len(), MAX_PATHS);
+        assert!(p[5].paths.iter().all(|path| path.len() == 3));
+    }
+}

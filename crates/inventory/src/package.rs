@@ -8,7 +8,9 @@ use serde::{Deserialize, Serialize};
 pub struct Package {
     /// Its ecosystem.
     pub ecosystem: Ecosystem,
-    /// Its name, normalised for its ecosystem (PEP 503 for PyPI, etc.).
+    /// Its name: PEP 503-normalised for PyPI (as pip reports names), as declared
+    /// elsewhere (crates.io, NuGet and Packagist names are folded only when compared,
+    /// so reports show `remove_dir_all`, `Newtonsoft.Json` as their registries do).
     pub name: String,
     /// Exact version, or the specifier when the file does not pin one.
     pub pin: Pin,
@@ -35,7 +37,10 @@ impl Package {
     /// A registry package with an exact version, direct, runtime scope, no line:
     /// parsers adjust the fields they know.
     pub fn new(ecosystem: Ecosystem, name: &str, pin: Pin) -> Package {
-        let name = normalize_name(&ecosystem, name).into_owned();
+        let name = match ecosystem {
+            Ecosystem::PyPI => normalize_name(&ecosystem, name).into_owned(),
+            _ => name.to_owned(),
+        };
         Package {
             ecosystem,
             name,

@@ -13,6 +13,7 @@ pub mod gemfile;
 pub mod gemfile_lock;
 pub mod go_mod;
 pub mod gradle_lockfile;
+mod js_common;
 pub mod mix_exs;
 pub mod mix_lock;
 pub mod msbuild;
@@ -26,8 +27,10 @@ pub mod poetry_lock;
 pub mod pom_xml;
 pub mod purl;
 pub mod pylock;
+mod python;
 pub mod requirements;
 pub mod spdx;
+mod toml_doc;
 pub mod uv_lock;
 pub mod yarn_lock;
 

@@ -19,7 +19,7 @@ pub const FILE_NAME: &str = "advisories.sqlite3";
 
 /// Version of the schema below; a database with another version is refused with a
 /// message saying how to rebuild it (the data is a cache of public records).
-const SCHEMA_VERSION: i64 = 1;
+const SCHEMA_VERSION: i64 = 2;
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -53,11 +53,15 @@ CREATE TABLE IF NOT EXISTS advisories (
 CREATE TABLE IF NOT EXISTS affected (
     ecosystem TEXT NOT NULL,
     name TEXT NOT NULL,
-    source_id INTEGER NOT NULL,
     advisory_id TEXT NOT NULL,
-    entries TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS affected_package ON affected (ecosystem, name);
+    source_id INTEGER NOT NULL,
+    modified TEXT,
+    aliases TEXT NOT NULL,
+    summary TEXT,
+    severity TEXT NOT NULL,
+    entries TEXT NOT NULL,
+    PRIMARY KEY (ecosystem, name, advisory_id, source_id)
+) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS affected_source ON affected (source_id);
 CREATE TABLE IF NOT EXISTS ids (
     id TEXT NOT NULL,
@@ -195,6 +199,10 @@ impl Database {
             .map_err(|e| sqlite(l, e))?;
         self.conn
             .pragma_update(None, "synchronous", "NORMAL")
+            .map_err(|e| sqlite(l, e))?;
+        // A 64 MiB page cache (the default is 2 MiB) for large scans.
+        self.conn
+            .pragma_update(None, "cache_size", -65536)
             .map_err(|e| sqlite(l, e))?;
         let existing: Option<String> = self
             .conn
@@ -558,16 +566,49 @@ impl SourceWriter<'_> {
             let mut stmt = self
                 .tx
                 .prepare_cached(
-                    "INSERT INTO affected (ecosystem, name, source_id, advisory_id, entries) VALUES (?1, ?2, ?3, ?4, ?5)",
+                    "INSERT INTO affected (ecosystem, name, advisory_id, source_id, modified, aliases, summary, severity, entries)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
                 )
                 .map_err(|e| sqlite(&self.label, e))?;
             for ((eco, name), entries) in by_package {
-                let json = serde_json::to_string(&entries).map_err(|e| Error::Incompatible {
+                // The index keeps what matching needs: the ranges, listed versions and
+                // classes; per-package severities join the row's severity; display-only
+                // fields stay in the full record.
+                let mut row_severity = advisory.severity.clone();
+                let slim: Vec<Affected> = entries
+                    .iter()
+                    .map(|a| {
+                        for s in &a.severity {
+                            if !row_severity.contains(s) {
+                                row_severity.push(s.clone());
+                            }
+                        }
+                        Affected {
+                            purl: None,
+                            severity: Vec::new(),
+                            ecosystem_specific: None,
+                            ..(*a).clone()
+                        }
+                    })
+                    .collect();
+                let json = serde_json::to_string(&slim).map_err(|e| Error::Incompatible {
                     path: self.label.clone(),
                     message: format!("cannot encode {id}: {e}"),
                 })?;
-                stmt.execute(params![eco, name, self.source_id, id, json])
-                    .map_err(|e| sqlite(&self.label, e))?;
+                let row_severity =
+                    serde_json::to_string(&row_severity).unwrap_or_else(|_| "[]".into());
+                stmt.execute(params![
+                    eco,
+                    name,
+                    id,
+                    self.source_id,
+                    advisory.modified,
+                    aliases,
+                    advisory.summary,
+                    row_severity,
+                    json
+                ])
+                .map_err(|e| sqlite(&self.label, e))?;
             }
         }
         self.records += 1;

@@ -11,6 +11,7 @@
 //! GHSA, then any other, then CVE; ties go to the smallest id.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 
 use cverun_versions::Ecosystem;
 use serde::Serialize;
@@ -18,41 +19,65 @@ use serde::Serialize;
 use crate::matcher::{Matched, Verdict};
 use crate::record::Severity;
 
+/// A shared, immutable string: findings for many package versions point at the same
+/// advisory data instead of copying it.
+pub type Text = Arc<str>;
+
 /// What the grouping needs to know about each advisory that produced a verdict.
 #[derive(Clone, Debug)]
 pub struct AdvisoryInfo {
     /// The record id.
-    pub id: String,
-    /// Its aliases.
-    pub aliases: Vec<String>,
+    pub id: Text,
+    /// Its aliases, sorted, without duplicates or its own id.
+    pub aliases: Arc<[Text]>,
     /// Its summary.
-    pub summary: Option<String>,
+    pub summary: Option<Text>,
     /// Its severities (top-level and for this package).
-    pub severity: Vec<Severity>,
+    pub severity: Arc<[Severity]>,
+}
+
+impl AdvisoryInfo {
+    /// Builds the info of advisory `id`, normalising its aliases.
+    pub fn new(
+        id: &str,
+        aliases: Vec<String>,
+        summary: Option<String>,
+        severity: Vec<Severity>,
+    ) -> AdvisoryInfo {
+        let mut aliases: Vec<String> = aliases.into_iter().filter(|a| a != id).collect();
+        aliases.sort();
+        aliases.dedup();
+        AdvisoryInfo {
+            id: id.into(),
+            aliases: aliases.into_iter().map(Text::from).collect(),
+            summary: summary.map(Text::from),
+            severity: severity.into(),
+        }
+    }
 }
 
 /// One vulnerability affecting (or possibly affecting) one package version.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Finding {
     /// Primary id.
-    pub advisory: String,
+    pub advisory: Text,
     /// Every other id of the vulnerability (records and their aliases), sorted.
-    pub aliases: Vec<String>,
+    pub aliases: Arc<[Text]>,
     /// The records that produced this finding, sorted.
-    pub records: Vec<String>,
+    pub records: Vec<Text>,
     /// A summary (from the primary record when it has one).
-    pub summary: Option<String>,
+    pub summary: Option<Text>,
     /// Fixed versions closing the matched intervals, sorted and deduplicated.
-    pub fixed: Vec<String>,
+    pub fixed: Vec<Text>,
     /// `null`, or the informational class (`unmaintained`, `unsound`, `notice`)
     /// when every matching record is informational.
-    pub informational: Option<String>,
+    pub informational: Option<Text>,
     /// `null`, or why the finding cannot be decided (then `matched` is empty).
     pub unverifiable: Option<String>,
     /// How each record matched.
     pub matched: Vec<MatchedBy>,
     /// Severities from all records, deduplicated.
-    pub severity: Vec<Severity>,
+    pub severity: Arc<[Severity]>,
 }
 
 impl Finding {
@@ -66,7 +91,7 @@ impl Finding {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct MatchedBy {
     /// The record id.
-    pub record: String,
+    pub record: Text,
     /// How it matched.
     #[serde(flatten)]
     pub how: Matched,
@@ -74,17 +99,20 @@ pub struct MatchedBy {
 
 /// One advisory's verdict, ready to be grouped.
 #[derive(Clone, Debug)]
-pub struct Verdicted {
+pub struct Verdicted<'a> {
     /// The advisory.
-    pub info: AdvisoryInfo,
+    pub info: &'a AdvisoryInfo,
     /// Its verdict for the version.
     pub verdict: Verdict,
     /// Its informational class, if any.
-    pub informational: Option<String>,
+    pub informational: Option<Text>,
 }
 
 /// Groups verdicts for one package version into findings, sorted by primary id.
-pub fn group(ecosystem: &Ecosystem, verdicts: Vec<Verdicted>) -> Vec<Finding> {
+pub fn group(ecosystem: &Ecosystem, verdicts: Vec<Verdicted<'_>>) -> Vec<Finding> {
+    if verdicts.len() == 1 {
+        return vec![build(ecosystem, &verdicts, &[0])];
+    }
     // Union-find over verdict indices, joined through shared ids.
     let n = verdicts.len();
     let mut parent: Vec<usize> = (0..n).collect();
@@ -97,10 +125,9 @@ pub fn group(ecosystem: &Ecosystem, verdicts: Vec<Verdicted>) -> Vec<Finding> {
     }
     let mut owner: BTreeMap<&str, usize> = BTreeMap::new();
     for (i, v) in verdicts.iter().enumerate() {
-        let ids =
-            std::iter::once(v.info.id.as_str()).chain(v.info.aliases.iter().map(String::as_str));
+        let ids = std::iter::once(&v.info.id).chain(v.info.aliases.iter());
         for id in ids {
-            match owner.get(id) {
+            match owner.get(id.as_ref()) {
                 Some(&j) => {
                     let (a, b) = (find(&mut parent, i), find(&mut parent, j));
                     parent[a] = b;
@@ -125,32 +152,49 @@ pub fn group(ecosystem: &Ecosystem, verdicts: Vec<Verdicted>) -> Vec<Finding> {
     findings
 }
 
-fn build(ecosystem: &Ecosystem, verdicts: &[Verdicted], members: &[usize]) -> Finding {
-    let records: BTreeSet<&str> = members
+fn build(ecosystem: &Ecosystem, verdicts: &[Verdicted<'_>], members: &[usize]) -> Finding {
+    let infos: Vec<&AdvisoryInfo> = members.iter().map(|&i| verdicts[i].info).collect();
+    let primary: &AdvisoryInfo = infos
         .iter()
-        .map(|&i| verdicts[i].info.id.as_str())
-        .collect();
-    let primary = records
-        .iter()
-        .min_by_key(|id| (rank(ecosystem, id), **id))
         .copied()
-        .unwrap_or_default()
-        .to_owned();
-    let mut all_ids: BTreeSet<&str> = BTreeSet::new();
-    for &i in members {
-        all_ids.insert(&verdicts[i].info.id);
-        all_ids.extend(verdicts[i].info.aliases.iter().map(String::as_str));
-    }
-    all_ids.remove(primary.as_str());
+        .min_by_key(|info| (rank(ecosystem, &info.id), info.id.clone()))
+        .unwrap_or(infos[0]);
+    let (aliases, records, severity) = if let [only] = infos.as_slice() {
+        (
+            only.aliases.clone(),
+            vec![only.id.clone()],
+            only.severity.clone(),
+        )
+    } else {
+        let mut ids: BTreeSet<&Text> = BTreeSet::new();
+        let mut records: BTreeSet<&Text> = BTreeSet::new();
+        let mut severity: Vec<Severity> = Vec::new();
+        for info in &infos {
+            records.insert(&info.id);
+            ids.insert(&info.id);
+            ids.extend(info.aliases.iter());
+            for s in info.severity.iter() {
+                if !severity.contains(s) {
+                    severity.push(s.clone());
+                }
+            }
+        }
+        ids.remove(&primary.id);
+        (
+            ids.into_iter().cloned().collect(),
+            records.into_iter().cloned().collect(),
+            severity.into(),
+        )
+    };
 
     let mut matched = Vec::new();
     let mut reasons: Vec<String> = Vec::new();
-    let mut informational: Vec<Option<&str>> = Vec::new();
+    let mut informational: Vec<Option<&Text>> = Vec::new();
     for &i in members {
         let v = &verdicts[i];
         match &v.verdict {
             Verdict::Affected(ms) => {
-                informational.push(v.informational.as_deref());
+                informational.push(v.informational.as_ref());
                 matched.extend(ms.iter().map(|m| MatchedBy {
                     record: v.info.id.clone(),
                     how: m.clone(),
@@ -162,38 +206,27 @@ fn build(ecosystem: &Ecosystem, verdicts: &[Verdicted], members: &[usize]) -> Fi
         }
     }
     let affected = !matched.is_empty();
-    let fixed: BTreeSet<String> = matched.iter().filter_map(|m| m.how.fixed.clone()).collect();
+    let mut fixed: Vec<Text> = matched.iter().filter_map(|m| m.how.fixed.clone()).collect();
+    fixed.sort();
+    fixed.dedup();
     let informational = if affected && informational.iter().all(Option::is_some) {
-        informational.first().copied().flatten().map(str::to_owned)
+        informational.first().copied().flatten().cloned()
     } else {
         None
     };
-    let summary = members
-        .iter()
-        .map(|&i| &verdicts[i].info)
-        .filter(|info| info.summary.is_some())
-        .min_by_key(|info| {
-            (
-                info.id != primary,
-                rank(ecosystem, &info.id),
-                info.id.clone(),
-            )
-        })
-        .and_then(|info| info.summary.clone());
-    let mut severity: Vec<Severity> = Vec::new();
-    for &i in members {
-        for s in &verdicts[i].info.severity {
-            if !severity.contains(s) {
-                severity.push(s.clone());
-            }
-        }
-    }
+    let summary = primary.summary.clone().or_else(|| {
+        infos
+            .iter()
+            .filter(|info| info.summary.is_some())
+            .min_by_key(|info| (rank(ecosystem, &info.id), info.id.clone()))
+            .and_then(|info| info.summary.clone())
+    });
     Finding {
-        advisory: primary,
-        aliases: all_ids.into_iter().map(str::to_owned).collect(),
-        records: records.into_iter().map(str::to_owned).collect(),
+        advisory: primary.id.clone(),
+        aliases,
+        records,
         summary,
-        fixed: fixed.into_iter().collect(),
+        fixed,
         informational,
         unverifiable: (!affected).then(|| reasons.join("; ")),
         matched,
@@ -223,20 +256,24 @@ fn rank(ecosystem: &Ecosystem, id: &str) -> u8 {
 mod tests {
     use super::*;
 
-    fn info(id: &str, aliases: &[&str]) -> AdvisoryInfo {
-        AdvisoryInfo {
-            id: id.into(),
-            aliases: aliases.iter().map(|s| s.to_string()).collect(),
-            summary: Some(format!("summary of {id}")),
-            severity: vec![],
-        }
+    fn strs(v: &[Text]) -> Vec<&str> {
+        v.iter().map(|t| &**t).collect()
     }
 
-    fn hit(info: AdvisoryInfo, fixed: &str) -> Verdicted {
+    fn info(id: &str, aliases: &[&str]) -> AdvisoryInfo {
+        AdvisoryInfo::new(
+            id,
+            aliases.iter().map(|s| s.to_string()).collect(),
+            Some(format!("summary of {id}")),
+            vec![],
+        )
+    }
+
+    fn hit(info: AdvisoryInfo, fixed: &str) -> Verdicted<'static> {
         Verdicted {
-            info,
+            info: Box::leak(Box::new(info)),
             verdict: Verdict::Affected(vec![Matched {
-                kind: "ECOSYSTEM".into(),
+                kind: "ECOSYSTEM",
                 listed: None,
                 introduced: Some("0".into()),
                 fixed: Some(fixed.into()),
@@ -257,12 +294,18 @@ mod tests {
             ],
         );
         assert_eq!(f.len(), 2);
-        assert_eq!(f[0].advisory, "PYSEC-2022-5");
-        assert_eq!(f[0].aliases, vec!["CVE-2022-1", "GHSA-aaaa-bbbb-cccc"]);
-        assert_eq!(f[0].records, vec!["GHSA-aaaa-bbbb-cccc", "PYSEC-2022-5"]);
-        assert_eq!(f[0].fixed, vec!["2.0"]);
+        assert_eq!(&*f[0].advisory, "PYSEC-2022-5");
+        assert_eq!(
+            strs(&f[0].aliases),
+            vec!["CVE-2022-1", "GHSA-aaaa-bbbb-cccc"]
+        );
+        assert_eq!(
+            strs(&f[0].records),
+            vec!["GHSA-aaaa-bbbb-cccc", "PYSEC-2022-5"]
+        );
+        assert_eq!(strs(&f[0].fixed), vec!["2.0"]);
         assert_eq!(f[0].summary.as_deref(), Some("summary of PYSEC-2022-5"));
-        assert_eq!(f[1].advisory, "PYSEC-2023-9");
+        assert_eq!(&*f[1].advisory, "PYSEC-2023-9");
     }
 
     #[test]
@@ -275,7 +318,7 @@ mod tests {
             ],
         );
         assert_eq!(f.len(), 1);
-        assert_eq!(f[0].advisory, "GO-2022-1");
+        assert_eq!(&*f[0].advisory, "GO-2022-1");
         let f = group(
             &Ecosystem::Npm,
             vec![
@@ -283,7 +326,7 @@ mod tests {
                 hit(info("GHSA-y", &["CVE-9"]), "1.0.0"),
             ],
         );
-        assert_eq!(f[0].advisory, "GHSA-y");
+        assert_eq!(&*f[0].advisory, "GHSA-y");
     }
 
     #[test]
@@ -293,7 +336,7 @@ mod tests {
             vec![
                 hit(info("PYSEC-1", &["CVE-1"]), "2.0"),
                 Verdicted {
-                    info: info("GHSA-1", &["CVE-1"]),
+                    info: Box::leak(Box::new(info("GHSA-1", &["CVE-1"]))),
                     verdict: Verdict::Unverifiable(vec!["bad event".into()]),
                     informational: None,
                 },
@@ -305,7 +348,7 @@ mod tests {
         let f = group(
             &Ecosystem::PyPI,
             vec![Verdicted {
-                info: info("GHSA-2", &[]),
+                info: Box::leak(Box::new(info("GHSA-2", &[]))),
                 verdict: Verdict::Unverifiable(vec!["bad event".into()]),
                 informational: None,
             }],

@@ -32,6 +32,7 @@
 
 use std::cell::RefCell;
 use std::cmp::Ordering;
+use std::sync::Arc;
 
 use cverun_versions::{Ecosystem, SchemeKind, Version, VersionError};
 use serde::Serialize;
@@ -54,19 +55,19 @@ pub struct Candidate {
 pub struct Matched {
     /// `versions` (listed explicitly), `SEMVER` or `ECOSYSTEM`.
     #[serde(rename = "type")]
-    pub kind: String,
+    pub kind: &'static str,
     /// For a listed version: the listed string that matched.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub listed: Option<String>,
+    pub listed: Option<Arc<str>>,
     /// The `introduced` event that opened the interval holding the version.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub introduced: Option<String>,
+    pub introduced: Option<Arc<str>>,
     /// The `fixed` event that closes that interval, if any.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub fixed: Option<String>,
+    pub fixed: Option<Arc<str>>,
     /// The `last_affected` event that closes that interval, if any.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub last_affected: Option<String>,
+    pub last_affected: Option<Arc<str>>,
 }
 
 impl Matched {
@@ -108,7 +109,7 @@ pub struct Hit {
     pub verdict: Verdict,
     /// The informational class (`unmaintained`, `unsound`, `notice`) of the entries
     /// that produced the verdict, when all of them carry one.
-    pub informational: Option<String>,
+    pub informational: Option<Arc<str>>,
 }
 
 /// Advisories for one package, compiled once (event versions parsed and sorted) and
@@ -128,10 +129,10 @@ struct CompiledAdvisory {
 #[derive(Debug)]
 struct CompiledEntry {
     /// Listed versions, with their parse in the ecosystem's scheme when it parses.
-    listed: Vec<(String, Option<Version>)>,
+    listed: Vec<(Arc<str>, Option<Version>)>,
     ranges: Vec<CompiledRange>,
     problem: Option<String>,
-    informational: Option<String>,
+    informational: Option<Arc<str>>,
 }
 
 #[derive(Debug)]
@@ -146,7 +147,7 @@ enum CompiledRange {
 
 #[derive(Debug)]
 struct ReadyRange {
-    kind: RangeKind,
+    kind: &'static str,
     scheme: SchemeKind,
     /// Events sorted by version (stable), limits removed.
     events: Vec<ReadyEvent>,
@@ -159,7 +160,7 @@ struct ReadyEvent {
     kind: EventKind,
     /// `None` is `introduced: "0"`, before every version.
     at: Option<Version>,
-    raw: String,
+    raw: Arc<str>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -205,12 +206,12 @@ impl PackageMatcher {
         for adv in &self.advisories {
             let mut matched = Vec::new();
             let mut problems = Vec::new();
-            let mut informational: Vec<Option<&str>> = Vec::new();
+            let mut informational: Vec<Option<&Arc<str>>> = Vec::new();
             for entry in &adv.entries {
                 let before = (matched.len(), problems.len());
                 self.evaluate_entry(entry, version, &parsed, &mut matched, &mut problems);
                 if (matched.len(), problems.len()) != before {
-                    informational.push(entry.informational.as_deref());
+                    informational.push(entry.informational.as_ref());
                 }
             }
             let verdict = if !matched.is_empty() {
@@ -222,7 +223,7 @@ impl PackageMatcher {
                 continue;
             };
             let informational = if informational.iter().all(Option::is_some) {
-                informational.first().copied().flatten().map(str::to_owned)
+                informational.first().copied().flatten().cloned()
             } else {
                 None
             };
@@ -248,7 +249,7 @@ impl PackageMatcher {
                 "the advisory's entry for this package is malformed: {p}"
             ));
         }
-        if let Some((listed, _)) = entry.listed.iter().find(|(s, _)| s == version) {
+        if let Some((listed, _)) = entry.listed.iter().find(|(s, _)| &**s == version) {
             matched.push(listed_match(listed));
         } else if !entry.listed.is_empty() {
             match self.ecosystem_scheme {
@@ -280,19 +281,17 @@ impl PackageMatcher {
                             matched.push(m);
                         }
                     }
-                    Err(e) => {
-                        problems.push(format!("cannot evaluate a {} range: {e}", r.kind.as_str()))
-                    }
+                    Err(e) => problems.push(format!("cannot evaluate a {} range: {e}", r.kind)),
                 },
             }
         }
     }
 }
 
-fn listed_match(listed: &str) -> Matched {
+fn listed_match(listed: &Arc<str>) -> Matched {
     Matched {
-        kind: "versions".into(),
-        listed: Some(listed.to_owned()),
+        kind: "versions",
+        listed: Some(listed.clone()),
         introduced: None,
         fixed: None,
         last_affected: None,
@@ -331,7 +330,12 @@ fn compile_entry(
     let listed = entry
         .versions
         .iter()
-        .map(|s| (s.clone(), scheme.and_then(|k| Version::parse(k, s).ok())))
+        .map(|s| {
+            (
+                Arc::from(s.as_str()),
+                scheme.and_then(|k| Version::parse(k, s).ok()),
+            )
+        })
         .collect();
     let ranges = entry
         .ranges
@@ -342,7 +346,7 @@ fn compile_entry(
         listed,
         ranges,
         problem: entry.problem.clone(),
-        informational: entry.informational.clone(),
+        informational: entry.informational.as_deref().map(Arc::from),
     }
 }
 
@@ -403,13 +407,18 @@ fn compile_range(
         events.push(ReadyEvent {
             kind,
             at,
-            raw: raw.to_owned(),
+            raw: Arc::from(raw),
         });
     }
     // Stable: events at equal versions keep the record's order.
     events.sort_by(|a, b| a.at.cmp(&b.at));
+    let kind = if range.kind == RangeKind::Semver {
+        "SEMVER"
+    } else {
+        "ECOSYSTEM"
+    };
     CompiledRange::Ready(ReadyRange {
-        kind: range.kind.clone(),
+        kind,
         scheme,
         events,
         limits,
@@ -460,7 +469,7 @@ impl ReadyRange {
             .iter()
             .find(|e| e.kind != EventKind::Introduced);
         Some(Matched {
-            kind: self.kind.as_str().to_owned(),
+            kind: self.kind,
             listed: None,
             introduced: Some(self.events[start].raw.clone()),
             fixed: close

@@ -20,7 +20,9 @@ string or by PEP 440 equality; a version or event that cannot be parsed makes th
 record "unverifiable" for that package unless another range or listed version
 matches it.
 
-Usage: python3 osv_reference.py SHARED_DIR [SNAPSHOT...] > expected.json
+Usage: python3 osv_reference.py SHARED_DIR [SNAPSHOT...] > expected.tsv
+Output: one line per (file, package version, record) with a verdict, tab-separated:
+snapshot, file, ecosystem, package, version, record, verdict; sorted.
 Needs: pip install packaging
 """
 
@@ -283,15 +285,18 @@ def main():
                                 "snapshot": snap,
                                 "file": rel,
                                 "ecosystem": eco,
-                                "package": norm_name(eco, name),
+                                # PyPI names as pip reports them (PEP 503), others as declared.
+                                "package": pep503(name) if eco == "PyPI" else name,
                                 "version": version,
                                 "record": rid,
                                 "verdict": verdict,
                             }
                         )
-    results.sort(key=lambda r: (r["snapshot"], r["file"], r["package"], r["version"], r["record"]))
-    json.dump(results, sys.stdout, indent=1)
-    sys.stdout.write("\n")
+    keys = ["snapshot", "file", "ecosystem", "package", "version", "record", "verdict"]
+    lines = sorted({"\t".join(r[k] for k in keys) for r in results})
+    sys.stdout.write("# " + "\t".join(keys) + "\n")
+    for line in lines:
+        sys.stdout.write(line + "\n")
 
 
 if __name__ == "__main__":

@@ -1,0 +1,47 @@
+//! Helpers for the CLI integration tests: run the real `cverun` binary.
+
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+pub fn bin() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_cverun"));
+    c.env("NO_COLOR", "1")
+        .env_remove("CVERUN_DB")
+        .env("CVERUN_NOW", "2026-11-23T12:00:00Z");
+    c
+}
+
+pub fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+pub fn run(args: &[&str], db: Option<&Path>) -> Run {
+    let mut c = bin();
+    if let Some(db) = db {
+        c.arg("--db").arg(db);
+    }
+    c.args(args);
+    let Output {
+        status,
+        stdout,
+        stderr,
+    } = c.output().expect("run cverun");
+    Run {
+        code: status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&stderr).into_owned(),
+    }
+}
+
+pub fn json(r: &Run) -> serde_json::Value {
+    serde_json::from_str(&r.stdout)
+        .unwrap_or_else(|e| panic!("not JSON ({e}): {}\n{}", r.stdout, r.stderr))
+}

@@ -1,0 +1,245 @@
+//! `db update` against a real HTTP server on loopback serving the shared OSV zips:
+//! conditional requests, and every kind of failed download leaving the previous data
+//! intact and in use.
+
+use cverun_db::update::{Outcome, UpdateOptions, update};
+use cverun_db::{Database, PackageQuery};
+use cverun_testkit::{Behaviour, HttpServer, LAST_MODIFIED, shared};
+use cverun_versions::Ecosystem;
+
+fn zip(name: &str) -> Vec<u8> {
+    std::fs::read(shared().join("osv").join(name)).unwrap()
+}
+
+fn server() -> HttpServer {
+    let s = HttpServer::start();
+    s.serve("/PyPI/all.zip", zip("PyPI-all.zip"));
+    s.serve("/crates.io/all.zip", zip("crates.io-all.zip"));
+    s.serve("/Go/all.zip", zip("Go-all.zip"));
+    s
+}
+
+fn t(s: &str) -> jiff::Timestamp {
+    s.parse().unwrap()
+}
+
+fn opts(server: &HttpServer, ecosystems: &[Ecosystem]) -> UpdateOptions {
+    let mut o = UpdateOptions::new(Some(server.url()), ecosystems.to_vec());
+    o.read_timeout = std::time::Duration::from_secs(2);
+    o
+}
+
+fn jinja(db: &Database) -> usize {
+    let q = PackageQuery {
+        ecosystem: Ecosystem::PyPI,
+        name: "jinja2".into(),
+        version: "2.10".into(),
+    };
+    db.find(&[q]).unwrap()[0].len()
+}
+
+#[test]
+fn downloads_then_asks_conditionally() {
+    let srv = server();
+    let dir = tempfile::tempdir().unwrap();
+    let mut db = Database::open(dir.path()).unwrap();
+    let all = [Ecosystem::PyPI, Ecosystem::CratesIo, Ecosystem::Go];
+    let r = update(&mut db, &opts(&srv, &all), t("2026-11-23T10:00:00Z")).unwrap();
+    let counts: Vec<u64> = r
+        .ecosystems
+        .iter()
+        .map(|u| match &u.outcome {
+            Outcome::Updated(rep) => rep.source.records,
+            other => panic!("{}: {other:?}", u.ecosystem),
+        })
+        .collect();
+    assert_eq!(counts, vec![2661, 1206, 4291]);
+    let s = db.source("osv:PyPI").unwrap().unwrap();
+    assert_eq!(s.origin, format!("{}/PyPI/all.zip", srv.url()));
+    assert_eq!(
+        s.etag.as_deref(),
+        Some(HttpServer::etag(&zip("PyPI-all.zip")).as_str())
+    );
+    assert_eq!(s.last_modified.as_deref(), Some(LAST_MODIFIED));
+    assert_eq!(s.fetched_at, "2026-11-23T10:00:00Z");
+    assert_eq!(jinja(&db), 2);
+    let before = db.snapshot().unwrap();
+
+    // Second run: the server answers 304 and nothing is downloaded again.
+    let r = update(&mut db, &opts(&srv, &all), t("2026-11-23T11:00:00Z")).unwrap();
+    assert!(
+        r.ecosystems
+            .iter()
+            .all(|u| matches!(u.outcome, Outcome::Unchanged(_))),
+        "{r:?}"
+    );
+    let last = srv.requests().into_iter().rev().take(3).collect::<Vec<_>>();
+    assert!(
+        last.iter().all(|q| q.headers.contains_key("if-none-match")
+            && q.headers.contains_key("if-modified-since"))
+    );
+    assert_eq!(db.snapshot().unwrap(), {
+        // Only checked_at moved.
+        let mut s = before.clone();
+        for src in &mut s.sources {
+            src.checked_at = "2026-11-23T11:00:00Z".into();
+        }
+        s
+    });
+}
+
+fn failed_update_keeps_previous(b: Behaviour, expect: &str) {
+    let srv = server();
+    let dir = tempfile::tempdir().unwrap();
+    let mut db = Database::open(dir.path()).unwrap();
+    update(
+        &mut db,
+        &opts(&srv, &[Ecosystem::PyPI]),
+        t("2026-11-23T10:00:00Z"),
+    )
+    .unwrap();
+    let before = db.snapshot().unwrap();
+    // New content on the server, so the conditional request does not short-cut.
+    let mut changed = zip("PyPI-all.zip");
+    changed.extend_from_slice(b"\n");
+    srv.serve("/PyPI/all.zip", changed);
+    srv.behave("/PyPI/all.zip", b);
+    let r = update(
+        &mut db,
+        &opts(&srv, &[Ecosystem::PyPI]),
+        t("2026-11-23T12:00:00Z"),
+    )
+    .unwrap();
+    match &r.ecosystems[0].outcome {
+        Outcome::Failed { error, kept } => {
+            let msg = error.to_string();
+            assert!(msg.contains(expect), "{msg}");
+            assert!(msg.contains("/PyPI/all.zip"), "names the URL: {msg}");
+            assert_eq!(kept.as_ref().unwrap().records, 2661);
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(db.snapshot().unwrap(), before, "previous data intact");
+    assert_eq!(jinja(&db), 2, "and usable");
+    let leftovers: Vec<_> = std::fs::read_dir(dir.path().join("downloads"))
+        .unwrap()
+        .collect();
+    assert!(leftovers.is_empty(), "no partial file left: {leftovers:?}");
+}
+
+#[test]
+fn http_error_keeps_previous() {
+    failed_update_keeps_previous(Behaviour::Status(503), "HTTP 503");
+}
+
+#[test]
+fn truncated_body_keeps_previous() {
+    failed_update_keeps_previous(Behaviour::Truncate(100_000), "100000");
+}
+
+#[test]
+fn stalled_body_keeps_previous() {
+    failed_update_keeps_previous(Behaviour::Stall(200_000), "interrupted after 200000 bytes");
+}
+
+#[test]
+fn bad_zip_keeps_previous() {
+    let srv = server();
+    let dir = tempfile::tempdir().unwrap();
+    let mut db = Database::open(dir.path()).unwrap();
+    update(
+        &mut db,
+        &opts(&srv, &[Ecosystem::PyPI]),
+        t("2026-11-23T10:00:00Z"),
+    )
+    .unwrap();
+    let before = db.snapshot().unwrap();
+    srv.serve(
+        "/PyPI/all.zip",
+        b"PK\x03\x04 this is not a zip archive at all".to_vec(),
+    );
+    let r = update(
+        &mut db,
+        &opts(&srv, &[Ecosystem::PyPI]),
+        t("2026-11-23T12:00:00Z"),
+    )
+    .unwrap();
+    let Outcome::Failed { error, .. } = &r.ecosystems[0].outcome else {
+        panic!("{r:?}")
+    };
+    assert!(
+        error.to_string().contains("not a readable zip archive"),
+        "{error}"
+    );
+    assert_eq!(db.snapshot().unwrap(), before);
+
+    // A zip whose entry is damaged: refused whole, unlike a local import.
+    let mut damaged = zip("crates.io-all.zip");
+    let mid = damaged.len() / 2;
+    for b in &mut damaged[mid..mid + 64] {
+        *b ^= 0x5a;
+    }
+    srv.serve("/PyPI/all.zip", damaged);
+    let r = update(
+        &mut db,
+        &opts(&srv, &[Ecosystem::PyPI]),
+        t("2026-11-23T12:00:00Z"),
+    )
+    .unwrap();
+    let Outcome::Failed { error, .. } = &r.ecosystems[0].outcome else {
+        panic!("{r:?}")
+    };
+    assert!(
+        error.to_string().contains("damaged archive entry"),
+        "{error}"
+    );
+    assert_eq!(db.snapshot().unwrap(), before);
+}
+
+#[test]
+fn one_failure_does_not_stop_the_others() {
+    let srv = server();
+    srv.behave("/crates.io/all.zip", Behaviour::Status(500));
+    let dir = tempfile::tempdir().unwrap();
+    let mut db = Database::open(dir.path()).unwrap();
+    let r = update(
+        &mut db,
+        &opts(&srv, &[Ecosystem::PyPI, Ecosystem::CratesIo, Ecosystem::Go]),
+        t("2026-11-23T10:00:00Z"),
+    )
+    .unwrap();
+    assert!(matches!(r.ecosystems[0].outcome, Outcome::Updated(_)));
+    assert!(matches!(
+        &r.ecosystems[1].outcome,
+        Outcome::Failed { kept: None, .. }
+    ));
+    assert!(matches!(r.ecosystems[2].outcome, Outcome::Updated(_)));
+    let names: Vec<String> = db.sources().unwrap().into_iter().map(|s| s.name).collect();
+    assert_eq!(names, vec!["osv:Go", "osv:PyPI"]);
+}
+
+#[test]
+fn unreachable_server_is_a_clear_failure() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut db = Database::open(dir.path()).unwrap();
+    // A port nothing listens on.
+    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", l.local_addr().unwrap());
+    drop(l);
+    let r = update(
+        &mut db,
+        &UpdateOptions::new(Some(&url), vec![Ecosystem::Go]),
+        t("2026-11-23T10:00:00Z"),
+    )
+    .unwrap();
+    let Outcome::Failed { error, kept } = &r.ecosystems[0].outcome else {
+        panic!("{r:?}")
+    };
+    assert!(
+        error
+            .to_string()
+            .starts_with(&format!("{url}/Go/all.zip: ")),
+        "{error}"
+    );
+    assert!(kept.is_none());
+}

@@ -1,0 +1,239 @@
+//! Test support shared by the workspace's tests (a dev-dependency only).
+//!
+//! - [`HttpServer`]: a real HTTP/1.1 server on 127.0.0.1 serving files from memory,
+//!   with `ETag`/`Last-Modified` and conditional requests, and scripted misbehaviour
+//!   per path ([`Behaviour`]): error statuses, truncated bodies, stalls. Tests of
+//!   anything that talks HTTP use it instead of mocks.
+//! - [`shared`]: the path of the shared public data beside the repository.
+
+use std::collections::HashMap;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::thread;
+use std::time::Duration;
+
+use sha2::{Digest, Sha256};
+
+/// `../shared` beside the repository (public data for tests).
+pub fn shared() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared")
+}
+
+/// Lower-case hex SHA-256 of `bytes`.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// How the server answers a path.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Behaviour {
+    /// Serve the file, honouring `If-None-Match` / `If-Modified-Since`.
+    Normal,
+    /// Answer with this status and a short body.
+    Status(u16),
+    /// Announce the full `Content-Length` but send only this many bytes, then close.
+    Truncate(usize),
+    /// Send the headers and this many bytes, then hold the connection open without
+    /// sending more until the server is dropped.
+    Stall(usize),
+}
+
+/// One request the server received.
+#[derive(Clone, Debug)]
+pub struct Request {
+    /// Method.
+    pub method: String,
+    /// Path.
+    pub path: String,
+    /// Headers, names lower-cased.
+    pub headers: HashMap<String, String>,
+}
+
+#[derive(Default)]
+struct State {
+    files: HashMap<String, Vec<u8>>,
+    behaviour: HashMap<String, Behaviour>,
+    requests: Vec<Request>,
+    /// Bytes of body sent per path (for tests that wait for a stall).
+    sent: HashMap<String, usize>,
+}
+
+/// A real HTTP server on loopback, stopped when dropped.
+pub struct HttpServer {
+    addr: String,
+    state: Arc<Mutex<State>>,
+    stop: Arc<AtomicBool>,
+}
+
+/// The fixed `Last-Modified` the server sends.
+pub const LAST_MODIFIED: &str = "Thu, 21 Aug 2025 06:28:40 GMT";
+
+impl HttpServer {
+    /// Starts a server on an ephemeral port of 127.0.0.1.
+    pub fn start() -> HttpServer {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind loopback");
+        let addr = format!("http://{}", listener.local_addr().expect("local addr"));
+        listener.set_nonblocking(true).expect("nonblocking");
+        let state = Arc::new(Mutex::new(State::default()));
+        let stop = Arc::new(AtomicBool::new(false));
+        let (s, st) = (state.clone(), stop.clone());
+        thread::spawn(move || {
+            while !st.load(Ordering::SeqCst) {
+                match listener.accept() {
+                    Ok((stream, _)) => {
+                        let (s, st) = (s.clone(), st.clone());
+                        thread::spawn(move || handle(stream, &s, &st));
+                    }
+                    Err(_) => thread::sleep(Duration::from_millis(5)),
+                }
+            }
+        });
+        HttpServer { addr, state, stop }
+    }
+
+    /// The base URL, e.g. `http://127.0.0.1:41234` (no trailing slash).
+    pub fn url(&self) -> &str {
+        &self.addr
+    }
+
+    /// Serves `bytes` at `path` (e.g. `/PyPI/all.zip`).
+    pub fn serve(&self, path: &str, bytes: Vec<u8>) {
+        let mut s = self.state.lock().unwrap();
+        s.files.insert(path.to_owned(), bytes);
+    }
+
+    /// Sets how `path` is answered.
+    pub fn behave(&self, path: &str, b: Behaviour) {
+        let mut s = self.state.lock().unwrap();
+        s.behaviour.insert(path.to_owned(), b);
+    }
+
+    /// Requests received so far.
+    pub fn requests(&self) -> Vec<Request> {
+        self.state.lock().unwrap().requests.clone()
+    }
+
+    /// Body bytes sent so far for `path`.
+    pub fn sent(&self, path: &str) -> usize {
+        self.state
+            .lock()
+            .unwrap()
+            .sent
+            .get(path)
+            .copied()
+            .unwrap_or(0)
+    }
+
+    /// The `ETag` the server sends for `bytes`.
+    pub fn etag(bytes: &[u8]) -> String {
+        let h = Sha256::digest(bytes);
+        format!(
+            "\"{}\"",
+            h.iter()
+                .take(16)
+                .map(|b| format!("{b:02x}"))
+                .collect::<String>()
+        )
+    }
+}
+
+impl Drop for HttpServer {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::SeqCst);
+    }
+}
+
+fn handle(mut stream: TcpStream, state: &Mutex<State>, stop: &AtomicBool) {
+    let _ = stream.set_nonblocking(false);
+    let _ = stream.set_read_timeout(Some(Duration::from_secs(10)));
+    let Ok(clone) = stream.try_clone() else {
+        return;
+    };
+    let mut reader = BufReader::new(clone);
+    let mut line = String::new();
+    if reader.read_line(&mut line).is_err() {
+        return;
+    }
+    let mut parts = line.split_whitespace();
+    let method = parts.next().unwrap_or("").to_owned();
+    let path = parts.next().unwrap_or("").to_owned();
+    let mut headers = HashMap::new();
+    loop {
+        let mut h = String::new();
+        if reader.read_line(&mut h).is_err() || h.trim().is_empty() {
+            break;
+        }
+        if let Some((k, v)) = h.split_once(':') {
+            headers.insert(k.trim().to_ascii_lowercase(), v.trim().to_owned());
+        }
+    }
+    let (file, behaviour) = {
+        let mut s = state.lock().unwrap();
+        s.requests.push(Request {
+            method: method.clone(),
+            path: path.clone(),
+            headers: headers.clone(),
+        });
+        (
+            s.files.get(&path).cloned(),
+            s.behaviour.get(&path).cloned().unwrap_or(Behaviour::Normal),
+        )
+    };
+    let Some(body) = file else {
+        let _ = stream.write_all(
+            b"HTTP/1.1 404 Not Found\r\nContent-Length: 9\r\nConnection: close\r\n\r\nnot found",
+        );
+        return;
+    };
+    if let Behaviour::Status(code) = behaviour {
+        let text = format!("server says {code}");
+        let _ = write!(
+            stream,
+            "HTTP/1.1 {code} Scripted\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{text}",
+            text.len()
+        );
+        return;
+    }
+    let etag = HttpServer::etag(&body);
+    if headers.get("if-none-match") == Some(&etag) {
+        let _ = write!(
+            stream,
+            "HTTP/1.1 304 Not Modified\r\nETag: {etag}\r\nConnection: close\r\n\r\n"
+        );
+        return;
+    }
+    let _ = write!(
+        stream,
+        "HTTP/1.1 200 OK\r\nContent-Type: application/zip\r\nContent-Length: {}\r\nETag: {etag}\r\nLast-Modified: {LAST_MODIFIED}\r\nConnection: close\r\n\r\n",
+        body.len()
+    );
+    let limit = match behaviour {
+        Behaviour::Truncate(n) | Behaviour::Stall(n) => n.min(body.len()),
+        _ => body.len(),
+    };
+    for chunk in body[..limit].chunks(64 * 1024) {
+        if stream.write_all(chunk).is_err() {
+            return;
+        }
+        let mut s = state.lock().unwrap();
+        *s.sent.entry(path.clone()).or_default() += chunk.len();
+    }
+    let _ = stream.flush();
+    if let Behaviour::Stall(_) = behaviour {
+        while !stop.load(Ordering::SeqCst) {
+            thread::sleep(Duration::from_millis(20));
+            // Detect the client going away.
+            let mut probe = [0u8; 1];
+            let _ = stream.set_read_timeout(Some(Duration::from_millis(1)));
+            if let Ok(0) = stream.read(&mut probe) {
+                return;
+            }
+        }
+    }
+}

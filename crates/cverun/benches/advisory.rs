@@ -25,7 +25,11 @@ use std::time::{Duration, Instant};
 
 use cverun_db::{Database, PackageQuery};
 use cverun_inventory::{DiskFiles, FileKind, Pin, Source, parse_file};
+use cverun_testkit::generate::{Rng, advisories_zip, package};
 use cverun_versions::Ecosystem;
+
+mod common;
+use common::{cpus, memory, row};
 
 const ADVISORIES: usize = 200_000;
 const ENTRIES: usize = 1_000_000;
@@ -37,12 +41,10 @@ fn main() {
         child(&args[i + 1..]);
         return;
     }
-    let shared = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared");
-    let work = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/bench-work");
-    let _ = std::fs::remove_dir_all(&work);
-    std::fs::create_dir_all(&work).unwrap();
+    let shared = common::shared();
+    let work = common::work_dir("advisory");
     let cverun = env!("CARGO_BIN_EXE_cverun");
-    println!("cverun advisory-core benchmark ({} cores)", num_cpus());
+    println!("cverun advisory-core benchmark ({} cores)", cpus());
     println!();
 
     // 1. Import of the shared zips.
@@ -110,7 +112,7 @@ fn main() {
     // 4. Generated database and fleet.
     let gen_zip = work.join("generated-all.zip");
     let t = Instant::now();
-    generate_advisories(&gen_zip);
+    advisories_zip(&gen_zip, ADVISORIES, NAMES);
     println!(
         "  (generated {ADVISORIES} advisories in {:.1} s)",
         t.elapsed().as_secs_f64()
@@ -142,29 +144,6 @@ fn main() {
         entries.to_str().unwrap(),
     ]);
     println!("{out}");
-}
-
-fn num_cpus() -> usize {
-    std::thread::available_parallelism()
-        .map(|n| n.get())
-        .unwrap_or(1)
-}
-
-fn row(what: &str, times: &[Duration], target: Option<Duration>) {
-    let mut sorted = times.to_vec();
-    sorted.sort();
-    let median = sorted[sorted.len() / 2];
-    let verdict = match target {
-        Some(t) if median <= t => format!("  target < {} ms: met", t.as_millis()),
-        Some(t) => format!("  target < {} ms: NOT MET", t.as_millis()),
-        None => String::new(),
-    };
-    println!(
-        "{what:<58} median {:>8.1} ms  min {:>8.1} ms  (n={}){verdict}",
-        median.as_secs_f64() * 1e3,
-        sorted[0].as_secs_f64() * 1e3,
-        times.len()
-    );
 }
 
 fn child_run(args: &[&str]) -> String {
@@ -243,10 +222,12 @@ fn child(args: &[String]) {
                 &[elapsed],
                 Some(Duration::from_secs(5)),
             );
-            println!(
-                "  {affected} entries affected, {hits} findings; peak RSS {rss:.0} MiB (target < 1024 MiB: {})",
-                if rss < 1024.0 { "met" } else { "NOT MET" }
+            memory(
+                "  (same process: entries loaded, matched)",
+                rss,
+                Some(1024.0),
             );
+            println!("  {affected} entries affected, {hits} findings");
         }
         other => panic!("unknown child mode {other:?}"),
     }
@@ -303,96 +284,6 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
     }
 }
 
-/// A small deterministic generator (xorshift64*).
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-}
-
-const ECOSYSTEMS: [&str; 4] = ["PyPI", "npm", "crates.io", "Go"];
-
-fn name(i: usize) -> (&'static str, String) {
-    let eco = ECOSYSTEMS[i % 4];
-    let n = match eco {
-        "Go" => format!("example.com/org{}/mod{i}", i % 97),
-        _ => format!("pkg-{i}"),
-    };
-    (eco, n)
-}
-
-fn version(rng: &mut Rng) -> (u64, u64, u64) {
-    (rng.below(6), rng.below(20), rng.below(30))
-}
-
-fn generate_advisories(path: &Path) {
-    let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
-    let f = std::fs::File::create(path).unwrap();
-    let mut z = zip::ZipWriter::new(BufWriter::new(f));
-    let opts = zip::write::SimpleFileOptions::default()
-        .compression_method(zip::CompressionMethod::Deflated);
-    for i in 0..ADVISORIES {
-        // Advisories concern the first half of the names, 4 per name on average.
-        let (eco, pkg) = name(rng.below(NAMES as u64 / 2) as usize);
-        let (a, b, c) = version(&mut rng);
-        let intro = if rng.below(3) == 0 {
-            "0".to_owned()
-        } else {
-            format!("{a}.{b}.0")
-        };
-        let fixed = format!("{a}.{b}.{}", c + 1);
-        let mut events = vec![format!(r#"{{"introduced":"{intro}"}}"#)];
-        if rng.below(10) == 0 {
-            events.push(format!(r#"{{"last_affected":"{a}.{b}.{c}"}}"#));
-        } else {
-            events.push(format!(r#"{{"fixed":"{fixed}"}}"#));
-        }
-        if rng.below(4) == 0 {
-            let (a2, b2, c2) = version(&mut rng);
-            events.push(format!(
-                r#"{{"introduced":"{}.{b2}.0"}},{{"fixed":"{}.{b2}.{}"}}"#,
-                a2 + 6,
-                a2 + 6,
-                c2 + 1
-            ));
-        }
-        let versions = if rng.below(5) == 0 {
-            let list: Vec<String> = (0..10).map(|k| format!(r#""{a}.{b}.{k}""#)).collect();
-            list.join(",")
-        } else {
-            String::new()
-        };
-        let kind = if eco == "PyPI" || eco == "npm" {
-            "ECOSYSTEM"
-        } else {
-            "SEMVER"
-        };
-        let withdrawn = if rng.below(20) == 0 {
-            r#","withdrawn":"2024-02-01T00:00:00Z""#
-        } else {
-            ""
-        };
-        let id = format!("GEN-{:04}-{i}", 2000 + i % 25);
-        let json = format!(
-            r#"{{"id":"{id}","modified":"2024-01-01T00:00:00Z","published":"2023-06-01T00:00:00Z"{withdrawn},"aliases":["CVE-{}-{i}"],"summary":"generated advisory {i}","details":"Generated for the benchmark. {}","severity":[{{"type":"CVSS_V3","score":"CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H"}}],"affected":[{{"package":{{"ecosystem":"{eco}","name":"{pkg}"}},"ranges":[{{"type":"{kind}","events":[{}]}}],"versions":[{versions}]}}]}}"#,
-            2000 + i % 25,
-            "Lorem ipsum dolor sit amet. ".repeat(8),
-            events.join(",")
-        );
-        z.start_file(format!("{id}.json"), opts).unwrap();
-        z.write_all(json.as_bytes()).unwrap();
-    }
-    z.finish().unwrap();
-}
-
 fn generate_entries(path: &Path) {
     let mut rng = Rng(0xD1B5_4A32_D192_ED03);
     let mut out = BufWriter::new(std::fs::File::create(path).unwrap());
@@ -400,8 +291,8 @@ fn generate_entries(path: &Path) {
         // Popular names are drawn more often: the square of a uniform draw.
         let u = rng.below(1_000_000) as f64 / 1_000_000.0;
         let i = ((u * u) * NAMES as f64) as usize;
-        let (eco, n) = name(i);
-        let (a, b, c) = version(&mut rng);
+        let (eco, n) = package(i);
+        let (a, b, c) = (rng.below(6), rng.below(20), rng.below(30));
         let v = if eco == "Go" {
             format!("v{a}.{b}.{c}")
         } else {

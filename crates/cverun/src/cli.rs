@@ -23,6 +23,8 @@ pub enum Command {
     Db(DbCommand),
     /// Which advisories affect one exact package version?
     Query(QueryArgs),
+    /// Scan a monorepo or a directory of repositories: every service, every lockfile.
+    Scan(ScanArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -81,4 +83,46 @@ pub enum Format {
     Table,
     /// JSON for machines (documented in docs/json-output.md).
     Json,
+}
+
+#[derive(Debug, Args)]
+pub struct ScanArgs {
+    /// Directories (or single manifest files) to scan [default: .]
+    #[arg(value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = ScanFormat::Table)]
+    pub format: ScanFormat,
+    /// Write the report to this file (atomically) instead of standard output.
+    #[arg(long, short, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Which findings make the exit status 1: any (vulnerabilities and unverifiable
+    /// findings), informational (also RustSec warnings), low, medium, high, critical
+    /// (vulnerabilities of at least that CVSS rating, unknown severities included,
+    /// plus unverifiable findings), or never.
+    #[arg(long, value_name = "LEVEL", default_value = "any")]
+    pub fail_on: String,
+    /// Match against these OSV records (zip, directory or file) in a temporary
+    /// database instead of the advisory database (repeatable).
+    #[arg(long, value_name = "PATH")]
+    pub advisories: Vec<PathBuf>,
+    /// Parser threads [default: the number of CPUs]
+    #[arg(long, value_name = "N")]
+    pub threads: Option<usize>,
+    /// Also list every package of every manifest (JSON: `packages`).
+    #[arg(long)]
+    pub list_packages: bool,
+}
+
+/// Formats of `scan`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ScanFormat {
+    /// A table per service for people.
+    Table,
+    /// JSON (schema cverun.scan/1, docs/json-output.md).
+    Json,
+    /// SARIF 2.1.0 for code-scanning tools.
+    Sarif,
+    /// Markdown for tickets and pull requests.
+    Markdown,
 }

@@ -30,6 +30,43 @@ pub struct PackageQuery {
     pub version: String,
 }
 
+/// Anything that names a package version to look up.
+pub trait Query {
+    /// Its ecosystem.
+    fn ecosystem(&self) -> &Ecosystem;
+    /// Its name, as written (normalised by the lookup).
+    fn name(&self) -> &str;
+    /// Its exact version, as written.
+    fn version(&self) -> &str;
+}
+
+impl Query for PackageQuery {
+    fn ecosystem(&self) -> &Ecosystem {
+        &self.ecosystem
+    }
+    fn name(&self) -> &str {
+        &self.name
+    }
+    fn version(&self) -> &str {
+        &self.version
+    }
+}
+
+impl<T: Query + ?Sized> Query for &T {
+    fn ecosystem(&self) -> &Ecosystem {
+        (**self).ecosystem()
+    }
+    fn name(&self) -> &str {
+        (**self).name()
+    }
+    fn version(&self) -> &str {
+        (**self).version()
+    }
+}
+
+/// Below this many queries, one thread does the whole batch.
+const PARALLEL_MIN: usize = 20_000;
+
 /// The versions asked for one package, with the query asking each.
 struct Wanted<'q> {
     ecosystem: &'q Ecosystem,
@@ -49,23 +86,71 @@ struct Row {
 }
 
 impl Database {
+    /// [`Database::find`] on up to `threads` threads, each with its own connection to
+    /// the database file, packages split between them so each package is compiled
+    /// once. A temporary (in-memory) database, or a small batch, uses one thread.
+    pub fn find_parallel<Q: Query + Sync>(
+        &self,
+        queries: &[Q],
+        threads: usize,
+    ) -> Result<Vec<Vec<Finding>>> {
+        let (Some(dir), true) = (self.dir(), threads > 1 && queries.len() >= PARALLEL_MIN) else {
+            return self.find(queries);
+        };
+        use std::hash::{BuildHasher, Hash, Hasher};
+        let state = foldhash::fast::FixedState::with_seed(0);
+        let mut parts: Vec<Vec<usize>> = vec![Vec::new(); threads];
+        for (i, q) in queries.iter().enumerate() {
+            let mut h = state.build_hasher();
+            q.ecosystem().osv_name().hash(&mut h);
+            normalize_name(q.ecosystem(), q.name()).hash(&mut h);
+            parts[(h.finish() % threads as u64) as usize].push(i);
+        }
+        let results: Vec<Result<Vec<Vec<Finding>>>> = std::thread::scope(|s| {
+            let handles: Vec<_> = parts
+                .iter()
+                .map(|idx| {
+                    s.spawn(move || {
+                        let db = Database::open_existing(dir)?;
+                        let qs: Vec<&Q> = idx.iter().map(|&i| &queries[i]).collect();
+                        db.find(&qs)
+                    })
+                })
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| match h.join() {
+                    Ok(r) => r,
+                    Err(panic) => std::panic::resume_unwind(panic),
+                })
+                .collect()
+        });
+        let mut out: Vec<Vec<Finding>> = vec![Vec::new(); queries.len()];
+        for (idx, r) in parts.iter().zip(results) {
+            for (&i, f) in idx.iter().zip(r?) {
+                out[i] = f;
+            }
+        }
+        Ok(out)
+    }
+
     /// Findings for each query, in the order given.
-    pub fn find(&self, queries: &[PackageQuery]) -> Result<Vec<Vec<Finding>>> {
+    pub fn find<Q: Query>(&self, queries: &[Q]) -> Result<Vec<Vec<Finding>>> {
         let mut out: Vec<Vec<Finding>> = vec![Vec::new(); queries.len()];
         let mut index: FastMap<(&Ecosystem, Cow<'_, str>), usize> = FastMap::default();
         let mut wanted: Vec<Wanted<'_>> = Vec::new();
         for (i, q) in queries.iter().enumerate() {
-            let name = normalize_name(&q.ecosystem, &q.name);
+            let name = normalize_name(q.ecosystem(), q.name());
             let next = wanted.len();
-            let k = *index.entry((&q.ecosystem, name.clone())).or_insert(next);
+            let k = *index.entry((q.ecosystem(), name.clone())).or_insert(next);
             if k == next {
                 wanted.push(Wanted {
-                    ecosystem: &q.ecosystem,
+                    ecosystem: q.ecosystem(),
                     name,
                     versions: Vec::new(),
                 });
             }
-            wanted[k].versions.push((q.version.as_str(), i));
+            wanted[k].versions.push((q.version(), i));
         }
         if wanted.is_empty() {
             return Ok(out);
@@ -77,6 +162,13 @@ impl Database {
                  DELETE FROM temp.lookup;",
             )
             .map_err(|e| self.err(e))?;
+        // Packages are probed in key order, so the index is walked forward, not at
+        // random: `rank` is the lookup id, `order[rank]` the package.
+        let mut order: Vec<usize> = (0..wanted.len()).collect();
+        order.sort_by(|&a, &b| {
+            (wanted[a].ecosystem.osv_name(), wanted[a].name.as_ref())
+                .cmp(&(wanted[b].ecosystem.osv_name(), wanted[b].name.as_ref()))
+        });
         {
             let tx = self.conn.unchecked_transaction().map_err(|e| self.err(e))?;
             {
@@ -85,9 +177,14 @@ impl Database {
                         "INSERT INTO temp.lookup (id, ecosystem, name) VALUES (?1, ?2, ?3)",
                     )
                     .map_err(|e| self.err(e))?;
-                for (k, w) in wanted.iter().enumerate() {
-                    ins.execute(params![k as i64, w.ecosystem.osv_name(), w.name.as_ref()])
-                        .map_err(|e| self.err(e))?;
+                for (rank, &k) in order.iter().enumerate() {
+                    let w = &wanted[k];
+                    ins.execute(params![
+                        rank as i64,
+                        w.ecosystem.osv_name(),
+                        w.name.as_ref()
+                    ])
+                    .map_err(|e| self.err(e))?;
                 }
             }
             tx.commit().map_err(|e| self.err(e))?;
@@ -111,7 +208,10 @@ impl Database {
         loop {
             let row = rows.next().map_err(|e| self.err(e))?;
             let k = match row {
-                Some(r) => Some(r.get::<_, i64>(0).map_err(|e| self.err(e))? as usize),
+                Some(r) => {
+                    let rank = r.get::<_, i64>(0).map_err(|e| self.err(e))? as usize;
+                    order.get(rank).copied()
+                }
                 None => None,
             };
             if k != current {

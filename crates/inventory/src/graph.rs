@@ -2,7 +2,7 @@
 //!
 //! Lockfiles that record the graph build a [`Graph`] over the indices of their
 //! packages, name the direct dependencies, and call [`Graph::annotate`]: every
-//! direct dependency becomes [`Relation::Direct`] with the path `[itself]`; every
+//! direct dependency becomes [`Relation::Direct`] (its path is itself, so none is stored); every
 //! package reachable from one becomes [`Relation::Transitive`] with up to
 //! [`MAX_PATHS`] shortest paths, each through a different direct dependency;
 //! packages that nothing reaches keep [`Relation::Unknown`].
@@ -67,16 +67,28 @@ impl Graph {
                 queue.push_back((v, paths[v].len() - 1));
             }
         }
-        let labels: Vec<String> = packages.iter().map(label).collect();
+        // Labels only of the packages that appear on some path.
+        let mut labels: Vec<Option<String>> = vec![None; n];
+        for path in paths.iter().flatten() {
+            for &j in path {
+                if labels[j].is_none() {
+                    labels[j] = Some(label(&packages[j]));
+                }
+            }
+        }
         for (i, p) in packages.iter_mut().enumerate().take(n) {
             if direct.contains(&i) {
                 p.relation = Relation::Direct;
-                p.paths = vec![vec![labels[i].clone()]];
+                p.paths = Vec::new();
             } else if !paths[i].is_empty() {
                 p.relation = Relation::Transitive;
                 p.paths = paths[i]
                     .iter()
-                    .map(|path| path.iter().map(|&j| labels[j].clone()).collect())
+                    .map(|path| {
+                        path.iter()
+                            .map(|&j| labels[j].clone().unwrap_or_default())
+                            .collect()
+                    })
                     .collect();
             }
         }
@@ -114,7 +126,10 @@ mod tests {
         g.add_edge(1, 3);
         g.annotate(&[0, 1], &mut p);
         assert_eq!(p[0].relation, Relation::Direct);
-        assert_eq!(p[0].paths, vec![vec!["a@1.0.0"]]);
+        assert!(
+            p[0].paths.is_empty(),
+            "a direct dependency's path is itself"
+        );
         assert_eq!(p[2].relation, Relation::Transitive);
         assert_eq!(p[2].paths, vec![vec!["a@1.0.0", "c@1.0.0"]]);
         assert_eq!(p[3].relation, Relation::Transitive);

@@ -22,7 +22,8 @@ pub struct Package {
     pub source: Source,
     /// Chains of packages (`name@version`) from a direct dependency down to this
     /// package, shortest first (at most three, through different direct
-    /// dependencies); empty when the format records no graph.
+    /// dependencies); empty for a direct dependency and when the format records no
+    /// graph.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub paths: Vec<Vec<String>>,
     /// 1-based line of the declaration in its file, when known.

@@ -201,7 +201,12 @@ fn build(ecosystem: &Ecosystem, verdicts: &[Verdicted<'_>], members: &[usize]) -
                 }));
             }
             Verdict::Unverifiable(rs) => {
-                reasons.extend(rs.iter().map(|r| format!("{}: {r}", v.info.id)));
+                // Name the record only when the finding groups several.
+                if members.len() > 1 {
+                    reasons.extend(rs.iter().map(|r| format!("{}: {r}", v.info.id)));
+                } else {
+                    reasons.extend(rs.iter().cloned());
+                }
             }
         }
     }
@@ -353,7 +358,7 @@ mod tests {
                 informational: None,
             }],
         );
-        assert_eq!(f[0].unverifiable.as_deref(), Some("GHSA-2: bad event"));
+        assert_eq!(f[0].unverifiable.as_deref(), Some("bad event"));
         assert!(!f[0].is_vulnerability());
     }
 

@@ -281,7 +281,10 @@ impl PackageMatcher {
                             matched.push(m);
                         }
                     }
-                    Err(e) => problems.push(format!("cannot evaluate a {} range: {e}", r.kind)),
+                    Err(e) => problems.push(format!(
+                        "cannot evaluate the advisory's {} range: {e}",
+                        r.kind
+                    )),
                 },
             }
         }

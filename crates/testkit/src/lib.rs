@@ -5,6 +5,7 @@
 //!   per path ([`Behaviour`]): error statuses, truncated bodies, stalls. Tests of
 //!   anything that talks HTTP use it instead of mocks.
 //! - [`shared`]: the path of the shared public data beside the repository.
+//! - [`generate`]: deterministic generated advisories and fleets for benchmarks.
 
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Read, Write};
@@ -16,6 +17,8 @@ use std::thread;
 use std::time::Duration;
 
 use sha2::{Digest, Sha256};
+
+pub mod generate;
 
 /// `../shared` beside the repository (public data for tests).
 pub fn shared() -> PathBuf {

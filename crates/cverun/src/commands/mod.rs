@@ -12,12 +12,14 @@ use crate::output;
 
 mod db;
 mod query;
+mod scan;
 
 /// Runs the parsed command line; the exit code on success, an error otherwise.
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Db(cmd) => db::run(cli.db.as_deref(), cmd),
         Command::Query(args) => query::run(cli.db.as_deref(), args),
+        Command::Scan(args) => scan::run(cli.db.as_deref(), args),
     }
 }
 

@@ -1,0 +1,160 @@
+//! `cverun scan [PATH...]`.
+
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{Context, bail};
+use cverun_scan::render::{markdown, sarif, table};
+use cverun_scan::{FailOn, Progress, ScanOptions, scan};
+use cverun_triage::severity::Rating;
+use indicatif::{ProgressBar, ProgressStyle};
+
+use super::{now, open_for_matching};
+use crate::cli::{ScanArgs, ScanFormat};
+
+/// A progress bar on stderr, only when stderr is a terminal.
+struct Bar(Option<ProgressBar>);
+
+impl Progress for Bar {
+    fn start(&self, total: usize) {
+        if let Some(b) = &self.0 {
+            b.set_length(total as u64);
+            b.set_message("reading manifests");
+        }
+    }
+    fn advance(&self) {
+        if let Some(b) = &self.0 {
+            b.inc(1);
+        }
+    }
+    fn finish(&self) {
+        if let Some(b) = &self.0 {
+            b.set_message("matching");
+        }
+    }
+}
+
+fn parse_fail_on(s: &str) -> anyhow::Result<FailOn> {
+    Ok(match s.to_ascii_lowercase().as_str() {
+        "any" => FailOn::Any,
+        "informational" => FailOn::Informational,
+        "never" | "none" => FailOn::Never,
+        other => match Rating::from_label(other) {
+            Some(r) if r > Rating::None => FailOn::Rating(r),
+            _ => bail!(
+                "--fail-on {s:?}: expected any, informational, low, medium, high, critical or never"
+            ),
+        },
+    })
+}
+
+pub fn run(db_flag: Option<&Path>, args: ScanArgs) -> anyhow::Result<ExitCode> {
+    let fail_on = parse_fail_on(&args.fail_on)?;
+    let roots: Vec<PathBuf> = if args.paths.is_empty() {
+        vec![PathBuf::from(".")]
+    } else {
+        args.paths.clone()
+    };
+    let db = open_for_matching(db_flag, &args.advisories)?;
+    let threads = args
+        .threads
+        .unwrap_or_else(|| {
+            std::thread::available_parallelism()
+                .map(|n| n.get())
+                .unwrap_or(1)
+        })
+        .max(1);
+    let bar = std::io::stderr().is_terminal().then(|| {
+        let b = ProgressBar::new(0);
+        b.set_style(
+            ProgressStyle::with_template("{spinner} {msg} {pos}/{len} [{bar:30}] {elapsed}")
+                .unwrap_or_else(|_| ProgressStyle::default_bar())
+                .progress_chars("=> "),
+        );
+        b
+    });
+    let progress = Bar(bar);
+    let report = scan(
+        &roots,
+        &db,
+        &ScanOptions {
+            now: now()?,
+            threads,
+            list_packages: args.list_packages,
+        },
+        &progress,
+    )?;
+    if let Some(b) = &progress.0 {
+        b.finish_and_clear();
+    }
+    let write = |out: &mut dyn Write, plain: bool| -> anyhow::Result<()> {
+        match args.format {
+            ScanFormat::Table if plain => {
+                let text = table::render(&report);
+                write!(out, "{}", anstream::adapter::strip_str(&text))?;
+            }
+            ScanFormat::Table => out.write_all(table::render(&report).as_bytes())?,
+            ScanFormat::Markdown => out.write_all(markdown::render(&report).as_bytes())?,
+            // Large reports are streamed, never built whole in memory; JSON is
+            // compact (pipe it through `jq` to read it).
+            ScanFormat::Json => {
+                serde_json::to_writer(&mut *out, &report)?;
+                out.write_all(b"\n")?;
+            }
+            ScanFormat::Sarif => {
+                serde_json::to_writer_pretty(&mut *out, &sarif::render(&report))?;
+                out.write_all(b"\n")?;
+            }
+        }
+        out.flush()?;
+        Ok(())
+    };
+    match &args.output {
+        // Files get no colour codes.
+        Some(path) => write_atomically(path, |f| write(f, true))?,
+        None => {
+            let stdout = std::io::stdout();
+            if args.format == ScanFormat::Table {
+                let mut out = anstream::AutoStream::auto(stdout.lock());
+                write(&mut out, false)?;
+            } else {
+                let mut out = std::io::BufWriter::new(stdout.lock());
+                write(&mut out, false)?;
+            }
+        }
+    }
+    Ok(ExitCode::from(report.exit_code(fail_on)))
+}
+
+/// Writes through `fill` into a temporary file beside `path`, then renames it over
+/// `path`: the report is either whole or not there.
+fn write_atomically(
+    path: &Path,
+    fill: impl FnOnce(&mut std::io::BufWriter<std::fs::File>) -> anyhow::Result<()>,
+) -> anyhow::Result<()> {
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let name = path.file_name().context("--output needs a file name")?;
+    let tmp = dir.join(format!(
+        ".{}.{}.tmp",
+        name.to_string_lossy(),
+        std::process::id()
+    ));
+    let result = (|| -> anyhow::Result<()> {
+        let file = std::fs::File::create(&tmp)?;
+        let mut w = std::io::BufWriter::new(file);
+        fill(&mut w)?;
+        let file = w.into_inner().map_err(|e| e.into_error())?;
+        file.sync_all()?;
+        std::fs::rename(&tmp, path)?;
+        Ok(())
+    })();
+    if let Err(e) = result {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(e).with_context(|| format!("cannot write {}", path.display()));
+    }
+    Ok(())
+}

@@ -1,0 +1,296 @@
+//! `cverun.toml`: services named explicitly, with the metadata triage and blast radius
+//! use (owner, exposure, data, tier).
+//!
+//! ```toml
+//! [[service]]
+//! name = "checkout"
+//! path = "src/checkoutservice"   # directory, relative to cverun.toml; "." is allowed
+//! owner = "team-payments"
+//! exposure = "internet"          # internet | internal | offline
+//! data = "customer-pii"          # e.g. customer-pii | internal | public
+//! tier = "1"                     # free text (or a number)
+//! ```
+//!
+//! Every manifest below a service's `path` belongs to it (the longest matching path
+//! wins). Manifests outside every configured path form services of their own, one per
+//! directory, as without a configuration. Unknown keys, duplicate names or paths, an
+//! unknown exposure and paths leaving the scan root are errors naming the line.
+
+use std::path::{Component, Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+use toml::Spanned;
+
+/// The name of the configuration file looked for at each scan root.
+pub const FILE_NAME: &str = "cverun.toml";
+
+/// How reachable a service is from outside.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Exposure {
+    /// Reachable from the internet.
+    Internet,
+    /// Reachable only from inside the organisation's network.
+    Internal,
+    /// Not reachable over a network (batch jobs, build tools).
+    Offline,
+}
+
+impl Exposure {
+    /// The spelling used in files and reports.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Exposure::Internet => "internet",
+            Exposure::Internal => "internal",
+            Exposure::Offline => "offline",
+        }
+    }
+}
+
+/// One configured service.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ServiceConfig {
+    /// Its name.
+    pub name: String,
+    /// Its directory, relative to the scan root, normalised (`""` for the root).
+    pub path: PathBuf,
+    /// Who owns it.
+    pub owner: Option<String>,
+    /// How exposed it is.
+    pub exposure: Option<Exposure>,
+    /// What data it handles.
+    pub data: Option<String>,
+    /// Its tier.
+    pub tier: Option<String>,
+    /// Line of its `name` in cverun.toml.
+    pub line: u32,
+}
+
+/// A parsed cverun.toml.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Config {
+    /// Configured services.
+    pub services: Vec<ServiceConfig>,
+}
+
+/// A cverun.toml that cannot be used.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{}{}: {message}", path.display(), line.map(|l| format!(":{l}")).unwrap_or_default())]
+pub struct ConfigError {
+    /// The file.
+    pub path: PathBuf,
+    /// 1-based line, when known.
+    pub line: Option<u32>,
+    /// What is wrong.
+    pub message: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawConfig {
+    #[serde(default)]
+    service: Vec<RawService>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawService {
+    name: Spanned<String>,
+    path: Spanned<String>,
+    owner: Option<String>,
+    exposure: Option<Exposure>,
+    data: Option<String>,
+    tier: Option<Tier>,
+}
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum Tier {
+    Text(String),
+    Number(i64),
+}
+
+fn line_of(text: &str, offset: usize) -> u32 {
+    let n = text[..offset.min(text.len())]
+        .bytes()
+        .filter(|b| *b == b'\n')
+        .count()
+        + 1;
+    u32::try_from(n).unwrap_or(u32::MAX)
+}
+
+/// Parses the text of `path` (a cverun.toml).
+pub fn parse(path: &Path, text: &str) -> Result<Config, ConfigError> {
+    let err = |line: Option<u32>, message: String| ConfigError {
+        path: path.to_owned(),
+        line,
+        message,
+    };
+    let raw: RawConfig = toml::from_str(text).map_err(|e| {
+        err(
+            e.span().map(|s| line_of(text, s.start)),
+            e.message().trim().to_owned(),
+        )
+    })?;
+    let mut services: Vec<ServiceConfig> = Vec::new();
+    for s in raw.service {
+        let line = line_of(text, s.name.span().start);
+        let name = s.name.into_inner();
+        if name.trim().is_empty() {
+            return Err(err(Some(line), "service name is empty".into()));
+        }
+        let path_line = line_of(text, s.path.span().start);
+        let rel = normalise(s.path.get_ref()).ok_or_else(|| {
+            err(
+                Some(path_line),
+                format!(
+                    "service path {:?} must stay inside the directory of cverun.toml",
+                    s.path.get_ref()
+                ),
+            )
+        })?;
+        if let Some(other) = services.iter().find(|o| o.name == name) {
+            return Err(err(
+                Some(line),
+                format!("service {name:?} is already defined at line {}", other.line),
+            ));
+        }
+        if let Some(other) = services.iter().find(|o| o.path == rel) {
+            return Err(err(
+                Some(path_line),
+                format!(
+                    "path {:?} is already the path of service {:?}",
+                    s.path.get_ref(),
+                    other.name
+                ),
+            ));
+        }
+        services.push(ServiceConfig {
+            name,
+            path: rel,
+            owner: s.owner,
+            exposure: s.exposure,
+            data: s.data,
+            tier: s.tier.map(|t| match t {
+                Tier::Text(t) => t,
+                Tier::Number(n) => n.to_string(),
+            }),
+            line,
+        });
+    }
+    Ok(Config { services })
+}
+
+/// Reads `<root>/cverun.toml` when there is one.
+pub fn load(root: &Path) -> Result<Option<Config>, ConfigError> {
+    let path = root.join(FILE_NAME);
+    match std::fs::read_to_string(&path) {
+        Ok(text) => parse(&path, &text).map(Some),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(ConfigError {
+            path,
+            line: None,
+            message: format!("cannot read: {e}"),
+        }),
+    }
+}
+
+/// `./a/../b/` -> `b`; `None` when it leaves the root or is absolute.
+fn normalise(p: &str) -> Option<PathBuf> {
+    let mut out = PathBuf::new();
+    for c in Path::new(p).components() {
+        match c {
+            Component::CurDir => {}
+            Component::Normal(n) => out.push(n),
+            Component::ParentDir => {
+                if !out.pop() {
+                    return None;
+                }
+            }
+            Component::RootDir | Component::Prefix(_) => return None,
+        }
+    }
+    Some(out)
+}
+
+impl Config {
+    /// The configured service holding `rel` (a path relative to the root): the one
+    /// with the longest matching path.
+    pub fn service_for(&self, rel: &Path) -> Option<&ServiceConfig> {
+        self.services
+            .iter()
+            .filter(|s| rel.starts_with(&s.path))
+            .max_by_key(|s| s.path.components().count())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn p(text: &str) -> Result<Config, ConfigError> {
+        parse(Path::new("cverun.toml"), text)
+    }
+
+    #[test]
+    fn reads_services() {
+        let c = p(r#"
+[[service]]
+name = "checkout"
+path = "./src/checkout/"
+owner = "team-payments"
+exposure = "internet"
+data = "customer-pii"
+tier = 1
+
+[[service]]
+name = "root"
+path = "."
+"#)
+        .unwrap();
+        assert_eq!(c.services.len(), 2);
+        let s = &c.services[0];
+        assert_eq!(s.path, PathBuf::from("src/checkout"));
+        assert_eq!(s.exposure, Some(Exposure::Internet));
+        assert_eq!(s.tier.as_deref(), Some("1"));
+        assert_eq!(s.line, 3);
+        assert_eq!(
+            c.service_for(Path::new("src/checkout/go.mod"))
+                .unwrap()
+                .name,
+            "checkout"
+        );
+        assert_eq!(
+            c.service_for(Path::new("src/other/go.mod")).unwrap().name,
+            "root"
+        );
+        assert_eq!(c.services[1].path, PathBuf::new());
+    }
+
+    #[test]
+    fn errors_name_the_line() {
+        let e =
+            p("[[service]]\nname = \"a\"\npath = \"a\"\nexposure = \"everywhere\"\n").unwrap_err();
+        assert_eq!(e.line, Some(4), "{e}");
+        assert!(e.to_string().starts_with("cverun.toml:4: "), "{e}");
+        let e = p("[[service]]\nname = \"a\"\npath = \"a\"\nowners = \"x\"\n").unwrap_err();
+        assert_eq!(e.line, Some(4), "{e}");
+        assert!(e.message.contains("owners"), "{e}");
+        let e =
+            p("[[service]]\nname = \"a\"\npath = \"a\"\n[[service]]\nname = \"a\"\npath = \"b\"\n")
+                .unwrap_err();
+        assert_eq!(e.line, Some(5));
+        assert!(e.message.contains("already defined at line 2"), "{e}");
+        let e = p("[[service]]\nname = \"a\"\npath = \"../elsewhere\"\n").unwrap_err();
+        assert_eq!(e.line, Some(3));
+        let e = p("[[service]]\nname = \"a\"\n").unwrap_err();
+        assert!(e.message.contains("path"), "{e}");
+        let e = p("[[service]\n").unwrap_err();
+        assert_eq!(e.line, Some(1));
+    }
+
+    #[test]
+    fn empty_file_is_no_services() {
+        assert_eq!(p("").unwrap(), Config::default());
+    }
+}

@@ -1,0 +1,6 @@
+//! Report formats for people and tools. JSON is the [`Report`](crate::Report)
+//! serialised; the others are here.
+
+pub mod markdown;
+pub mod sarif;
+pub mod table;

@@ -1,0 +1,272 @@
+//! The scan report: what `--format json` prints (schema `cverun.scan/1`, documented in
+//! docs/json-output.md), and what the other formats render.
+
+use std::sync::Arc;
+
+use cverun_db::Snapshot;
+use cverun_inventory::{Relation, Scope};
+use cverun_osv::Finding;
+use cverun_triage::severity::Score;
+use serde::Serialize;
+
+use crate::config::Exposure;
+
+/// The JSON schema name of [`Report`].
+pub const SCHEMA: &str = "cverun.scan/1";
+
+/// Everything a scan found.
+#[derive(Clone, Debug, Serialize)]
+pub struct Report {
+    /// `cverun.scan/1`.
+    pub schema: &'static str,
+    /// The tool and its version.
+    pub tool: Tool,
+    /// When the scan ran (RFC 3339).
+    pub scanned_at: String,
+    /// The roots scanned, as given.
+    pub roots: Vec<String>,
+    /// The advisory database snapshot used.
+    pub database: Snapshot,
+    /// Counts.
+    pub summary: Summary,
+    /// Every service, in name order.
+    pub services: Vec<ServiceReport>,
+    /// Every finding at every location, most severe first.
+    pub findings: Vec<FindingRecord>,
+    /// Packages declared without an exact version: never matched, always listed.
+    pub unpinned: Vec<PackageRecord>,
+    /// Packages with an exact version that cannot be matched (git, path, URL,
+    /// another registry).
+    pub not_matchable: Vec<PackageRecord>,
+    /// Every package of every manifest, when asked for (`--list-packages`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub packages: Option<Vec<InventoryRecord>>,
+    /// Files or directories that could not be read: the scan is incomplete.
+    pub errors: Vec<Problem>,
+    /// Parts of files that could not be read, and other notes from the parsers.
+    pub warnings: Vec<Problem>,
+}
+
+/// The tool.
+#[derive(Clone, Debug, Serialize)]
+pub struct Tool {
+    /// `cverun`.
+    pub name: &'static str,
+    /// Its version.
+    pub version: &'static str,
+}
+
+/// Counts over the whole scan.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Summary {
+    /// Services.
+    pub services: usize,
+    /// Manifests read.
+    pub manifests: usize,
+    /// Packages declared (every occurrence).
+    pub packages: usize,
+    /// Packages matched against advisories.
+    pub matched: usize,
+    /// Packages without an exact version.
+    pub unpinned: usize,
+    /// Packages with a version that cannot be matched.
+    pub not_matchable: usize,
+    /// Vulnerability findings (locations).
+    pub vulnerabilities: usize,
+    /// Distinct vulnerabilities (primary ids).
+    pub distinct_vulnerabilities: usize,
+    /// Unverifiable findings (locations).
+    pub unverifiable: usize,
+    /// Informational findings (locations).
+    pub informational: usize,
+    /// Files that could not be read.
+    pub errors: usize,
+    /// Warnings.
+    pub warnings: usize,
+}
+
+/// One service.
+#[derive(Clone, Debug, Serialize)]
+pub struct ServiceReport {
+    /// Name.
+    pub name: Arc<str>,
+    /// Directory (relative to the root).
+    pub path: String,
+    /// Whether it is named in cverun.toml.
+    pub configured: bool,
+    /// Owner, from cverun.toml.
+    pub owner: Option<String>,
+    /// Exposure, from cverun.toml.
+    pub exposure: Option<Exposure>,
+    /// Data handled, from cverun.toml.
+    pub data: Option<String>,
+    /// Tier, from cverun.toml.
+    pub tier: Option<String>,
+    /// Manifests read.
+    pub manifests: Vec<ManifestReport>,
+    /// Manifests not read, and why.
+    pub skipped_manifests: Vec<Skipped>,
+    /// Packages declared.
+    pub packages: usize,
+    /// Vulnerability findings.
+    pub vulnerabilities: usize,
+    /// Unverifiable findings.
+    pub unverifiable: usize,
+    /// Informational findings.
+    pub informational: usize,
+    /// Unpinned packages.
+    pub unpinned: usize,
+    /// Packages that cannot be matched.
+    pub not_matchable: usize,
+}
+
+/// One manifest of a service.
+#[derive(Clone, Debug, Serialize)]
+pub struct ManifestReport {
+    /// Path relative to the scan root.
+    pub path: Arc<str>,
+    /// Format.
+    pub kind: &'static str,
+    /// Packages declared.
+    pub packages: usize,
+    /// Why it could not be read, when it could not.
+    pub error: Option<String>,
+}
+
+/// A manifest that was not read.
+#[derive(Clone, Debug, Serialize)]
+pub struct Skipped {
+    /// Path.
+    pub path: String,
+    /// Why.
+    pub reason: String,
+}
+
+/// One finding at one location.
+#[derive(Clone, Debug, Serialize)]
+pub struct FindingRecord {
+    /// Service name.
+    pub service: Arc<str>,
+    /// Manifest declaring the package (relative to the scan root).
+    pub manifest: Arc<str>,
+    /// Line of the declaration.
+    pub line: Option<u32>,
+    /// Ecosystem.
+    pub ecosystem: cverun_versions::Ecosystem,
+    /// Package name.
+    pub package: String,
+    /// Installed version.
+    pub version: String,
+    /// Direct or transitive.
+    pub relation: Relation,
+    /// Runtime, development, optional.
+    pub scope: Scope,
+    /// Dependency paths from a direct dependency.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub paths: Vec<Vec<String>>,
+    /// The computed CVSS base score used for this finding, when known.
+    pub cvss: Option<Score>,
+    /// The advisory verdict (advisory, aliases, fixed, informational, unverifiable,
+    /// matched ranges, severity vectors...).
+    #[serde(flatten)]
+    pub finding: Finding,
+}
+
+impl FindingRecord {
+    /// Vulnerability (not informational, not unverifiable).
+    pub fn is_vulnerability(&self) -> bool {
+        self.finding.is_vulnerability()
+    }
+}
+
+/// A package listed without being matched.
+#[derive(Clone, Debug, Serialize)]
+pub struct PackageRecord {
+    /// Service name.
+    pub service: Arc<str>,
+    /// Manifest.
+    pub manifest: Arc<str>,
+    /// Line.
+    pub line: Option<u32>,
+    /// Ecosystem.
+    pub ecosystem: String,
+    /// Package.
+    pub package: String,
+    /// Exact version when there is one.
+    pub version: Option<String>,
+    /// Specifier when unpinned.
+    pub specifier: Option<String>,
+    /// Why it is not matched.
+    pub reason: String,
+}
+
+/// A package as declared, for the full inventory listing.
+#[derive(Clone, Debug, Serialize)]
+pub struct InventoryRecord {
+    /// Service name.
+    pub service: Arc<str>,
+    /// Manifest (or included file) declaring it.
+    pub manifest: Arc<str>,
+    /// Line.
+    pub line: Option<u32>,
+    /// Ecosystem.
+    pub ecosystem: String,
+    /// Package.
+    pub package: String,
+    /// Exact version, when pinned.
+    pub version: Option<String>,
+    /// Specifier, when not pinned.
+    pub specifier: Option<String>,
+    /// Direct or transitive.
+    pub relation: Relation,
+    /// Runtime, development, optional.
+    pub scope: Scope,
+    /// Why it is not matched, when it is not.
+    pub unmatched: Option<String>,
+}
+
+/// A problem with a file.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Problem {
+    /// The file or directory.
+    pub file: String,
+    /// 1-based line, when known.
+    pub line: Option<u32>,
+    /// What is wrong.
+    pub message: String,
+}
+
+/// Which findings make the exit status non-zero.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FailOn {
+    /// Any vulnerability or unverifiable finding (the default).
+    Any,
+    /// Vulnerabilities, unverifiable and informational findings.
+    Informational,
+    /// Vulnerabilities of at least this CVSS rating, and unverifiable findings; a
+    /// vulnerability of unknown severity counts (unknown is not low).
+    Rating(cverun_triage::severity::Rating),
+    /// Nothing found fails (errors still do).
+    Never,
+}
+
+impl Report {
+    /// 0 clean, 1 findings at or above `fail_on`, 2 when any file or directory could
+    /// not be read (a partial scan is never clean).
+    pub fn exit_code(&self, fail_on: FailOn) -> u8 {
+        if !self.errors.is_empty() {
+            return 2;
+        }
+        let failing = self.findings.iter().any(|f| match fail_on {
+            FailOn::Never => false,
+            FailOn::Informational => true,
+            FailOn::Any => f.finding.informational.is_none(),
+            FailOn::Rating(min) => {
+                f.finding.unverifiable.is_some()
+                    || (f.finding.informational.is_none()
+                        && f.cvss.as_ref().is_none_or(|s| s.rating >= min))
+            }
+        });
+        u8::from(failing)
+    }
+}

@@ -9,7 +9,7 @@
 
 use std::collections::VecDeque;
 
-use crate::package::{Package, Pin, Relation};
+use crate::package::{Package, Pin, Relation, Scope};
 
 /// How many paths are kept per package.
 pub const MAX_PATHS: usize = 3;
@@ -95,6 +95,35 @@ impl Graph {
     }
 }
 
+/// Spreads scopes from `seeds` over `edges` (`edges[u]`: what `u` depends on): a
+/// package reachable from a runtime seed is runtime; else, from an optional seed,
+/// optional; else, from a development seed, development; the rest `None`. Seeds of
+/// unknown scope spread nothing (callers decide what unknown means for them).
+pub fn spread_scopes(edges: &[Vec<usize>], seeds: &[(usize, Scope)]) -> Vec<Option<Scope>> {
+    let n = edges.len();
+    let mut out: Vec<Option<Scope>> = vec![None; n];
+    for scope in [Scope::Runtime, Scope::Optional, Scope::Development] {
+        let mut stack: Vec<usize> = seeds
+            .iter()
+            .filter(|(i, s)| *s == scope && *i < n)
+            .map(|(i, _)| *i)
+            .collect();
+        while let Some(u) = stack.pop() {
+            if out[u].is_some() {
+                continue;
+            }
+            out[u] = Some(scope);
+            stack.extend(
+                edges[u]
+                    .iter()
+                    .copied()
+                    .filter(|&v| v < n && out[v].is_none()),
+            );
+        }
+    }
+    out
+}
+
 /// `name@version` (or `name@specifier`) for paths.
 pub fn label(p: &Package) -> String {
     match &p.pin {
@@ -143,6 +172,32 @@ mod tests {
         );
         assert_eq!(p[4].relation, Relation::Unknown);
         assert!(p[4].paths.is_empty());
+    }
+
+    #[test]
+    fn scopes_spread_runtime_first() {
+        // 0 (dev) -> 2 -> 3 ; 1 (runtime) -> 3 ; 4 unreached ; 5 (unknown seed)
+        let edges = vec![vec![2], vec![3], vec![3], vec![], vec![], vec![4]];
+        let s = spread_scopes(
+            &edges,
+            &[
+                (0, Scope::Development),
+                (1, Scope::Runtime),
+                (5, Scope::Unknown),
+                (9, Scope::Runtime),
+            ],
+        );
+        assert_eq!(
+            s,
+            vec![
+                Some(Scope::Development),
+                Some(Scope::Runtime),
+                Some(Scope::Development),
+                Some(Scope::Runtime),
+                None,
+                None
+            ]
+        );
     }
 
     #[test]

@@ -113,6 +113,33 @@ impl Input<'_> {
         ParseError::at(self.path, line, message)
     }
 
+    /// Reads `file_name` beside this file (a manifest beside its lockfile). A missing
+    /// file is `None`; an unreadable one is `None` and a warning saying what is then
+    /// unknown (`consequence`, e.g. "direct dependencies unknown").
+    pub fn sibling(
+        &self,
+        file_name: &str,
+        consequence: &str,
+        warnings: &mut Vec<Warning>,
+    ) -> Option<(PathBuf, String)> {
+        let path = self.path.with_file_name(file_name);
+        match self.files.read(&path) {
+            Ok(text) => Some((path, text)),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+            Err(e) => {
+                warnings.push(self.warning(
+                    None,
+                    format!(
+                        "cannot read {}: {}; {consequence}",
+                        path.display(),
+                        io_message(&e)
+                    ),
+                ));
+                None
+            }
+        }
+    }
+
     /// A warning at `line` of this file.
     pub fn warning(&self, line: Option<u32>, message: impl Into<String>) -> Warning {
         Warning {

@@ -129,6 +129,38 @@ pub enum Scope {
     Unknown,
 }
 
+impl Scope {
+    /// How much this scope says "ships in production": runtime, then unknown (it
+    /// may ship), then optional, then development.
+    pub fn breadth(self) -> u8 {
+        match self {
+            Scope::Runtime => 3,
+            Scope::Unknown => 2,
+            Scope::Optional => 1,
+            Scope::Development => 0,
+        }
+    }
+
+    /// The broader of two scopes, for a package declared twice (runtime wins, an
+    /// unknown scope wins over optional and development: it may ship).
+    pub fn broader(self, other: Scope) -> Scope {
+        if other.breadth() > self.breadth() {
+            other
+        } else {
+            self
+        }
+    }
+
+    /// Combines two pieces of information about one package's scope: an unknown
+    /// scope (no information) yields to a known one; two known ones give the broader.
+    pub fn combine(self, other: Scope) -> Scope {
+        match (self, other) {
+            (Scope::Unknown, s) | (s, Scope::Unknown) => s,
+            (a, b) => a.broader(b),
+        }
+    }
+}
+
 /// Where a package comes from.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

@@ -75,3 +75,52 @@ pub fn never_panics(kind: FileKind, text: &str) {
         let _ = parse_str(kind, "flip", &String::from_utf8_lossy(&b));
     }
 }
+
+/// The expected outcome of parsing one shared fixture.
+pub enum Expect {
+    /// Parses, with this many packages, among them these `(name, exact version)`.
+    Ok(usize, &'static [(&'static str, &'static str)]),
+    /// Fails, with a message containing this text, at this line.
+    Err(&'static str, Option<u32>),
+}
+
+/// Checks every file of the fixture directory `dir` against `table` (one row per
+/// file, in file-name order): the parse result, and that an error names the file.
+pub fn check_fixtures(kind: FileKind, dir: &str, table: &[(&str, Expect)]) {
+    let root = fixtures().join(dir);
+    let mut files: Vec<String> = std::fs::read_dir(&root)
+        .unwrap_or_else(|e| panic!("{}: {e}", root.display()))
+        .map(|e| {
+            e.expect("directory entry")
+                .file_name()
+                .to_string_lossy()
+                .into_owned()
+        })
+        .collect();
+    files.sort();
+    let listed: Vec<&str> = table.iter().map(|(n, _)| *n).collect();
+    assert_eq!(files, listed, "one row per fixture, in name order");
+    for (file, expect) in table {
+        let text = std::fs::read_to_string(root.join(file)).expect("fixture is UTF-8");
+        match (expect, parse_str(kind, file, &text)) {
+            (Expect::Ok(n, pins), Ok(p)) => {
+                assert_eq!(p.packages.len(), *n, "{file}: {:?}", summary(&p));
+                for (pkg, v) in *pins {
+                    assert!(
+                        p.packages
+                            .iter()
+                            .any(|x| x.name == *pkg && x.exact_version() == Some(v)),
+                        "{file}: {pkg} {v} not in {:?}",
+                        summary(&p)
+                    );
+                }
+            }
+            (Expect::Err(msg, line), Err(e)) => {
+                assert!(e.message.contains(msg), "{file}: {e}");
+                assert_eq!(e.line, *line, "{file}");
+                assert!(e.to_string().contains(file), "{file}: {e}");
+            }
+            (_, r) => panic!("{file}: unexpected {r:?}"),
+        }
+    }
+}

@@ -1460,16 +1460,6 @@ fn kotlin_plugin_version(toks: &[Token], resolver: &Resolver<'_>) -> Option<Stri
     None
 }
 
-/// Scope order for merging duplicates: the broader wins.
-fn breadth(s: Scope) -> u8 {
-    match s {
-        Scope::Runtime => 3,
-        Scope::Unknown => 2,
-        Scope::Optional => 1,
-        Scope::Development => 0,
-    }
-}
-
 /// Parses a `build.gradle` or `build.gradle.kts`.
 pub fn parse(input: &Input<'_>) -> Result<Parsed, ParseError> {
     if input.text.trim().is_empty() {
@@ -1519,7 +1509,7 @@ pub fn parse(input: &Input<'_>) -> Result<Parsed, ParseError> {
             .find(|q| q.name == p.name && q.pin == p.pin)
         {
             Some(q) => {
-                if breadth(p.scope) > breadth(q.scope) {
+                if p.scope.breadth() > q.scope.breadth() {
                     q.scope = p.scope;
                 }
                 if p.relation == Relation::Direct {

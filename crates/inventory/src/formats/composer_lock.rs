@@ -36,7 +36,7 @@ use serde_json::{Map, Value};
 
 use crate::graph::Graph;
 use crate::text::JsonLines;
-use crate::{Input, Package, ParseError, Parsed, Pin, Scope, Source, Warning, io_message};
+use crate::{Input, Package, ParseError, Parsed, Pin, Scope, Source, Warning};
 
 /// Parses a `composer.lock`.
 pub fn parse(input: &Input<'_>) -> Result<Parsed, ParseError> {
@@ -215,22 +215,7 @@ fn source(entry: &Map<String, Value>) -> Source {
 /// The `require` and `require-dev` names of the `composer.json` beside the lockfile;
 /// `None` when there is none or it cannot be read (then a warning).
 fn manifest_requirements(input: &Input<'_>, warnings: &mut Vec<Warning>) -> Option<Vec<String>> {
-    let path = input.path.with_file_name("composer.json");
-    let text = match input.files.read(&path) {
-        Ok(text) => text,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return None,
-        Err(e) => {
-            warnings.push(input.warning(
-                None,
-                format!(
-                    "cannot read {} for direct dependencies: {}",
-                    path.display(),
-                    io_message(&e)
-                ),
-            ));
-            return None;
-        }
-    };
+    let (path, text) = input.sibling("composer.json", "direct dependencies unknown", warnings)?;
     match serde_json::from_str::<Value>(&text) {
         Ok(Value::Object(manifest)) => {
             let mut names = requirement_names(manifest.get("require"));

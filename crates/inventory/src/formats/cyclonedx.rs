@@ -267,7 +267,7 @@ fn component(
     );
     if let Some(&i) = index.get(&key) {
         if let Some(q) = parsed.packages.get_mut(i) {
-            if breadth(p.scope) > breadth(q.scope) {
+            if p.scope.breadth() > q.scope.breadth() {
                 q.scope = p.scope;
             }
         }
@@ -277,16 +277,6 @@ fn component(
     let i = parsed.packages.len() - 1;
     index.insert(key, i);
     Some(i)
-}
-
-/// Scope order for merging duplicates: the broader wins.
-fn breadth(s: Scope) -> u8 {
-    match s {
-        Scope::Runtime => 3,
-        Scope::Unknown => 2,
-        Scope::Optional => 1,
-        Scope::Development => 0,
-    }
 }
 
 #[cfg(test)]

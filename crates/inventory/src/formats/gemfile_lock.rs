@@ -36,12 +36,11 @@
 //! merge-conflict markers, and text with none of the Bundler sections, are errors.
 
 use std::collections::HashMap;
-use std::path::PathBuf;
 
 use cverun_versions::Ecosystem;
 
 use crate::graph::Graph;
-use crate::{Input, Package, ParseError, Parsed, Pin, Scope, Source, Warning, io_message};
+use crate::{Input, Package, ParseError, Parsed, Pin, Scope, Source, Warning};
 
 /// Parses a `Gemfile.lock`.
 pub fn parse(input: &Input<'_>) -> Result<Parsed, ParseError> {
@@ -445,22 +444,7 @@ fn gemfile_scopes(
     } else {
         "Gemfile"
     };
-    let path: PathBuf = input.path.with_file_name(manifest);
-    let text = match input.files.read(&path) {
-        Ok(text) => text,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return None,
-        Err(e) => {
-            warnings.push(input.warning(
-                None,
-                format!(
-                    "cannot read {} for groups: {}",
-                    path.display(),
-                    io_message(&e)
-                ),
-            ));
-            return None;
-        }
-    };
+    let (path, text) = input.sibling(manifest, "scopes unknown", warnings)?;
     let manifest_input = Input {
         path: &path,
         text: &text,
@@ -476,61 +460,39 @@ fn gemfile_scopes(
     let mut scopes = HashMap::new();
     for p in parsed.packages {
         // A gem declared twice (once per platform, say) takes the widest scope.
-        let scope = scopes.get(&p.name).map_or(p.scope, |&s| wider(s, p.scope));
+        let scope = scopes
+            .get(&p.name)
+            .map_or(p.scope, |s: &Scope| s.broader(p.scope));
         scopes.insert(p.name, scope);
     }
     Some(scopes)
 }
 
-/// How much a scope says "installed in production": runtime (or unknown) first.
-fn rank(scope: Scope) -> u8 {
-    match scope {
-        Scope::Runtime | Scope::Unknown => 3,
-        Scope::Optional => 2,
-        Scope::Development => 1,
-    }
-}
-
-/// The wider of two scopes.
-fn wider(a: Scope, b: Scope) -> Scope {
-    if rank(b) > rank(a) { b } else { a }
-}
-
-/// Sets the scope of every package reachable from `roots` (also used for `mix.lock`): runtime when a runtime
-/// (or unknown-scope) root reaches it, else optional, else development. Packages no
-/// root reaches keep their scope.
+/// Sets the scope of every package reachable from `roots` (also used for `mix.lock`):
+/// runtime when a runtime (or unknown-scope: it may ship) root reaches it, else
+/// optional, else development. Packages no root reaches keep their scope.
 pub(crate) fn propagate_scopes(
     adjacency: &[Vec<usize>],
     roots: &[(usize, Scope)],
     packages: &mut [Package],
 ) {
-    let n = adjacency.len().min(packages.len());
-    let mut best: Vec<Option<u8>> = vec![None; n];
-    for target in [3u8, 2, 1] {
-        let mut stack: Vec<usize> = roots
-            .iter()
-            .filter(|(i, s)| *i < n && rank(*s) == target)
-            .map(|(i, _)| *i)
-            .collect();
-        while let Some(u) = stack.pop() {
-            if best[u].is_some() {
-                continue;
-            }
-            best[u] = Some(target);
-            stack.extend(
-                adjacency[u]
-                    .iter()
-                    .copied()
-                    .filter(|&v| v < n && best[v].is_none()),
-            );
-        }
-    }
-    for (p, b) in packages.iter_mut().zip(best) {
-        match b {
-            Some(3) => p.scope = Scope::Runtime,
-            Some(2) => p.scope = Scope::Optional,
-            Some(_) => p.scope = Scope::Development,
-            None => {}
+    let seeds: Vec<(usize, Scope)> = roots
+        .iter()
+        .map(|&(i, s)| {
+            (
+                i,
+                if s == Scope::Unknown {
+                    Scope::Runtime
+                } else {
+                    s
+                },
+            )
+        })
+        .collect();
+    let spread = crate::graph::spread_scopes(adjacency, &seeds);
+    for (p, s) in packages.iter_mut().zip(spread) {
+        if let Some(s) = s {
+            p.scope = s;
         }
     }
 }
@@ -540,7 +502,7 @@ mod tests {
     use super::*;
     use crate::testutil::MemFiles;
     use crate::{DiskFiles, Files, Relation};
-    use std::path::Path;
+    use std::path::{Path, PathBuf};
 
     fn parse_at(path: &str, text: &str, files: &dyn Files) -> Result<Parsed, ParseError> {
         parse(&Input {

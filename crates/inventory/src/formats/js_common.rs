@@ -307,45 +307,16 @@ pub(crate) fn exact_version(spec: &str) -> Option<&str> {
 /// runtime direct dependency is runtime; otherwise from an optional one, optional;
 /// otherwise from a development one, development; otherwise unknown.
 pub(crate) fn propagate_scopes(edges: &[Vec<usize>], direct: &[(usize, Scope)]) -> Vec<Scope> {
-    let n = edges.len();
-    let mut scopes = vec![Scope::Unknown; n];
-    for wanted in [Scope::Runtime, Scope::Optional, Scope::Development] {
-        let mut stack: Vec<usize> = direct
-            .iter()
-            .filter(|(i, s)| *s == wanted && *i < n)
-            .map(|(i, _)| *i)
-            .collect();
-        while let Some(u) = stack.pop() {
-            if scopes[u] != Scope::Unknown {
-                continue;
-            }
-            scopes[u] = wanted;
-            for &v in &edges[u] {
-                if v < n && scopes[v] == Scope::Unknown {
-                    stack.push(v);
-                }
-            }
-        }
-    }
-    scopes
+    crate::graph::spread_scopes(edges, direct)
+        .into_iter()
+        .map(|s| s.unwrap_or(Scope::Unknown))
+        .collect()
 }
 
-/// The stronger of two scopes for a package declared twice (runtime over
-/// optional over development over unknown).
-pub(crate) fn stronger(a: Scope, b: Scope) -> Scope {
-    let rank = |s: Scope| match s {
-        Scope::Runtime => 3,
-        Scope::Optional => 2,
-        Scope::Development => 1,
-        Scope::Unknown => 0,
-    };
-    if rank(b) > rank(a) { b } else { a }
-}
-
-/// Merges a direct dependency into `direct`, keeping the stronger scope.
+/// Merges a direct dependency into `direct`, combining what is known of its scope.
 pub(crate) fn add_direct(direct: &mut Vec<(usize, Scope)>, index: usize, scope: Scope) {
     if let Some(d) = direct.iter_mut().find(|(i, _)| *i == index) {
-        d.1 = stronger(d.1, scope);
+        d.1 = d.1.combine(scope);
     } else {
         direct.push((index, scope));
     }

@@ -41,7 +41,7 @@ use std::collections::HashMap;
 use cverun_versions::Ecosystem;
 
 use crate::graph::Graph;
-use crate::{Input, Package, ParseError, Parsed, Pin, Source, Warning, io_message};
+use crate::{Input, Package, ParseError, Parsed, Pin, Source, Warning};
 
 /// Parses a `mix.lock`.
 pub fn parse(input: &Input<'_>) -> Result<Parsed, ParseError> {
@@ -228,22 +228,7 @@ fn manifest_deps(
     input: &Input<'_>,
     warnings: &mut Vec<Warning>,
 ) -> Option<Vec<super::mix_exs::Dep>> {
-    let path = input.path.with_file_name("mix.exs");
-    let text = match input.files.read(&path) {
-        Ok(text) => text,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return None,
-        Err(e) => {
-            warnings.push(input.warning(
-                None,
-                format!(
-                    "cannot read {} for direct dependencies: {}",
-                    path.display(),
-                    io_message(&e)
-                ),
-            ));
-            return None;
-        }
-    };
+    let (path, text) = input.sibling("mix.exs", "direct dependencies unknown", warnings)?;
     let manifest = Input {
         path: &path,
         text: &text,

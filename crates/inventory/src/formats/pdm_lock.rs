@@ -247,7 +247,7 @@ mod tests {
     use crate::FileKind;
     use crate::Relation;
     use crate::formats::toml_doc::testing::{fixture_files, flipped, run};
-    use crate::testutil::{MemFiles, never_panics, parse_str};
+    use crate::testutil::{Expect, MemFiles, check_fixtures, never_panics, parse_str};
 
     const KIND: FileKind = FileKind::PdmLock;
 
@@ -449,11 +449,6 @@ groups = ["default"]
         assert!(e.message.contains("not a pdm.lock"), "{e}");
     }
 
-    enum Expect {
-        Ok(usize, &'static [(&'static str, &'static str)]),
-        Err(&'static str, Option<u32>),
-    }
-
     #[test]
     fn fixtures_parse_as_expected() {
         let table: &[(&str, Expect)] = &[
@@ -494,30 +489,7 @@ groups = ["default"]
                 Expect::Ok(2, &[("six", "1.16.0"), ("toml", "0.10.2")]),
             ),
         ];
-        let files = fixture_files("python/pdmlock");
-        assert_eq!(files.len(), table.len(), "one row per fixture");
-        for ((file, text), (name, expect)) in files.iter().zip(table) {
-            assert_eq!(file, name);
-            match (expect, parse_str(KIND, file, text)) {
-                (Expect::Ok(n, pins), Ok(p)) => {
-                    assert_eq!(p.packages.len(), *n, "{file}");
-                    for (pkg, v) in *pins {
-                        assert!(
-                            p.packages
-                                .iter()
-                                .any(|x| x.name == *pkg && x.exact_version() == Some(v)),
-                            "{file}: {pkg} {v}"
-                        );
-                    }
-                }
-                (Expect::Err(msg, line), Err(e)) => {
-                    assert!(e.message.contains(msg), "{file}: {e}");
-                    assert_eq!(e.line, *line, "{file}");
-                    assert!(e.to_string().contains(file.as_str()), "{file}: {e}");
-                }
-                (_, r) => panic!("{file}: unexpected {r:?}"),
-            }
-        }
+        check_fixtures(KIND, "python/pdmlock", table);
     }
 
     #[test]

@@ -35,7 +35,7 @@ use std::collections::HashSet;
 use cverun_versions::Ecosystem;
 use serde_json::Value;
 
-use super::python::{is_dev_group, norm, pin_from_specifier, read_sibling};
+use super::python::{is_dev_group, norm, pin_from_specifier};
 use super::toml_doc::Doc;
 use crate::text::{JsonLines, escape};
 use crate::{Input, Package, ParseError, Parsed, Pin, Relation, Scope, Source, Warning};
@@ -200,7 +200,7 @@ fn package(
 /// The normalised names the `Pipfile` beside the lockfile declares, when there is
 /// one and it declares any.
 fn pipfile_names(input: &Input<'_>, warnings: &mut Vec<Warning>) -> Option<HashSet<String>> {
-    let (path, text) = read_sibling(input, "Pipfile", warnings)?;
+    let (path, text) = input.sibling("Pipfile", "direct dependencies unknown", warnings)?;
     let sibling = Input {
         path: &path,
         text: &text,
@@ -247,7 +247,7 @@ mod tests {
     use super::*;
     use crate::FileKind;
     use crate::formats::toml_doc::testing::{fixture_files, flipped, run};
-    use crate::testutil::{MemFiles, never_panics, parse_str};
+    use crate::testutil::{Expect, MemFiles, check_fixtures, never_panics, parse_str};
 
     const KIND: FileKind = FileKind::PipfileLock;
 
@@ -407,10 +407,6 @@ mod tests {
     }
 
     /// Expected outcome of a fixture, read from the fixture itself.
-    enum Expect {
-        Ok(usize, &'static [(&'static str, &'static str)]),
-        Err(&'static str, Option<u32>),
-    }
 
     #[test]
     fn fixtures_parse_as_expected() {
@@ -451,31 +447,7 @@ mod tests {
                 Expect::Ok(2, &[("itsdangerous", "2.1.2"), ("markupsafe", "2.1.1")]),
             ),
         ];
-        let files = fixture_files("python/pipfilelock");
-        assert_eq!(files.len(), table.len(), "one row per fixture");
-        for ((file, text), (name, expect)) in files.iter().zip(table) {
-            assert_eq!(file, name);
-            let result = parse_str(KIND, file, text);
-            match (expect, result) {
-                (Expect::Ok(n, pins), Ok(p)) => {
-                    assert_eq!(p.packages.len(), *n, "{file}");
-                    for (pkg, v) in *pins {
-                        assert!(
-                            p.packages
-                                .iter()
-                                .any(|x| x.name == *pkg && x.exact_version() == Some(v)),
-                            "{file}: {pkg} {v}"
-                        );
-                    }
-                }
-                (Expect::Err(msg, line), Err(e)) => {
-                    assert!(e.message.contains(msg), "{file}: {e}");
-                    assert_eq!(e.line, *line, "{file}");
-                    assert!(e.to_string().contains(file.as_str()), "{file}: {e}");
-                }
-                (_, r) => panic!("{file}: unexpected {r:?}"),
-            }
-        }
+        check_fixtures(KIND, "python/pipfilelock", table);
     }
 
     #[test]

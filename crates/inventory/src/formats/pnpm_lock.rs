@@ -50,7 +50,7 @@ use saphyr::MarkedYaml;
 
 use super::js_common::{
     ByName, YamlText, add_direct, add_edge, finish, join_path, load_yaml, looks_like_version,
-    package, source_of, stronger, yaml_entries, yaml_line,
+    package, source_of, yaml_entries, yaml_line,
 };
 use crate::{Input, Package, ParseError, Parsed, Pin, Scope, Source, Warning};
 
@@ -419,7 +419,7 @@ pub fn parse(input: &Input<'_>) -> Result<Parsed, ParseError> {
         };
         if let Some(e) = entry {
             if let Some(s) = flag_scope(e) {
-                let merged = flags.get(&i).map_or(s, |old| stronger(*old, s));
+                let merged = flags.get(&i).map_or(s, |old| old.combine(s));
                 flags.insert(i, merged);
             }
             if snapshots.is_empty() {

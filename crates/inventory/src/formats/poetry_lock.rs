@@ -202,7 +202,7 @@ mod tests {
     use crate::FileKind;
     use crate::Relation;
     use crate::formats::toml_doc::testing::{fixture_files, flipped, run};
-    use crate::testutil::{MemFiles, never_panics, parse_str};
+    use crate::testutil::{Expect, MemFiles, check_fixtures, never_panics, parse_str};
 
     const KIND: FileKind = FileKind::PoetryLock;
 
@@ -418,11 +418,6 @@ lock-version = "1.1"
         assert_eq!(p.warnings[0].message, "empty file");
     }
 
-    enum Expect {
-        Ok(usize, &'static [(&'static str, &'static str)]),
-        Err(&'static str, Option<u32>),
-    }
-
     #[test]
     fn fixtures_parse_as_expected() {
         let table: &[(&str, Expect)] = &[
@@ -463,30 +458,7 @@ lock-version = "1.1"
                 Expect::Ok(2, &[("proto-plus", "1.22.0"), ("protobuf", "4.21.5")]),
             ),
         ];
-        let files = fixture_files("python/poetrylock");
-        assert_eq!(files.len(), table.len(), "one row per fixture");
-        for ((file, text), (name, expect)) in files.iter().zip(table) {
-            assert_eq!(file, name);
-            match (expect, parse_str(KIND, file, text)) {
-                (Expect::Ok(n, pins), Ok(p)) => {
-                    assert_eq!(p.packages.len(), *n, "{file}");
-                    for (pkg, v) in *pins {
-                        assert!(
-                            p.packages
-                                .iter()
-                                .any(|x| x.name == *pkg && x.exact_version() == Some(v)),
-                            "{file}: {pkg} {v}"
-                        );
-                    }
-                }
-                (Expect::Err(msg, line), Err(e)) => {
-                    assert!(e.message.contains(msg), "{file}: {e}");
-                    assert_eq!(e.line, *line, "{file}");
-                    assert!(e.to_string().contains(file.as_str()), "{file}: {e}");
-                }
-                (_, r) => panic!("{file}: unexpected {r:?}"),
-            }
-        }
+        check_fixtures(KIND, "python/poetrylock", table);
     }
 
     #[test]

@@ -9,13 +9,13 @@
 //! from them, but leaves its relation [`Relation::Unknown`]: it might also be a
 //! direct dependency of the project, which only the manifest can say.
 
-use std::collections::{HashMap, HashSet, VecDeque};
+use std::collections::{HashMap, HashSet};
 
 use cverun_versions::{Ecosystem, normalize_name};
 
 use super::toml_doc::{self, Doc};
 use crate::graph::Graph;
-use crate::{Input, Package, Pin, Relation, Scope, Warning, io_message};
+use crate::{Input, Package, Pin, Relation, Scope, Warning};
 
 /// Group names that mean development or test tooling.
 const DEV_GROUPS: [&str; 6] = ["dev", "develop", "development", "test", "tests", "testing"];
@@ -96,38 +96,13 @@ impl Manifest {
     }
 }
 
-/// Reads `file_name` beside the parsed file. A missing file is `None` without a
-/// warning; an unreadable one is `None` with a warning.
-pub(crate) fn read_sibling(
-    input: &Input<'_>,
-    file_name: &str,
-    warnings: &mut Vec<Warning>,
-) -> Option<(std::path::PathBuf, String)> {
-    let path = input.path.with_file_name(file_name);
-    match input.files.read(&path) {
-        Ok(text) => Some((path, text)),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
-        Err(e) => {
-            warnings.push(input.warning(
-                None,
-                format!(
-                    "cannot read {}: {}; direct dependencies unknown",
-                    path.display(),
-                    io_message(&e)
-                ),
-            ));
-            None
-        }
-    }
-}
-
 /// Reads the `pyproject.toml` beside the lockfile, when there is one: PEP 621
 /// `[project]` dependencies and optional dependencies, PEP 735
 /// `[dependency-groups]`, Poetry's `[tool.poetry.dependencies]`,
 /// `[tool.poetry.dev-dependencies]` and `[tool.poetry.group.*.dependencies]`, and
 /// PDM's `[tool.pdm.dev-dependencies]`.
 pub(crate) fn read_pyproject(input: &Input<'_>, warnings: &mut Vec<Warning>) -> Option<Manifest> {
-    let (path, text) = read_sibling(input, "pyproject.toml", warnings)?;
+    let (path, text) = input.sibling("pyproject.toml", "direct dependencies unknown", warnings)?;
     let sibling = Input {
         path: &path,
         text: &text,
@@ -294,31 +269,9 @@ pub(crate) fn propagate_scopes(
     edges: &[Vec<usize>],
     seeds: &[(usize, Scope)],
 ) {
-    let n = packages.len();
-    let mut assigned: Vec<Option<Scope>> = vec![None; n];
-    for scope in [Scope::Runtime, Scope::Optional, Scope::Development] {
-        let mut queue: VecDeque<usize> = VecDeque::new();
-        for &(i, s) in seeds {
-            if s == scope && i < n && assigned.get(i).copied().flatten().is_none() {
-                if let Some(a) = assigned.get_mut(i) {
-                    *a = Some(scope);
-                }
-                queue.push_back(i);
-            }
-        }
-        while let Some(u) = queue.pop_front() {
-            for &v in edges.get(u).into_iter().flatten() {
-                if let Some(a) = assigned.get_mut(v) {
-                    if a.is_none() {
-                        *a = Some(scope);
-                        queue.push_back(v);
-                    }
-                }
-            }
-        }
-    }
-    for (p, a) in packages.iter_mut().zip(assigned) {
-        if let (Scope::Unknown, Some(s)) = (p.scope, a) {
+    let spread = crate::graph::spread_scopes(edges, seeds);
+    for (p, s) in packages.iter_mut().zip(spread) {
+        if let (Scope::Unknown, Some(s)) = (p.scope, s) {
             p.scope = s;
         }
     }

@@ -150,7 +150,7 @@ pub fn parse(input: &Input<'_>) -> Result<Parsed, ParseError> {
                 .push(to.to_owned());
             if let Some(s) = scope {
                 let slot = typed_scope.entry(to.to_owned()).or_insert(s);
-                if breadth(s) > breadth(*slot) {
+                if s.breadth() > slot.breadth() {
                     *slot = s;
                 }
             }
@@ -237,7 +237,7 @@ pub fn parse(input: &Input<'_>) -> Result<Parsed, ParseError> {
         let i = match index.get(&key) {
             Some(&i) => {
                 if let Some(q) = parsed.packages.get_mut(i) {
-                    if breadth(p.scope) > breadth(q.scope) {
+                    if p.scope.breadth() > q.scope.breadth() {
                         q.scope = p.scope;
                     }
                 }
@@ -297,16 +297,6 @@ pub fn parse(input: &Input<'_>) -> Result<Parsed, ParseError> {
         graph.annotate(&direct, &mut parsed.packages);
     }
     Ok(parsed)
-}
-
-/// Scope order for merging: the broader wins.
-fn breadth(s: Scope) -> u8 {
-    match s {
-        Scope::Runtime => 3,
-        Scope::Unknown => 2,
-        Scope::Optional => 1,
-        Scope::Development => 0,
-    }
 }
 
 #[cfg(test)]

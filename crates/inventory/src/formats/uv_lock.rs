@@ -394,7 +394,7 @@ mod tests {
     use crate::FileKind;
     use crate::Relation;
     use crate::formats::toml_doc::testing::{fixture_files, flipped};
-    use crate::testutil::{never_panics, parse_str};
+    use crate::testutil::{Expect, check_fixtures, never_panics, parse_str};
 
     const KIND: FileKind = FileKind::UvLock;
 
@@ -619,11 +619,6 @@ source = { url = "https://example.com/fromurl-1.0.tar.gz" }
         assert!(e.message.contains("not a uv.lock"), "{e}");
     }
 
-    enum Expect {
-        Ok(usize, &'static [(&'static str, &'static str)]),
-        Err(&'static str, Option<u32>),
-    }
-
     #[test]
     fn fixtures_parse_as_expected() {
         let table: &[(&str, Expect)] = &[
@@ -655,30 +650,7 @@ source = { url = "https://example.com/fromurl-1.0.tar.gz" }
                 Expect::Ok(2, &[("emoji", "2.14.0"), ("protobuf", "4.25.5")]),
             ),
         ];
-        let files = fixture_files("python/uvlock");
-        assert_eq!(files.len(), table.len(), "one row per fixture");
-        for ((file, text), (name, expect)) in files.iter().zip(table) {
-            assert_eq!(file, name);
-            match (expect, parse_str(KIND, file, text)) {
-                (Expect::Ok(n, pins), Ok(p)) => {
-                    assert_eq!(p.packages.len(), *n, "{file}");
-                    for (pkg, v) in *pins {
-                        assert!(
-                            p.packages
-                                .iter()
-                                .any(|x| x.name == *pkg && x.exact_version() == Some(v)),
-                            "{file}: {pkg} {v}"
-                        );
-                    }
-                }
-                (Expect::Err(msg, line), Err(e)) => {
-                    assert!(e.message.contains(msg), "{file}: {e}");
-                    assert_eq!(e.line, *line, "{file}");
-                    assert!(e.to_string().contains(file.as_str()), "{file}: {e}");
-                }
-                (_, r) => panic!("{file}: unexpected {r:?}"),
-            }
-        }
+        check_fixtures(KIND, "python/uvlock", table);
     }
 
     #[test]

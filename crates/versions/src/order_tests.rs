@@ -65,3 +65,43 @@ pub(crate) fn check_total_order<S: Scheme>(inputs: &[String]) {
         }
     }
 }
+
+mod no_panic {
+    use crate::{SchemeKind, Version};
+    use proptest::prelude::*;
+
+    const ALL: [SchemeKind; 7] = [
+        SchemeKind::Pep440,
+        SchemeKind::SemVer,
+        SchemeKind::Go,
+        SchemeKind::RubyGems,
+        SchemeKind::Maven,
+        SchemeKind::NuGet,
+        SchemeKind::Packagist,
+    ];
+
+    /// Version-like text: digits (some huge), separators, letters, unicode.
+    fn versionish() -> impl Strategy<Value = String> {
+        prop_oneof![
+            "[0-9a-zA-Z.+_~!*-]{0,40}",
+            "[0-9]{15,40}(\\.[0-9]{1,30}){0,4}",
+            "\\PC{0,30}",
+            "(v|go|=)?[0-9]{1,3}(\\.[0-9]{1,3}){0,3}(-[a-z0-9.]{1,10})?(\\+[a-z0-9.]{1,10})?",
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(2000))]
+        /// Any string in any scheme: a version or an error, never a panic; and two
+        /// parsed versions of one scheme always compare.
+        #[test]
+        fn parse_and_compare_never_panic(a in versionish(), b in versionish()) {
+            for scheme in ALL {
+                let (pa, pb) = (Version::parse(scheme, &a), Version::parse(scheme, &b));
+                if let (Ok(x), Ok(y)) = (pa, pb) {
+                    prop_assert!(x.cmp_same(&y).is_some());
+                }
+            }
+        }
+    }
+}

@@ -615,3 +615,87 @@ proptest! {
         }
     }
 }
+
+// Robustness: arbitrary documents and versions never panic, whatever they hold.
+
+fn json_value() -> impl Strategy<Value = Value> {
+    let leaf = prop_oneof![
+        Just(Value::Null),
+        any::<bool>().prop_map(Value::Bool),
+        any::<i64>().prop_map(|n| json!(n)),
+        "[0-9a-zA-Z.:*-]{0,12}".prop_map(Value::String),
+        prop::sample::select(vec![
+            "0",
+            "1.0",
+            "introduced",
+            "fixed",
+            "limit",
+            "SEMVER",
+            "ECOSYSTEM",
+            "GIT",
+            "PyPI",
+            "Go",
+            "pkg",
+            "*"
+        ])
+        .prop_map(|s| Value::String(s.into())),
+    ];
+    leaf.prop_recursive(4, 48, 6, |inner| {
+        prop_oneof![
+            prop::collection::vec(inner.clone(), 0..6).prop_map(Value::Array),
+            prop::collection::vec(
+                (
+                    prop::sample::select(vec![
+                        "id",
+                        "affected",
+                        "package",
+                        "ecosystem",
+                        "name",
+                        "ranges",
+                        "type",
+                        "events",
+                        "introduced",
+                        "fixed",
+                        "last_affected",
+                        "limit",
+                        "versions",
+                        "withdrawn",
+                        "aliases",
+                        "severity",
+                        "modified",
+                        "database_specific",
+                        "informational",
+                    ]),
+                    inner,
+                ),
+                0..6,
+            )
+            .prop_map(|kv| Value::Object(kv.into_iter().map(|(k, v)| (k.to_owned(), v)).collect())),
+        ]
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(1000))]
+    #[test]
+    fn arbitrary_records_never_panic(
+        affected in json_value(),
+        eco in prop::sample::select(vec!["PyPI", "Go", "crates.io", "npm", "Maven", "RubyGems", "NuGet", "Packagist", "Debian:12"]),
+        version in "[0-9a-z.+-]{0,12}",
+    ) {
+        let doc = json!({"id": "FUZZ-1", "modified": "2024-01-01T00:00:00Z", "affected": [
+            {"package": {"ecosystem": eco, "name": "pkg"}, "ranges": affected.clone(), "versions": affected}
+        ]});
+        let _ = crate::record::parse_record(doc.to_string().as_bytes());
+        if let Ok(parsed) = from_value(doc) {
+            let e = Ecosystem::from_osv(eco);
+            let c = vec![Candidate { id: "FUZZ-1".into(), withdrawn: false, entries: parsed.advisory.affected }];
+            let _ = PackageMatcher::new(&e, &c).evaluate(&version);
+        }
+    }
+
+    #[test]
+    fn arbitrary_bytes_never_panic(bytes in prop::collection::vec(any::<u8>(), 0..200)) {
+        let _ = crate::record::parse_record(&bytes);
+    }
+}

@@ -10,14 +10,18 @@
 //!   skipped; anything it cannot read yields *unverifiable*, never *not affected*.
 //! - [`finding`]: verdicts for one package version grouped by alias into
 //!   [`Finding`]s that show every id of the vulnerability.
+//! - [`fix`]: the minimal safe version above an installed one, whether reaching it
+//!   is a breaking upgrade, and the newest safe version below it.
 //!
 //! Version schemes come from `cverun-versions`; storage from `cverun-db`.
 
 pub mod finding;
+pub mod fix;
 pub mod matcher;
 pub mod record;
 
 pub use finding::{AdvisoryInfo, Finding, MatchedBy, Verdicted, group};
+pub use fix::{FixOptions, fix_options};
 pub use matcher::{Candidate, Hit, Matched, PackageMatcher, Verdict};
 pub use record::{
     Advisory, Affected, Event, ParsedRecord, Range, RangeKind, RecordError, Reference, Severity,

@@ -35,6 +35,71 @@ pub mod semver;
 #[cfg(test)]
 mod order_tests;
 
+#[cfg(test)]
+mod version_tests {
+    use super::*;
+
+    fn v(k: SchemeKind, s: &str) -> Version {
+        Version::parse(k, s).unwrap()
+    }
+
+    #[test]
+    fn breaking_lines() {
+        use SchemeKind::*;
+        let cases = [
+            (SemVer, "1.2.3", "1.9.0", false),
+            (SemVer, "1.2.3", "2.0.0", true),
+            (SemVer, "0.2.3", "0.2.9", false),
+            (SemVer, "0.2.3", "0.3.0", true),
+            (SemVer, "0.0.3", "0.0.4", true),
+            (Pep440, "5.3.1", "5.4", false),
+            (Pep440, "2.11.2", "3.0.0", true),
+            (Pep440, "1.0", "1!1.0", true),
+            (Go, "v0.7.0", "v0.17.0", false),
+            (Go, "v1.9.0", "v2.0.0", true),
+            (Maven, "2.14.1", "2.15.0", false),
+            (Maven, "1.2.17", "2.17.1", true),
+            (RubyGems, "1.13.3", "1.13.4", false),
+            (NuGet, "12.0.1", "13.0.1", true),
+            (Packagist, "v5.4.0", "5.4.9", false),
+        ];
+        for (k, a, b, expected) in cases {
+            assert_eq!(
+                v(k, a).breaking_to(&v(k, b)),
+                Some(expected),
+                "{k} {a} -> {b}"
+            );
+        }
+        assert_eq!(v(SemVer, "1.0.0").breaking_to(&v(Pep440, "1.0")), None);
+    }
+
+    #[test]
+    fn prereleases() {
+        use SchemeKind::*;
+        for (k, s, pre) in [
+            (SemVer, "0.3.1-0", true),
+            (SemVer, "0.3.1", false),
+            (Pep440, "2.0rc1", true),
+            (Pep440, "2.0.dev3", true),
+            (Pep440, "2.0.post1", false),
+            (Go, "v0.0.0-20220906165146-f3363e06e74c", true),
+            (Maven, "2.0-beta9", true),
+            (Maven, "2.15.0", false),
+            (Maven, "31.1-android", false),
+            (Maven, "31.1-jre", false),
+            (Maven, "1.0alpha1", true),
+            (Maven, "5.3.0.RC1", true),
+            (Maven, "1.0-M1", true),
+            (RubyGems, "1.0.a1", true),
+            (NuGet, "1.0.0-preview.1", true),
+            (Packagist, "1.0.0-RC1", true),
+            (Packagist, "1.0.0", false),
+        ] {
+            assert_eq!(v(k, s).is_prerelease(), pre, "{k} {s}");
+        }
+    }
+}
+
 pub use ecosystem::{Ecosystem, normalize_name};
 
 /// Longest version string any scheme accepts. Real versions are far shorter; a longer
@@ -235,6 +300,84 @@ impl Version {
             Version::NuGet(_) => SchemeKind::NuGet,
             Version::Packagist(_) => SchemeKind::Packagist,
         }
+    }
+
+    /// Whether this is a pre-release (PEP 440 pre- and dev-releases, SemVer/Go
+    /// pre-release identifiers, RubyGems letters, Maven alpha/beta/milestone/RC/
+    /// snapshot qualifiers, NuGet labels, Composer's non-stable stabilities).
+    pub fn is_prerelease(&self) -> bool {
+        match self {
+            Version::Pep440(v) => v.is_pre() || v.is_dev(),
+            Version::SemVer(v) | Version::Go(v) => !v.0.pre.is_empty(),
+            Version::RubyGems(v) => v.is_prerelease(),
+            Version::Maven(v) => {
+                // Maven's pre-release qualifiers, as whole tokens: `alpha`, `beta`,
+                // `milestone`, `rc`, `cr` and the short forms `a1`, `b2`, `m3`
+                // (so `31.1-android` is not taken for an alpha).
+                let t = v.to_string().to_ascii_lowercase();
+                let bytes = t.as_bytes();
+                let mut i = 0;
+                let mut pre = v.is_snapshot();
+                while i < bytes.len() && !pre {
+                    if !bytes[i].is_ascii_alphabetic() {
+                        i += 1;
+                        continue;
+                    }
+                    let start = i;
+                    while i < bytes.len() && bytes[i].is_ascii_alphabetic() {
+                        i += 1;
+                    }
+                    let digit_follows = bytes.get(i).is_some_and(u8::is_ascii_digit);
+                    pre = matches!(&t[start..i], "alpha" | "beta" | "milestone" | "rc" | "cr")
+                        || (matches!(&t[start..i], "a" | "b" | "m") && digit_follows);
+                }
+                pre
+            }
+            Version::NuGet(v) => v.is_prerelease(),
+            Version::Packagist(v) => v.stability() != "stable",
+        }
+    }
+
+    /// Whether upgrading from `self` to `to` crosses the line the scheme treats as
+    /// incompatible: a different major version (PEP 440 epoch or first release
+    /// number; Go modules' major, which changes the import path; the first number of
+    /// RubyGems, Maven, NuGet and Composer versions), and for SemVer (crates.io, npm,
+    /// Hex) the caret rule: `0.y` changes are breaking, and `0.0.z` ones too.
+    /// `None` when the two are not of the same scheme.
+    pub fn breaking_to(&self, to: &Version) -> Option<bool> {
+        fn leading(s: &str) -> Option<u64> {
+            let digits: String = s
+                .trim_start_matches(['v', 'V'])
+                .chars()
+                .take_while(char::is_ascii_digit)
+                .collect();
+            digits.parse().ok()
+        }
+        Some(match (self, to) {
+            (Version::Pep440(a), Version::Pep440(b)) => {
+                a.epoch() != b.epoch() || a.release().first() != b.release().first()
+            }
+            (Version::SemVer(a), Version::SemVer(b)) => {
+                let (a, b) = (&a.0, &b.0);
+                a.major != b.major
+                    || (a.major == 0
+                        && (a.minor != b.minor || (a.minor == 0 && a.patch != b.patch)))
+            }
+            (Version::Go(a), Version::Go(b)) => a.0.major != b.0.major,
+            (Version::RubyGems(a), Version::RubyGems(b)) => {
+                leading(&a.to_string()) != leading(&b.to_string())
+            }
+            (Version::Maven(a), Version::Maven(b)) => {
+                leading(&a.to_string()) != leading(&b.to_string())
+            }
+            (Version::NuGet(a), Version::NuGet(b)) => {
+                leading(&a.to_string()) != leading(&b.to_string())
+            }
+            (Version::Packagist(a), Version::Packagist(b)) => {
+                leading(&a.to_string()) != leading(&b.to_string())
+            }
+            _ => return None,
+        })
     }
 
     /// Compares two versions of the same scheme; `None` when the schemes differ.

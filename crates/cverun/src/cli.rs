@@ -29,7 +29,8 @@ pub enum Command {
 
 #[derive(Debug, Subcommand)]
 pub enum DbCommand {
-    /// Import OSV records: all.zip archives, directories of .json files, or single files.
+    /// Import OSV records (all.zip archives, directories of .json files, single files),
+    /// the CISA KEV catalog (JSON) or FIRST EPSS scores (CSV, maybe gzipped).
     Import {
         /// Files or directories to import. Each one is a source; importing the same
         /// path again replaces it.
@@ -46,6 +47,20 @@ pub enum DbCommand {
         /// already downloaded, else every supported ecosystem]
         #[arg(long, value_name = "ECOSYSTEM", value_delimiter = ',')]
         ecosystem: Vec<String>,
+        /// Where to fetch CISA's Known Exploited Vulnerabilities catalog
+        /// [default: https://www.cisa.gov/sites/default/files/feeds/known_exploited_vulnerabilities.json]
+        #[arg(long, value_name = "URL")]
+        kev_url: Option<String>,
+        /// Where to fetch FIRST's EPSS scores (CSV, maybe gzipped)
+        /// [default: https://epss.empiricalsecurity.com/epss_scores-current.csv.gz]
+        #[arg(long, value_name = "URL")]
+        epss_url: Option<String>,
+        /// Do not fetch the KEV catalog.
+        #[arg(long)]
+        no_kev: bool,
+        /// Do not fetch EPSS scores.
+        #[arg(long)]
+        no_epss: bool,
     },
     /// Show each source: origin, fetch time, record count, newest record, SHA-256.
     Status {

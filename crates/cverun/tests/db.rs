@@ -93,7 +93,16 @@ fn update_failure_says_the_previous_data_is_kept() {
     srv.serve("/PyPI/all.zip", pypi_zip());
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("db");
-    let args = ["db", "update", "--from", srv.url(), "--ecosystem", "pypi"];
+    let args = [
+        "db",
+        "update",
+        "--from",
+        srv.url(),
+        "--ecosystem",
+        "pypi",
+        "--no-kev",
+        "--no-epss",
+    ];
     let r = run(&args, Some(&db));
     assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
     assert!(r.stdout.contains("PyPI       updated"), "{}", r.stdout);
@@ -128,7 +137,16 @@ fn killed_mid_download() {
     srv.serve("/PyPI/all.zip", pypi_zip());
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("db");
-    let args = ["db", "update", "--from", srv.url(), "--ecosystem", "PyPI"];
+    let args = [
+        "db",
+        "update",
+        "--from",
+        srv.url(),
+        "--ecosystem",
+        "PyPI",
+        "--no-kev",
+        "--no-epss",
+    ];
     assert_eq!(run(&args, Some(&db)).code, 0);
     let before = source(&db);
 
@@ -150,7 +168,21 @@ fn killed_mid_download() {
         );
         std::thread::sleep(Duration::from_millis(20));
     }
-    std::thread::sleep(Duration::from_millis(100));
+    // Loopback buffers can hold the whole partial body before the client reads it:
+    // wait until the client has written part of it to its download file.
+    let partial_written = || {
+        std::fs::read_dir(db.join("downloads")).is_ok_and(|rd| {
+            rd.flatten()
+                .any(|e| e.metadata().is_ok_and(|m| m.len() > 0))
+        })
+    };
+    while !partial_written() {
+        assert!(
+            start.elapsed() < Duration::from_secs(30),
+            "the client never wrote its partial download"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
     child.kill().unwrap(); // SIGKILL
     child.wait().unwrap();
 
@@ -183,7 +215,16 @@ fn killed_at_any_moment_leaves_old_or_new() {
     srv.serve("/PyPI/all.zip", a.clone());
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("db");
-    let args = ["db", "update", "--from", srv.url(), "--ecosystem", "PyPI"];
+    let args = [
+        "db",
+        "update",
+        "--from",
+        srv.url(),
+        "--ecosystem",
+        "PyPI",
+        "--no-kev",
+        "--no-epss",
+    ];
     assert_eq!(run(&args, Some(&db)).code, 0);
     let sha_a = source(&db)["sha256"].as_str().unwrap().to_owned();
     // Each round serves new content (so no 304 short-cut) and kills the update

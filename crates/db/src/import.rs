@@ -54,6 +54,22 @@ pub fn import_path(db: &mut Database, path: &Path, now: Timestamp) -> Result<Imp
     let abs = std::fs::canonicalize(path)
         .or_else(|_| std::path::absolute(path))
         .unwrap_or_else(|_| path.to_owned());
+    if path.is_file() && !is_zip(path)? {
+        let bytes = std::fs::read(path).map_err(|e| Error::input(path, io_message(&e)))?;
+        if let Some(kind) = crate::signals::sniff(&bytes) {
+            return import_signal(
+                db,
+                path,
+                &bytes,
+                kind,
+                "import",
+                &abs.display().to_string(),
+                now,
+                None,
+                None,
+            );
+        }
+    }
     let name = format!("import:{}", abs.display());
     import_as(
         db,
@@ -115,6 +131,60 @@ pub(crate) fn import_as(
     Ok(ImportReport {
         source,
         ignored_files,
+        warnings,
+    })
+}
+
+/// Imports a KEV catalog or an EPSS file as the source `kev` or `epss` (replacing
+/// the previous one in one transaction).
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn import_signal(
+    db: &mut Database,
+    path: &Path,
+    bytes: &[u8],
+    kind: crate::signals::SignalKind,
+    label: &str,
+    origin: &str,
+    now: Timestamp,
+    etag: Option<String>,
+    last_modified: Option<String>,
+) -> Result<ImportReport> {
+    let mut writer = db.begin_source(kind.source_name(), label, origin)?;
+    let mut warnings: Vec<(String, String)> = Vec::new();
+    let mut notes: Vec<(String, String)> = Vec::new();
+    let loaded = {
+        let mut warn = |loc: &str, msg: &str| notes.push((loc.to_owned(), msg.to_owned()));
+        match kind {
+            crate::signals::SignalKind::Kev => {
+                crate::signals::load_kev(bytes, &mut writer, &mut warn)
+            }
+            crate::signals::SignalKind::Epss => {
+                crate::signals::load_epss(bytes, &mut writer, &mut warn)
+            }
+        }
+    };
+    loaded.map_err(|m| Error::input(path, m))?;
+    for (loc, msg) in &notes {
+        writer.warn(loc, msg)?;
+        note(&mut warnings, loc, msg);
+    }
+    if writer.records == 0 {
+        return Err(Error::input(
+            path,
+            "contains no entries; the previous data is kept",
+        ));
+    }
+    let mut source = writer.commit(SourceMeta {
+        fetched_at: now,
+        sha256: hex(&Sha256::digest(bytes)),
+        etag,
+        last_modified,
+    })?;
+    source.kind = label.to_owned();
+    source.origin = origin.to_owned();
+    Ok(ImportReport {
+        source,
+        ignored_files: 0,
         warnings,
     })
 }

@@ -27,6 +27,7 @@ use std::path::PathBuf;
 mod error;
 pub mod import;
 mod lookup;
+pub mod signals;
 mod store;
 pub mod update;
 

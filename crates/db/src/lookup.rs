@@ -9,7 +9,10 @@
 
 use std::borrow::Cow;
 
-use cverun_osv::{AdvisoryInfo, Affected, Candidate, Finding, PackageMatcher, Verdicted, group};
+use cverun_osv::{
+    AdvisoryInfo, Affected, Candidate, Finding, FixOptions, PackageMatcher, Verdicted, fix_options,
+    group,
+};
 use cverun_versions::{Ecosystem, normalize_name};
 use jiff::Timestamp;
 use rusqlite::params;
@@ -310,4 +313,105 @@ fn newest_per_id(rows: Vec<Row>) -> Vec<Row> {
         }
     }
     kept
+}
+
+impl Database {
+    /// Every (non-withdrawn) advisory row for one package, one per id.
+    fn rows_for(&self, ecosystem: &Ecosystem, name: &str) -> Result<Vec<Row>> {
+        let key = normalize_name(ecosystem, name);
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT advisory_id, source_id, modified, entries, aliases, summary, severity FROM affected
+                 WHERE ecosystem = ?1 AND name = ?2 ORDER BY advisory_id, source_id",
+            )
+            .map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map(params![ecosystem.osv_name(), key.as_ref()], |r| {
+                Ok(Row {
+                    id: r.get(0)?,
+                    source: r.get(1)?,
+                    modified: r.get(2)?,
+                    entries: r.get(3)?,
+                    aliases: r.get(4)?,
+                    summary: r.get(5)?,
+                    severity: r.get(6)?,
+                })
+            })
+            .map_err(|e| self.err(e))?;
+        let rows: Vec<Row> = rows
+            .collect::<std::result::Result<_, _>>()
+            .map_err(|e| self.err(e))?;
+        Ok(newest_per_id(rows))
+    }
+
+    /// Fix options for each (vulnerable) package version asked: candidates are every
+    /// version the package's advisories name (fixed events, listed versions; a
+    /// pre-release candidate stands for its release, unless the installed version is
+    /// itself a pre-release), each evaluated against all of the package's advisories.
+    pub fn fixes<Q: Query>(&self, queries: &[Q]) -> Result<Vec<FixOptions>> {
+        let mut out = Vec::with_capacity(queries.len());
+        for q in queries {
+            let Some(scheme) = q.ecosystem().scheme() else {
+                out.push(FixOptions::default());
+                continue;
+            };
+            let rows = self.rows_for(q.ecosystem(), q.name())?;
+            let mut candidates: Vec<Candidate> = Vec::with_capacity(rows.len());
+            for row in rows {
+                let entries: Vec<Affected> =
+                    serde_json::from_str(&row.entries).map_err(|e| Error::Incompatible {
+                        path: self.label().to_owned(),
+                        message: format!("stored entries of {} cannot be decoded: {e}", row.id),
+                    })?;
+                candidates.push(Candidate {
+                    id: row.id,
+                    withdrawn: false,
+                    entries,
+                });
+            }
+            out.push(fix_options(q.ecosystem(), scheme, q.version(), &candidates));
+        }
+        Ok(out)
+    }
+
+    /// Severity vectors and qualitative severities of every record carrying any of
+    /// `ids` (as its id or an alias): the best-known data of a vulnerability whose
+    /// matching record has none (a PYSEC or GO record beside its scored GHSA twin).
+    pub fn severity_of(&self, ids: &[&str]) -> Result<(Vec<cverun_osv::Severity>, Vec<String>)> {
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT a.severity, a.qualitative FROM ids i
+                 JOIN advisories a ON a.source_id = i.source_id AND a.id = i.advisory_id
+                 WHERE i.id = ?1",
+            )
+            .map_err(|e| self.err(e))?;
+        let mut vectors: Vec<cverun_osv::Severity> = Vec::new();
+        let mut labels: Vec<String> = Vec::new();
+        for id in ids {
+            let rows = stmt
+                .query_map(params![id], |r| {
+                    Ok((r.get::<_, String>(0)?, r.get::<_, Option<String>>(1)?))
+                })
+                .map_err(|e| self.err(e))?;
+            for row in rows {
+                let (sev, qual) = row.map_err(|e| self.err(e))?;
+                let decoded: Vec<cverun_osv::Severity> =
+                    serde_json::from_str(&sev).map_err(|e| Error::Incompatible {
+                        path: self.label().to_owned(),
+                        message: format!("stored severity cannot be decoded: {e}"),
+                    })?;
+                for s in decoded {
+                    if !vectors.contains(&s) {
+                        vectors.push(s);
+                    }
+                }
+                if let Some(q) = qual.filter(|q| !labels.contains(q)) {
+                    labels.push(q);
+                }
+            }
+        }
+        Ok((vectors, labels))
+    }
 }

@@ -19,7 +19,7 @@ pub const FILE_NAME: &str = "advisories.sqlite3";
 
 /// Version of the schema below; a database with another version is refused with a
 /// message saying how to rebuild it (the data is a cache of public records).
-const SCHEMA_VERSION: i64 = 2;
+const SCHEMA_VERSION: i64 = 3;
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -37,7 +37,8 @@ CREATE TABLE IF NOT EXISTS sources (
     newest_modified TEXT,
     etag TEXT,
     last_modified TEXT,
-    ecosystems TEXT NOT NULL
+    ecosystems TEXT NOT NULL,
+    details TEXT NOT NULL DEFAULT '{}'
 );
 CREATE TABLE IF NOT EXISTS advisories (
     source_id INTEGER NOT NULL,
@@ -47,6 +48,7 @@ CREATE TABLE IF NOT EXISTS advisories (
     aliases TEXT NOT NULL,
     summary TEXT,
     severity TEXT NOT NULL,
+    qualitative TEXT,
     body BLOB NOT NULL,
     PRIMARY KEY (source_id, id)
 );
@@ -70,6 +72,24 @@ CREATE TABLE IF NOT EXISTS ids (
 );
 CREATE INDEX IF NOT EXISTS ids_id ON ids (id);
 CREATE INDEX IF NOT EXISTS ids_source ON ids (source_id);
+CREATE TABLE IF NOT EXISTS kev (
+    cve TEXT NOT NULL,
+    source_id INTEGER NOT NULL,
+    vendor TEXT,
+    product TEXT,
+    name TEXT,
+    date_added TEXT,
+    due_date TEXT,
+    ransomware TEXT,
+    PRIMARY KEY (cve, source_id)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS epss (
+    cve TEXT NOT NULL,
+    source_id INTEGER NOT NULL,
+    score REAL NOT NULL,
+    percentile REAL NOT NULL,
+    PRIMARY KEY (cve, source_id)
+) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS warnings (
     source_id INTEGER NOT NULL,
     location TEXT NOT NULL,
@@ -117,6 +137,10 @@ pub struct SourceStatus {
     /// `Last-Modified` of the download, for conditional requests.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub last_modified: Option<String>,
+    /// Facts about the source's content: the KEV `catalog_version` and
+    /// `date_released`, the EPSS `model_version` and `score_date`.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub details: BTreeMap<String, String>,
 }
 
 /// What a database holds, named in every report so that a result can be reproduced.
@@ -260,7 +284,7 @@ impl Database {
             .conn
             .prepare(
                 "SELECT name, kind, origin, fetched_at, checked_at, sha256, records, skipped, problems,
-                        newest_modified, ecosystems, etag, last_modified
+                        newest_modified, ecosystems, etag, last_modified, details
                  FROM sources ORDER BY name",
             )
             .map_err(|e| self.err(e))?;
@@ -281,6 +305,7 @@ impl Database {
                     ecosystems: serde_json::from_str(&ecosystems).unwrap_or_default(),
                     etag: r.get(11)?,
                     last_modified: r.get(12)?,
+                    details: serde_json::from_str(&r.get::<_, String>(13)?).unwrap_or_default(),
                 })
             })
             .map_err(|e| self.err(e))?;
@@ -430,6 +455,7 @@ impl Database {
             newest: None,
             ecosystems: BTreeSet::new(),
             seen: BTreeSet::new(),
+            details: BTreeMap::new(),
         })
     }
 }
@@ -446,6 +472,7 @@ pub(crate) struct SourceWriter<'a> {
     newest: Option<Timestamp>,
     ecosystems: BTreeSet<String>,
     seen: BTreeSet<String>,
+    details: BTreeMap<String, String>,
 }
 
 impl SourceWriter<'_> {
@@ -517,13 +544,19 @@ impl SourceWriter<'_> {
                 self.newest = Some(m);
             }
         }
+        let qualitative = advisory
+            .database_specific
+            .as_ref()
+            .and_then(|d| d.get("severity"))
+            .and_then(|v| v.as_str())
+            .map(str::to_owned);
         let body = encode_body(&advisory);
         let aliases = serde_json::to_string(&advisory.aliases).unwrap_or_else(|_| "[]".into());
         let severity = serde_json::to_string(&advisory.severity).unwrap_or_else(|_| "[]".into());
         self.tx
             .prepare_cached(
-                "INSERT INTO advisories (source_id, id, modified, withdrawn, aliases, summary, severity, body)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                "INSERT INTO advisories (source_id, id, modified, withdrawn, aliases, summary, severity, qualitative, body)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
             )
             .and_then(|mut s| {
                 s.execute(params![
@@ -534,6 +567,7 @@ impl SourceWriter<'_> {
                     aliases,
                     advisory.summary,
                     severity,
+                    qualitative,
                     body
                 ])
             })
@@ -615,16 +649,57 @@ impl SourceWriter<'_> {
         Ok(())
     }
 
+    /// Records a fact about the source's content (shown by `db status`).
+    pub(crate) fn detail(&mut self, key: &str, value: &str) {
+        self.details.insert(key.to_owned(), value.to_owned());
+    }
+
+    /// Adds one CISA KEV entry.
+    pub(crate) fn add_kev(&mut self, e: &crate::signals::KevEntry) -> Result<()> {
+        self.tx
+            .prepare_cached(
+                "INSERT OR REPLACE INTO kev (cve, source_id, vendor, product, name, date_added, due_date, ransomware)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            )
+            .and_then(|mut s| {
+                s.execute(params![
+                    e.cve,
+                    self.source_id,
+                    e.vendor,
+                    e.product,
+                    e.name,
+                    e.date_added,
+                    e.due_date,
+                    e.ransomware
+                ])
+            })
+            .map_err(|e| self.err(e))?;
+        self.records += 1;
+        Ok(())
+    }
+
+    /// Adds one EPSS score.
+    pub(crate) fn add_epss(&mut self, cve: &str, score: f64, percentile: f64) -> Result<()> {
+        self.tx
+            .prepare_cached("INSERT OR REPLACE INTO epss (cve, source_id, score, percentile) VALUES (?1, ?2, ?3, ?4)")
+            .and_then(|mut s| s.execute(params![cve, self.source_id, score, percentile]))
+            .map_err(|e| self.err(e))?;
+        self.records += 1;
+        Ok(())
+    }
+
     /// Finishes the source: its metadata, then one commit.
     pub(crate) fn commit(self, meta: SourceMeta) -> Result<SourceStatus> {
         let ecosystems: Vec<String> = self.ecosystems.iter().cloned().collect();
         let eco_json = serde_json::to_string(&ecosystems).unwrap_or_else(|_| "[]".into());
+        let details_json = serde_json::to_string(&self.details).unwrap_or_else(|_| "{}".into());
         let newest = self.newest.map(|t| t.to_string());
         let now = meta.fetched_at.to_string();
         self.tx
             .execute(
                 "UPDATE sources SET fetched_at = ?1, checked_at = ?1, sha256 = ?2, records = ?3, skipped = ?4,
-                    problems = ?5, newest_modified = ?6, etag = ?7, last_modified = ?8, ecosystems = ?9
+                    problems = ?5, newest_modified = ?6, etag = ?7, last_modified = ?8, ecosystems = ?9,
+                    details = ?11
                  WHERE id = ?10",
                 params![
                     now,
@@ -636,7 +711,8 @@ impl SourceWriter<'_> {
                     meta.etag,
                     meta.last_modified,
                     eco_json,
-                    self.source_id
+                    self.source_id,
+                    details_json
                 ],
             )
             .map_err(|e| sqlite(&self.label, e))?;
@@ -654,6 +730,7 @@ impl SourceWriter<'_> {
             ecosystems,
             etag: meta.etag,
             last_modified: meta.last_modified,
+            details: self.details.clone(),
         };
         let label = self.label.clone();
         self.tx.commit().map_err(|e| sqlite(&label, e))?;

@@ -27,11 +27,17 @@ use cverun_versions::Ecosystem;
 use jiff::Timestamp;
 
 use crate::error::{Error, Result};
-use crate::import::{Damage, ImportReport, import_as};
+use crate::import::{Damage, ImportReport, import_as, import_signal};
+use crate::signals::SignalKind;
 use crate::store::{Database, SourceStatus};
 
 /// Where the OSV project publishes its per-ecosystem archives.
 pub const DEFAULT_BASE_URL: &str = "https://osv-vulnerabilities.storage.googleapis.com";
+/// Where CISA publishes the Known Exploited Vulnerabilities catalog.
+pub const DEFAULT_KEV_URL: &str =
+    "https://www.cisa.gov/sites/default/files/feeds/known_exploited_vulnerabilities.json";
+/// Where FIRST's EPSS scores are published (gzipped CSV).
+pub const DEFAULT_EPSS_URL: &str = "https://epss.empiricalsecurity.com/epss_scores-current.csv.gz";
 
 /// What to update and from where.
 #[derive(Clone, Debug)]
@@ -40,12 +46,17 @@ pub struct UpdateOptions {
     pub base_url: String,
     /// Ecosystems to fetch.
     pub ecosystems: Vec<Ecosystem>,
+    /// The KEV catalog's URL, or `None` not to fetch it.
+    pub kev_url: Option<String>,
+    /// The EPSS file's URL, or `None` not to fetch it.
+    pub epss_url: Option<String>,
     /// Longest wait for any read on the connection before giving up.
     pub read_timeout: Duration,
 }
 
 impl UpdateOptions {
-    /// The default: every supported ecosystem from the OSV bucket.
+    /// The OSV archives of `ecosystems` from `base_url` (default: the OSV bucket),
+    /// and no exploit signals (set `kev_url`/`epss_url` to fetch them).
     pub fn new(base_url: Option<&str>, ecosystems: Vec<Ecosystem>) -> UpdateOptions {
         UpdateOptions {
             base_url: base_url
@@ -53,12 +64,14 @@ impl UpdateOptions {
                 .trim_end_matches('/')
                 .to_owned(),
             ecosystems,
+            kev_url: None,
+            epss_url: None,
             read_timeout: Duration::from_secs(60),
         }
     }
 }
 
-/// What happened to one ecosystem.
+/// What happened to one source.
 #[derive(Debug)]
 pub enum Outcome {
     /// New data was downloaded and swapped in.
@@ -74,11 +87,11 @@ pub enum Outcome {
     },
 }
 
-/// The result of updating one ecosystem.
+/// The result of updating one source.
 #[derive(Debug)]
-pub struct EcosystemUpdate {
-    /// The ecosystem.
-    pub ecosystem: Ecosystem,
+pub struct SourceUpdate {
+    /// What it is: an ecosystem's OSV name, `KEV` or `EPSS`.
+    pub label: String,
     /// The URL fetched.
     pub url: String,
     /// What happened.
@@ -90,8 +103,8 @@ pub struct EcosystemUpdate {
 pub struct UpdateReport {
     /// Partial downloads of interrupted earlier runs that were removed.
     pub removed_partial: Vec<PathBuf>,
-    /// One entry per ecosystem, in the order asked.
-    pub ecosystems: Vec<EcosystemUpdate>,
+    /// One entry per source, in order: the ecosystems asked, then KEV, then EPSS.
+    pub sources: Vec<SourceUpdate>,
 }
 
 /// The source name under which an ecosystem's download is stored.
@@ -99,7 +112,7 @@ pub fn source_name(ecosystem: &Ecosystem) -> String {
     format!("osv:{}", ecosystem.osv_name())
 }
 
-/// Updates every ecosystem of `opts`; one ecosystem's failure does not stop the others.
+/// Updates every source of `opts`; one failure does not stop the others.
 pub fn update(db: &mut Database, opts: &UpdateOptions, now: Timestamp) -> Result<UpdateReport> {
     let Some(dir) = db.dir().map(Path::to_owned) else {
         return Err(Error::Input {
@@ -119,135 +132,198 @@ pub fn update(db: &mut Database, opts: &UpdateOptions, now: Timestamp) -> Result
         .user_agent(concat!("cverun/", env!("CARGO_PKG_VERSION")))
         .build()
         .into();
-    let mut ecosystems = Vec::new();
+    let fetcher = Fetcher {
+        agent: &agent,
+        downloads: &downloads,
+        now,
+    };
+    let mut sources = Vec::new();
     for eco in &opts.ecosystems {
         let url = format!("{}/{}/all.zip", opts.base_url, eco.osv_name());
         let name = source_name(eco);
-        let previous = db.source(&name)?;
-        let outcome = match update_one(db, &agent, &downloads, eco, &url, previous.as_ref(), now) {
-            Ok(o) => o,
-            Err(error) => Outcome::Failed {
-                error,
-                kept: previous,
-            },
-        };
-        ecosystems.push(EcosystemUpdate {
-            ecosystem: eco.clone(),
+        let outcome = fetcher.run(db, &name, eco.osv_name(), &url, |db, part, etag, lm| {
+            import_as(
+                db,
+                part,
+                &name,
+                "update",
+                &url,
+                Damage::Refuse,
+                now,
+                etag,
+                lm,
+            )
+        })?;
+        sources.push(SourceUpdate {
+            label: eco.osv_name().to_owned(),
             url,
+            outcome,
+        });
+    }
+    for (kind, url) in [
+        (SignalKind::Kev, &opts.kev_url),
+        (SignalKind::Epss, &opts.epss_url),
+    ] {
+        let Some(url) = url else { continue };
+        let label = kind.source_name().to_ascii_uppercase();
+        let outcome = fetcher.run(db, kind.source_name(), &label, url, |db, part, etag, lm| {
+            let bytes = std::fs::read(part)
+                .map_err(|e| Error::input(part, format!("cannot read the download: {e}")))?;
+            if crate::signals::sniff(&bytes) != Some(kind) {
+                return Err(Error::input(part, format!("not a {label} file")));
+            }
+            import_signal(db, part, &bytes, kind, "update", url, now, etag, lm)
+        })?;
+        sources.push(SourceUpdate {
+            label,
+            url: url.clone(),
             outcome,
         });
     }
     Ok(UpdateReport {
         removed_partial,
-        ecosystems,
+        sources,
     })
 }
 
-fn update_one(
-    db: &mut Database,
-    agent: &ureq::Agent,
-    downloads: &Path,
-    eco: &Ecosystem,
-    url: &str,
-    previous: Option<&SourceStatus>,
+/// Downloads with conditional requests into `downloads/`, then hands the complete
+/// file to an importer.
+struct Fetcher<'a> {
+    agent: &'a ureq::Agent,
+    downloads: &'a Path,
     now: Timestamp,
-) -> Result<Outcome> {
-    let dl_err = |message: String| Error::Download {
-        url: url.to_owned(),
-        message,
-    };
-    let mut req = agent.get(url);
-    // Conditional headers only when the stored data came from this very URL.
-    if let Some(prev) = previous.filter(|p| p.origin == url) {
-        if let Some(etag) = &prev.etag {
-            req = req.header("If-None-Match", etag);
-        }
-        if let Some(lm) = &prev.last_modified {
-            req = req.header("If-Modified-Since", lm);
-        }
-    }
-    let response = req.call().map_err(|e| dl_err(e.to_string()))?;
-    let status = response.status().as_u16();
-    if status == 304 {
-        if let Some(prev) = previous {
-            db.touch_source(&source_name(eco), now)?;
-            let mut p = prev.clone();
-            p.checked_at = now.to_string();
-            return Ok(Outcome::Unchanged(p));
-        }
-        return Err(dl_err(
-            "server answered 304 Not Modified to an unconditional request".into(),
-        ));
-    }
-    if status != 200 {
-        let reason = response.status().canonical_reason().unwrap_or("");
-        return Err(dl_err(
-            format!("HTTP {status} {reason}").trim_end().to_owned(),
-        ));
-    }
-    let header = |h: &str| {
-        response
-            .headers()
-            .get(h)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned)
-    };
-    let etag = header("etag");
-    let last_modified = header("last-modified");
-    let expected_len: Option<u64> = header("content-length").and_then(|v| v.parse().ok());
+}
 
-    let part = downloads.join(format!("{}.{}.part", eco.osv_name(), std::process::id()));
-    let guard = PartFile(part.clone());
-    let received = {
-        let file =
-            File::create(&part).map_err(|e| Error::input(&part, format!("cannot create: {e}")))?;
-        let mut out = BufWriter::new(file);
-        let mut body = response.into_body().into_reader();
-        let mut buf = vec![0u8; 1 << 16];
-        let mut received: u64 = 0;
-        loop {
-            let n = match body.read(&mut buf) {
-                Ok(0) => break,
-                Ok(n) => n,
-                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-                Err(e) => {
-                    return Err(dl_err(format!(
-                        "download interrupted after {received} bytes: {e}"
-                    )));
-                }
-            };
-            out.write_all(&buf[..n])
-                .map_err(|e| Error::input(&part, format!("cannot write: {e}")))?;
-            received += n as u64;
-        }
-        out.flush()
-            .map_err(|e| Error::input(&part, format!("cannot write: {e}")))?;
-        received
-    };
-    if let Some(expected) = expected_len
-        && received != expected
-    {
-        return Err(dl_err(format!(
-            "truncated download: received {received} of {expected} bytes"
-        )));
+impl Fetcher<'_> {
+    /// Fetches `url` for the stored source `name`; `Failed` (with the data kept) on
+    /// any error, never an early return, except database errors.
+    fn run(
+        &self,
+        db: &mut Database,
+        name: &str,
+        label: &str,
+        url: &str,
+        import: impl FnOnce(
+            &mut Database,
+            &Path,
+            Option<String>,
+            Option<String>,
+        ) -> Result<ImportReport>,
+    ) -> Result<Outcome> {
+        let previous = db.source(name)?;
+        Ok(
+            match self.fetch(db, name, label, url, previous.as_ref(), import) {
+                Ok(o) => o,
+                Err(error) => Outcome::Failed {
+                    error,
+                    kept: previous,
+                },
+            },
+        )
     }
-    let report = import_as(
-        db,
-        &part,
-        &source_name(eco),
-        "update",
-        url,
-        Damage::Refuse,
-        now,
-        etag,
-        last_modified,
-    )
-    .map_err(|e| match e {
-        Error::Input { message, .. } => dl_err(message),
-        other => other,
-    })?;
-    drop(guard);
-    Ok(Outcome::Updated(report))
+
+    fn fetch(
+        &self,
+        db: &mut Database,
+        name: &str,
+        label: &str,
+        url: &str,
+        previous: Option<&SourceStatus>,
+        import: impl FnOnce(
+            &mut Database,
+            &Path,
+            Option<String>,
+            Option<String>,
+        ) -> Result<ImportReport>,
+    ) -> Result<Outcome> {
+        let dl_err = |message: String| Error::Download {
+            url: url.to_owned(),
+            message,
+        };
+        let mut req = self.agent.get(url);
+        // Conditional headers only when the stored data came from this very URL.
+        if let Some(prev) = previous.filter(|p| p.origin == url) {
+            if let Some(etag) = &prev.etag {
+                req = req.header("If-None-Match", etag);
+            }
+            if let Some(lm) = &prev.last_modified {
+                req = req.header("If-Modified-Since", lm);
+            }
+        }
+        let response = req.call().map_err(|e| dl_err(e.to_string()))?;
+        let status = response.status().as_u16();
+        if status == 304 {
+            if let Some(prev) = previous {
+                db.touch_source(name, self.now)?;
+                let mut p = prev.clone();
+                p.checked_at = self.now.to_string();
+                return Ok(Outcome::Unchanged(p));
+            }
+            return Err(dl_err(
+                "server answered 304 Not Modified to an unconditional request".into(),
+            ));
+        }
+        if status != 200 {
+            let reason = response.status().canonical_reason().unwrap_or("");
+            return Err(dl_err(
+                format!("HTTP {status} {reason}").trim_end().to_owned(),
+            ));
+        }
+        let header = |h: &str| {
+            response
+                .headers()
+                .get(h)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned)
+        };
+        let etag = header("etag");
+        let last_modified = header("last-modified");
+        let expected_len: Option<u64> = header("content-length").and_then(|v| v.parse().ok());
+
+        let part = self
+            .downloads
+            .join(format!("{label}.{}.part", std::process::id()));
+        let guard = PartFile(part.clone());
+        let received = {
+            let file = File::create(&part)
+                .map_err(|e| Error::input(&part, format!("cannot create: {e}")))?;
+            let mut out = BufWriter::new(file);
+            let mut body = response.into_body().into_reader();
+            let mut buf = vec![0u8; 1 << 16];
+            let mut received: u64 = 0;
+            loop {
+                let n = match body.read(&mut buf) {
+                    Ok(0) => break,
+                    Ok(n) => n,
+                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                    Err(e) => {
+                        return Err(dl_err(format!(
+                            "download interrupted after {received} bytes: {e}"
+                        )));
+                    }
+                };
+                out.write_all(&buf[..n])
+                    .map_err(|e| Error::input(&part, format!("cannot write: {e}")))?;
+                received += n as u64;
+            }
+            out.flush()
+                .map_err(|e| Error::input(&part, format!("cannot write: {e}")))?;
+            received
+        };
+        if let Some(expected) = expected_len
+            && received != expected
+        {
+            return Err(dl_err(format!(
+                "truncated download: received {received} of {expected} bytes"
+            )));
+        }
+        let report = import(db, &part, etag, last_modified).map_err(|e| match e {
+            Error::Input { message, .. } => dl_err(message),
+            other => other,
+        })?;
+        drop(guard);
+        Ok(Outcome::Updated(report))
+    }
 }
 
 /// Removes the `.part` file when the download is done or abandoned.

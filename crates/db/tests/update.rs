@@ -46,11 +46,11 @@ fn downloads_then_asks_conditionally() {
     let all = [Ecosystem::PyPI, Ecosystem::CratesIo, Ecosystem::Go];
     let r = update(&mut db, &opts(&srv, &all), t("2026-11-23T10:00:00Z")).unwrap();
     let counts: Vec<u64> = r
-        .ecosystems
+        .sources
         .iter()
         .map(|u| match &u.outcome {
             Outcome::Updated(rep) => rep.source.records,
-            other => panic!("{}: {other:?}", u.ecosystem),
+            other => panic!("{}: {other:?}", u.label),
         })
         .collect();
     assert_eq!(counts, vec![2661, 1206, 4291]);
@@ -68,7 +68,7 @@ fn downloads_then_asks_conditionally() {
     // Second run: the server answers 304 and nothing is downloaded again.
     let r = update(&mut db, &opts(&srv, &all), t("2026-11-23T11:00:00Z")).unwrap();
     assert!(
-        r.ecosystems
+        r.sources
             .iter()
             .all(|u| matches!(u.outcome, Outcome::Unchanged(_))),
         "{r:?}"
@@ -110,7 +110,7 @@ fn failed_update_keeps_previous(b: Behaviour, expect: &str) {
         t("2026-11-23T12:00:00Z"),
     )
     .unwrap();
-    match &r.ecosystems[0].outcome {
+    match &r.sources[0].outcome {
         Outcome::Failed { error, kept } => {
             let msg = error.to_string();
             assert!(msg.contains(expect), "{msg}");
@@ -164,7 +164,7 @@ fn bad_zip_keeps_previous() {
         t("2026-11-23T12:00:00Z"),
     )
     .unwrap();
-    let Outcome::Failed { error, .. } = &r.ecosystems[0].outcome else {
+    let Outcome::Failed { error, .. } = &r.sources[0].outcome else {
         panic!("{r:?}")
     };
     assert!(
@@ -186,7 +186,7 @@ fn bad_zip_keeps_previous() {
         t("2026-11-23T12:00:00Z"),
     )
     .unwrap();
-    let Outcome::Failed { error, .. } = &r.ecosystems[0].outcome else {
+    let Outcome::Failed { error, .. } = &r.sources[0].outcome else {
         panic!("{r:?}")
     };
     assert!(
@@ -208,12 +208,12 @@ fn one_failure_does_not_stop_the_others() {
         t("2026-11-23T10:00:00Z"),
     )
     .unwrap();
-    assert!(matches!(r.ecosystems[0].outcome, Outcome::Updated(_)));
+    assert!(matches!(r.sources[0].outcome, Outcome::Updated(_)));
     assert!(matches!(
-        &r.ecosystems[1].outcome,
+        &r.sources[1].outcome,
         Outcome::Failed { kept: None, .. }
     ));
-    assert!(matches!(r.ecosystems[2].outcome, Outcome::Updated(_)));
+    assert!(matches!(r.sources[2].outcome, Outcome::Updated(_)));
     let names: Vec<String> = db.sources().unwrap().into_iter().map(|s| s.name).collect();
     assert_eq!(names, vec!["osv:Go", "osv:PyPI"]);
 }
@@ -232,7 +232,7 @@ fn unreachable_server_is_a_clear_failure() {
         t("2026-11-23T10:00:00Z"),
     )
     .unwrap();
-    let Outcome::Failed { error, kept } = &r.ecosystems[0].outcome else {
+    let Outcome::Failed { error, kept } = &r.sources[0].outcome else {
         panic!("{r:?}")
     };
     assert!(
@@ -242,4 +242,75 @@ fn unreachable_server_is_a_clear_failure() {
         "{error}"
     );
     assert!(kept.is_none());
+}
+
+#[test]
+fn fetches_kev_and_epss() {
+    let srv = server();
+    let kev = std::fs::read(shared().join("kev/known_exploited_vulnerabilities.json")).unwrap();
+    srv.serve("/kev.json", kev);
+    // An EPSS file in FIRST's layout, gzipped, with one malformed row.
+    let csv = "#model_version:v2025.03.14,score_date:2025-08-25T12:55:00+0000\ncve,epss,percentile\nCVE-2020-11651,0.97432,0.99961\nCVE-2021-44228,0.94400,0.99950\nCVE-oops,x,y\n";
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    std::io::Write::write_all(&mut gz, csv.as_bytes()).unwrap();
+    srv.serve("/epss.csv.gz", gz.finish().unwrap());
+    let dir = tempfile::tempdir().unwrap();
+    let mut db = Database::open(dir.path()).unwrap();
+    let mut o = opts(&srv, &[]);
+    o.kev_url = Some(format!("{}/kev.json", srv.url()));
+    o.epss_url = Some(format!("{}/epss.csv.gz", srv.url()));
+    let r = update(&mut db, &o, t("2026-11-23T10:00:00Z")).unwrap();
+    let labels: Vec<&str> = r.sources.iter().map(|u| u.label.as_str()).collect();
+    assert_eq!(labels, vec!["KEV", "EPSS"]);
+    let Outcome::Updated(k) = &r.sources[0].outcome else {
+        panic!("{r:?}")
+    };
+    assert_eq!(k.source.records, 1404);
+    assert_eq!(k.source.details["catalog_version"], "2025.08.25");
+    let Outcome::Updated(e) = &r.sources[1].outcome else {
+        panic!("{r:?}")
+    };
+    assert_eq!((e.source.records, e.source.skipped), (2, 1));
+    assert_eq!(e.source.details["model_version"], "v2025.03.14");
+    assert_eq!(e.source.details["score_date"], "2025-08-25T12:55:00+0000");
+    assert_eq!(e.warnings[0].0, "line 5");
+    let s = db
+        .signals(&["CVE-2020-11651", "GHSA-not-a-cve", "CVE-1999-0001"])
+        .unwrap();
+    let salt = &s["CVE-2020-11651"];
+    assert_eq!(
+        salt.kev.as_ref().unwrap().date_added.as_deref(),
+        Some("2021-11-03")
+    );
+    assert_eq!(
+        salt.kev.as_ref().unwrap().due_date.as_deref(),
+        Some("2022-05-03")
+    );
+    assert_eq!(
+        salt.kev.as_ref().unwrap().ransomware.as_deref(),
+        Some("Unknown")
+    );
+    assert!((salt.epss.unwrap().score - 0.97432).abs() < 1e-12);
+    assert_eq!(s["CVE-1999-0001"], cverun_db::signals::Signals::default());
+    assert!(!s.contains_key("GHSA-not-a-cve"));
+
+    // A broken feed keeps the previous catalog.
+    srv.serve(
+        "/kev.json",
+        b"{\"catalogVersion\": \"x\", \"vulnerabilities\": 5}".to_vec(),
+    );
+    let r = update(&mut db, &o, t("2026-11-23T11:00:00Z")).unwrap();
+    let Outcome::Failed { error, kept } = &r.sources[0].outcome else {
+        panic!("{r:?}")
+    };
+    assert!(
+        error.to_string().contains("no `vulnerabilities` array"),
+        "{error}"
+    );
+    assert_eq!(kept.as_ref().unwrap().records, 1404);
+    assert!(
+        db.signals(&["CVE-2020-11651"]).unwrap()["CVE-2020-11651"]
+            .kev
+            .is_some()
+    );
 }

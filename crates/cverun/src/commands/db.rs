@@ -16,7 +16,21 @@ use crate::output::{self, BOLD, DIM, GREEN, RED, YELLOW, paint, short_hash};
 pub fn run(db_flag: Option<&Path>, cmd: DbCommand) -> anyhow::Result<ExitCode> {
     match cmd {
         DbCommand::Import { paths } => import(db_flag, &paths),
-        DbCommand::Update { from, ecosystem } => update_cmd(db_flag, from.as_deref(), &ecosystem),
+        DbCommand::Update {
+            from,
+            ecosystem,
+            kev_url,
+            epss_url,
+            no_kev,
+            no_epss,
+        } => {
+            let kev = (!no_kev)
+                .then(|| kev_url.unwrap_or_else(|| cverun_db::update::DEFAULT_KEV_URL.to_owned()));
+            let epss = (!no_epss).then(|| {
+                epss_url.unwrap_or_else(|| cverun_db::update::DEFAULT_EPSS_URL.to_owned())
+            });
+            update_cmd(db_flag, from.as_deref(), &ecosystem, kev, epss)
+        }
         DbCommand::Status { warnings, format } => status(db_flag, warnings, format),
     }
 }
@@ -79,6 +93,8 @@ fn update_cmd(
     db_flag: Option<&Path>,
     from: Option<&str>,
     ecosystems: &[String],
+    kev_url: Option<String>,
+    epss_url: Option<String>,
 ) -> anyhow::Result<ExitCode> {
     let dir = db_dir(db_flag)?;
     let mut db = Database::open(&dir)?;
@@ -100,7 +116,9 @@ fn update_cmd(
             .map(|e| parse_ecosystem(e))
             .collect::<anyhow::Result<_>>()?
     };
-    let opts = UpdateOptions::new(from, ecosystems);
+    let mut opts = UpdateOptions::new(from, ecosystems);
+    opts.kev_url = kev_url;
+    opts.epss_url = epss_url;
     let report = update(&mut db, &opts, now()?)?;
     for p in &report.removed_partial {
         output::warn(&format!(
@@ -109,8 +127,8 @@ fn update_cmd(
         ));
     }
     let mut failed = 0;
-    for u in &report.ecosystems {
-        let eco = format!("{:<10}", u.ecosystem.osv_name());
+    for u in &report.sources {
+        let eco = format!("{:<10}", u.label);
         match &u.outcome {
             Outcome::Updated(r) => {
                 anstream::println!(
@@ -202,7 +220,12 @@ fn status(db_flag: Option<&Path>, warnings: bool, format: Format) -> anyhow::Res
             "  newest modified {}",
             s.newest_modified.as_deref().unwrap_or("-")
         );
-        anstream::println!("  ecosystems      {}", s.ecosystems.join(", "));
+        if !s.ecosystems.is_empty() {
+            anstream::println!("  ecosystems      {}", s.ecosystems.join(", "));
+        }
+        for (k, v) in &s.details {
+            anstream::println!("  {:<15} {v}", k.replace('_', " "));
+        }
         anstream::println!("  sha256          {}", s.sha256);
     }
     if let Some(list) = list {

@@ -3,7 +3,11 @@
 //! - [`severity`]: CVSS base scores computed from advisories' vectors (v2, v3.0, v3.1,
 //!   v4.0), the best-known score across a vulnerability's records, qualitative
 //!   fallbacks, and "unknown" when nothing is known (never "low").
+//! - [`policy`]: the runbook's priority (P0/P1/P2/routine) with its deadline and the
+//!   rule that fired, from severity, exploit signals (CISA KEV, EPSS) and service
+//!   context, under a policy that a team can override.
 //!
 //! Pure functions: nothing here reads files, the network or the clock.
 
+pub mod policy;
 pub mod severity;

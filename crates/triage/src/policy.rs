@@ -1,0 +1,611 @@
+//! Runbook priority: P0, P1, P2 or routine, with a deadline and an explanation.
+//!
+//! The default policy follows the runbook (every number can be changed in a policy
+//! file, see [`Policy::parse`]):
+//!
+//! | rule | level |
+//! | --- | --- |
+//! | active exploitation declared for the vulnerability | P0 |
+//! | CVSS >= 9.0 and a known exploit (CISA KEV, or EPSS >= 0.5) | P0 |
+//! | CVSS >= 7.0 and a known exploit | P1 |
+//! | a known exploit and no severity at all | P1 |
+//! | a known exploit below CVSS 7.0 | P2 |
+//! | CVSS >= 7.0 | P2 |
+//! | no severity known (neither a vector nor the advisory's own rating) | P2 |
+//! | otherwise | routine |
+//!
+//! Where no CVSS vector can be scored, the advisory's own qualitative severity
+//! (GHSA's `LOW`/`MODERATE`/`HIGH`/`CRITICAL`) stands in for it: CRITICAL as 9.0,
+//! HIGH as 7.0, MODERATE as 4.0, LOW as 0.1, and the explanation says so. An unknown
+//! severity is never treated as low.
+//!
+//! Service context raises the level of findings at P2 or above (and routine ones
+//! when `raise_routine` is set): internet exposure, customer data at risk, and a
+//! package on the critical list each count; the total raise is capped at
+//! `max_raise` levels (default 1). Response times: P0 2 h, P1 8 h, P2 72 h,
+//! routine 30 days. Every result names the rule that fired and its inputs.
+
+use std::fmt;
+use std::path::Path;
+use std::sync::Arc;
+
+use jiff::{SignedDuration, Timestamp};
+use serde::{Deserialize, Serialize};
+
+use crate::severity::{Rating, Score};
+
+/// A runbook level.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum Level {
+    /// Respond now (default: within 2 hours).
+    P0,
+    /// Respond today (default: within 8 hours).
+    P1,
+    /// Respond this week (default: within 72 hours).
+    P2,
+    /// The normal update cycle.
+    #[serde(rename = "routine")]
+    Routine,
+}
+
+impl Level {
+    /// `P0`, `P1`, `P2`, `routine`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Level::P0 => "P0",
+            Level::P1 => "P1",
+            Level::P2 => "P2",
+            Level::Routine => "routine",
+        }
+    }
+
+    /// Reads `P0`/`p1`/`routine`.
+    pub fn parse(s: &str) -> Option<Level> {
+        Some(match s.trim().to_ascii_lowercase().as_str() {
+            "p0" => Level::P0,
+            "p1" => Level::P1,
+            "p2" => Level::P2,
+            "routine" => Level::Routine,
+            _ => return None,
+        })
+    }
+
+    /// One level more urgent (P0 stays P0).
+    pub fn raised(self) -> Level {
+        match self {
+            Level::P0 | Level::P1 => Level::P0,
+            Level::P2 => Level::P1,
+            Level::Routine => Level::P2,
+        }
+    }
+}
+
+impl fmt::Display for Level {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The priority policy.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Policy {
+    /// EPSS score at or above which a vulnerability counts as having a known exploit.
+    pub epss_threshold: f64,
+    /// CVSS at or above which a known-exploited vulnerability is P0.
+    pub p0_cvss: f64,
+    /// CVSS at or above which a known-exploited vulnerability is P1, and any other P2.
+    pub high_cvss: f64,
+    /// Level of a known-exploited vulnerability with no severity at all.
+    pub known_exploited_unscored: Level,
+    /// Level of a known-exploited vulnerability below `high_cvss`.
+    pub known_exploited_low: Level,
+    /// Level of a vulnerability whose severity is unknown (no known exploit).
+    pub unknown_severity: Level,
+    /// Ids (any alias) declared actively exploited: P0.
+    pub active_exploitation: Vec<String>,
+    /// Response time per level, in hours.
+    pub response_hours: ResponseHours,
+    /// Service context.
+    pub context: ContextRules,
+    /// Longest exception per level, in days.
+    pub exception_max_days: ExceptionDays,
+}
+
+/// Response times in hours.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ResponseHours {
+    #[serde(rename = "P0")]
+    /// P0.
+    pub p0: u32,
+    #[serde(rename = "P1")]
+    /// P1.
+    pub p1: u32,
+    #[serde(rename = "P2")]
+    /// P2.
+    pub p2: u32,
+    /// Routine.
+    pub routine: u32,
+}
+
+/// Longest exception per level, in days.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExceptionDays {
+    #[serde(rename = "P0")]
+    /// P0.
+    pub p0: u32,
+    #[serde(rename = "P1")]
+    /// P1.
+    pub p1: u32,
+    #[serde(rename = "P2")]
+    /// P2.
+    pub p2: u32,
+    /// Routine.
+    pub routine: u32,
+}
+
+impl ExceptionDays {
+    /// The maximum for `level`.
+    pub fn of(&self, level: Level) -> u32 {
+        match level {
+            Level::P0 => self.p0,
+            Level::P1 => self.p1,
+            Level::P2 => self.p2,
+            Level::Routine => self.routine,
+        }
+    }
+}
+
+/// How service context raises priorities.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ContextRules {
+    /// Raise for services with `exposure = "internet"`.
+    pub raise_internet: bool,
+    /// Raise for services whose `data` is one of `customer_data_values`.
+    pub raise_customer_data: bool,
+    /// The `data` values that mean customer data is at risk.
+    pub customer_data_values: Vec<String>,
+    /// Packages whose findings are raised: `name` or `ecosystem/name`.
+    pub critical_packages: Vec<String>,
+    /// At most this many levels of raise in total.
+    pub max_raise: u8,
+    /// Also raise routine findings.
+    pub raise_routine: bool,
+}
+
+impl Default for ContextRules {
+    fn default() -> Self {
+        ContextRules {
+            raise_internet: true,
+            raise_customer_data: true,
+            customer_data_values: ["customer-pii", "pii", "customer-data", "payment", "phi"]
+                .iter()
+                .map(|s| s.to_string())
+                .collect(),
+            critical_packages: Vec::new(),
+            max_raise: 1,
+            raise_routine: false,
+        }
+    }
+}
+
+impl Default for Policy {
+    fn default() -> Self {
+        Policy {
+            epss_threshold: 0.5,
+            p0_cvss: 9.0,
+            high_cvss: 7.0,
+            known_exploited_unscored: Level::P1,
+            known_exploited_low: Level::P2,
+            unknown_severity: Level::P2,
+            active_exploitation: Vec::new(),
+            response_hours: ResponseHours {
+                p0: 2,
+                p1: 8,
+                p2: 72,
+                routine: 720,
+            },
+            context: ContextRules::default(),
+            exception_max_days: ExceptionDays {
+                p0: 30,
+                p1: 90,
+                p2: 180,
+                routine: 365,
+            },
+        }
+    }
+}
+
+/// A policy file that cannot be used.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{}{}: {message}", path.display(), line.map(|l| format!(":{l}")).unwrap_or_default())]
+pub struct PolicyError {
+    /// The file.
+    pub path: std::path::PathBuf,
+    /// 1-based line, when known.
+    pub line: Option<u32>,
+    /// What is wrong.
+    pub message: String,
+}
+
+impl Policy {
+    /// Reads a policy file (TOML, every field optional, defaults as above):
+    ///
+    /// ```toml
+    /// epss_threshold = 0.5
+    /// p0_cvss = 9.0
+    /// high_cvss = 7.0
+    /// known_exploited_unscored = "P1"
+    /// known_exploited_low = "P2"
+    /// unknown_severity = "P2"
+    /// active_exploitation = ["CVE-2021-44228"]
+    /// response_hours = { P0 = 2, P1 = 8, P2 = 72, routine = 720 }
+    /// exception_max_days = { P0 = 30, P1 = 90, P2 = 180, routine = 365 }
+    ///
+    /// [context]
+    /// raise_internet = true
+    /// raise_customer_data = true
+    /// customer_data_values = ["customer-pii", "pii", "customer-data", "payment", "phi"]
+    /// critical_packages = ["openssl", "Maven/org.apache.logging.log4j:log4j-core"]
+    /// max_raise = 1
+    /// raise_routine = false
+    /// ```
+    pub fn parse(path: &Path, text: &str) -> Result<Policy, PolicyError> {
+        let policy: Policy = toml::from_str(text).map_err(|e| PolicyError {
+            path: path.to_owned(),
+            line: e.span().map(|s| line_of(text, s.start)),
+            message: e.message().trim().to_owned(),
+        })?;
+        let bad = |m: String| PolicyError {
+            path: path.to_owned(),
+            line: None,
+            message: m,
+        };
+        if !(0.0..=1.0).contains(&policy.epss_threshold) {
+            return Err(bad(format!(
+                "epss_threshold {} must be between 0 and 1",
+                policy.epss_threshold
+            )));
+        }
+        for (name, v) in [("p0_cvss", policy.p0_cvss), ("high_cvss", policy.high_cvss)] {
+            if !(0.0..=10.0).contains(&v) {
+                return Err(bad(format!("{name} {v} must be between 0 and 10")));
+            }
+        }
+        Ok(policy)
+    }
+}
+
+fn line_of(text: &str, offset: usize) -> u32 {
+    let n = text[..offset.min(text.len())]
+        .bytes()
+        .filter(|b| *b == b'\n')
+        .count()
+        + 1;
+    u32::try_from(n).unwrap_or(u32::MAX)
+}
+
+/// What is known about a vulnerability (all its ids together).
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct Assessment {
+    /// The best CVSS base score, when a vector could be scored.
+    pub cvss: Option<Score>,
+    /// The advisory's own qualitative severity, when it gives one.
+    pub rating: Option<Rating>,
+    /// Its CISA KEV entry, when listed.
+    pub kev: Option<Kev>,
+    /// Its highest EPSS score, when scored.
+    pub epss: Option<EpssScore>,
+    /// Its ids (primary first, then aliases).
+    pub ids: Vec<String>,
+}
+
+/// A KEV listing.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Kev {
+    /// The CVE listed.
+    pub cve: String,
+    /// `dateAdded`.
+    pub date_added: Option<String>,
+    /// `dueDate`.
+    pub due_date: Option<String>,
+    /// `knownRansomwareCampaignUse`.
+    pub ransomware: Option<String>,
+}
+
+/// An EPSS score.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct EpssScore {
+    /// The CVE scored.
+    pub cve: String,
+    /// Probability, 0 to 1.
+    pub score: f64,
+    /// Percentile, 0 to 1.
+    pub percentile: f64,
+}
+
+/// What the service adds.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct Context {
+    /// `internet`, `internal`, `offline`, when configured.
+    pub exposure: Option<String>,
+    /// The data it handles, when configured.
+    pub data: Option<String>,
+    /// The package (`ecosystem/name`).
+    pub package: String,
+}
+
+/// The rule that set a base level.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Rule {
+    /// Active exploitation declared for this id.
+    Declared(Arc<str>),
+    /// CVSS >= `p0_cvss` and a known exploit.
+    ExploitedCritical,
+    /// CVSS >= `high_cvss` and a known exploit.
+    ExploitedHigh,
+    /// A known exploit, CVSS below `high_cvss`.
+    ExploitedLow,
+    /// A known exploit, no severity.
+    ExploitedUnscored,
+    /// CVSS >= `high_cvss`, no known exploit.
+    High,
+    /// CVSS below `high_cvss`, no known exploit.
+    Low,
+    /// No severity, no known exploit.
+    Unknown,
+}
+
+/// A reason service context raised the level.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Raise {
+    /// The service is internet-facing.
+    Internet,
+    /// The service handles this kind of customer data.
+    CustomerData(Arc<str>),
+    /// The package is on the critical packages list.
+    CriticalPackage,
+}
+
+impl fmt::Display for Raise {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Raise::Internet => f.write_str("the service is internet-facing"),
+            Raise::CustomerData(d) => write!(f, "the service handles {d}"),
+            Raise::CriticalPackage => f.write_str("the package is on the critical packages list"),
+        }
+    }
+}
+
+/// The thresholds a priority was decided with (to explain it).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Thresholds {
+    /// `p0_cvss`.
+    pub p0_cvss: f64,
+    /// `high_cvss`.
+    pub high_cvss: f64,
+    /// `epss_threshold`.
+    pub epss: f64,
+}
+
+/// A priority with everything that explains it. Serialised as `level`, `due`,
+/// `response_hours`, `base`, `rule`, `raised_by` and `explanation` (sentences), and
+/// `inputs` (severity and exploit signals).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Priority {
+    /// The level.
+    pub level: Level,
+    /// The response deadline: when the assessment was made plus the level's response time.
+    pub due: Timestamp,
+    /// The response time, in hours.
+    pub response_hours: u32,
+    /// The level before service context.
+    pub base: Level,
+    /// The rule that set the base level.
+    pub rule: Rule,
+    /// Why the level was raised, each reason one raise (at most `max_raise`).
+    pub raised_by: Vec<Raise>,
+    /// The inputs: severity, exploit signals (shared by every finding of the
+    /// vulnerability).
+    pub inputs: Arc<Assessment>,
+    /// The thresholds applied.
+    pub thresholds: Thresholds,
+}
+
+impl Priority {
+    fn exploit(&self) -> Option<String> {
+        let a = &self.inputs;
+        match (
+            &a.kev,
+            a.epss.as_ref().filter(|e| e.score >= self.thresholds.epss),
+        ) {
+            (Some(k), _) => Some(format!(
+                "listed in CISA KEV ({}{}{})",
+                k.cve,
+                k.date_added
+                    .as_deref()
+                    .map(|d| format!(", added {d}"))
+                    .unwrap_or_default(),
+                k.due_date
+                    .as_deref()
+                    .map(|d| format!(", due {d}"))
+                    .unwrap_or_default()
+            )),
+            (None, Some(e)) => Some(format!(
+                "EPSS {:.3} for {} (percentile {:.3}) >= {}",
+                e.score, e.cve, e.percentile, self.thresholds.epss
+            )),
+            (None, None) => None,
+        }
+    }
+
+    fn severity_text(&self) -> String {
+        match (&self.inputs.cvss, self.inputs.rating) {
+            (Some(s), _) => format!(
+                "CVSS {:.1} ({}, CVSS {} {})",
+                s.score, s.rating, s.version, s.vector
+            ),
+            (None, Some(r)) => format!(
+                "no CVSS vector; the advisory rates it {r}, taken as CVSS {:.1}",
+                rating_score(r)
+            ),
+            (None, None) => "severity unknown (no CVSS vector, no rating)".to_owned(),
+        }
+    }
+
+    /// The rule that fired, with its inputs, as a sentence.
+    pub fn rule_text(&self) -> String {
+        let sev = self.severity_text();
+        let x = self.exploit().unwrap_or_default();
+        let t = self.thresholds;
+        match &self.rule {
+            Rule::Declared(id) => format!("active exploitation declared for {id}"),
+            Rule::ExploitedCritical => format!("{sev} >= {} and {x}", t.p0_cvss),
+            Rule::ExploitedHigh => format!("{sev} >= {} and {x}", t.high_cvss),
+            Rule::ExploitedLow => format!("{sev} < {} but {x}", t.high_cvss),
+            Rule::ExploitedUnscored => format!("{x}; {sev}"),
+            Rule::High => format!("{sev} >= {}, no known exploit", t.high_cvss),
+            Rule::Low => format!("{sev} < {}, no known exploit", t.high_cvss),
+            Rule::Unknown => format!("{sev}, no known exploit: not treated as low"),
+        }
+    }
+
+    /// One sentence saying all of it.
+    pub fn explanation(&self) -> String {
+        let mut e = format!("{}: {}", self.base, self.rule_text());
+        if !self.raised_by.is_empty() {
+            let why: Vec<String> = self.raised_by.iter().map(ToString::to_string).collect();
+            e.push_str(&format!("; raised to {}: {}", self.level, why.join(", ")));
+        }
+        e.push_str(&format!("; respond within {} h", self.response_hours));
+        e
+    }
+}
+
+impl Serialize for Priority {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut st = s.serialize_struct("Priority", 8)?;
+        st.serialize_field("level", &self.level)?;
+        st.serialize_field("due", &self.due)?;
+        st.serialize_field("response_hours", &self.response_hours)?;
+        st.serialize_field("base", &self.base)?;
+        st.serialize_field("rule", &self.rule_text())?;
+        let raised: Vec<String> = self.raised_by.iter().map(ToString::to_string).collect();
+        st.serialize_field("raised_by", &raised)?;
+        st.serialize_field("explanation", &self.explanation())?;
+        st.serialize_field("inputs", &*self.inputs)?;
+        st.end()
+    }
+}
+
+/// A score standing in for a missing CVSS, from a qualitative rating.
+fn rating_score(r: Rating) -> f64 {
+    match r {
+        Rating::Critical => 9.0,
+        Rating::High => 7.0,
+        Rating::Medium => 4.0,
+        Rating::Low => 0.1,
+        Rating::None => 0.0,
+    }
+}
+
+/// Decides the priority of a vulnerability for one service at `now`.
+pub fn prioritize(policy: &Policy, a: &Arc<Assessment>, ctx: &Context, now: Timestamp) -> Priority {
+    let declared = a.ids.iter().find(|id| {
+        policy
+            .active_exploitation
+            .iter()
+            .any(|x| x.eq_ignore_ascii_case(id))
+    });
+    let exploit = a.kev.is_some()
+        || a.epss
+            .as_ref()
+            .is_some_and(|e| e.score >= policy.epss_threshold);
+    let score = a
+        .cvss
+        .as_ref()
+        .map(|s| s.score)
+        .or(a.rating.map(rating_score));
+    let (base, rule) = if let Some(id) = declared {
+        (Level::P0, Rule::Declared(Arc::from(id.as_str())))
+    } else {
+        match (score, exploit) {
+            (Some(s), true) if s >= policy.p0_cvss => (Level::P0, Rule::ExploitedCritical),
+            (Some(s), true) if s >= policy.high_cvss => (Level::P1, Rule::ExploitedHigh),
+            (Some(_), true) => (policy.known_exploited_low, Rule::ExploitedLow),
+            (None, true) => (policy.known_exploited_unscored, Rule::ExploitedUnscored),
+            (Some(s), false) if s >= policy.high_cvss => (Level::P2, Rule::High),
+            (Some(_), false) => (Level::Routine, Rule::Low),
+            (None, false) => (policy.unknown_severity, Rule::Unknown),
+        }
+    };
+
+    // Service context.
+    let rules = &policy.context;
+    let mut reasons = Vec::new();
+    if rules.raise_internet && ctx.exposure.as_deref() == Some("internet") {
+        reasons.push(Raise::Internet);
+    }
+    if let Some(d) = ctx.data.as_deref().filter(|d| {
+        rules.raise_customer_data
+            && rules
+                .customer_data_values
+                .iter()
+                .any(|v| v.eq_ignore_ascii_case(d))
+    }) {
+        reasons.push(Raise::CustomerData(Arc::from(d)));
+    }
+    let name = ctx
+        .package
+        .split_once('/')
+        .map(|(_, n)| n)
+        .unwrap_or(&ctx.package);
+    if rules
+        .critical_packages
+        .iter()
+        .any(|c| c.eq_ignore_ascii_case(&ctx.package) || c.eq_ignore_ascii_case(name))
+    {
+        reasons.push(Raise::CriticalPackage);
+    }
+    let mut level = base;
+    let mut raised_by = Vec::new();
+    if base != Level::Routine || rules.raise_routine {
+        for r in reasons {
+            if raised_by.len() >= usize::from(rules.max_raise) || level == Level::P0 {
+                break;
+            }
+            level = level.raised();
+            raised_by.push(r);
+        }
+    }
+    let hours = match level {
+        Level::P0 => policy.response_hours.p0,
+        Level::P1 => policy.response_hours.p1,
+        Level::P2 => policy.response_hours.p2,
+        Level::Routine => policy.response_hours.routine,
+    };
+    let due = now
+        .checked_add(SignedDuration::from_hours(i64::from(hours)))
+        .unwrap_or(now);
+    Priority {
+        level,
+        due,
+        response_hours: hours,
+        base,
+        rule,
+        raised_by,
+        inputs: a.clone(),
+        thresholds: Thresholds {
+            p0_cvss: policy.p0_cvss,
+            high_cvss: policy.high_cvss,
+            epss: policy.epss_threshold,
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -25,6 +25,12 @@ pub enum Command {
     Query(QueryArgs),
     /// Scan a monorepo or a directory of repositories: every service, every lockfile.
     Scan(ScanArgs),
+    /// Incidents: declare, work through the runbook, keep the clocks, verify the timeline.
+    Incident(crate::commands::incident::IncidentArgs),
+    /// Collect and verify evidence archives for an incident.
+    Evidence(crate::commands::evidence::EvidenceArgs),
+    /// Reports over stored incidents (metrics).
+    Report(crate::commands::metrics::ReportArgs),
 }
 
 #[derive(Debug, Subcommand)]

@@ -11,6 +11,9 @@ use crate::cli::{Cli, Command};
 use crate::output;
 
 mod db;
+pub mod evidence;
+pub mod incident;
+pub mod metrics;
 mod query;
 mod scan;
 
@@ -20,6 +23,9 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Db(cmd) => db::run(cli.db.as_deref(), cmd),
         Command::Query(args) => query::run(cli.db.as_deref(), args),
         Command::Scan(args) => scan::run(cli.db.as_deref(), args),
+        Command::Incident(args) => incident::run(args),
+        Command::Evidence(args) => evidence::run(args),
+        Command::Report(args) => metrics::run(args),
     }
 }
 

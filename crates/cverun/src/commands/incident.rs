@@ -1,0 +1,1440 @@
+//! `cverun incident ...`: declare an incident, work it through the runbook, keep
+//! its clocks, print and verify its timeline. The rules live in `cverun-incident`;
+//! this module parses, wires and prints.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{Context, bail};
+use clap::{Args, Subcommand};
+use cverun_incident::chain::Problem;
+use cverun_incident::clocks::{self, Deadline, DeadlineState};
+use cverun_incident::interval::human_minutes;
+use cverun_incident::rules::approval_gate;
+use cverun_incident::{
+    Action, ApprovalKind, AssignedPriority, Decision, Declaration, Event, EventBody, Incident,
+    Interval, Loaded, Phase, Priority, Role, Runbook, Store,
+};
+use jiff::Timestamp;
+use serde::Serialize;
+
+use super::now;
+use crate::cli::Format;
+use crate::output::{self, BOLD, CYAN, DIM, GREEN, RED, YELLOW, paint};
+
+/// Where incidents are stored and who is acting (shared by `incident`,
+/// `evidence` and `report`).
+#[derive(Debug, Args)]
+pub struct StoreArgs {
+    /// Project state directory: the SQLite incident store, runbook.toml, evidence
+    /// [default: .cverun in the current directory]
+    #[arg(long, global = true, env = "CVERUN_STATE", value_name = "DIR")]
+    pub state: Option<PathBuf>,
+    /// PostgreSQL store shared by a team (postgres://USER@HOST:PORT/DB) instead of
+    /// the SQLite file
+    #[arg(
+        long,
+        global = true,
+        env = "CVERUN_DATABASE_URL",
+        hide_env_values = true,
+        value_name = "URL"
+    )]
+    pub database: Option<String>,
+    /// Who is acting, as recorded in the timeline [default: $CVERUN_ACTOR, else
+    /// $USER, else "unknown"]
+    #[arg(long, global = true, value_name = "NAME")]
+    pub actor: Option<String>,
+}
+
+/// The SQLite file in the state directory.
+pub const STORE_FILE: &str = "incidents.sqlite3";
+
+impl StoreArgs {
+    /// The state directory.
+    pub fn state_dir(&self) -> PathBuf {
+        self.state
+            .clone()
+            .unwrap_or_else(|| PathBuf::from(".cverun"))
+    }
+
+    /// The acting person.
+    pub fn actor(&self) -> String {
+        let from_env = |v: &str| std::env::var(v).ok().filter(|s| !s.trim().is_empty());
+        self.actor
+            .clone()
+            .or_else(|| from_env("CVERUN_ACTOR"))
+            .or_else(|| from_env("USER"))
+            .unwrap_or_else(|| "unknown".to_owned())
+    }
+
+    /// Opens the store. For reads (`write` false) a missing SQLite file is `None`:
+    /// there are no incidents yet, and nothing is created.
+    pub fn open(&self, write: bool) -> anyhow::Result<Option<Store>> {
+        if let Some(url) = self.database.as_deref().filter(|u| !u.is_empty()) {
+            if !(url.starts_with("postgres://") || url.starts_with("postgresql://")) {
+                bail!(
+                    "unsupported --database URL {:?}: expected postgres://USER@HOST:PORT/DATABASE (without --database, incidents are stored in {})",
+                    cverun_incident::store::redact(url),
+                    self.state_dir().join(STORE_FILE).display()
+                );
+            }
+            return Ok(Some(Store::postgres(url)?));
+        }
+        let path = self.state_dir().join(STORE_FILE);
+        if !write && !path.exists() {
+            return Ok(None);
+        }
+        Ok(Some(Store::sqlite(&path)?))
+    }
+
+    /// Opens the store for writing.
+    pub fn open_for_write(&self) -> anyhow::Result<Store> {
+        self.open(true)?
+            .context("the incident store could not be opened")
+    }
+
+    /// Where the store is, for messages.
+    pub fn label(&self) -> String {
+        match self.database.as_deref().filter(|u| !u.is_empty()) {
+            Some(u) => cverun_incident::store::redact(u),
+            None => self.state_dir().join(STORE_FILE).display().to_string(),
+        }
+    }
+
+    /// Opens the store holding incident `id`, with a clear error when there is no
+    /// store yet (nothing is created).
+    pub fn open_with(&self, id: &str) -> anyhow::Result<Store> {
+        match self.open(false)? {
+            Some(store) => Ok(store),
+            None => bail!(
+                "no incident {id}: there is no incident store at {} (declare one first, or give --state DIR or --database URL)",
+                self.label()
+            ),
+        }
+    }
+
+    /// Loads incident `id`, with a clear error when there is no store or no such
+    /// incident.
+    pub fn load(&self, id: &str) -> anyhow::Result<(Store, Loaded)> {
+        let mut store = self.open_with(id)?;
+        let loaded = store.load(id)?;
+        Ok((store, loaded))
+    }
+}
+
+/// The first 12 characters of a hash, for tables (stored hashes may have been
+/// tampered with, so this never slices bytes).
+pub fn short_hash(h: &str) -> String {
+    h.chars().take(12).collect()
+}
+
+/// Incident ids are upper case; accept any case.
+pub fn incident_id(s: &str) -> String {
+    s.trim().to_ascii_uppercase()
+}
+
+/// A time on the command line: RFC 3339, or `<length> ago` (`2h ago`), relative
+/// to `now`.
+pub fn parse_time(flag: &str, s: &str, now: Timestamp) -> anyhow::Result<Timestamp> {
+    let s = s.trim();
+    if let Some(len) = s.strip_suffix("ago") {
+        let i: Interval = len
+            .trim()
+            .parse()
+            .map_err(|e: String| anyhow::anyhow!("{flag} {s:?}: {e}"))?;
+        return now
+            .checked_sub(i.duration())
+            .with_context(|| format!("{flag} {s:?} is out of range"));
+    }
+    s.parse().map_err(|_| {
+        anyhow::anyhow!(
+            "{flag} {s:?} is not a time: give RFC 3339 (2026-11-23T09:30:00Z) or a length of time ago (\"3h ago\")"
+        )
+    })
+}
+
+#[derive(Debug, Args)]
+pub struct IncidentArgs {
+    #[command(flatten)]
+    pub store: StoreArgs,
+    /// Runbook file for new incidents [default: <state>/runbook.toml when present,
+    /// else the built-in runbook]
+    #[arg(long, global = true, value_name = "FILE")]
+    pub runbook: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: IncidentCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum IncidentCommand {
+    /// Declare an incident for an advisory (status CONTAINMENT).
+    Declare(DeclareArgs),
+    /// List incidents: phase, next deadline, commander, last update.
+    List {
+        /// Also list resolved and cancelled incidents.
+        #[arg(long)]
+        all: bool,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
+    /// Show one incident: deadlines, roles, checklist, approvals, updates.
+    Show {
+        /// Incident id (INC-YYYY-MM-DD-N).
+        id: String,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
+    /// Hand a role to someone (the previous holder stays in the history).
+    Assign {
+        /// Incident id.
+        id: String,
+        /// commander, security-lead, technical-lead, devops, communications-lead.
+        role: String,
+        /// Who.
+        name: String,
+    },
+    /// Check a checklist item (see `incident show` for the ids).
+    Check {
+        /// Incident id.
+        id: String,
+        /// Item id (blast-radius, fix-reviewed...).
+        item: String,
+    },
+    /// Move to the next phase (or --to PHASE).
+    Advance {
+        /// Incident id.
+        id: String,
+        /// Target phase: a later one, or an earlier one to go back (with --reason).
+        #[arg(long, value_name = "PHASE")]
+        to: Option<String>,
+        /// Leave phases with required checklist items open (needs --reason).
+        #[arg(long)]
+        force: bool,
+        /// Why (recorded; required with --force and when going back).
+        #[arg(long)]
+        reason: Option<String>,
+    },
+    /// Cancel an incident (a false alarm, a duplicate).
+    Cancel {
+        /// Incident id.
+        id: String,
+        /// Why.
+        #[arg(long, required = true)]
+        reason: String,
+    },
+    /// Reopen a resolved or cancelled incident.
+    Reopen {
+        /// Incident id.
+        id: String,
+        /// Why.
+        #[arg(long, required = true)]
+        reason: String,
+        /// Phase to reopen into [default: where it was cancelled, or CONTAINMENT]
+        #[arg(long, value_name = "PHASE")]
+        to: Option<String>,
+    },
+    /// Record the decision: hotfix, hotfix-code-changes, workaround or rollback.
+    Decide {
+        /// Incident id.
+        id: String,
+        /// hotfix | hotfix-code-changes | workaround | rollback
+        decision: String,
+        /// Why.
+        #[arg(long, required = true)]
+        rationale: String,
+    },
+    /// Approve deployment as the acting person (--actor).
+    Approve {
+        /// Incident id.
+        id: String,
+        /// In which capacity: technical or security.
+        #[arg(long = "as", value_name = "KIND", required = true)]
+        kind: String,
+    },
+    /// Post a status update; the next one is due per the priority's cadence.
+    Update {
+        /// Incident id.
+        id: String,
+        /// The update.
+        message: String,
+        /// Expected resolution: a length of time from now (2h) or an RFC 3339 time.
+        #[arg(long)]
+        eta: Option<String>,
+    },
+    /// Record an impact: customer-data (escalates to executive and legal),
+    /// active-exploitation (raises the priority to P0), or one the runbook defines.
+    Impact {
+        /// Incident id.
+        id: String,
+        /// Impact name.
+        impact: String,
+    },
+    /// Change the priority (recorded with the reason).
+    Priority {
+        /// Incident id.
+        id: String,
+        /// P0, P1 or P2.
+        priority: String,
+        /// Why.
+        #[arg(long, required = true)]
+        reason: String,
+    },
+    /// Record when the organisation became aware (starts the GDPR and NIS2 clocks).
+    Aware {
+        /// Incident id.
+        id: String,
+        /// When: RFC 3339 or "3h ago" [default: now]
+        #[arg(long)]
+        at: Option<String>,
+    },
+    /// Record a regulatory notification (stops its clock).
+    Notify {
+        /// Incident id.
+        id: String,
+        /// Regulatory clock: gdpr, nis2-early-warning, nis2-notification.
+        clock: String,
+        /// Reference or note.
+        #[arg(long)]
+        note: Option<String>,
+    },
+    /// Evaluate every clock: record each escalation and overdue deadline once.
+    Tick {
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
+    /// Print an incident's timeline.
+    Timeline {
+        /// Incident id.
+        id: String,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
+    /// Recompute the hash chain of one incident's timeline, or of all (exit 1 when
+    /// tampering is found).
+    Verify {
+        /// Incident id [default: every incident]
+        id: Option<String>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
+    /// Print the runbook new incidents follow (TOML; a starting point for
+    /// <state>/runbook.toml).
+    Runbook,
+}
+
+#[derive(Debug, Args)]
+pub struct DeclareArgs {
+    /// The advisory (OSV, GHSA or CVE id).
+    #[arg(long, required = true)]
+    pub advisory: String,
+    /// P0, P1, P2, or auto (from triage data).
+    #[arg(long, default_value = "auto")]
+    pub priority: String,
+    /// The incident commander.
+    #[arg(long, value_name = "NAME")]
+    pub commander: Option<String>,
+    /// Title [default: the advisory id]
+    #[arg(long)]
+    pub title: Option<String>,
+    /// Description.
+    #[arg(long)]
+    pub description: Option<String>,
+    /// An affected service (repeatable).
+    #[arg(long = "service", value_name = "NAME")]
+    pub services: Vec<String>,
+    /// When the advisory was published (RFC 3339), for MTTD.
+    #[arg(long, value_name = "TIME")]
+    pub published: Option<String>,
+    /// When the problem was first detected [default: now]
+    #[arg(long, value_name = "TIME")]
+    pub detected: Option<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+}
+
+pub fn run(args: IncidentArgs) -> anyhow::Result<ExitCode> {
+    let s = &args.store;
+    let actor = s.actor();
+    let now = now()?;
+    let act = |id: &str, action: Action| -> anyhow::Result<ExitCode> {
+        let id = incident_id(id);
+        let mut store = s.open_with(&id)?;
+        let r = store.act(&id, &action, &actor, now)?;
+        print_recorded(&r.incident, &r.events);
+        Ok(ExitCode::SUCCESS)
+    };
+    match args.command {
+        IncidentCommand::Declare(d) => declare(s, args.runbook.as_deref(), d, &actor, now),
+        IncidentCommand::List { all, format } => list(s, all, format, now),
+        IncidentCommand::Show { id, format } => {
+            let (_, loaded) = s.load(&incident_id(&id))?;
+            show(&loaded, format, now)
+        }
+        IncidentCommand::Assign { id, role, name } => act(
+            &id,
+            Action::Assign {
+                role: role.parse::<Role>().map_err(anyhow::Error::msg)?,
+                name,
+            },
+        ),
+        IncidentCommand::Check { id, item } => act(&id, Action::Check { item }),
+        IncidentCommand::Advance {
+            id,
+            to,
+            force,
+            reason,
+        } => act(
+            &id,
+            Action::Advance {
+                to: to
+                    .map(|t| t.parse::<Phase>())
+                    .transpose()
+                    .map_err(anyhow::Error::msg)?,
+                force,
+                reason,
+            },
+        ),
+        IncidentCommand::Cancel { id, reason } => act(&id, Action::Cancel { reason }),
+        IncidentCommand::Reopen { id, reason, to } => act(
+            &id,
+            Action::Reopen {
+                reason,
+                to: to
+                    .map(|t| t.parse::<Phase>())
+                    .transpose()
+                    .map_err(anyhow::Error::msg)?,
+            },
+        ),
+        IncidentCommand::Decide {
+            id,
+            decision,
+            rationale,
+        } => act(
+            &id,
+            Action::Decide {
+                decision: decision.parse::<Decision>().map_err(anyhow::Error::msg)?,
+                rationale,
+            },
+        ),
+        IncidentCommand::Approve { id, kind } => act(
+            &id,
+            Action::Approve {
+                kind: kind.parse::<ApprovalKind>().map_err(anyhow::Error::msg)?,
+            },
+        ),
+        IncidentCommand::Update { id, message, eta } => {
+            let eta = match eta {
+                None => None,
+                Some(e) => Some(match e.trim().parse::<Interval>() {
+                    Ok(i) => i.after(now),
+                    Err(_) => e.trim().parse::<Timestamp>().map_err(|_| {
+                        anyhow::anyhow!(
+                            "--eta {e:?} is neither a length of time (\"2h\", \"1h 30m\") nor an RFC 3339 time"
+                        )
+                    })?,
+                }),
+            };
+            act(&id, Action::Update { message, eta })
+        }
+        IncidentCommand::Impact { id, impact } => act(&id, Action::Impact { impact }),
+        IncidentCommand::Priority {
+            id,
+            priority,
+            reason,
+        } => {
+            let level: Priority = priority.parse().map_err(anyhow::Error::msg)?;
+            if reason.trim().is_empty() {
+                bail!("--reason must not be empty");
+            }
+            let mut p = AssignedPriority::declared_by(level, &actor);
+            p.explanation = format!("{} ({})", reason.trim(), p.explanation);
+            act(&id, Action::SetPriority { priority: p })
+        }
+        IncidentCommand::Aware { id, at } => {
+            let at = at.map(|a| parse_time("--at", &a, now)).transpose()?;
+            act(&id, Action::Aware { at })
+        }
+        IncidentCommand::Notify { id, clock, note } => act(&id, Action::Notify { clock, note }),
+        IncidentCommand::Tick { format } => tick(s, &actor, now, format),
+        IncidentCommand::Timeline { id, format } => {
+            let (_, loaded) = s.load(&incident_id(&id))?;
+            timeline(&loaded, format)
+        }
+        IncidentCommand::Verify { id, format } => verify(s, id.as_deref(), format),
+        IncidentCommand::Runbook => {
+            let (rb, source) = runbook(s, args.runbook.as_deref())?;
+            println!("# The runbook new incidents follow ({source}).");
+            print!("{}", rb.to_toml());
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+/// The runbook for new incidents and where it comes from.
+fn runbook(s: &StoreArgs, flag: Option<&Path>) -> anyhow::Result<(Runbook, String)> {
+    if let Some(p) = flag {
+        return Ok((Runbook::load(p)?, p.display().to_string()));
+    }
+    let p = s.state_dir().join("runbook.toml");
+    if p.exists() {
+        return Ok((Runbook::load(&p)?, p.display().to_string()));
+    }
+    Ok((Runbook::default(), "built in".to_owned()))
+}
+
+fn declare(
+    s: &StoreArgs,
+    runbook_flag: Option<&Path>,
+    d: DeclareArgs,
+    actor: &str,
+    now: Timestamp,
+) -> anyhow::Result<ExitCode> {
+    let level = match d.priority.trim() {
+        p if p.eq_ignore_ascii_case("auto") => bail!(
+            "automatic priority needs triage data, which cverun does not have for incidents yet; give --priority P0, P1 or P2"
+        ),
+        p => p.parse::<Priority>().map_err(anyhow::Error::msg)?,
+    };
+    let published = d
+        .published
+        .as_deref()
+        .map(|t| parse_time("--published", t, now))
+        .transpose()?;
+    let detected = d
+        .detected
+        .as_deref()
+        .map(|t| parse_time("--detected", t, now))
+        .transpose()?;
+    let (rb, _) = runbook(s, runbook_flag)?;
+    let declaration = Declaration {
+        advisory: d.advisory,
+        priority: AssignedPriority::declared_by(level, actor),
+        title: d.title,
+        description: d.description,
+        commander: d.commander,
+        services: d.services,
+        published,
+        detected,
+    };
+    let mut store = s.open_for_write()?;
+    let r = store.declare(&declaration, &rb, actor, now)?;
+    if d.format == Format::Json {
+        let loaded = store.load(&r.incident.id)?;
+        return show(&loaded, Format::Json, now);
+    }
+    let inc = &r.incident;
+    anstream::println!(
+        "{} {} {} {}: {}",
+        paint(GREEN, "declared"),
+        paint(BOLD, &inc.id),
+        paint(priority_style(inc.priority), inc.priority),
+        inc.advisory,
+        inc.title
+    );
+    for e in &r.events[1..] {
+        anstream::println!("  {}", describe(e));
+    }
+    let ds = clocks::deadlines(inc, now);
+    if let Some(d) = ds.iter().find(|d| d.clock.starts_with("target:")) {
+        anstream::println!("  {}: {}", d.label, deadline_text(d));
+    }
+    if inc.holder(Role::Commander).is_none() {
+        output::warn(&format!(
+            "no incident commander yet: cverun incident assign {} commander NAME",
+            inc.id
+        ));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn priority_style(p: Priority) -> anstyle::Style {
+    match p {
+        Priority::P0 => RED,
+        Priority::P1 => YELLOW,
+        Priority::P2 => CYAN,
+    }
+}
+
+/// A length of time for people: `1h30m`.
+fn span(seconds: i64) -> String {
+    human_minutes(seconds)
+}
+
+fn deadline_text(d: &Deadline) -> String {
+    match d.state {
+        DeadlineState::Met { at } => paint(GREEN, format!("met at {at}")),
+        DeadlineState::Late { at } => paint(YELLOW, format!("met late at {at}")),
+        DeadlineState::Pending => format!("due {} ({} left)", d.due, span(d.seconds_left)),
+        DeadlineState::Overdue => paint(
+            RED,
+            format!("due {} (overdue by {})", d.due, span(-d.seconds_left)),
+        ),
+        DeadlineState::Stopped => paint(DIM, format!("due {} (stopped)", d.due)),
+    }
+}
+
+/// One line per event, for people.
+pub fn describe(e: &Event) -> String {
+    let body = match e.body() {
+        Ok(b) => b,
+        Err(m) => return format!("{} ({m})", e.kind),
+    };
+    match body {
+        EventBody::Declared {
+            advisory,
+            priority,
+            explanation,
+            services,
+            ..
+        } => format!(
+            "declared for {advisory}, {priority} ({explanation}){}",
+            if services.is_empty() {
+                String::new()
+            } else {
+                format!(", services: {}", services.join(", "))
+            }
+        ),
+        EventBody::Assigned {
+            role,
+            name,
+            previous,
+        } => match previous {
+            Some(p) => format!("{role}: {name} (handed over from {p})"),
+            None => format!("{role}: {name}"),
+        },
+        EventBody::Checked { phase, item, text } => {
+            format!("checked {}/{item}: {text}", phase.key())
+        }
+        EventBody::Advanced {
+            from,
+            to,
+            reason,
+            forced,
+        } => {
+            let mut s = format!("{from} -> {to}");
+            if let Some(f) = forced {
+                s.push_str(&format!(
+                    " FORCED with {} open ({}): {}",
+                    f.open.len(),
+                    f.open.join(", "),
+                    f.reason
+                ));
+            } else if let Some(r) = reason {
+                s.push_str(&format!(": {r}"));
+            }
+            s
+        }
+        EventBody::Cancelled { from, reason } => format!("cancelled in {from}: {reason}"),
+        EventBody::Reopened { from, to, reason } => format!("reopened ({from} -> {to}): {reason}"),
+        EventBody::Decided {
+            decision,
+            rationale,
+            previous,
+        } => match previous {
+            Some(p) => format!("decision: {decision} (was {p}): {rationale}"),
+            None => format!("decision: {decision}: {rationale}"),
+        },
+        EventBody::Approved { kind } => format!("approved deployment as {kind}"),
+        EventBody::Updated {
+            message,
+            eta,
+            next_due,
+        } => format!(
+            "update: {message}{} (next update due {next_due})",
+            eta.map(|e| format!(" [ETA {e}]")).unwrap_or_default()
+        ),
+        EventBody::Impact { label, .. } => format!("impact: {label}"),
+        EventBody::Priority {
+            from,
+            to,
+            explanation,
+            ..
+        } => format!("priority {from} -> {to}: {explanation}"),
+        EventBody::Aware { became_aware_at } => {
+            format!("became aware at {became_aware_at} (regulatory clocks start)")
+        }
+        EventBody::Notified { label, note, .. } => format!(
+            "notified: {label}{}",
+            note.map(|n| format!(" ({n})")).unwrap_or_default()
+        ),
+        EventBody::Escalated { to, reason, .. } => {
+            format!("ESCALATED to {}: {reason}", to.join(", "))
+        }
+        EventBody::Overdue { what, deadline, .. } => format!("OVERDUE: {what} (due {deadline})"),
+        EventBody::Evidence {
+            file,
+            manifest_sha256,
+            members,
+            ..
+        } => format!(
+            "evidence {file}: {members} members, manifest sha256 {}",
+            short_hash(&manifest_sha256)
+        ),
+    }
+}
+
+fn print_recorded(inc: &Incident, events: &[Event]) {
+    for e in events {
+        anstream::println!(
+            "{} {} #{}: {}",
+            paint(GREEN, "recorded"),
+            paint(BOLD, &inc.id),
+            e.seq,
+            describe(e)
+        );
+    }
+    anstream::println!(
+        "  {} {}, {}",
+        paint(DIM, "now"),
+        inc.phase,
+        paint(priority_style(inc.priority), inc.priority)
+    );
+}
+
+// ---- JSON shapes ----
+
+#[derive(Serialize)]
+struct IncidentJson<'a> {
+    schema: &'static str,
+    #[serde(flatten)]
+    view: View<'a>,
+}
+
+/// An incident with everything derived from it at `now`.
+#[derive(Serialize)]
+struct View<'a> {
+    incident: &'a Incident,
+    deadlines: Vec<Deadline>,
+    escalations: Vec<clocks::Escalation>,
+    checklist: Vec<ItemView>,
+    open_items: Vec<String>,
+    approvals_needed: Vec<String>,
+    deployment_gate: GateView,
+    last_update: Option<&'a cverun_incident::state::StatusUpdate>,
+    verified: bool,
+    problems: &'a [Problem],
+}
+
+#[derive(Serialize)]
+struct ItemView {
+    phase: Phase,
+    id: String,
+    text: String,
+    required: bool,
+    checked_by: Option<String>,
+    checked_at: Option<Timestamp>,
+}
+
+#[derive(Serialize)]
+struct GateView {
+    open: bool,
+    message: Option<String>,
+}
+
+fn view<'a>(inc: &'a Incident, problems: &'a [Problem], now: Timestamp) -> View<'a> {
+    let mut checklist = Vec::new();
+    for phase in Phase::ACTIVE {
+        for item in inc.runbook.items(phase) {
+            let c = inc.checked.get(&item.id);
+            checklist.push(ItemView {
+                phase,
+                id: item.id.clone(),
+                text: item.text.clone(),
+                required: item.required,
+                checked_by: c.map(|c| c.by.clone()),
+                checked_at: c.map(|c| c.at),
+            });
+        }
+    }
+    let gate = approval_gate(inc);
+    View {
+        deadlines: clocks::deadlines(inc, now),
+        escalations: clocks::escalations(inc),
+        checklist,
+        open_items: if inc.is_open() {
+            inc.open_required(inc.phase)
+        } else {
+            Vec::new()
+        },
+        approvals_needed: inc
+            .runbook
+            .policy(inc.priority)
+            .approvals
+            .iter()
+            .map(|n| n.key().to_owned())
+            .collect(),
+        deployment_gate: GateView {
+            open: gate.is_ok(),
+            message: gate.err(),
+        },
+        last_update: inc.updates.last(),
+        verified: problems.is_empty(),
+        problems,
+        incident: inc,
+    }
+}
+
+fn state_of(loaded: &Loaded) -> anyhow::Result<&Incident> {
+    loaded.state.as_ref().map_err(|e| {
+        anyhow::anyhow!(
+            "{e}; the timeline cannot be read (see `cverun incident verify {}`)",
+            loaded.id
+        )
+    })
+}
+
+fn show(loaded: &Loaded, format: Format, now: Timestamp) -> anyhow::Result<ExitCode> {
+    let inc = state_of(loaded)?;
+    let v = view(inc, &loaded.problems, now);
+    if format == Format::Json {
+        output::json(&IncidentJson {
+            schema: "cverun.incident/1",
+            view: v,
+        })?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    let p = |k: &str, v: String| anstream::println!("  {} {v}", paint(DIM, format!("{k:<10}")));
+    anstream::println!("{} {}", paint(BOLD, &inc.id), paint(BOLD, &inc.title));
+    p("advisory", inc.advisory.clone());
+    let pr = inc.priority_history.last();
+    p(
+        "priority",
+        format!(
+            "{} ({})",
+            paint(priority_style(inc.priority), inc.priority),
+            pr.map(|p| p.explanation.as_str()).unwrap_or("")
+        ),
+    );
+    p(
+        "phase",
+        format!(
+            "{} since {} ({})",
+            paint(BOLD, inc.phase),
+            inc.phase_since,
+            span(now.duration_since(inc.phase_since).as_secs())
+        ),
+    );
+    if !inc.services.is_empty() {
+        p("services", inc.services.join(", "));
+    }
+    p(
+        "declared",
+        format!("{} by {}", inc.declared_at, inc.declared_by),
+    );
+    if let Some(d) = &inc.description {
+        p("about", d.clone());
+    }
+    if let Some(d) = inc.decision() {
+        p(
+            "decision",
+            format!("{}: {} ({})", d.decision, d.rationale, d.by),
+        );
+    }
+    if !inc.impacts.is_empty() {
+        p(
+            "impacts",
+            inc.impacts
+                .iter()
+                .map(|i| i.label.clone())
+                .collect::<Vec<_>>()
+                .join(", "),
+        );
+    }
+
+    anstream::println!("\n{}", paint(BOLD, "Deadlines"));
+    for d in &v.deadlines {
+        anstream::println!("  {:<58} {}", d.label, deadline_text(d));
+    }
+    if !v.escalations.is_empty() || !inc.escalations.is_empty() {
+        anstream::println!("\n{}", paint(BOLD, "Escalations"));
+        for e in &inc.escalations {
+            anstream::println!("  {} to {}: {}", e.at, e.to.join(", "), e.reason);
+        }
+        for e in v.escalations.iter().filter(|e| e.fired_at.is_none()) {
+            let left = e.due.duration_since(now).as_secs();
+            if inc.is_open() {
+                anstream::println!(
+                    "  {} to {} if still open ({})",
+                    e.due,
+                    e.to.join(", "),
+                    if left > 0 {
+                        format!("{} left", span(left))
+                    } else {
+                        "due at the next tick".to_owned()
+                    }
+                );
+            }
+        }
+    }
+
+    anstream::println!("\n{}", paint(BOLD, "Roles"));
+    for role in Role::ALL {
+        match inc.roles.get(&role) {
+            Some(h) if !h.is_empty() => {
+                let cur = &h[h.len() - 1];
+                let before: Vec<String> = h[..h.len() - 1]
+                    .iter()
+                    .map(|x| format!("{} (from {})", x.name, x.since))
+                    .collect();
+                anstream::println!(
+                    "  {:<20} {} since {}{}",
+                    role.label(),
+                    paint(BOLD, &cur.name),
+                    cur.since,
+                    if before.is_empty() {
+                        String::new()
+                    } else {
+                        paint(DIM, format!("; before: {}", before.join(", ")))
+                    }
+                );
+            }
+            _ => anstream::println!("  {:<20} {}", role.label(), paint(DIM, "-")),
+        }
+    }
+
+    if inc.is_open() {
+        anstream::println!("\n{} ({})", paint(BOLD, "Checklist"), inc.phase);
+        for item in v.checklist.iter().filter(|i| i.phase == inc.phase) {
+            let mark = if item.checked_by.is_some() {
+                paint(GREEN, "[x]")
+            } else if item.required {
+                paint(RED, "[ ]")
+            } else {
+                "[ ]".to_owned()
+            };
+            let who = match (&item.checked_by, item.checked_at) {
+                (Some(b), Some(a)) => paint(DIM, format!(" ({b}, {a})")),
+                _ if !item.required => paint(DIM, " (optional)"),
+                _ => String::new(),
+            };
+            anstream::println!("  {mark} {:<24} {}{who}", item.id, item.text);
+        }
+    }
+
+    anstream::println!(
+        "\n{} ({} needs: {})",
+        paint(BOLD, "Approvals"),
+        inc.priority,
+        if v.approvals_needed.is_empty() {
+            "none".to_owned()
+        } else {
+            v.approvals_needed.join(" + ")
+        }
+    );
+    for a in &inc.approvals {
+        anstream::println!("  {} by {} at {}", a.kind, a.by, a.at);
+    }
+    if inc.phase < Phase::Deployment {
+        match &v.deployment_gate.message {
+            None => anstream::println!("  {}", paint(GREEN, "deployment gate: open")),
+            Some(_) => anstream::println!("  {}", paint(YELLOW, "deployment gate: closed")),
+        }
+    }
+
+    if !inc.updates.is_empty() {
+        const SHOWN: usize = 5;
+        anstream::println!("\n{}", paint(BOLD, "Status updates"));
+        let skip = inc.updates.len().saturating_sub(SHOWN);
+        if skip > 0 {
+            anstream::println!(
+                "  {}",
+                paint(
+                    DIM,
+                    format!("{skip} earlier: cverun incident timeline {}", inc.id)
+                )
+            );
+        }
+        for u in &inc.updates[skip..] {
+            anstream::println!(
+                "  {} by {}: {}{}",
+                u.at,
+                u.by,
+                u.message,
+                u.eta.map(|e| format!(" [ETA {e}]")).unwrap_or_default()
+            );
+        }
+    }
+    if let Some(a) = inc.aware_at {
+        anstream::println!("\n  became aware at {a}");
+    }
+    for e in &inc.evidence {
+        anstream::println!(
+            "  evidence {} ({} members, manifest {}) by {} at {}",
+            e.file,
+            e.members,
+            short_hash(&e.manifest_sha256),
+            e.by,
+            e.at
+        );
+    }
+    println!();
+    if loaded.problems.is_empty() {
+        anstream::println!(
+            "{}",
+            paint(
+                DIM,
+                format!(
+                    "timeline: {} events, chain verified, head {}",
+                    loaded.events.len(),
+                    short_hash(&loaded.head_hash)
+                )
+            )
+        );
+    } else {
+        output::warn(&format!(
+            "the timeline of {} fails verification ({} problems): run `cverun incident verify {}`",
+            inc.id,
+            loaded.problems.len(),
+            inc.id
+        ));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+#[derive(Serialize)]
+struct ListJson<'a> {
+    schema: &'static str,
+    now: Timestamp,
+    incidents: Vec<ListItem<'a>>,
+}
+
+#[derive(Serialize)]
+struct ListItem<'a> {
+    id: &'a str,
+    title: Option<&'a str>,
+    advisory: Option<&'a str>,
+    priority: Option<Priority>,
+    phase: Option<Phase>,
+    commander: Option<&'a str>,
+    next_deadline: Option<Deadline>,
+    overdue: Vec<String>,
+    open_items: Vec<String>,
+    approvals: usize,
+    approvals_needed: usize,
+    last_update: Option<&'a cverun_incident::state::StatusUpdate>,
+    verified: bool,
+    error: Option<String>,
+}
+
+fn list(s: &StoreArgs, all: bool, format: Format, now: Timestamp) -> anyhow::Result<ExitCode> {
+    let loaded = match s.open(false)? {
+        Some(mut store) => store.load_all()?,
+        None => Vec::new(),
+    };
+    let mut items = Vec::new();
+    for l in &loaded {
+        match &l.state {
+            Ok(inc) => {
+                if !all && !inc.is_open() {
+                    continue;
+                }
+                let ds = clocks::deadlines(inc, now);
+                let overdue: Vec<String> = ds
+                    .iter()
+                    .filter(|d| d.state == DeadlineState::Overdue)
+                    .map(|d| d.clock.clone())
+                    .collect();
+                let next = ds
+                    .iter()
+                    .filter(|d| matches!(d.state, DeadlineState::Pending | DeadlineState::Overdue))
+                    .min_by_key(|d| d.due)
+                    .cloned();
+                items.push(ListItem {
+                    id: &l.id,
+                    title: Some(&inc.title),
+                    advisory: Some(&inc.advisory),
+                    priority: Some(inc.priority),
+                    phase: Some(inc.phase),
+                    commander: inc.holder(Role::Commander).map(|h| h.name.as_str()),
+                    next_deadline: next,
+                    overdue,
+                    open_items: if inc.is_open() {
+                        inc.open_required(inc.phase)
+                    } else {
+                        Vec::new()
+                    },
+                    approvals: inc.approvals.len(),
+                    approvals_needed: inc.runbook.policy(inc.priority).approvals.len(),
+                    last_update: inc.updates.last(),
+                    verified: l.problems.is_empty(),
+                    error: None,
+                });
+            }
+            Err(e) => items.push(ListItem {
+                id: &l.id,
+                title: None,
+                advisory: None,
+                priority: None,
+                phase: None,
+                commander: None,
+                next_deadline: None,
+                overdue: Vec::new(),
+                open_items: Vec::new(),
+                approvals: 0,
+                approvals_needed: 0,
+                last_update: None,
+                verified: false,
+                error: Some(e.to_string()),
+            }),
+        }
+    }
+    if format == Format::Json {
+        output::json(&ListJson {
+            schema: "cverun.incident-list/1",
+            now,
+            incidents: items,
+        })?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    if items.is_empty() {
+        anstream::println!(
+            "{}",
+            paint(
+                DIM,
+                format!(
+                    "no {}incidents in {}",
+                    if all { "" } else { "open " },
+                    s.label()
+                )
+            )
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
+    anstream::println!(
+        "{}",
+        paint(
+            BOLD,
+            format!(
+                "{:<20} {:<3} {:<12} {:<24} {:<12} {:>4} {:>4} {:<30} {}",
+                "INCIDENT",
+                "PRI",
+                "PHASE",
+                "TITLE",
+                "COMMANDER",
+                "OPEN",
+                "APPR",
+                "NEXT DEADLINE",
+                "LAST UPDATE"
+            )
+        )
+    );
+    for i in &items {
+        if let Some(e) = &i.error {
+            anstream::println!("{:<20} {}", i.id, paint(RED, format!("unreadable: {e}")));
+            continue;
+        }
+        let pri = i.priority.map(|p| p.to_string()).unwrap_or_default();
+        let pri = paint(
+            i.priority.map(priority_style).unwrap_or(DIM),
+            format!("{pri:<3}"),
+        );
+        let more = if i.overdue.len() > 1 {
+            format!(" (+{} overdue)", i.overdue.len() - 1)
+        } else {
+            String::new()
+        };
+        let next = match &i.next_deadline {
+            None => format!("{:<30}", "-"),
+            Some(d) if d.state == DeadlineState::Overdue => paint(
+                RED,
+                format!(
+                    "{:<30}",
+                    truncate(
+                        &format!(
+                            "{} overdue {}{more}",
+                            short_clock(&d.clock),
+                            span(-d.seconds_left)
+                        ),
+                        30
+                    )
+                ),
+            ),
+            Some(d) => format!(
+                "{:<30}",
+                truncate(
+                    &format!("{} in {}", short_clock(&d.clock), span(d.seconds_left)),
+                    30
+                )
+            ),
+        };
+        let last = i
+            .last_update
+            .map(|u| {
+                format!(
+                    "{} ago by {}",
+                    span(now.duration_since(u.at).as_secs()),
+                    u.by
+                )
+            })
+            .unwrap_or_else(|| "-".into());
+        anstream::println!(
+            "{:<20} {} {:<12} {:<24} {:<12} {:>4} {:>4} {} {}{}",
+            i.id,
+            pri,
+            i.phase.map(|p| p.label()).unwrap_or(""),
+            truncate(i.title.unwrap_or(""), 24),
+            truncate(i.commander.unwrap_or("-"), 12),
+            i.open_items.len(),
+            format!("{}/{}", i.approvals, i.approvals_needed),
+            next,
+            last,
+            if i.verified {
+                String::new()
+            } else {
+                paint(RED, "  TIMELINE FAILS VERIFICATION")
+            }
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn short_clock(clock: &str) -> String {
+    match clock.split_once(':') {
+        Some(("target", p)) => p.to_owned(),
+        Some(("update", _)) => "update".to_owned(),
+        Some(("regulatory", r)) => r.to_owned(),
+        _ => clock.to_owned(),
+    }
+}
+
+fn truncate(s: &str, n: usize) -> String {
+    if s.chars().count() <= n {
+        s.to_owned()
+    } else {
+        let mut t: String = s.chars().take(n.saturating_sub(1)).collect();
+        t.push('…');
+        t
+    }
+}
+
+#[derive(Serialize)]
+struct TickJson {
+    schema: &'static str,
+    now: Timestamp,
+    evaluated: u64,
+    fired: Vec<FiredJson>,
+    failed: Vec<FailedJson>,
+}
+
+#[derive(Serialize)]
+struct FiredJson {
+    incident: String,
+    seq: u64,
+    kind: String,
+    details: serde_json::Value,
+}
+
+#[derive(Serialize)]
+struct FailedJson {
+    incident: String,
+    error: String,
+}
+
+fn details(e: &Event) -> serde_json::Value {
+    serde_json::from_str(&e.details).unwrap_or(serde_json::Value::String(e.details.clone()))
+}
+
+fn tick(s: &StoreArgs, actor: &str, now: Timestamp, format: Format) -> anyhow::Result<ExitCode> {
+    let report = match s.open(false)? {
+        Some(mut store) => store.tick(actor, now)?,
+        None => Default::default(),
+    };
+    let code = if report.failed.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(2)
+    };
+    if format == Format::Json {
+        output::json(&TickJson {
+            schema: "cverun.tick/1",
+            now,
+            evaluated: report.evaluated,
+            fired: report
+                .fired
+                .iter()
+                .map(|f| FiredJson {
+                    incident: f.incident.clone(),
+                    seq: f.event.seq,
+                    kind: f.event.kind.clone(),
+                    details: details(&f.event),
+                })
+                .collect(),
+            failed: report
+                .failed
+                .iter()
+                .map(|(i, e)| FailedJson {
+                    incident: i.clone(),
+                    error: e.clone(),
+                })
+                .collect(),
+        })?;
+    } else {
+        for f in &report.fired {
+            anstream::println!(
+                "{} #{}: {}",
+                paint(BOLD, &f.incident),
+                f.event.seq,
+                describe(&f.event)
+            );
+        }
+        anstream::println!(
+            "{}",
+            paint(
+                DIM,
+                format!(
+                    "tick at {now}: {} evaluated, {} fired",
+                    output::count(report.evaluated as usize, "incident", "incidents"),
+                    report.fired.len()
+                )
+            )
+        );
+    }
+    for (i, e) in &report.failed {
+        output::error(&format!("{i} was not evaluated: {e}"));
+    }
+    Ok(code)
+}
+
+#[derive(Serialize)]
+struct TimelineJson<'a> {
+    schema: &'static str,
+    incident: &'a str,
+    verified: bool,
+    problems: &'a [Problem],
+    events: Vec<EventJson<'a>>,
+}
+
+#[derive(Serialize)]
+struct EventJson<'a> {
+    seq: u64,
+    at: &'a str,
+    actor: &'a str,
+    kind: &'a str,
+    details: serde_json::Value,
+    prev_hash: &'a str,
+    hash: &'a str,
+}
+
+fn timeline(loaded: &Loaded, format: Format) -> anyhow::Result<ExitCode> {
+    if format == Format::Json {
+        output::json(&TimelineJson {
+            schema: "cverun.timeline/1",
+            incident: &loaded.id,
+            verified: loaded.problems.is_empty(),
+            problems: &loaded.problems,
+            events: loaded
+                .events
+                .iter()
+                .map(|e| EventJson {
+                    seq: e.seq,
+                    at: &e.at,
+                    actor: &e.actor,
+                    kind: &e.kind,
+                    details: details(e),
+                    prev_hash: &e.prev_hash,
+                    hash: &e.hash,
+                })
+                .collect(),
+        })?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    anstream::println!(
+        "{}",
+        paint(
+            BOLD,
+            format!(
+                "{:>4} {:<22} {:<12} {:<12} {}",
+                "SEQ", "AT", "ACTOR", "HASH", "EVENT"
+            )
+        )
+    );
+    for e in &loaded.events {
+        let flagged = loaded.problems.iter().any(|p| p.seq == e.seq);
+        let line = format!(
+            "{:>4} {:<22} {:<12} {:<12} {}",
+            e.seq,
+            e.at,
+            truncate(&e.actor, 12),
+            short_hash(&e.hash),
+            describe(e)
+        );
+        if flagged {
+            anstream::println!("{}", paint(RED, line));
+        } else {
+            println!("{line}");
+        }
+    }
+    if !loaded.problems.is_empty() {
+        output::warn(&format!(
+            "the timeline fails verification: run `cverun incident verify {}`",
+            loaded.id
+        ));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+#[derive(Serialize)]
+struct VerifyJson<'a> {
+    schema: &'static str,
+    valid: bool,
+    incidents: &'a [cverun_incident::Verification],
+}
+
+fn verify(s: &StoreArgs, id: Option<&str>, format: Format) -> anyhow::Result<ExitCode> {
+    let results = match id {
+        Some(id) => {
+            let id = incident_id(id);
+            let (mut store, _) = s.load(&id)?;
+            store.verify(Some(&id))?
+        }
+        None => match s.open(false)? {
+            Some(mut store) => store.verify(None)?,
+            None => Vec::new(),
+        },
+    };
+    let valid = results.iter().all(|v| v.problems.is_empty());
+    if format == Format::Json {
+        output::json(&VerifyJson {
+            schema: "cverun.verify/1",
+            valid,
+            incidents: &results,
+        })?;
+    } else {
+        for v in &results {
+            if v.problems.is_empty() {
+                anstream::println!(
+                    "{} {}: {} events, chain valid, head {}",
+                    paint(GREEN, "ok"),
+                    paint(BOLD, &v.incident),
+                    v.events,
+                    v.head_hash
+                );
+            } else {
+                anstream::println!(
+                    "{} {}: {} events, {}",
+                    paint(RED, "TAMPERED"),
+                    paint(BOLD, &v.incident),
+                    v.events,
+                    output::count(v.problems.len(), "problem", "problems")
+                );
+                for p in &v.problems {
+                    anstream::println!("  {}", p.message);
+                }
+            }
+        }
+        if results.is_empty() {
+            anstream::println!("{}", paint(DIM, format!("no incidents in {}", s.label())));
+        }
+    }
+    Ok(if valid {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}

@@ -1,0 +1,1059 @@
+//! `cverun incident ...` and `cverun report metrics` through the real binary, each
+//! test run against the SQLite store and against the PostgreSQL server named by
+//! `CVERUN_TEST_POSTGRES_URL` (in a schema created for the test and dropped after).
+//! The clock is simulated with `CVERUN_NOW`.
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+
+use common::{Run, bin};
+use serde_json::Value;
+
+enum Backend {
+    Sqlite,
+    Postgres {
+        admin: String,
+        schema: String,
+        url: String,
+    },
+}
+
+/// A project directory and the store its commands use.
+struct Env {
+    dir: tempfile::TempDir,
+    backend: Backend,
+}
+
+impl Env {
+    fn sqlite() -> Env {
+        Env {
+            dir: tempfile::tempdir().unwrap(),
+            backend: Backend::Sqlite,
+        }
+    }
+
+    fn postgres() -> Option<Env> {
+        let admin = match std::env::var("CVERUN_TEST_POSTGRES_URL") {
+            Ok(u) if !u.is_empty() => u,
+            _ => {
+                eprintln!("CVERUN_TEST_POSTGRES_URL is not set: PostgreSQL tests skipped");
+                return None;
+            }
+        };
+        static N: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+        let schema = format!(
+            "cverun_cli_{}_{}",
+            std::process::id(),
+            N.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+        );
+        let mut c = ::postgres::Client::connect(&admin, ::postgres::NoTls)
+            .unwrap_or_else(|e| panic!("CVERUN_TEST_POSTGRES_URL={admin}: {e}"));
+        c.batch_execute(&format!(
+            "DROP SCHEMA IF EXISTS {schema} CASCADE; CREATE SCHEMA {schema}"
+        ))
+        .unwrap();
+        let sep = if admin.contains('?') { '&' } else { '?' };
+        let url = format!("{admin}{sep}options=-csearch_path%3D{schema}");
+        Some(Env {
+            dir: tempfile::tempdir().unwrap(),
+            backend: Backend::Postgres { admin, schema, url },
+        })
+    }
+
+    fn state(&self) -> PathBuf {
+        self.dir.path().join(".cverun")
+    }
+
+    /// The command, run in the project directory at `now` as `actor`.
+    fn cmd(&self, now: &str, actor: &str, args: &[&str]) -> Command {
+        let mut c = bin();
+        c.current_dir(self.dir.path())
+            .env("CVERUN_NOW", now)
+            .env("CVERUN_ACTOR", actor)
+            .env_remove("CVERUN_STATE")
+            .env_remove("CVERUN_DATABASE_URL");
+        if let Backend::Postgres { url, .. } = &self.backend {
+            c.env("CVERUN_DATABASE_URL", url);
+        }
+        c.args(args);
+        c
+    }
+
+    fn run(&self, now: &str, actor: &str, args: &[&str]) -> Run {
+        let out = self.cmd(now, actor, args).output().expect("run cverun");
+        Run {
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
+    }
+
+    fn ok(&self, now: &str, actor: &str, args: &[&str]) -> Run {
+        let r = self.run(now, actor, args);
+        assert_eq!(r.code, 0, "{args:?}\n{}\n{}", r.stdout, r.stderr);
+        r
+    }
+
+    /// Runs the command expecting exit 2 and returns its stderr.
+    fn refused(&self, now: &str, actor: &str, args: &[&str]) -> String {
+        let r = self.run(now, actor, args);
+        assert_eq!(
+            r.code, 2,
+            "{args:?} must be refused\n{}\n{}",
+            r.stdout, r.stderr
+        );
+        assert!(r.stderr.starts_with("error: "), "{}", r.stderr);
+        r.stderr
+    }
+
+    fn json(&self, now: &str, args: &[&str]) -> Value {
+        let r = self.ok(now, "viewer", args);
+        serde_json::from_str(&r.stdout).unwrap_or_else(|e| panic!("{e}: {}", r.stdout))
+    }
+
+    /// Runs the same command from `n` processes at once; returns their results.
+    fn parallel(&self, n: usize, now: &str, args: &[&str]) -> Vec<Run> {
+        let children: Vec<_> = (0..n)
+            .map(|i| {
+                self.cmd(now, &format!("proc{i}"), args)
+                    .stdout(Stdio::piped())
+                    .stderr(Stdio::piped())
+                    .spawn()
+                    .expect("spawn cverun")
+            })
+            .collect();
+        children
+            .into_iter()
+            .map(|c| {
+                let out = c.wait_with_output().unwrap();
+                Run {
+                    code: out.status.code().unwrap_or(-1),
+                    stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+                    stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+                }
+            })
+            .collect()
+    }
+
+    /// Runs SQL directly against the store, behind cverun's back.
+    fn tamper(&self, sql: &str) {
+        match &self.backend {
+            Backend::Sqlite => {
+                let mut s = cverun_incident::Store::sqlite(&self.state().join("incidents.sqlite3"))
+                    .unwrap();
+                s.execute_raw(sql).unwrap();
+            }
+            Backend::Postgres { url, .. } => {
+                let mut c = ::postgres::Client::connect(url, ::postgres::NoTls).unwrap();
+                c.batch_execute(sql).unwrap();
+            }
+        }
+    }
+
+    fn events(&self, id: &str) -> Vec<Value> {
+        let t = self.json(
+            "2026-11-23T12:00:00Z",
+            &["incident", "timeline", id, "--format", "json"],
+        );
+        t["events"].as_array().unwrap().clone()
+    }
+}
+
+impl Drop for Env {
+    fn drop(&mut self) {
+        if let Backend::Postgres { admin, schema, .. } = &self.backend
+            && let Ok(mut c) = ::postgres::Client::connect(admin, ::postgres::NoTls)
+        {
+            let _ = c.batch_execute(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE"));
+        }
+    }
+}
+
+macro_rules! both_backends {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[test]
+                fn $name() {
+                    super::$name(&super::Env::sqlite());
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[test]
+                fn $name() {
+                    if let Some(env) = super::Env::postgres() {
+                        super::$name(&env);
+                    }
+                }
+            )*
+        }
+    };
+}
+
+/// 2026-11-23T12:00Z plus `m` minutes.
+fn at(m: i64) -> String {
+    let t: jiff::Timestamp = "2026-11-23T12:00:00Z".parse().unwrap();
+    t.checked_add(jiff::SignedDuration::from_mins(m))
+        .unwrap()
+        .to_string()
+}
+
+/// Ticks three times in a row, then from four processes at once.
+fn tick_hard(env: &Env, now: &str) {
+    for _ in 0..3 {
+        env.ok(now, "cron", &["incident", "tick"]);
+    }
+    for r in env.parallel(4, now, &["incident", "tick"]) {
+        assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    }
+}
+
+fn clocks(env: &Env, id: &str) -> BTreeMap<String, usize> {
+    let mut out = BTreeMap::new();
+    for e in env.events(id) {
+        if let Some(c) = e["details"]["clock"].as_str() {
+            *out.entry(c.to_owned()).or_insert(0) += 1;
+        }
+    }
+    out
+}
+
+fn check_all(env: &Env, id: &str, items: &[&str], now: &str) {
+    for item in items {
+        env.ok(now, "bob", &["incident", "check", id, item]);
+    }
+}
+
+const ID: &str = "INC-2026-11-23-1";
+
+fn a_p0_from_declaration_to_resolution(env: &Env) {
+    let r = env.ok(
+        &at(0),
+        "alice",
+        &[
+            "incident",
+            "declare",
+            "--advisory",
+            "GHSA-jfh8-c2jp-5v3q",
+            "--priority",
+            "P0",
+            "--commander",
+            "alice",
+            "--service",
+            "checkout",
+            "--service",
+            "cart",
+            "--title",
+            "log4shell",
+            "--published",
+            "2026-11-22T12:00:00Z",
+        ],
+    );
+    assert!(
+        r.stdout.contains("declared INC-2026-11-23-1 P0"),
+        "{}",
+        r.stdout
+    );
+    tick_hard(env, &at(10));
+    assert!(clocks(env, ID).is_empty());
+
+    check_all(
+        env,
+        ID,
+        &["blast-radius", "code-path", "isolation", "code-freeze"],
+        &at(20),
+    );
+    tick_hard(env, &at(31));
+    assert_eq!(clocks(env, ID).keys().collect::<Vec<_>>(), vec!["update:0"]);
+    env.ok(
+        &at(40),
+        "alice",
+        &[
+            "incident",
+            "update",
+            ID,
+            "contained, patching",
+            "--eta",
+            "6h",
+        ],
+    );
+    env.ok(&at(45), "alice", &["incident", "advance", ID]);
+    env.ok(
+        &at(50),
+        "alice",
+        &["incident", "assign", ID, "technical-lead", "carol"],
+    );
+    env.ok(
+        &at(51),
+        "alice",
+        &["incident", "assign", ID, "security-lead", "dave"],
+    );
+    env.ok(
+        &at(55),
+        "carol",
+        &[
+            "incident",
+            "decide",
+            ID,
+            "hotfix",
+            "--rationale",
+            "2.17.1 is out",
+        ],
+    );
+    check_all(
+        env,
+        ID,
+        &["fix-identified", "patch-prepared", "fix-reviewed"],
+        &at(80),
+    );
+    env.ok(&at(90), "alice", &["incident", "advance", ID]);
+    tick_hard(env, &at(121));
+    assert_eq!(
+        clocks(env, ID).keys().collect::<Vec<_>>(),
+        vec!["escalation:P0:2h", "update:0", "update:1"]
+    );
+    check_all(
+        env,
+        ID,
+        &[
+            "rescan-clean",
+            "tests-pass",
+            "staging-healthy",
+            "rollback-plan",
+            "monitoring-ready",
+        ],
+        &at(130),
+    );
+
+    // The deployment gate.
+    let e = env.refused(&at(135), "alice", &["incident", "advance", ID]);
+    assert!(
+        e.contains("cannot enter DEPLOYMENT") && e.contains("missing: technical, security"),
+        "{e}"
+    );
+    let e = env.refused(
+        &at(136),
+        "alice",
+        &["incident", "approve", ID, "--as", "technical"],
+    );
+    assert!(
+        e.contains("declarer's own approval does not count for P0"),
+        "{e}"
+    );
+    env.ok(
+        &at(137),
+        "carol",
+        &["incident", "approve", ID, "--as", "technical"],
+    );
+    let e = env.refused(
+        &at(138),
+        "carol",
+        &["incident", "approve", ID, "--as", "security"],
+    );
+    assert!(e.contains("cannot approve twice"), "{e}");
+    let e = env.refused(
+        &at(139),
+        "alice",
+        &["incident", "advance", ID, "--force", "--reason", "hurry"],
+    );
+    assert!(e.contains("missing: security"), "{e}");
+    env.ok(
+        &at(140),
+        "dave",
+        &["incident", "approve", ID, "--as", "security"],
+    );
+    let show = env.json(&at(141), &["incident", "show", ID, "--format", "json"]);
+    assert_eq!(show["deployment_gate"]["open"], true);
+    env.ok(&at(142), "alice", &["incident", "advance", ID]);
+
+    env.ok(&at(150), "alice", &["incident", "update", ID, "deploying"]);
+    check_all(
+        env,
+        ID,
+        &["canary-deployed", "production-deployed"],
+        &at(200),
+    );
+    // Leaving a phase with an item open needs --force and a reason; both recorded.
+    let e = env.refused(&at(205), "alice", &["incident", "advance", ID]);
+    assert!(e.contains("deployment/post-deploy-monitoring"), "{e}");
+    env.ok(
+        &at(206),
+        "alice",
+        &[
+            "incident",
+            "advance",
+            ID,
+            "--force",
+            "--reason",
+            "dashboards are down",
+        ],
+    );
+    tick_hard(env, &at(400));
+    check_all(
+        env,
+        ID,
+        &["timeline-reviewed", "root-cause", "actions-assigned"],
+        &at(600),
+    );
+    let r = env.ok(&at(610), "alice", &["incident", "advance", ID]);
+    assert!(r.stdout.contains("POST-MORTEM -> RESOLVED"), "{}", r.stdout);
+    tick_hard(env, &at(3000));
+
+    let c = clocks(env, ID);
+    assert!(
+        c.values().all(|n| *n == 1),
+        "each clock fired exactly once: {c:?}"
+    );
+    assert_eq!(
+        c.keys().collect::<Vec<_>>(),
+        vec!["escalation:P0:2h", "update:0", "update:1", "update:2"]
+    );
+    let events = env.events(ID);
+    for (i, e) in events.iter().enumerate() {
+        assert_eq!(e["seq"], i as u64 + 1);
+    }
+    let forced = events
+        .iter()
+        .find(|e| e["details"]["forced"].is_object())
+        .expect("the forced advance is recorded");
+    assert_eq!(forced["details"]["forced"]["reason"], "dashboards are down");
+    assert_eq!(
+        forced["details"]["forced"]["open"][0],
+        "deployment/post-deploy-monitoring"
+    );
+
+    let show = env.json(&at(3000), &["incident", "show", ID, "--format", "json"]);
+    assert_eq!(show["schema"], "cverun.incident/1");
+    assert_eq!(show["incident"]["phase"], "resolved");
+    assert_eq!(show["verified"], true);
+    let v = env.ok(&at(3000), "auditor", &["incident", "verify", ID]);
+    assert!(
+        v.stdout
+            .contains(&format!("ok {ID}: {} events, chain valid", events.len())),
+        "{}",
+        v.stdout
+    );
+
+    // Tamper with the database directly: verify names the event.
+    let approval = events
+        .iter()
+        .find(|e| e["kind"] == "approved" && e["actor"] == "dave")
+        .unwrap()["seq"]
+        .as_u64()
+        .unwrap();
+    env.tamper(&format!(
+        "UPDATE events SET actor = 'mallory' WHERE incident_id = '{ID}' AND seq = {approval}"
+    ));
+    let r = env.run(&at(3000), "auditor", &["incident", "verify", ID]);
+    assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
+    assert!(r.stdout.contains("TAMPERED"), "{}", r.stdout);
+    assert!(
+        r.stdout.contains(&format!(
+            "event at position {approval}, seq {approval} (approved by mallory"
+        )),
+        "{}",
+        r.stdout
+    );
+    let j = env.json_code(&at(3000), &["incident", "verify", "--format", "json"], 1);
+    assert_eq!(j["valid"], false);
+    assert_eq!(j["incidents"][0]["problems"][0]["kind"], "edited");
+    assert_eq!(j["incidents"][0]["problems"][0]["position"], approval);
+    let show = env.run(&at(3000), "viewer", &["incident", "show", ID]);
+    assert!(
+        show.stderr.contains("fails verification"),
+        "{}",
+        show.stderr
+    );
+}
+
+impl Env {
+    fn json_code(&self, now: &str, args: &[&str], code: i32) -> Value {
+        let r = self.run(now, "viewer", args);
+        assert_eq!(r.code, code, "{args:?}\n{}\n{}", r.stdout, r.stderr);
+        serde_json::from_str(&r.stdout).unwrap_or_else(|e| panic!("{e}: {}", r.stdout))
+    }
+}
+
+fn parallel_processes_lose_nothing(env: &Env) {
+    // Declarers racing for ids (and, on a new SQLite file, for creating the store).
+    let rs = env.parallel(
+        4,
+        &at(0),
+        &[
+            "incident",
+            "declare",
+            "--advisory",
+            "CVE-2026-1",
+            "--priority",
+            "P1",
+            "--format",
+            "json",
+        ],
+    );
+    let mut ids: Vec<String> = rs
+        .iter()
+        .map(|r| {
+            assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+            let v: Value = serde_json::from_str(&r.stdout).unwrap();
+            v["incident"]["id"].as_str().unwrap().to_owned()
+        })
+        .collect();
+    ids.sort();
+    assert_eq!(
+        ids,
+        (1..=4)
+            .map(|n| format!("INC-2026-11-23-{n}"))
+            .collect::<Vec<_>>()
+    );
+    // Responders writing to one incident at once, with ticks racing them.
+    let mut children = Vec::new();
+    for round in 0..3 {
+        for w in 0..6 {
+            let mut c = env.cmd(
+                &at(round),
+                &format!("writer{w}"),
+                &[
+                    "incident",
+                    "update",
+                    ID,
+                    &format!("round {round} from writer {w}"),
+                ],
+            );
+            children.push(
+                c.stdout(Stdio::null())
+                    .stderr(Stdio::piped())
+                    .spawn()
+                    .unwrap(),
+            );
+        }
+        let mut t = env.cmd(&at(24 * 60), "cron", &["incident", "tick"]);
+        children.push(
+            t.stdout(Stdio::null())
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap(),
+        );
+    }
+    for c in children {
+        let out = c.wait_with_output().unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let events = env.events(ID);
+    for (i, e) in events.iter().enumerate() {
+        assert_eq!(e["seq"], i as u64 + 1, "seqs are contiguous");
+    }
+    for round in 0..3 {
+        for w in 0..6 {
+            let m = format!("round {round} from writer {w}");
+            assert!(
+                events.iter().any(|e| e["details"]["message"] == m.as_str()),
+                "{m} was lost"
+            );
+        }
+    }
+    let c = clocks(env, ID);
+    assert!(c.values().all(|n| *n == 1), "{c:?}");
+    let v = env.json(&at(24 * 60), &["incident", "verify", "--format", "json"]);
+    assert_eq!(v["valid"], true, "{v}");
+    assert_eq!(v["incidents"].as_array().unwrap().len(), 4);
+}
+
+fn bad_input_is_refused_and_writes_nothing(env: &Env) {
+    let e = env.refused(
+        &at(0),
+        "alice",
+        &["incident", "advance", "INC-2026-01-01-7"],
+    );
+    assert!(e.contains("no incident INC-2026-01-01-7"), "{e}");
+    let e = env.refused(
+        &at(0),
+        "alice",
+        &["incident", "declare", "--advisory", "CVE-2026-2"],
+    );
+    assert!(
+        e.contains("automatic priority needs triage data") && e.contains("--priority"),
+        "{e}"
+    );
+    let e = env.refused(
+        &at(0),
+        "alice",
+        &[
+            "incident",
+            "declare",
+            "--advisory",
+            "CVE-2026-2",
+            "--priority",
+            "P4",
+        ],
+    );
+    assert!(e.contains("unknown priority \"P4\""), "{e}");
+    let e = env.refused(
+        &at(0),
+        "alice",
+        &[
+            "incident",
+            "declare",
+            "--advisory",
+            "CVE-2026-2",
+            "--priority",
+            "P1",
+            "--published",
+            "yesterday",
+        ],
+    );
+    assert!(e.contains("--published \"yesterday\" is not a time"), "{e}");
+    if matches!(env.backend, Backend::Sqlite) {
+        assert!(
+            !env.state().exists(),
+            "refusals before any incident create no state"
+        );
+    }
+
+    env.ok(
+        &at(0),
+        "alice",
+        &[
+            "incident",
+            "declare",
+            "--advisory",
+            "CVE-2026-2",
+            "--priority",
+            "P1",
+        ],
+    );
+    let before = env.events(ID).len();
+    let refusals: &[(&[&str], &str)] = &[
+        (
+            &["incident", "reopen", ID, "--reason", "x"],
+            "only a resolved or cancelled",
+        ),
+        (
+            &["incident", "advance", ID, "--to", "resolved", "--force"],
+            "--force needs --reason",
+        ),
+        (
+            &["incident", "advance", ID, "--to", "cancelled"],
+            "incident cancel",
+        ),
+        (
+            &["incident", "advance", ID, "--to", "sideways"],
+            "unknown phase \"sideways\"",
+        ),
+        (&["incident", "advance", ID], "containment/blast-radius"),
+        (
+            &["incident", "assign", ID, "boss", "eve"],
+            "unknown role \"boss\"",
+        ),
+        (
+            &["incident", "check", ID, "nope"],
+            "no checklist item \"nope\"",
+        ),
+        (
+            &["incident", "decide", ID, "pray", "--rationale", "x"],
+            "unknown decision",
+        ),
+        (
+            &["incident", "impact", ID, "meteor"],
+            "unknown impact \"meteor\"",
+        ),
+        (
+            &["incident", "notify", ID, "gdpr"],
+            "no \"became aware\" time",
+        ),
+        (
+            &["incident", "update", ID, "x", "--eta", "soon"],
+            "--eta \"soon\"",
+        ),
+        (
+            &["incident", "aware", ID, "--at", "2030-01-01T00:00:00Z"],
+            "in the future",
+        ),
+        (
+            &["incident", "priority", ID, "P1", "--reason", "x"],
+            "already P1",
+        ),
+    ];
+    for (args, needle) in refusals {
+        let e = env.refused(&at(5), "bob", args);
+        assert!(e.contains(needle), "{args:?}: {e}");
+    }
+    env.ok(
+        &at(6),
+        "bob",
+        &[
+            "incident",
+            "cancel",
+            ID,
+            "--reason",
+            "duplicate of INC-2026-11-22-3",
+        ],
+    );
+    let e = env.refused(&at(7), "bob", &["incident", "advance", ID]);
+    assert!(e.contains("is CANCELLED; reopen it first"), "{e}");
+    assert_eq!(
+        env.events(ID).len(),
+        before + 1,
+        "only the cancellation was recorded"
+    );
+
+    // A malformed runbook names its file and line; nothing is declared.
+    std::fs::create_dir_all(env.state()).unwrap();
+    std::fs::write(
+        env.state().join("runbook.toml"),
+        "[priority.P0]\nresponse = \"2h\"\nupdate-every = \"half an hour\"\n",
+    )
+    .unwrap();
+    let e = env.refused(
+        &at(8),
+        "alice",
+        &[
+            "incident",
+            "declare",
+            "--advisory",
+            "CVE-2026-3",
+            "--priority",
+            "P0",
+        ],
+    );
+    assert!(
+        e.contains("runbook.toml:3: invalid length of time \"half an hour\""),
+        "{e}"
+    );
+    let missing = env.dir.path().join("missing.toml");
+    let e = env.refused(
+        &at(8),
+        "alice",
+        &[
+            "incident",
+            "declare",
+            "--advisory",
+            "CVE-2026-3",
+            "--priority",
+            "P0",
+            "--runbook",
+            missing.to_str().unwrap(),
+        ],
+    );
+    assert!(e.contains("cannot read the runbook"), "{e}");
+    let list = env.json(&at(9), &["incident", "list", "--all", "--format", "json"]);
+    assert_eq!(list["incidents"].as_array().unwrap().len(), 1);
+
+    // Unreachable and unsupported databases.
+    let mut c = env.cmd(
+        &at(9),
+        "alice",
+        &[
+            "incident",
+            "list",
+            "--database",
+            "postgres://root@127.0.0.1:1/nothing",
+        ],
+    );
+    let out = c.output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let e = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        e.contains("cannot connect to the incident store postgres://root@127.0.0.1:1/nothing"),
+        "{e}"
+    );
+    let mut c = env.cmd(
+        &at(9),
+        "alice",
+        &["incident", "list", "--database", "mysql://u:secret@db/x"],
+    );
+    let out = c.output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let e = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        e.contains("unsupported --database URL") && !e.contains("secret"),
+        "{e}"
+    );
+}
+
+fn show_list_and_clocks_in_json(env: &Env) {
+    env.ok(
+        &at(0),
+        "alice",
+        &[
+            "incident",
+            "declare",
+            "--advisory",
+            "GHSA-1",
+            "--priority",
+            "P2",
+            "--service",
+            "api",
+        ],
+    );
+    let list = env.json(&at(60), &["incident", "list", "--format", "json"]);
+    assert_eq!(list["schema"], "cverun.incident-list/1");
+    let item = &list["incidents"][0];
+    assert_eq!(item["id"], ID);
+    assert_eq!(item["phase"], "containment");
+    assert_eq!(item["commander"], Value::Null);
+    assert_eq!(item["open_items"].as_array().unwrap().len(), 4);
+    // The next deadline of a P2 without commander: the status update, 4h after
+    // the declaration (3h left at 1h).
+    assert_eq!(item["next_deadline"]["clock"], "update:0");
+    assert_eq!(item["next_deadline"]["seconds_left"], 3 * 3600);
+
+    env.ok(
+        &at(61),
+        "alice",
+        &["incident", "impact", ID, "customer-data"],
+    );
+    env.ok(
+        &at(62),
+        "alice",
+        &["incident", "aware", ID, "--at", "1h ago"],
+    );
+    env.ok(
+        &at(63),
+        "alice",
+        &["incident", "update", ID, "lawyers engaged"],
+    );
+    env.ok(
+        &at(64),
+        "alice",
+        &["incident", "assign", ID, "commander", "bob"],
+    );
+    env.ok(
+        &at(65),
+        "bob",
+        &["incident", "assign", ID, "commander", "carol"],
+    );
+    env.ok(
+        &at(66),
+        "bob",
+        &["incident", "impact", ID, "active-exploitation"],
+    );
+    let show = env.json(&at(70), &["incident", "show", ID, "--format", "json"]);
+    let inc = &show["incident"];
+    assert_eq!(
+        inc["priority"], "P0",
+        "active exploitation raises the priority"
+    );
+    assert!(
+        inc["priority_history"][1]["explanation"]
+            .as_str()
+            .unwrap()
+            .contains("Active exploitation"),
+        "{inc}"
+    );
+    assert_eq!(inc["roles"]["commander"][0]["name"], "bob");
+    assert_eq!(inc["roles"]["commander"][1]["name"], "carol");
+    assert_eq!(
+        inc["escalations"][0]["to"],
+        serde_json::json!(["executive", "legal"])
+    );
+    assert_eq!(show["last_update"]["message"], "lawyers engaged");
+    assert_eq!(
+        show["approvals_needed"],
+        serde_json::json!(["technical", "security"])
+    );
+    let deadlines: BTreeMap<String, Value> = show["deadlines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| (d["clock"].as_str().unwrap().to_owned(), d.clone()))
+        .collect();
+    assert_eq!(deadlines["regulatory:gdpr"]["due"], "2026-11-26T12:02:00Z");
+    assert_eq!(
+        deadlines["regulatory:nis2-early-warning"]["due"],
+        "2026-11-24T12:02:00Z"
+    );
+    assert_eq!(
+        deadlines["response"]["state"], "met",
+        "commander assigned within 2h"
+    );
+    assert_eq!(deadlines["response"]["at"], at(64));
+    assert_eq!(deadlines["target:containment"]["state"], "pending");
+    let r = env.ok(&at(70), "viewer", &["incident", "show", ID]);
+    assert!(
+        r.stdout.contains("Deadlines") && r.stdout.contains("GDPR notification"),
+        "{}",
+        r.stdout
+    );
+    assert!(r.stdout.contains("chain verified"), "{}", r.stdout);
+
+    // tick: exit 0 whether or not something fired, the fired events in JSON.
+    let t = env.json(&at(125), &["incident", "tick", "--format", "json"]);
+    assert_eq!(t["schema"], "cverun.tick/1");
+    let fired: Vec<&str> = t["fired"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["details"]["clock"].as_str().unwrap())
+        .collect();
+    // The update posted at 1h03 was due again 30 minutes later (P0 cadence).
+    assert_eq!(
+        fired,
+        vec!["target:containment", "update:1", "escalation:P0:2h"]
+    );
+    let t = env.json(&at(125), &["incident", "tick", "--format", "json"]);
+    assert_eq!(t["fired"].as_array().unwrap().len(), 0);
+    let tl = env.json(&at(125), &["incident", "timeline", ID, "--format", "json"]);
+    assert_eq!(tl["schema"], "cverun.timeline/1");
+    assert_eq!(tl["verified"], true);
+    assert_eq!(tl["events"][0]["prev_hash"], "0".repeat(64));
+    assert_eq!(tl["events"][1]["prev_hash"], tl["events"][0]["hash"]);
+}
+
+fn metrics_from_stored_events(env: &Env) {
+    let declare = |now: &str, p: &str, published: Option<&str>| {
+        let mut args = vec![
+            "incident",
+            "declare",
+            "--advisory",
+            "CVE-2026-9",
+            "--priority",
+            p,
+            "--commander",
+            "alice",
+        ];
+        if let Some(pb) = published {
+            args.extend(["--published", pb]);
+        }
+        env.ok(now, "alice", &args);
+    };
+    declare("2026-11-01T00:00:00Z", "P2", Some("2026-10-31T00:00:00Z"));
+    declare("2026-11-02T00:00:00Z", "P2", None);
+    declare("2026-11-03T00:00:00Z", "P1", Some("2026-11-02T12:00:00Z"));
+    let resolve = |id: &str, now: &str| {
+        env.ok(
+            now,
+            "bob",
+            &[
+                "incident",
+                "advance",
+                id,
+                "--to",
+                "resolved",
+                "--force",
+                "--reason",
+                "fixed upstream",
+            ],
+        );
+    };
+    resolve("INC-2026-11-01-1", "2026-11-01T10:00:00Z");
+    resolve("INC-2026-11-02-1", "2026-11-09T00:00:00Z");
+    let m = env.json(
+        "2026-11-04T00:00:00Z",
+        &["report", "metrics", "--format", "json"],
+    );
+    assert_eq!(m["schema"], "cverun.metrics/1");
+    assert_eq!(m["incidents"], 3);
+    assert_eq!(m["mttd"]["mean_seconds"], 18 * 3600);
+    assert_eq!(m["mttd"]["excluded"], 1);
+    assert_eq!(m["mttr"]["mean_seconds"], (10 + 7 * 24) * 3600 / 2);
+    assert_eq!(m["sla"][2]["priority"], "P2");
+    assert_eq!(m["sla"][2]["resolved"], 2);
+    assert_eq!(m["sla"][2]["met"], 1);
+    assert_eq!(m["sla"][2]["adherence"], 0.5);
+    assert_eq!(m["open"], 1);
+    // The P1's containment target (8h) passed.
+    assert_eq!(m["overdue"], 1);
+    assert_eq!(m["overdue_incidents"][0], "INC-2026-11-03-1");
+    let m = env.json(
+        "2026-11-04T00:00:00Z",
+        &[
+            "report",
+            "metrics",
+            "--since",
+            "2026-11-02",
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(m["incidents"], 2);
+    let t = env.ok("2026-11-04T00:00:00Z", "viewer", &["report", "metrics"]);
+    assert!(t.stdout.contains("MTTD  mean 18h"), "{}", t.stdout);
+    assert!(
+        t.stdout.contains("P2  50% (1 of 2 resolved)"),
+        "{}",
+        t.stdout
+    );
+}
+
+fn a_team_runbook_overrides_the_defaults(env: &Env) {
+    std::fs::create_dir_all(env.state()).unwrap();
+    std::fs::write(
+        env.state().join("runbook.toml"),
+        r#"
+[checklist]
+containment = [{ id = "paged", text = "Owners paged" }]
+
+[priority.P1]
+approvals = []
+update-every = "15m"
+"#,
+    )
+    .unwrap();
+    let r = env.ok(&at(0), "viewer", &["incident", "runbook"]);
+    assert!(
+        r.stdout
+            .contains("{ id = \"paged\", text = \"Owners paged\" }"),
+        "{}",
+        r.stdout
+    );
+    env.ok(
+        &at(0),
+        "alice",
+        &[
+            "incident",
+            "declare",
+            "--advisory",
+            "CVE-2026-4",
+            "--priority",
+            "P1",
+        ],
+    );
+    // The incident keeps the runbook it was declared under.
+    std::fs::remove_file(env.state().join("runbook.toml")).unwrap();
+    let show = env.json(&at(1), &["incident", "show", ID, "--format", "json"]);
+    assert_eq!(show["open_items"], serde_json::json!(["containment/paged"]));
+    assert_eq!(show["approvals_needed"], serde_json::json!([]));
+    let next = show["deadlines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["clock"] == "update:0")
+        .unwrap()
+        .clone();
+    assert_eq!(next["due"], at(15));
+    env.ok(&at(2), "bob", &["incident", "check", ID, "paged"]);
+    env.ok(
+        &at(3),
+        "bob",
+        &[
+            "incident",
+            "advance",
+            ID,
+            "--to",
+            "deployment",
+            "--force",
+            "--reason",
+            "drill",
+        ],
+    );
+    let show = env.json(&at(4), &["incident", "show", ID, "--format", "json"]);
+    assert_eq!(show["incident"]["phase"], "deployment");
+}
+
+both_backends!(
+    a_p0_from_declaration_to_resolution,
+    parallel_processes_lose_nothing,
+    bad_input_is_refused_and_writes_nothing,
+    show_list_and_clocks_in_json,
+    metrics_from_stored_events,
+    a_team_runbook_overrides_the_defaults,
+);

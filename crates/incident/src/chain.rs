@@ -1,0 +1,505 @@
+//! The hash chain that makes each incident's timeline tamper-evident.
+//!
+//! Each event's hash is SHA-256 over a canonical encoding of (incident id, seq, at,
+//! actor, kind, details, prev_hash): the tag `cverun.timeline/1`, then each field as
+//! an 8-byte big-endian length followed by its UTF-8 bytes (seq in decimal, at in RFC
+//! 3339 as stored, details as canonical JSON with sorted keys and no spaces).
+//! `prev_hash` is the previous event's hash, 64 zeros for the first event. The
+//! incident row also records the head (last seq and hash), so events removed from
+//! the end are noticed too.
+//!
+//! [`verify`] recomputes the chain and names every event that was edited, deleted,
+//! inserted or reordered, by position and seq.
+
+use std::collections::HashMap;
+
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use crate::event::Event;
+
+/// `prev_hash` of the first event.
+pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+
+/// `value` as canonical JSON: object keys sorted (by their UTF-8 bytes), no
+/// whitespace, strings escaped as `serde_json` does.
+pub fn canonical_json(value: &serde_json::Value) -> String {
+    let mut out = String::new();
+    write_canonical(value, &mut out);
+    out
+}
+
+fn write_canonical(value: &serde_json::Value, out: &mut String) {
+    use serde_json::Value;
+    match value {
+        Value::Object(map) => {
+            let mut keys: Vec<&String> = map.keys().collect();
+            keys.sort();
+            out.push('{');
+            for (i, k) in keys.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                out.push_str(&Value::String((*k).clone()).to_string());
+                out.push(':');
+                write_canonical(&map[*k], out);
+            }
+            out.push('}');
+        }
+        Value::Array(items) => {
+            out.push('[');
+            for (i, v) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                write_canonical(v, out);
+            }
+            out.push(']');
+        }
+        other => out.push_str(&other.to_string()),
+    }
+}
+
+/// The hash of one event (hex SHA-256 of the canonical encoding above).
+pub fn event_hash(
+    incident: &str,
+    seq: u64,
+    at: &str,
+    actor: &str,
+    kind: &str,
+    details: &str,
+    prev_hash: &str,
+) -> String {
+    let mut h = Sha256::new();
+    let mut field = |bytes: &[u8]| {
+        h.update((bytes.len() as u64).to_be_bytes());
+        h.update(bytes);
+    };
+    field(b"cverun.timeline/1");
+    field(incident.as_bytes());
+    field(seq.to_string().as_bytes());
+    field(at.as_bytes());
+    field(actor.as_bytes());
+    field(kind.as_bytes());
+    field(details.as_bytes());
+    field(prev_hash.as_bytes());
+    hex(&h.finalize())
+}
+
+/// Lower-case hex.
+pub fn hex(bytes: &[u8]) -> String {
+    let mut s = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        s.push_str(&format!("{b:02x}"));
+    }
+    s
+}
+
+/// What is wrong with one place in a timeline.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ProblemKind {
+    /// The event's content does not match its hash.
+    Edited,
+    /// Events are missing.
+    Deleted,
+    /// An event that is not part of the recorded chain.
+    Inserted,
+    /// An event is at another position than the one it was recorded at.
+    Reordered,
+}
+
+/// One problem found by [`verify`].
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Problem {
+    /// What kind of tampering it shows.
+    pub kind: ProblemKind,
+    /// 1-based position in the stored timeline (ordered by seq) of the event
+    /// concerned; for deletions, the position where events are missing.
+    pub position: u64,
+    /// The seq stored on that event (for deletions: the first missing seq).
+    pub seq: u64,
+    /// What is wrong, for people.
+    pub message: String,
+}
+
+/// The head (last seq and hash) the incident row records.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Head {
+    /// Last seq (0 before the first event).
+    pub seq: u64,
+    /// Last hash ([`GENESIS`] before the first event).
+    pub hash: String,
+}
+
+/// Recomputes the chain of `events` (one incident's stored events, in seq order)
+/// against the recorded `head` and returns every problem found (empty: intact).
+pub fn verify(events: &[Event], head: &Head) -> Vec<Problem> {
+    let mut problems = Vec::new();
+    let by_hash: HashMap<&str, usize> = events
+        .iter()
+        .enumerate()
+        .map(|(i, e)| (e.hash.as_str(), i))
+        .collect();
+    let referenced: std::collections::HashSet<&str> = events
+        .iter()
+        .map(|e| e.prev_hash.as_str())
+        .chain([head.hash.as_str()])
+        .collect();
+    let max_seq = events
+        .iter()
+        .map(|e| e.seq)
+        .max()
+        .unwrap_or(0)
+        .max(head.seq);
+    let mut expected_seq = 1u64;
+    let mut prev_hash = GENESIS.to_owned();
+    let mut moved = std::collections::HashSet::new();
+    for (i, e) in events.iter().enumerate() {
+        let position = i as u64 + 1;
+        let describe = format!("seq {} ({} by {} at {})", e.seq, e.kind, e.actor, e.at);
+        if e.seq > head.seq {
+            problems.push(Problem {
+                kind: ProblemKind::Inserted,
+                position,
+                seq: e.seq,
+                message: format!(
+                    "event at position {position}, {describe}, is not part of the recorded chain, which ends at seq {} (inserted)",
+                    head.seq
+                ),
+            });
+            prev_hash = e.hash.clone();
+            expected_seq = e.seq + 1;
+            continue;
+        }
+        let mut gap = false;
+        if e.seq > expected_seq {
+            gap = true;
+            let missing = if e.seq - expected_seq == 1 {
+                format!("seq {expected_seq} is")
+            } else {
+                format!("seqs {expected_seq} to {} are", e.seq - 1)
+            };
+            problems.push(Problem {
+                kind: ProblemKind::Deleted,
+                position,
+                seq: expected_seq,
+                message: format!("{missing} missing before position {position} (deleted)"),
+            });
+        }
+        let content_ok = e.computed_hash() == e.hash;
+        let mut reported = false;
+        if !content_ok {
+            reported = true;
+            // Moved: the content is intact for another seq.
+            let moved_from = (1..=max_seq.saturating_add(1).min(1_000_000))
+                .filter(|n| *n != e.seq)
+                .find(|n| {
+                    crate::chain::event_hash(
+                        &e.incident,
+                        *n,
+                        &e.at,
+                        &e.actor,
+                        &e.kind,
+                        &e.details,
+                        &e.prev_hash,
+                    ) == e.hash
+                });
+            if moved_from.is_some() {
+                moved.insert(i);
+            }
+            problems.push(match moved_from {
+                Some(n) => Problem {
+                    kind: ProblemKind::Reordered,
+                    position,
+                    seq: e.seq,
+                    message: format!(
+                        "event at position {position} is stored as seq {} but was recorded as seq {n} ({} by {} at {}) (reordered)",
+                        e.seq, e.kind, e.actor, e.at
+                    ),
+                },
+                None => Problem {
+                    kind: ProblemKind::Edited,
+                    position,
+                    seq: e.seq,
+                    message: format!(
+                        "event at position {position}, {describe}, does not match its hash (edited)"
+                    ),
+                },
+            });
+        }
+        if e.prev_hash != prev_hash {
+            // The event does not follow the one before it.
+            match by_hash.get(e.prev_hash.as_str()) {
+                Some(&j)
+                    if j + 1 < i
+                        && (j + 1..i).all(|k| !referenced.contains(events[k].hash.as_str())) =>
+                {
+                    // It follows an earlier event: the ones in between, which nothing
+                    // follows, were inserted.
+                    for (k, ev) in events.iter().enumerate().take(i).skip(j + 1) {
+                        problems.retain(|p| p.position != k as u64 + 1);
+                        problems.push(Problem {
+                            kind: ProblemKind::Inserted,
+                            position: k as u64 + 1,
+                            seq: ev.seq,
+                            message: format!(
+                                "event at position {}, seq {} ({} by {} at {}), is not part of the recorded chain (inserted)",
+                                k + 1,
+                                ev.seq,
+                                ev.kind,
+                                ev.actor,
+                                ev.at
+                            ),
+                        });
+                    }
+                }
+                // Explained by a moved event already named.
+                Some(&j) if moved.contains(&j) || (i > 0 && moved.contains(&(i - 1))) => {}
+                Some(&j) if !reported && !gap => problems.push(Problem {
+                    kind: ProblemKind::Reordered,
+                    position,
+                    seq: e.seq,
+                    message: format!(
+                        "event at position {position}, {describe}, was recorded after the event now at position {} (reordered)",
+                        j + 1
+                    ),
+                }),
+                None if !reported && !gap => problems.push(Problem {
+                    kind: ProblemKind::Edited,
+                    position,
+                    seq: e.seq,
+                    message: format!(
+                        "event at position {position}, {describe}, does not follow the event before it (the chain is broken there)"
+                    ),
+                }),
+                _ => {}
+            }
+        }
+        prev_hash = e.hash.clone();
+        expected_seq = e.seq + 1;
+    }
+    let last = events.iter().rev().find(|e| e.seq <= head.seq);
+    let last_seq = last.map(|e| e.seq).unwrap_or(0);
+    if last_seq < head.seq {
+        let position = events.iter().filter(|e| e.seq <= head.seq).count() as u64 + 1;
+        let missing = if head.seq - last_seq == 1 {
+            format!("seq {} is", head.seq)
+        } else {
+            format!("seqs {} to {} are", last_seq + 1, head.seq)
+        };
+        problems.push(Problem {
+            kind: ProblemKind::Deleted,
+            position,
+            seq: last_seq + 1,
+            message: format!("{missing} missing at the end (deleted)"),
+        });
+    } else if let Some(last) = last
+        && last.hash != head.hash
+        && problems.is_empty()
+    {
+        problems.push(Problem {
+            kind: ProblemKind::Edited,
+            position: events.iter().filter(|e| e.seq <= head.seq).count() as u64,
+            seq: last.seq,
+            message: format!(
+                "the last event (seq {}) is not the one the incident records as its head (edited)",
+                last.seq
+            ),
+        });
+    }
+    problems
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::event::EventBody;
+    use crate::model::ApprovalKind;
+
+    fn chain(n: u64) -> (Vec<Event>, Head) {
+        let mut prev = GENESIS.to_owned();
+        let mut out = Vec::new();
+        for seq in 1..=n {
+            let at: jiff::Timestamp = format!("2026-11-23T12:{:02}:00Z", seq % 60)
+                .parse()
+                .unwrap();
+            let body = EventBody::Approved {
+                kind: if seq % 2 == 0 {
+                    ApprovalKind::Technical
+                } else {
+                    ApprovalKind::Security
+                },
+            };
+            let e = Event::new(
+                "INC-2026-11-23-1",
+                seq,
+                at,
+                &format!("user{seq}"),
+                &body,
+                &prev,
+            );
+            prev = e.hash.clone();
+            out.push(e);
+        }
+        let head = Head { seq: n, hash: prev };
+        (out, head)
+    }
+
+    fn kinds(p: &[Problem]) -> Vec<(ProblemKind, u64, u64)> {
+        p.iter().map(|p| (p.kind, p.position, p.seq)).collect()
+    }
+
+    #[test]
+    fn canonical_json_sorts_keys_and_has_no_spaces() {
+        let v: serde_json::Value =
+            serde_json::from_str(r#"{"b": [1, {"z": null, "a": "\u00e9\n"}], "a": true}"#).unwrap();
+        assert_eq!(
+            canonical_json(&v),
+            "{\"a\":true,\"b\":[1,{\"a\":\"é\\n\",\"z\":null}]}"
+        );
+    }
+
+    #[test]
+    fn the_hash_covers_every_field() {
+        let base = event_hash("I", 1, "t", "a", "k", "{}", GENESIS);
+        assert_eq!(base.len(), 64);
+        assert_ne!(base, event_hash("I", 2, "t", "a", "k", "{}", GENESIS));
+        assert_ne!(base, event_hash("J", 1, "t", "a", "k", "{}", GENESIS));
+        assert_ne!(base, event_hash("I", 1, "u", "a", "k", "{}", GENESIS));
+        assert_ne!(base, event_hash("I", 1, "t", "b", "k", "{}", GENESIS));
+        assert_ne!(base, event_hash("I", 1, "t", "a", "l", "{}", GENESIS));
+        assert_ne!(base, event_hash("I", 1, "t", "a", "k", "{ }", GENESIS));
+        assert_ne!(
+            base,
+            event_hash("I", 1, "t", "a", "k", "{}", &"1".repeat(64))
+        );
+        // Field boundaries are unambiguous.
+        assert_ne!(
+            event_hash("I", 1, "t", "ab", "k", "{}", GENESIS),
+            event_hash("I", 1, "ta", "b", "k", "{}", GENESIS)
+        );
+    }
+
+    #[test]
+    fn an_intact_chain_verifies() {
+        let (events, head) = chain(6);
+        assert_eq!(verify(&events, &head), vec![]);
+        assert_eq!(
+            verify(
+                &[],
+                &Head {
+                    seq: 0,
+                    hash: GENESIS.into()
+                }
+            ),
+            vec![]
+        );
+    }
+
+    #[test]
+    fn an_edit_is_named() {
+        let (mut events, head) = chain(6);
+        events[2].details = r#"{"as":"technical"}"#.into();
+        assert_eq!(
+            kinds(&verify(&events, &head)),
+            vec![(ProblemKind::Edited, 3, 3)]
+        );
+        let (mut events, head) = chain(6);
+        events[4].actor = "mallory".into();
+        assert_eq!(
+            kinds(&verify(&events, &head)),
+            vec![(ProblemKind::Edited, 5, 5)]
+        );
+    }
+
+    #[test]
+    fn a_deletion_is_named() {
+        let (mut events, head) = chain(6);
+        events.remove(2);
+        assert_eq!(
+            kinds(&verify(&events, &head)),
+            vec![(ProblemKind::Deleted, 3, 3)]
+        );
+        let (mut events, head) = chain(6);
+        events.truncate(4);
+        let p = verify(&events, &head);
+        assert_eq!(kinds(&p), vec![(ProblemKind::Deleted, 5, 5)]);
+        assert!(p[0].message.contains("seqs 5 to 6"), "{}", p[0].message);
+    }
+
+    #[test]
+    fn a_forged_event_is_named_even_with_a_valid_hash() {
+        let (mut events, head) = chain(4);
+        let forged = Event::new(
+            "INC-2026-11-23-1",
+            5,
+            jiff::Timestamp::UNIX_EPOCH,
+            "mallory",
+            &EventBody::Approved {
+                kind: ApprovalKind::Security,
+            },
+            &head.hash,
+        );
+        events.push(forged);
+        assert_eq!(
+            kinds(&verify(&events, &head)),
+            vec![(ProblemKind::Inserted, 5, 5)]
+        );
+        // In the middle, with the seqs after it shifted and the head moved on.
+        let (mut events, _) = chain(4);
+        let forged = Event::new(
+            "INC-2026-11-23-1",
+            3,
+            jiff::Timestamp::UNIX_EPOCH,
+            "mallory",
+            &EventBody::Approved {
+                kind: ApprovalKind::Security,
+            },
+            &events[1].hash,
+        );
+        for e in &mut events[2..] {
+            e.seq += 1;
+        }
+        events.insert(2, forged);
+        let head = Head {
+            seq: 5,
+            hash: events[4].hash.clone(),
+        };
+        let p = kinds(&verify(&events, &head));
+        assert!(p.contains(&(ProblemKind::Inserted, 3, 3)), "{p:?}");
+        assert!(p.contains(&(ProblemKind::Reordered, 4, 4)), "{p:?}");
+        assert!(p.contains(&(ProblemKind::Reordered, 5, 5)), "{p:?}");
+    }
+
+    #[test]
+    fn swapped_seqs_are_named() {
+        let (mut events, head) = chain(6);
+        events[1].seq = 3;
+        events[2].seq = 2;
+        events.swap(1, 2);
+        let p = verify(&events, &head);
+        assert_eq!(
+            kinds(&p),
+            vec![
+                (ProblemKind::Reordered, 2, 2),
+                (ProblemKind::Reordered, 3, 3)
+            ]
+        );
+        assert!(
+            p[0].message.contains("recorded as seq 3"),
+            "{}",
+            p[0].message
+        );
+    }
+
+    #[test]
+    fn a_moved_head_is_named() {
+        let (events, mut head) = chain(3);
+        head.hash = "f".repeat(64);
+        assert_eq!(
+            kinds(&verify(&events, &head)),
+            vec![(ProblemKind::Edited, 3, 3)]
+        );
+    }
+}

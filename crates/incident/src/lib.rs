@@ -1,0 +1,47 @@
+//! Incidents: the vulnerability-emergency runbook's phases, deadlines, approvals and
+//! records as data.
+//!
+//! This crate owns everything about an incident:
+//!
+//! - the vocabulary ([`model`]: priorities, phases, roles, decisions, approvals) and
+//!   the [`runbook`] (checklists, deadlines, approvals, escalations, impacts and
+//!   regulatory clocks; built-in defaults a team overrides in TOML);
+//! - the rules ([`rules`]: the phase machine, checklists, the approval gate, what
+//!   each action records) and the [`clocks`] (deadlines and escalations as functions
+//!   of the state and `now`), both pure;
+//! - the timeline ([`event`], [`chain`]): every change is an event in an
+//!   append-only, hash-chained log per incident, and the current state
+//!   ([`state::Incident`]) is folded from the events;
+//! - the [`store`]: SQLite (embedded, the default) or PostgreSQL (shared), same
+//!   migrations and behaviour, one transaction per action under the incident's
+//!   lock, clock events recorded exactly once;
+//! - [`metrics`] (MTTD, MTTR, SLA adherence) computed from stored incidents;
+//! - [`evidence`]: the I/O edge that collects a host's dependency inventory,
+//!   processes, sockets, host facts and logs into a verifiable archive.
+//!
+//! Time is always passed in (`now`), never read by the rules, so tests drive a
+//! simulated clock.
+
+pub mod chain;
+pub mod clocks;
+mod error;
+pub mod event;
+pub mod evidence;
+pub mod interval;
+pub mod metrics;
+pub mod model;
+pub mod rules;
+pub mod runbook;
+pub mod state;
+pub mod store;
+
+pub use error::{Error, Result};
+pub use event::{Event, EventBody};
+pub use interval::Interval;
+pub use model::{
+    ApprovalKind, ApprovalNeed, AssignedPriority, Decision, Phase, Priority, PrioritySource, Role,
+};
+pub use rules::{Action, Declaration};
+pub use runbook::{Runbook, RunbookError};
+pub use state::Incident;
+pub use store::{Fired, Loaded, Recorded, Store, TickReport, Verification};

@@ -1,0 +1,486 @@
+//! An incident's current state, derived from its events (and only from them).
+
+use std::collections::BTreeMap;
+
+use jiff::Timestamp;
+use serde::Serialize;
+
+use crate::event::{Event, EventBody};
+use crate::model::{ApprovalKind, Decision, Phase, Priority, PrioritySource, Role};
+use crate::runbook::Runbook;
+
+/// Someone holding a role, and since when.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Holder {
+    /// Who.
+    pub name: String,
+    /// Since when.
+    pub since: Timestamp,
+    /// Who assigned them.
+    pub by: String,
+}
+
+/// A checked checklist item.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Check {
+    /// Its phase.
+    pub phase: Phase,
+    /// Who checked it.
+    pub by: String,
+    /// When.
+    pub at: Timestamp,
+}
+
+/// A recorded decision.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct DecisionRecord {
+    /// What.
+    pub decision: Decision,
+    /// Why.
+    pub rationale: String,
+    /// Who.
+    pub by: String,
+    /// When.
+    pub at: Timestamp,
+}
+
+/// A deployment approval.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Approval {
+    /// Who approved.
+    pub by: String,
+    /// In which capacity.
+    #[serde(rename = "as")]
+    pub kind: ApprovalKind,
+    /// When.
+    pub at: Timestamp,
+}
+
+/// A status update.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct StatusUpdate {
+    /// The text.
+    pub message: String,
+    /// Expected resolution.
+    pub eta: Option<Timestamp>,
+    /// Who posted it.
+    pub by: String,
+    /// When.
+    pub at: Timestamp,
+}
+
+/// A priority and why, with when it was set.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct PriorityRecord {
+    /// The priority.
+    pub level: Priority,
+    /// Why.
+    pub explanation: String,
+    /// Who or what set it.
+    pub source: PrioritySource,
+    /// When.
+    pub at: Timestamp,
+}
+
+/// A recorded impact.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ImpactRecord {
+    /// Its name.
+    pub impact: String,
+    /// Its label.
+    pub label: String,
+    /// Who recorded it.
+    pub by: String,
+    /// When.
+    pub at: Timestamp,
+}
+
+/// An escalation that happened.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct EscalationRecord {
+    /// The clock that fired it.
+    pub clock: String,
+    /// Who was told.
+    pub to: Vec<String>,
+    /// Why.
+    pub reason: String,
+    /// When.
+    pub at: Timestamp,
+}
+
+/// An evidence archive recorded in the timeline.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct EvidenceRecord {
+    /// File name.
+    pub file: String,
+    /// SHA-256 of its manifest.
+    pub manifest_sha256: String,
+    /// Members.
+    pub members: u64,
+    /// Bytes.
+    pub bytes: u64,
+    /// Who collected it.
+    pub by: String,
+    /// When.
+    pub at: Timestamp,
+}
+
+/// A phase change.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Transition {
+    /// From.
+    pub from: Phase,
+    /// To.
+    pub to: Phase,
+    /// Who.
+    pub by: String,
+    /// When.
+    pub at: Timestamp,
+    /// Why (going back, cancelling, reopening, forcing).
+    pub reason: Option<String>,
+    /// Required items left open by forcing.
+    pub forced_open: Vec<String>,
+}
+
+/// Everything known about an incident, folded from its events.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Incident {
+    /// `INC-YYYY-MM-DD-N`.
+    pub id: String,
+    /// The advisory.
+    pub advisory: String,
+    /// Title.
+    pub title: String,
+    /// Description.
+    pub description: Option<String>,
+    /// Current priority.
+    pub priority: Priority,
+    /// Every priority it had, first the declared one.
+    pub priority_history: Vec<PriorityRecord>,
+    /// Affected services.
+    pub services: Vec<String>,
+    /// When the advisory was published, when known.
+    pub published: Option<Timestamp>,
+    /// When the problem was detected.
+    pub detected: Timestamp,
+    /// When it was declared.
+    pub declared_at: Timestamp,
+    /// Who declared it.
+    pub declared_by: String,
+    /// Current phase.
+    pub phase: Phase,
+    /// Since when.
+    pub phase_since: Timestamp,
+    /// Phase changes, in order.
+    pub transitions: Vec<Transition>,
+    /// When each active phase was first completed (left forward).
+    pub completed: BTreeMap<Phase, Timestamp>,
+    /// Role holders, oldest first; the last one holds the role now.
+    pub roles: BTreeMap<Role, Vec<Holder>>,
+    /// Checked items by id (current round: reopening clears those of the phases
+    /// worked again).
+    pub checked: BTreeMap<String, Check>,
+    /// Decisions, oldest first; the last one stands.
+    pub decisions: Vec<DecisionRecord>,
+    /// Approvals of the current round (going back before DEPLOYMENT or reopening
+    /// starts a new round).
+    pub approvals: Vec<Approval>,
+    /// Status updates, oldest first.
+    pub updates: Vec<StatusUpdate>,
+    /// Impacts.
+    pub impacts: Vec<ImpactRecord>,
+    /// When the organisation became aware.
+    pub aware_at: Option<Timestamp>,
+    /// Regulatory notifications made: clock -> when.
+    pub notified: BTreeMap<String, Timestamp>,
+    /// Clocks that fired: clock -> when.
+    pub fired: BTreeMap<String, Timestamp>,
+    /// Escalations.
+    pub escalations: Vec<EscalationRecord>,
+    /// Evidence archives.
+    pub evidence: Vec<EvidenceRecord>,
+    /// When it was (last) resolved.
+    pub resolved_at: Option<Timestamp>,
+    /// The runbook it follows.
+    #[serde(skip)]
+    pub runbook: Runbook,
+    /// Number of events.
+    pub events: u64,
+    /// Time of the last event.
+    pub last_event_at: Timestamp,
+}
+
+/// Events that cannot be folded into an incident.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{incident}: {}{message}", if *seq > 0 { format!("event seq {seq}: ") } else { String::new() })]
+pub struct FoldError {
+    /// The incident.
+    pub incident: String,
+    /// The event (0 when not about one event).
+    pub seq: u64,
+    /// What is wrong.
+    pub message: String,
+}
+
+impl Incident {
+    /// The current holder of `role`.
+    pub fn holder(&self, role: Role) -> Option<&Holder> {
+        self.roles.get(&role).and_then(|h| h.last())
+    }
+
+    /// The decision that stands.
+    pub fn decision(&self) -> Option<&DecisionRecord> {
+        self.decisions.last()
+    }
+
+    /// Whether the incident is still being worked on.
+    pub fn is_open(&self) -> bool {
+        self.phase.is_open()
+    }
+
+    /// The first time an incident commander was assigned.
+    pub fn first_commander_at(&self) -> Option<Timestamp> {
+        self.roles
+            .get(&Role::Commander)
+            .and_then(|h| h.first())
+            .map(|h| h.since)
+    }
+
+    /// Required items of `phase` not checked, as `phase/item`.
+    pub fn open_required(&self, phase: Phase) -> Vec<String> {
+        self.runbook
+            .items(phase)
+            .iter()
+            .filter(|i| i.required && !self.checked.contains_key(&i.id))
+            .map(|i| format!("{}/{}", phase.key(), i.id))
+            .collect()
+    }
+
+    /// Folds `events` (one incident's, in seq order) into its state.
+    pub fn from_events(events: &[Event]) -> Result<Incident, FoldError> {
+        let first = events.first().ok_or_else(|| FoldError {
+            incident: String::new(),
+            seq: 0,
+            message: "the incident has no events".into(),
+        })?;
+        let err = |seq: u64, message: String| FoldError {
+            incident: first.incident.clone(),
+            seq,
+            message,
+        };
+        let at = first.time().map_err(|m| err(first.seq, m))?;
+        let body = first.body().map_err(|m| err(first.seq, m))?;
+        let EventBody::Declared {
+            advisory,
+            title,
+            description,
+            priority,
+            explanation,
+            priority_source,
+            services,
+            published,
+            detected,
+            runbook,
+        } = body
+        else {
+            return Err(err(
+                first.seq,
+                format!("the first event is {:?}, not \"declared\"", first.kind),
+            ));
+        };
+        if !runbook.is_complete() {
+            return Err(err(first.seq, "the recorded runbook is incomplete".into()));
+        }
+        let mut inc = Incident {
+            id: first.incident.clone(),
+            advisory,
+            title,
+            description,
+            priority,
+            priority_history: vec![PriorityRecord {
+                level: priority,
+                explanation,
+                source: priority_source,
+                at,
+            }],
+            services,
+            published,
+            detected,
+            declared_at: at,
+            declared_by: first.actor.clone(),
+            phase: Phase::Containment,
+            phase_since: at,
+            transitions: Vec::new(),
+            completed: BTreeMap::new(),
+            roles: BTreeMap::new(),
+            checked: BTreeMap::new(),
+            decisions: Vec::new(),
+            approvals: Vec::new(),
+            updates: Vec::new(),
+            impacts: Vec::new(),
+            aware_at: None,
+            notified: BTreeMap::new(),
+            fired: BTreeMap::new(),
+            escalations: Vec::new(),
+            evidence: Vec::new(),
+            resolved_at: None,
+            runbook: *runbook,
+            events: 1,
+            last_event_at: at,
+        };
+        for e in &events[1..] {
+            let at = e.time().map_err(|m| err(e.seq, m))?;
+            let body = e.body().map_err(|m| err(e.seq, m))?;
+            inc.apply(&e.actor, at, body).map_err(|m| err(e.seq, m))?;
+        }
+        Ok(inc)
+    }
+
+    /// Applies one event (after the first).
+    pub(crate) fn apply(
+        &mut self,
+        actor: &str,
+        at: Timestamp,
+        body: EventBody,
+    ) -> Result<(), String> {
+        self.events += 1;
+        self.last_event_at = at;
+        let by = actor.to_owned();
+        match body {
+            EventBody::Declared { .. } => return Err("a second \"declared\" event".into()),
+            EventBody::Assigned { role, name, .. } => {
+                self.roles.entry(role).or_default().push(Holder {
+                    name,
+                    since: at,
+                    by,
+                });
+            }
+            EventBody::Checked { phase, item, .. } => {
+                self.checked.insert(item, Check { phase, by, at });
+            }
+            EventBody::Advanced {
+                from,
+                to,
+                reason,
+                forced,
+            } => {
+                if to > from {
+                    for p in Phase::ACTIVE {
+                        if p >= from && p < to {
+                            self.completed.entry(p).or_insert(at);
+                        }
+                    }
+                } else if to < Phase::Deployment {
+                    self.approvals.clear();
+                }
+                if to == Phase::Resolved {
+                    self.resolved_at = Some(at);
+                }
+                self.transitions.push(Transition {
+                    from,
+                    to,
+                    by,
+                    at,
+                    reason: forced.as_ref().map(|f| f.reason.clone()).or(reason),
+                    forced_open: forced.map(|f| f.open).unwrap_or_default(),
+                });
+                self.phase = to;
+                self.phase_since = at;
+            }
+            EventBody::Cancelled { from, reason } => {
+                self.transitions.push(Transition {
+                    from,
+                    to: Phase::Cancelled,
+                    by,
+                    at,
+                    reason: Some(reason),
+                    forced_open: Vec::new(),
+                });
+                self.phase = Phase::Cancelled;
+                self.phase_since = at;
+            }
+            EventBody::Reopened { from, to, reason } => {
+                self.transitions.push(Transition {
+                    from,
+                    to,
+                    by,
+                    at,
+                    reason: Some(reason),
+                    forced_open: Vec::new(),
+                });
+                self.checked.retain(|_, c| c.phase < to);
+                self.approvals.clear();
+                self.resolved_at = None;
+                self.phase = to;
+                self.phase_since = at;
+            }
+            EventBody::Decided {
+                decision,
+                rationale,
+                ..
+            } => self.decisions.push(DecisionRecord {
+                decision,
+                rationale,
+                by,
+                at,
+            }),
+            EventBody::Approved { kind } => self.approvals.push(Approval { by, kind, at }),
+            EventBody::Updated { message, eta, .. } => self.updates.push(StatusUpdate {
+                message,
+                eta,
+                by,
+                at,
+            }),
+            EventBody::Impact { impact, label } => self.impacts.push(ImpactRecord {
+                impact,
+                label,
+                by,
+                at,
+            }),
+            EventBody::Priority {
+                to,
+                explanation,
+                source,
+                ..
+            } => {
+                self.priority = to;
+                self.priority_history.push(PriorityRecord {
+                    level: to,
+                    explanation,
+                    source,
+                    at,
+                });
+            }
+            EventBody::Aware { became_aware_at } => self.aware_at = Some(became_aware_at),
+            EventBody::Notified { clock, .. } => {
+                self.notified.insert(clock, at);
+            }
+            EventBody::Escalated { clock, to, reason } => {
+                self.fired.insert(clock.clone(), at);
+                self.escalations.push(EscalationRecord {
+                    clock,
+                    to,
+                    reason,
+                    at,
+                });
+            }
+            EventBody::Overdue { clock, .. } => {
+                self.fired.insert(clock, at);
+            }
+            EventBody::Evidence {
+                file,
+                manifest_sha256,
+                members,
+                bytes,
+            } => self.evidence.push(EvidenceRecord {
+                file,
+                manifest_sha256,
+                members,
+                bytes,
+                by,
+                at,
+            }),
+        }
+        Ok(())
+    }
+}

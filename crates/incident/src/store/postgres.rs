@@ -1,0 +1,411 @@
+//! The shared store: PostgreSQL, so several cverun processes (on several machines)
+//! work on the same incidents.
+//!
+//! Writes run in READ COMMITTED transactions that first lock the incident's row
+//! (`SELECT ... FOR UPDATE`): a second writer waits at that statement, then reads
+//! the timeline as the first one committed it. Migrations run under a
+//! transaction-scoped advisory lock, so processes starting together do not race.
+//! Reads run in one REPEATABLE READ, read-only transaction (one snapshot).
+//!
+//! The tables live in the connection's search path: give
+//! `?options=-csearch_path%3Dmyschema` in the URL to use a schema other than
+//! `public`.
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use postgres::{Client, IsolationLevel, NoTls};
+
+use super::{Backend, IncidentRow, MIGRATIONS, Tx, event_from, head_from, to_i64, too_new};
+use crate::chain::{GENESIS, Head};
+use crate::error::{Error, Result};
+use crate::event::Event;
+use crate::model::{Phase, Priority};
+
+/// Advisory lock key serialising migrations ("cverun" in ASCII, then 1).
+const MIGRATION_LOCK: i64 = 0x6376_6572_756e_0001;
+
+/// How long connecting may take when the URL does not say.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
+pub(crate) struct Postgres {
+    client: Client,
+    label: String,
+}
+
+/// `url` without its password (in the user info or a `password=` parameter).
+pub fn redact(url: &str) -> String {
+    let url = match url.split_once('?') {
+        Some((base, query)) => {
+            let params: Vec<String> = query
+                .split('&')
+                .map(|p| match p.split_once('=') {
+                    Some((k, _)) if k.eq_ignore_ascii_case("password") => format!("{k}=***"),
+                    _ => p.to_owned(),
+                })
+                .collect();
+            format!("{base}?{}", params.join("&"))
+        }
+        None => url.to_owned(),
+    };
+    let url = url.as_str();
+    let Some(scheme_end) = url.find("://") else {
+        return url.to_owned();
+    };
+    let rest = &url[scheme_end + 3..];
+    let authority_end = rest.find(['/', '?']).unwrap_or(rest.len());
+    let authority = &rest[..authority_end];
+    match authority.rfind('@') {
+        Some(at) => {
+            let userinfo = &authority[..at];
+            match userinfo.find(':') {
+                Some(colon) => format!(
+                    "{}{}:***{}",
+                    &url[..scheme_end + 3],
+                    &userinfo[..colon],
+                    &rest[at..]
+                ),
+                None => url.to_owned(),
+            }
+        }
+        None => url.to_owned(),
+    }
+}
+
+/// The whole message of a PostgreSQL error: the server's message (with its detail
+/// and hint) for database errors, else the error and its causes.
+fn message(e: &postgres::Error) -> String {
+    if let Some(db) = e.as_db_error() {
+        let mut m = format!("{}: {}", db.severity(), db.message());
+        if let Some(d) = db.detail() {
+            m.push_str(&format!(" ({d})"));
+        }
+        if let Some(h) = db.hint() {
+            m.push_str(&format!("; hint: {h}"));
+        }
+        return m;
+    }
+    let mut m = e.to_string();
+    let mut source = std::error::Error::source(e);
+    while let Some(s) = source {
+        let text = s.to_string();
+        if !m.contains(&text) {
+            m.push_str(&format!(": {text}"));
+        }
+        source = s.source();
+    }
+    m
+}
+
+fn err(label: &str, what: &str) -> impl Fn(postgres::Error) -> Error {
+    let context = format!("incident store {label}: {what}");
+    move |e| Error::db(context.clone(), message(&e))
+}
+
+impl Postgres {
+    pub(crate) fn connect(url: &str) -> Result<Postgres> {
+        let label = redact(url);
+        let mut config = postgres::Config::from_str(url).map_err(|e| Error::Database {
+            context: format!("invalid PostgreSQL URL {label}"),
+            message: message(&e),
+        })?;
+        if config.get_connect_timeout().is_none() {
+            config.connect_timeout(CONNECT_TIMEOUT);
+        }
+        if config.get_application_name().is_none() {
+            config.application_name("cverun");
+        }
+        let client = config.connect(NoTls).map_err(|e| Error::Database {
+            context: format!("cannot connect to the incident store {label}"),
+            message: message(&e),
+        })?;
+        let mut p = Postgres { client, label };
+        p.migrate()?;
+        Ok(p)
+    }
+
+    fn migrate(&mut self) -> Result<()> {
+        let label = self.label.clone();
+        let mut tx = self
+            .client
+            .transaction()
+            .map_err(err(&label, "cannot start the migration"))?;
+        tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK])
+            .map_err(err(&label, "cannot lock for the migration"))?;
+        tx.batch_execute(
+            "CREATE TABLE IF NOT EXISTS schema_version (version BIGINT PRIMARY KEY, applied_at TEXT NOT NULL)",
+        )
+        .map_err(err(&label, "cannot create schema_version"))?;
+        let current: i64 = tx
+            .query_one("SELECT COALESCE(MAX(version), 0) FROM schema_version", &[])
+            .and_then(|r| r.try_get(0))
+            .map_err(err(&label, "cannot read schema_version"))?;
+        if current > super::schema_version() {
+            return Err(too_new(current, &label));
+        }
+        for (version, sql) in MIGRATIONS.iter().filter(|(v, _)| *v > current) {
+            tx.batch_execute(sql)
+                .map_err(err(&label, &format!("migration {version} failed")))?;
+            tx.execute(
+                "INSERT INTO schema_version (version, applied_at) VALUES ($1, $2)",
+                &[version, &jiff::Timestamp::now().to_string()],
+            )
+            .map_err(err(&label, "cannot record the migration"))?;
+        }
+        tx.commit()
+            .map_err(err(&label, "cannot commit the migration"))
+    }
+}
+
+struct PgTx<'a, 'b> {
+    tx: &'a mut postgres::Transaction<'b>,
+    label: &'a str,
+}
+
+impl Backend for Postgres {
+    fn label(&self) -> String {
+        self.label.clone()
+    }
+
+    fn write(&mut self, f: &mut dyn FnMut(&mut dyn Tx) -> Result<()>) -> Result<()> {
+        let label = self.label.clone();
+        let mut tx = self
+            .client
+            .build_transaction()
+            .isolation_level(IsolationLevel::ReadCommitted)
+            .start()
+            .map_err(err(&label, "cannot start a write transaction"))?;
+        f(&mut PgTx {
+            tx: &mut tx,
+            label: &label,
+        })?;
+        tx.commit().map_err(err(&label, "cannot commit"))
+    }
+
+    fn read(&mut self, f: &mut dyn FnMut(&mut dyn Tx) -> Result<()>) -> Result<()> {
+        let label = self.label.clone();
+        let mut tx = self
+            .client
+            .build_transaction()
+            .isolation_level(IsolationLevel::RepeatableRead)
+            .read_only(true)
+            .start()
+            .map_err(err(&label, "cannot start a read transaction"))?;
+        f(&mut PgTx {
+            tx: &mut tx,
+            label: &label,
+        })?;
+        tx.commit()
+            .map_err(err(&label, "cannot end the read transaction"))
+    }
+
+    fn execute_batch(&mut self, sql: &str) -> Result<()> {
+        let label = self.label.clone();
+        self.client
+            .batch_execute(sql)
+            .map_err(err(&label, "raw SQL failed"))
+    }
+}
+
+const EVENT_COLUMNS: &str = "incident_id, seq, at, actor, kind, details, prev_hash, hash";
+
+fn event_row(r: &postgres::Row) -> std::result::Result<Event, postgres::Error> {
+    Ok(event_from(
+        r.try_get(0)?,
+        r.try_get(1)?,
+        r.try_get(2)?,
+        r.try_get(3)?,
+        r.try_get(4)?,
+        r.try_get(5)?,
+        r.try_get(6)?,
+        r.try_get(7)?,
+    ))
+}
+
+impl Tx for PgTx<'_, '_> {
+    fn head(&mut self, id: &str, lock: bool) -> Result<Option<Head>> {
+        let sql = if lock {
+            "SELECT head_seq, head_hash FROM incidents WHERE id = $1 FOR UPDATE"
+        } else {
+            "SELECT head_seq, head_hash FROM incidents WHERE id = $1"
+        };
+        let row = self
+            .tx
+            .query_opt(sql, &[&id])
+            .map_err(err(self.label, "cannot read the incident"))?;
+        match row {
+            None => Ok(None),
+            Some(r) => {
+                let seq: i64 = r
+                    .try_get(0)
+                    .map_err(err(self.label, "cannot read the incident"))?;
+                let hash: String = r
+                    .try_get(1)
+                    .map_err(err(self.label, "cannot read the incident"))?;
+                head_from(seq, hash).map(Some)
+            }
+        }
+    }
+
+    fn events(&mut self, id: &str) -> Result<Vec<Event>> {
+        let rows = self
+            .tx
+            .query(
+                &format!("SELECT {EVENT_COLUMNS} FROM events WHERE incident_id = $1 ORDER BY seq"),
+                &[&id],
+            )
+            .map_err(err(self.label, "cannot read events"))?;
+        rows.iter()
+            .map(event_row)
+            .collect::<std::result::Result<_, _>>()
+            .map_err(err(self.label, "cannot read events"))
+    }
+
+    fn all_events(&mut self) -> Result<Vec<Event>> {
+        let rows = self
+            .tx
+            .query(
+                &format!("SELECT {EVENT_COLUMNS} FROM events ORDER BY incident_id, seq"),
+                &[],
+            )
+            .map_err(err(self.label, "cannot read events"))?;
+        rows.iter()
+            .map(event_row)
+            .collect::<std::result::Result<_, _>>()
+            .map_err(err(self.label, "cannot read events"))
+    }
+
+    fn insert_event(&mut self, e: &Event, clock: Option<&str>) -> Result<bool> {
+        let seq = to_i64(e.seq)?;
+        let n = self
+            .tx
+            .execute(
+                &format!(
+                    "INSERT INTO events ({EVENT_COLUMNS}, clock) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+                     ON CONFLICT (incident_id, clock) DO NOTHING"
+                ),
+                &[
+                    &e.incident,
+                    &seq,
+                    &e.at,
+                    &e.actor,
+                    &e.kind,
+                    &e.details,
+                    &e.prev_hash,
+                    &e.hash,
+                    &clock,
+                ],
+            )
+            .map_err(err(self.label, "cannot record an event"))?;
+        Ok(n == 1)
+    }
+
+    fn set_head(&mut self, id: &str, head: &Head, phase: Phase, priority: Priority) -> Result<()> {
+        let n = self
+            .tx
+            .execute(
+                "UPDATE incidents SET head_seq = $1, head_hash = $2, phase = $3, priority = $4 WHERE id = $5",
+                &[&to_i64(head.seq)?, &head.hash, &phase.key(), &priority.as_str(), &id],
+            )
+            .map_err(err(self.label, "cannot update the incident"))?;
+        if n != 1 {
+            return Err(Error::Corrupt(format!(
+                "incident {id} vanished during the write"
+            )));
+        }
+        Ok(())
+    }
+
+    fn next_number(&mut self, day: &str) -> Result<u64> {
+        let row = self
+            .tx
+            .query_one(
+                "INSERT INTO day_counters (day, last) VALUES ($1, 1)
+                 ON CONFLICT (day) DO UPDATE SET last = day_counters.last + 1
+                 RETURNING last",
+                &[&day],
+            )
+            .map_err(err(self.label, "cannot allocate an incident number"))?;
+        let n: i64 = row
+            .try_get(0)
+            .map_err(err(self.label, "cannot allocate an incident number"))?;
+        u64::try_from(n).map_err(|_| Error::Corrupt(format!("incident counter of {day} is {n}")))
+    }
+
+    fn insert_incident(
+        &mut self,
+        id: &str,
+        day: &str,
+        number: u64,
+        declared_at: &str,
+        priority: Priority,
+    ) -> Result<()> {
+        self.tx
+            .execute(
+                "INSERT INTO incidents (id, day, number, declared_at, phase, priority, head_seq, head_hash)
+                 VALUES ($1, $2, $3, $4, $5, $6, 0, $7)",
+                &[
+                    &id,
+                    &day,
+                    &to_i64(number)?,
+                    &declared_at,
+                    &Phase::Containment.key(),
+                    &priority.as_str(),
+                    &GENESIS,
+                ],
+            )
+            .map_err(err(self.label, "cannot record the incident"))?;
+        Ok(())
+    }
+
+    fn incidents(&mut self) -> Result<Vec<IncidentRow>> {
+        let rows = self
+            .tx
+            .query(
+                "SELECT id, phase, head_seq, head_hash FROM incidents ORDER BY day, number, id",
+                &[],
+            )
+            .map_err(err(self.label, "cannot list incidents"))?;
+        rows.iter()
+            .map(|r| {
+                let id: String = r
+                    .try_get(0)
+                    .map_err(err(self.label, "cannot list incidents"))?;
+                let phase: String = r
+                    .try_get(1)
+                    .map_err(err(self.label, "cannot list incidents"))?;
+                let seq: i64 = r
+                    .try_get(2)
+                    .map_err(err(self.label, "cannot list incidents"))?;
+                let hash: String = r
+                    .try_get(3)
+                    .map_err(err(self.label, "cannot list incidents"))?;
+                Ok(IncidentRow {
+                    id,
+                    phase,
+                    head: head_from(seq, hash)?,
+                })
+            })
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::redact;
+
+    #[test]
+    fn passwords_never_reach_messages() {
+        assert_eq!(
+            redact("postgres://bob:s3cret@db:5432/x"),
+            "postgres://bob:***@db:5432/x"
+        );
+        assert_eq!(redact("postgres://bob@db/x"), "postgres://bob@db/x");
+        assert_eq!(redact("postgres://db/x?user=a"), "postgres://db/x?user=a");
+        assert_eq!(
+            redact("postgres://db/x?user=a&password=hunter2"),
+            "postgres://db/x?user=a&password=***"
+        );
+        assert_eq!(redact("not a url"), "not a url");
+    }
+}

@@ -1,0 +1,311 @@
+//! The embedded store: one SQLite file in WAL mode.
+//!
+//! Writes run in `BEGIN IMMEDIATE` transactions: the write lock is taken before
+//! anything is read, so two processes never both read the same head and append
+//! after it. Waiting writers retry for up to [`BUSY_TIMEOUT`].
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use rusqlite::{Connection, OpenFlags, OptionalExtension, TransactionBehavior, params};
+
+use super::{Backend, IncidentRow, MIGRATIONS, Tx, event_from, head_from, to_i64, too_new};
+use crate::chain::{GENESIS, Head};
+use crate::error::{Error, Result};
+use crate::event::Event;
+use crate::model::{Phase, Priority};
+
+/// How long a writer waits for another one before giving up.
+pub const BUSY_TIMEOUT: Duration = Duration::from_secs(60);
+
+pub(crate) struct Sqlite {
+    conn: Connection,
+    path: PathBuf,
+}
+
+fn err(path: &Path, what: &str) -> impl Fn(rusqlite::Error) -> Error {
+    let context = format!("incident store {}: {what}", path.display());
+    move |e| Error::db(context.clone(), e)
+}
+
+impl Sqlite {
+    pub(crate) fn open(path: &Path, create: bool) -> Result<Sqlite> {
+        if !create && !path.exists() {
+            return Err(Error::Io(format!(
+                "no incident store at {} (declare an incident first, or give --state DIR or --database URL)",
+                path.display()
+            )));
+        }
+        if create && let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|e| {
+                Error::Io(format!(
+                    "cannot create the state directory {}: {e}",
+                    dir.display()
+                ))
+            })?;
+        }
+        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX
+            | if create {
+                OpenFlags::SQLITE_OPEN_CREATE
+            } else {
+                OpenFlags::empty()
+            };
+        let conn = Connection::open_with_flags(path, flags).map_err(err(path, "cannot open"))?;
+        conn.busy_timeout(BUSY_TIMEOUT)
+            .map_err(err(path, "cannot set the busy timeout"))?;
+        // WAL: readers never block the writer; FULL: a committed event survives a
+        // power loss.
+        conn.pragma_update(None, "journal_mode", "WAL")
+            .map_err(err(path, "cannot switch to WAL mode"))?;
+        conn.pragma_update(None, "synchronous", "FULL")
+            .map_err(err(path, "cannot set synchronous mode"))?;
+        conn.pragma_update(None, "foreign_keys", "ON")
+            .map_err(err(path, "cannot enable foreign keys"))?;
+        let mut s = Sqlite {
+            conn,
+            path: path.to_owned(),
+        };
+        s.migrate()?;
+        Ok(s)
+    }
+
+    fn migrate(&mut self) -> Result<()> {
+        let path = self.path.clone();
+        let label = self.label();
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(err(&path, "cannot start the migration"))?;
+        tx.execute_batch(
+            "CREATE TABLE IF NOT EXISTS schema_version (version BIGINT PRIMARY KEY, applied_at TEXT NOT NULL)",
+        )
+        .map_err(err(&path, "cannot create schema_version"))?;
+        let current: i64 = tx
+            .query_row(
+                "SELECT COALESCE(MAX(version), 0) FROM schema_version",
+                [],
+                |r| r.get(0),
+            )
+            .map_err(err(&path, "cannot read schema_version"))?;
+        if current > super::schema_version() {
+            return Err(too_new(current, &label));
+        }
+        for (version, sql) in MIGRATIONS.iter().filter(|(v, _)| *v > current) {
+            tx.execute_batch(sql)
+                .map_err(err(&path, &format!("migration {version} failed")))?;
+            tx.execute(
+                "INSERT INTO schema_version (version, applied_at) VALUES (?1, ?2)",
+                params![version, jiff::Timestamp::now().to_string()],
+            )
+            .map_err(err(&path, "cannot record the migration"))?;
+        }
+        tx.commit()
+            .map_err(err(&path, "cannot commit the migration"))
+    }
+}
+
+struct SqliteTx<'a> {
+    tx: &'a rusqlite::Transaction<'a>,
+    path: &'a Path,
+}
+
+impl Backend for Sqlite {
+    fn label(&self) -> String {
+        self.path.display().to_string()
+    }
+
+    fn write(&mut self, f: &mut dyn FnMut(&mut dyn Tx) -> Result<()>) -> Result<()> {
+        let path = self.path.clone();
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(err(&path, "cannot start a write transaction"))?;
+        f(&mut SqliteTx {
+            tx: &tx,
+            path: &path,
+        })?;
+        tx.commit().map_err(err(&path, "cannot commit"))
+    }
+
+    fn read(&mut self, f: &mut dyn FnMut(&mut dyn Tx) -> Result<()>) -> Result<()> {
+        let path = self.path.clone();
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Deferred)
+            .map_err(err(&path, "cannot start a read transaction"))?;
+        f(&mut SqliteTx {
+            tx: &tx,
+            path: &path,
+        })?;
+        tx.commit()
+            .map_err(err(&path, "cannot end the read transaction"))
+    }
+
+    fn execute_batch(&mut self, sql: &str) -> Result<()> {
+        self.conn
+            .execute_batch(sql)
+            .map_err(err(&self.path, "raw SQL failed"))
+    }
+}
+
+const EVENT_COLUMNS: &str = "incident_id, seq, at, actor, kind, details, prev_hash, hash";
+
+fn event_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Event> {
+    Ok(event_from(
+        r.get(0)?,
+        r.get(1)?,
+        r.get(2)?,
+        r.get(3)?,
+        r.get(4)?,
+        r.get(5)?,
+        r.get(6)?,
+        r.get(7)?,
+    ))
+}
+
+impl Tx for SqliteTx<'_> {
+    fn head(&mut self, id: &str, _lock: bool) -> Result<Option<Head>> {
+        let row: Option<(i64, String)> = self
+            .tx
+            .query_row(
+                "SELECT head_seq, head_hash FROM incidents WHERE id = ?1",
+                params![id],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()
+            .map_err(err(self.path, "cannot read the incident"))?;
+        row.map(|(s, h)| head_from(s, h)).transpose()
+    }
+
+    fn events(&mut self, id: &str) -> Result<Vec<Event>> {
+        let mut st = self
+            .tx
+            .prepare_cached(&format!(
+                "SELECT {EVENT_COLUMNS} FROM events WHERE incident_id = ?1 ORDER BY seq"
+            ))
+            .map_err(err(self.path, "cannot read events"))?;
+        let rows = st
+            .query_map(params![id], event_row)
+            .map_err(err(self.path, "cannot read events"))?;
+        rows.collect::<rusqlite::Result<_>>()
+            .map_err(err(self.path, "cannot read events"))
+    }
+
+    fn all_events(&mut self) -> Result<Vec<Event>> {
+        let mut st = self
+            .tx
+            .prepare(&format!(
+                "SELECT {EVENT_COLUMNS} FROM events ORDER BY incident_id, seq"
+            ))
+            .map_err(err(self.path, "cannot read events"))?;
+        let rows = st
+            .query_map([], event_row)
+            .map_err(err(self.path, "cannot read events"))?;
+        rows.collect::<rusqlite::Result<_>>()
+            .map_err(err(self.path, "cannot read events"))
+    }
+
+    fn insert_event(&mut self, e: &Event, clock: Option<&str>) -> Result<bool> {
+        let seq = to_i64(e.seq)?;
+        let n = self
+            .tx
+            .prepare_cached(&format!(
+                "INSERT INTO events ({EVENT_COLUMNS}, clock) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
+                 ON CONFLICT (incident_id, clock) DO NOTHING"
+            ))
+            .and_then(|mut st| {
+                st.execute(params![
+                    e.incident,
+                    seq,
+                    e.at,
+                    e.actor,
+                    e.kind,
+                    e.details,
+                    e.prev_hash,
+                    e.hash,
+                    clock
+                ])
+            })
+            .map_err(err(self.path, "cannot record an event"))?;
+        Ok(n == 1)
+    }
+
+    fn set_head(&mut self, id: &str, head: &Head, phase: Phase, priority: Priority) -> Result<()> {
+        let n = self
+            .tx
+            .execute(
+                "UPDATE incidents SET head_seq = ?1, head_hash = ?2, phase = ?3, priority = ?4 WHERE id = ?5",
+                params![to_i64(head.seq)?, head.hash, phase.key(), priority.as_str(), id],
+            )
+            .map_err(err(self.path, "cannot update the incident"))?;
+        if n != 1 {
+            return Err(Error::Corrupt(format!(
+                "incident {id} vanished during the write"
+            )));
+        }
+        Ok(())
+    }
+
+    fn next_number(&mut self, day: &str) -> Result<u64> {
+        let n: i64 = self
+            .tx
+            .query_row(
+                "INSERT INTO day_counters (day, last) VALUES (?1, 1)
+                 ON CONFLICT (day) DO UPDATE SET last = day_counters.last + 1
+                 RETURNING last",
+                params![day],
+                |r| r.get(0),
+            )
+            .map_err(err(self.path, "cannot allocate an incident number"))?;
+        u64::try_from(n).map_err(|_| Error::Corrupt(format!("incident counter of {day} is {n}")))
+    }
+
+    fn insert_incident(
+        &mut self,
+        id: &str,
+        day: &str,
+        number: u64,
+        declared_at: &str,
+        priority: Priority,
+    ) -> Result<()> {
+        self.tx
+            .execute(
+                "INSERT INTO incidents (id, day, number, declared_at, phase, priority, head_seq, head_hash)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, 0, ?7)",
+                params![
+                    id,
+                    day,
+                    to_i64(number)?,
+                    declared_at,
+                    Phase::Containment.key(),
+                    priority.as_str(),
+                    GENESIS
+                ],
+            )
+            .map_err(err(self.path, "cannot record the incident"))?;
+        Ok(())
+    }
+
+    fn incidents(&mut self) -> Result<Vec<IncidentRow>> {
+        let mut st = self
+            .tx
+            .prepare(
+                "SELECT id, phase, head_seq, head_hash FROM incidents ORDER BY day, number, id",
+            )
+            .map_err(err(self.path, "cannot list incidents"))?;
+        let rows: Vec<(String, String, i64, String)> = st
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+            .and_then(|rows| rows.collect())
+            .map_err(err(self.path, "cannot list incidents"))?;
+        rows.into_iter()
+            .map(|(id, phase, s, h)| {
+                Ok(IncidentRow {
+                    id,
+                    phase,
+                    head: head_from(s, h)?,
+                })
+            })
+            .collect()
+    }
+}

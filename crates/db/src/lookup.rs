@@ -346,33 +346,54 @@ impl Database {
     }
 
     /// Fix options for each (vulnerable) package version asked: candidates are every
-    /// version the package's advisories name (fixed events, listed versions; a
-    /// pre-release candidate stands for its release, unless the installed version is
-    /// itself a pre-release), each evaluated against all of the package's advisories.
+    /// version the package's advisories name, each evaluated against all of the
+    /// package's advisories (see `cverun_osv::fix`). Each package's advisories are
+    /// read and decoded once, however many of its versions are asked.
     pub fn fixes<Q: Query>(&self, queries: &[Q]) -> Result<Vec<FixOptions>> {
-        let mut out = Vec::with_capacity(queries.len());
-        for q in queries {
-            let Some(scheme) = q.ecosystem().scheme() else {
-                out.push(FixOptions::default());
-                continue;
-            };
-            let rows = self.rows_for(q.ecosystem(), q.name())?;
-            let mut candidates: Vec<Candidate> = Vec::with_capacity(rows.len());
-            for row in rows {
-                let entries: Vec<Affected> =
-                    serde_json::from_str(&row.entries).map_err(|e| Error::Incompatible {
-                        path: self.label().to_owned(),
-                        message: format!("stored entries of {} cannot be decoded: {e}", row.id),
-                    })?;
-                candidates.push(Candidate {
-                    id: row.id,
-                    withdrawn: false,
-                    entries,
-                });
+        let mut out = vec![FixOptions::default(); queries.len()];
+        let mut order: Vec<usize> = (0..queries.len()).collect();
+        let key = |i: &usize| {
+            let q = &queries[*i];
+            (
+                q.ecosystem().osv_name(),
+                normalize_name(q.ecosystem(), q.name()),
+            )
+        };
+        order.sort_by(|a, b| key(a).cmp(&key(b)));
+        let mut start = 0;
+        while start < order.len() {
+            let k = key(&order[start]);
+            let end = start + order[start..].iter().take_while(|i| key(i) == k).count();
+            let first = &queries[order[start]];
+            if let Some(scheme) = first.ecosystem().scheme() {
+                let candidates = self.candidates(first.ecosystem(), first.name())?;
+                for &i in &order[start..end] {
+                    out[i] =
+                        fix_options(first.ecosystem(), scheme, queries[i].version(), &candidates);
+                }
             }
-            out.push(fix_options(q.ecosystem(), scheme, q.version(), &candidates));
+            start = end;
         }
         Ok(out)
+    }
+
+    /// Every (non-withdrawn) advisory of one package, decoded for the matcher.
+    fn candidates(&self, ecosystem: &Ecosystem, name: &str) -> Result<Vec<Candidate>> {
+        let rows = self.rows_for(ecosystem, name)?;
+        let mut candidates: Vec<Candidate> = Vec::with_capacity(rows.len());
+        for row in rows {
+            let entries: Vec<Affected> =
+                serde_json::from_str(&row.entries).map_err(|e| Error::Incompatible {
+                    path: self.label().to_owned(),
+                    message: format!("stored entries of {} cannot be decoded: {e}", row.id),
+                })?;
+            candidates.push(Candidate {
+                id: row.id,
+                withdrawn: false,
+                entries,
+            });
+        }
+        Ok(candidates)
     }
 
     /// Severity vectors and qualitative severities of every record carrying any of

@@ -6,8 +6,14 @@
 //! - [`policy`]: the runbook's priority (P0/P1/P2/routine) with its deadline and the
 //!   rule that fired, from severity, exploit signals (CISA KEV, EPSS) and service
 //!   context, under a policy that a team can override.
+//! - [`assess`]: what all the records and CVE ids of one vulnerability say together.
+//! - [`decision`]: the runbook's decision matrix (HOTFIX, HOTFIX + CODE CHANGES,
+//!   WORKAROUND + EXCEPTION, ROLLBACK, REMOVE / REPLACE) from the fix options.
 //!
 //! Pure functions: nothing here reads files, the network or the clock.
 
+pub mod assess;
+pub mod decision;
+pub mod exceptions;
 pub mod policy;
 pub mod severity;

@@ -301,6 +301,9 @@ pub struct Assessment {
     pub epss: Option<EpssScore>,
     /// Its ids (primary first, then aliases).
     pub ids: Vec<String>,
+    /// Vectors that could not be scored, and why.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub unscored: Vec<String>,
 }
 
 /// A KEV listing.
@@ -452,7 +455,13 @@ impl Priority {
                 "no CVSS vector; the advisory rates it {r}, taken as CVSS {:.1}",
                 rating_score(r)
             ),
-            (None, None) => "severity unknown (no CVSS vector, no rating)".to_owned(),
+            (None, None) if self.inputs.unscored.is_empty() => {
+                "severity unknown (no CVSS vector, no rating)".to_owned()
+            }
+            (None, None) => format!(
+                "severity unknown (no rating, and no vector could be scored: {})",
+                self.inputs.unscored.join("; ")
+            ),
         }
     }
 

@@ -46,6 +46,7 @@ fn a(cvss_vector: Option<&str>, kev_: bool, epss_: Option<f64>) -> Assessment {
         kev: if kev_ { kev() } else { None },
         epss: epss_.and_then(epss),
         ids: vec!["PYSEC-2020-102".into(), "CVE-2020-11651".into()],
+        unscored: Vec::new(),
     }
 }
 

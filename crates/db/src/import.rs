@@ -84,6 +84,79 @@ pub fn import_path(db: &mut Database, path: &Path, now: Timestamp) -> Result<Imp
     )
 }
 
+/// Imports `path` like [`import_path`]; a directory may also hold KEV catalogs
+/// (`.json`) and EPSS files (`.csv`, `.csv.gz`), recognised by content and imported
+/// as the `kev` and `epss` sources after its OSV records. The OSV report comes first;
+/// a directory holding only signal files gives only their reports.
+pub fn import_all(db: &mut Database, path: &Path, now: Timestamp) -> Result<Vec<ImportReport>> {
+    if !path.is_dir() {
+        return Ok(vec![import_path(db, path, now)?]);
+    }
+    let signals = signal_files(path)?;
+    let mut out = Vec::new();
+    let mut osv_files = Vec::new();
+    let mut ignored = 0;
+    collect_json(path, &mut osv_files, &mut ignored)?;
+    if osv_files
+        .iter()
+        .any(|f| !signals.iter().any(|(s, _)| s == f))
+        || signals.is_empty()
+    {
+        out.push(import_path(db, path, now)?);
+    }
+    for (file, _) in signals {
+        // A single signal file is recognised and imported as its source.
+        out.push(import_path(db, &file, now)?);
+    }
+    Ok(out)
+}
+
+/// KEV and EPSS files below `dir`, sorted, recognised by their first bytes.
+fn signal_files(dir: &Path) -> Result<Vec<(PathBuf, crate::signals::SignalKind)>> {
+    let mut files = Vec::new();
+    files_below(dir, &mut files)?;
+    let mut out = Vec::new();
+    for p in files {
+        let name = p
+            .file_name()
+            .map(|n| n.to_string_lossy().to_ascii_lowercase())
+            .unwrap_or_default();
+        if ![".json", ".csv", ".csv.gz"]
+            .iter()
+            .any(|e| name.ends_with(e))
+        {
+            continue;
+        }
+        let mut head = Vec::with_capacity(4096);
+        File::open(&p)
+            .and_then(|f| f.take(4096).read_to_end(&mut head))
+            .map_err(|e| Error::input(&p, io_message(&e)))?;
+        if let Some(kind) = crate::signals::sniff(&head) {
+            out.push((p, kind));
+        }
+    }
+    out.sort_by(|a, b| a.0.cmp(&b.0));
+    Ok(out)
+}
+
+/// Every file below `dir` (recursively), in directory order.
+fn files_below(dir: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
+    let rd = std::fs::read_dir(dir).map_err(|e| Error::input(dir, io_message(&e)))?;
+    for entry in rd {
+        let entry = entry.map_err(|e| Error::input(dir, io_message(&e)))?;
+        let p = entry.path();
+        let ft = entry
+            .file_type()
+            .map_err(|e| Error::input(&p, io_message(&e)))?;
+        if ft.is_dir() {
+            files_below(&p, out)?;
+        } else {
+            out.push(p);
+        }
+    }
+    Ok(())
+}
+
 /// Imports `path` as source `name`. Used by `import_path` and by updates.
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn import_as(
@@ -316,6 +389,9 @@ fn read_dir(
     let mut files = Vec::new();
     let mut ignored = 0;
     collect_json(root, &mut files, &mut ignored)?;
+    // KEV catalogs beside the records are not records (`import_all` loads them).
+    let signals = signal_files(root)?;
+    files.retain(|f| !signals.iter().any(|(s, _)| s == f));
     files.sort();
     let mut listing = Sha256::new();
     for f in &files {
@@ -332,17 +408,10 @@ fn read_dir(
 }
 
 fn collect_json(dir: &Path, out: &mut Vec<PathBuf>, ignored: &mut u64) -> Result<()> {
-    let rd = std::fs::read_dir(dir).map_err(|e| Error::input(dir, io_message(&e)))?;
-    for entry in rd {
-        let entry = entry.map_err(|e| Error::input(dir, io_message(&e)))?;
-        let p = entry.path();
-        let ft = entry
-            .file_type()
-            .map_err(|e| Error::input(&p, io_message(&e)))?;
-        if ft.is_dir() {
-            collect_json(&p, out, ignored)?;
-        } else if p
-            .extension()
+    let mut files = Vec::new();
+    files_below(dir, &mut files)?;
+    for p in files {
+        if p.extension()
             .is_some_and(|e| e.eq_ignore_ascii_case("json"))
         {
             out.push(p);

@@ -32,7 +32,7 @@ mod store;
 pub mod update;
 
 pub use error::{Error, Result};
-pub use lookup::{PackageQuery, Query};
+pub use lookup::{PackageQuery, Query, RecordSeverity};
 pub use store::{Database, Snapshot, SourceStatus, Warning};
 
 /// The default database directory: `$XDG_CACHE_HOME/cverun/db`, else

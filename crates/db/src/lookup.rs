@@ -8,9 +8,11 @@
 //! [`PackageMatcher`], and evaluated for every distinct version asked for.
 
 use std::borrow::Cow;
+use std::collections::HashMap;
+use std::sync::Arc;
 
 use cverun_osv::{
-    AdvisoryInfo, Affected, Candidate, Finding, FixOptions, PackageMatcher, Verdicted, fix_options,
+    AdvisoryInfo, Affected, Candidate, Finding, FixFinder, FixOptions, PackageMatcher, Verdicted,
     group,
 };
 use cverun_versions::{Ecosystem, normalize_name};
@@ -97,8 +99,29 @@ impl Database {
         queries: &[Q],
         threads: usize,
     ) -> Result<Vec<Vec<Finding>>> {
+        self.by_package(queries, threads, |db, qs| db.find(qs))
+    }
+
+    /// [`Database::fixes`] on up to `threads` threads, as [`Database::find_parallel`].
+    pub fn fixes_parallel<Q: Query + Sync>(
+        &self,
+        queries: &[Q],
+        threads: usize,
+    ) -> Result<Vec<FixOptions>> {
+        self.by_package(queries, threads, |db, qs| db.fixes(qs))
+    }
+
+    /// Runs `work` on parts of `queries` split by package, one connection per thread;
+    /// the answers in the order of `queries`.
+    fn by_package<Q: Query + Sync, R: Default + Clone + Send>(
+        &self,
+        queries: &[Q],
+        threads: usize,
+        work: impl Fn(&Database, &[&Q]) -> Result<Vec<R>> + Sync,
+    ) -> Result<Vec<R>> {
         let (Some(dir), true) = (self.dir(), threads > 1 && queries.len() >= PARALLEL_MIN) else {
-            return self.find(queries);
+            let all: Vec<&Q> = queries.iter().collect();
+            return work(self, &all);
         };
         use std::hash::{BuildHasher, Hash, Hasher};
         let state = foldhash::fast::FixedState::with_seed(0);
@@ -109,14 +132,15 @@ impl Database {
             normalize_name(q.ecosystem(), q.name()).hash(&mut h);
             parts[(h.finish() % threads as u64) as usize].push(i);
         }
-        let results: Vec<Result<Vec<Vec<Finding>>>> = std::thread::scope(|s| {
+        let work = &work;
+        let results: Vec<Result<Vec<R>>> = std::thread::scope(|s| {
             let handles: Vec<_> = parts
                 .iter()
                 .map(|idx| {
                     s.spawn(move || {
                         let db = Database::open_existing(dir)?;
                         let qs: Vec<&Q> = idx.iter().map(|&i| &queries[i]).collect();
-                        db.find(&qs)
+                        work(&db, &qs)
                     })
                 })
                 .collect();
@@ -128,7 +152,7 @@ impl Database {
                 })
                 .collect()
         });
-        let mut out: Vec<Vec<Finding>> = vec![Vec::new(); queries.len()];
+        let mut out: Vec<R> = vec![R::default(); queries.len()];
         for (idx, r) in parts.iter().zip(results) {
             for (&i, f) in idx.iter().zip(r?) {
                 out[i] = f;
@@ -367,9 +391,9 @@ impl Database {
             let first = &queries[order[start]];
             if let Some(scheme) = first.ecosystem().scheme() {
                 let candidates = self.candidates(first.ecosystem(), first.name())?;
+                let finder = FixFinder::new(first.ecosystem(), scheme, &candidates);
                 for &i in &order[start..end] {
-                    out[i] =
-                        fix_options(first.ecosystem(), scheme, queries[i].version(), &candidates);
+                    out[i] = finder.options(queries[i].version());
                 }
             }
             start = end;
@@ -400,39 +424,101 @@ impl Database {
     /// `ids` (as its id or an alias): the best-known data of a vulnerability whose
     /// matching record has none (a PYSEC or GO record beside its scored GHSA twin).
     pub fn severity_of(&self, ids: &[&str]) -> Result<(Vec<cverun_osv::Severity>, Vec<String>)> {
-        let mut stmt = self
-            .conn
-            .prepare_cached(
-                "SELECT a.severity, a.qualitative FROM ids i
-                 JOIN advisories a ON a.source_id = i.source_id AND a.id = i.advisory_id
-                 WHERE i.id = ?1",
-            )
-            .map_err(|e| self.err(e))?;
+        let by_id = self.severities(ids)?;
         let mut vectors: Vec<cverun_osv::Severity> = Vec::new();
         let mut labels: Vec<String> = Vec::new();
         for id in ids {
-            let rows = stmt
-                .query_map(params![id], |r| {
-                    Ok((r.get::<_, String>(0)?, r.get::<_, Option<String>>(1)?))
-                })
-                .map_err(|e| self.err(e))?;
-            for row in rows {
-                let (sev, qual) = row.map_err(|e| self.err(e))?;
-                let decoded: Vec<cverun_osv::Severity> =
-                    serde_json::from_str(&sev).map_err(|e| Error::Incompatible {
-                        path: self.label().to_owned(),
-                        message: format!("stored severity cannot be decoded: {e}"),
-                    })?;
-                for s in decoded {
-                    if !vectors.contains(&s) {
-                        vectors.push(s);
+            for r in by_id.get(*id).into_iter().flatten() {
+                for s in r.vectors.iter() {
+                    if !vectors.contains(s) {
+                        vectors.push(s.clone());
                     }
                 }
-                if let Some(q) = qual.filter(|q| !labels.contains(q)) {
-                    labels.push(q);
+                if let Some(q) = r.qualitative.as_ref().filter(|q| !labels.contains(q)) {
+                    labels.push(q.clone());
                 }
             }
         }
         Ok((vectors, labels))
     }
+
+    /// For each of `ids`, the severity data of every record carrying it (as its id or
+    /// an alias; withdrawn records aside), read in one statement driven by a temporary table of the ids; a
+    /// record's data is decoded once and shared by all its ids. Ids no record
+    /// carries are absent from the map.
+    pub fn severities(&self, ids: &[&str]) -> Result<HashMap<String, Vec<Arc<RecordSeverity>>>> {
+        self.fill_ids(ids)?;
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT l.id, a.source_id, a.id, a.severity, a.qualitative FROM temp.idlookup l
+                 CROSS JOIN ids i ON i.id = l.id
+                 JOIN advisories a ON a.source_id = i.source_id AND a.id = i.advisory_id
+                 WHERE a.withdrawn IS NULL
+                 ORDER BY l.id, a.id, a.source_id",
+            )
+            .map_err(|e| self.err(e))?;
+        let mut rows = stmt.query([]).map_err(|e| self.err(e))?;
+        let mut decoded: HashMap<(i64, String), Arc<RecordSeverity>> = HashMap::new();
+        let mut out: HashMap<String, Vec<Arc<RecordSeverity>>> = HashMap::new();
+        while let Some(r) = rows.next().map_err(|e| self.err(e))? {
+            let id: String = r.get(0).map_err(|e| self.err(e))?;
+            let source: i64 = r.get(1).map_err(|e| self.err(e))?;
+            let record: String = r.get(2).map_err(|e| self.err(e))?;
+            let rs = match decoded.get(&(source, record.clone())) {
+                Some(rs) => rs.clone(),
+                None => {
+                    let sev: String = r.get(3).map_err(|e| self.err(e))?;
+                    let vectors: Vec<cverun_osv::Severity> =
+                        serde_json::from_str(&sev).map_err(|e| Error::Incompatible {
+                            path: self.label().to_owned(),
+                            message: format!("stored severity of {record} cannot be decoded: {e}"),
+                        })?;
+                    let rs = Arc::new(RecordSeverity {
+                        record: record.clone(),
+                        vectors,
+                        qualitative: r.get(4).map_err(|e| self.err(e))?,
+                    });
+                    decoded.insert((source, record), rs.clone());
+                    rs
+                }
+            };
+            out.entry(id).or_default().push(rs);
+        }
+        Ok(out)
+    }
+
+    /// Fills `temp.idlookup` with the distinct `ids`, in sorted order.
+    pub(crate) fn fill_ids(&self, ids: &[&str]) -> Result<()> {
+        let mut sorted: Vec<&str> = ids.to_vec();
+        sorted.sort_unstable();
+        sorted.dedup();
+        self.conn
+            .execute_batch(
+                "CREATE TEMP TABLE IF NOT EXISTS idlookup (id TEXT PRIMARY KEY) WITHOUT ROWID;
+                 DELETE FROM temp.idlookup;",
+            )
+            .map_err(|e| self.err(e))?;
+        let tx = self.conn.unchecked_transaction().map_err(|e| self.err(e))?;
+        {
+            let mut ins = tx
+                .prepare_cached("INSERT INTO temp.idlookup (id) VALUES (?1)")
+                .map_err(|e| self.err(e))?;
+            for id in sorted {
+                ins.execute(params![id]).map_err(|e| self.err(e))?;
+            }
+        }
+        tx.commit().map_err(|e| self.err(e))
+    }
+}
+
+/// The severity data of one stored record.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RecordSeverity {
+    /// The record's id.
+    pub record: String,
+    /// Its `severity` items.
+    pub vectors: Vec<cverun_osv::Severity>,
+    /// Its own qualitative rating (`database_specific.severity`), when it gives one.
+    pub qualitative: Option<String>,
 }

@@ -15,7 +15,6 @@
 use std::collections::HashMap;
 use std::io::Read;
 
-use rusqlite::{OptionalExtension, params};
 use serde::Serialize;
 
 use crate::error::Result;
@@ -220,49 +219,78 @@ pub(crate) fn load_epss(
 }
 
 impl Database {
-    /// The exploit signals of each CVE id asked (ids that are not CVEs are ignored).
+    /// The exploit signals of each CVE id asked (ids that are not CVEs are ignored;
+    /// CVEs with no signal are present with neither). Two statements, driven by a
+    /// temporary table of the ids; the newest source wins when several hold one CVE.
     pub fn signals(&self, ids: &[&str]) -> Result<HashMap<String, Signals>> {
-        let mut out: HashMap<String, Signals> = HashMap::new();
-        let mut kev = self
-            .conn
-            .prepare_cached(
-                "SELECT vendor, product, name, date_added, due_date, ransomware FROM kev WHERE cve = ?1 ORDER BY source_id DESC LIMIT 1",
-            )
-            .map_err(|e| self.err(e))?;
+        let cves: Vec<&str> = ids
+            .iter()
+            .copied()
+            .filter(|i| i.starts_with("CVE-"))
+            .collect();
+        let mut out: HashMap<String, Signals> = cves
+            .iter()
+            .map(|c| ((*c).to_owned(), Signals::default()))
+            .collect();
+        if cves.is_empty() {
+            return Ok(out);
+        }
+        self.fill_ids(&cves)?;
+        {
+            let mut kev = self
+                .conn
+                .prepare_cached(
+                    "SELECT k.cve, k.vendor, k.product, k.name, k.date_added, k.due_date, k.ransomware
+                     FROM temp.idlookup l CROSS JOIN kev k ON k.cve = l.id ORDER BY k.cve, k.source_id DESC",
+                )
+                .map_err(|e| self.err(e))?;
+            let rows = kev
+                .query_map([], |r| {
+                    Ok(KevEntry {
+                        cve: r.get(0)?,
+                        vendor: r.get(1)?,
+                        product: r.get(2)?,
+                        name: r.get(3)?,
+                        date_added: r.get(4)?,
+                        due_date: r.get(5)?,
+                        ransomware: r.get(6)?,
+                    })
+                })
+                .map_err(|e| self.err(e))?;
+            for row in rows {
+                let k = row.map_err(|e| self.err(e))?;
+                if let Some(s) = out.get_mut(&k.cve) {
+                    if s.kev.is_none() {
+                        s.kev = Some(k);
+                    }
+                }
+            }
+        }
         let mut epss = self
             .conn
             .prepare_cached(
-                "SELECT score, percentile FROM epss WHERE cve = ?1 ORDER BY source_id DESC LIMIT 1",
+                "SELECT e.cve, e.score, e.percentile FROM temp.idlookup l
+                 CROSS JOIN epss e ON e.cve = l.id ORDER BY e.cve, e.source_id DESC",
             )
             .map_err(|e| self.err(e))?;
-        for id in ids.iter().filter(|i| i.starts_with("CVE-")) {
-            if out.contains_key(*id) {
-                continue;
+        let rows = epss
+            .query_map([], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    Epss {
+                        score: r.get(1)?,
+                        percentile: r.get(2)?,
+                    },
+                ))
+            })
+            .map_err(|e| self.err(e))?;
+        for row in rows {
+            let (cve, e) = row.map_err(|e| self.err(e))?;
+            if let Some(s) = out.get_mut(&cve) {
+                if s.epss.is_none() {
+                    s.epss = Some(e);
+                }
             }
-            let k = kev
-                .query_row(params![id], |r| {
-                    Ok(KevEntry {
-                        cve: (*id).to_owned(),
-                        vendor: r.get(0)?,
-                        product: r.get(1)?,
-                        name: r.get(2)?,
-                        date_added: r.get(3)?,
-                        due_date: r.get(4)?,
-                        ransomware: r.get(5)?,
-                    })
-                })
-                .optional()
-                .map_err(|e| self.err(e))?;
-            let e = epss
-                .query_row(params![id], |r| {
-                    Ok(Epss {
-                        score: r.get(0)?,
-                        percentile: r.get(1)?,
-                    })
-                })
-                .optional()
-                .map_err(|e| self.err(e))?;
-            out.insert((*id).to_owned(), Signals { kev: k, epss: e });
         }
         Ok(out)
     }

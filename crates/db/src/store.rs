@@ -19,7 +19,7 @@ pub const FILE_NAME: &str = "advisories.sqlite3";
 
 /// Version of the schema below; a database with another version is refused with a
 /// message saying how to rebuild it (the data is a cache of public records).
-const SCHEMA_VERSION: i64 = 3;
+const SCHEMA_VERSION: i64 = 4;
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -72,6 +72,9 @@ CREATE TABLE IF NOT EXISTS ids (
 );
 CREATE INDEX IF NOT EXISTS ids_id ON ids (id);
 CREATE INDEX IF NOT EXISTS ids_source ON ids (source_id);
+CREATE TABLE IF NOT EXISTS shared_ids (
+    id TEXT PRIMARY KEY
+) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS kev (
     cve TEXT NOT NULL,
     source_id INTEGER NOT NULL,
@@ -361,6 +364,20 @@ impl Database {
             )
             .map_err(|e| self.err(e))?;
         Ok(())
+    }
+
+    /// Every id that more than one record carries (as its id or an alias). Any other
+    /// id of a record leads to that record alone.
+    pub fn shared_ids(&self) -> Result<std::collections::HashSet<String>> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT id FROM shared_ids")
+            .map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map([], |r| r.get::<_, String>(0))
+            .map_err(|e| self.err(e))?;
+        rows.collect::<std::result::Result<_, _>>()
+            .map_err(|e| self.err(e))
     }
 
     /// The full advisory with this id, or whose aliases include it; the newest
@@ -732,6 +749,15 @@ impl SourceWriter<'_> {
             last_modified: meta.last_modified,
             details: self.details.clone(),
         };
+        // Ids that more than one record carries: the only ones through which a
+        // vulnerability's records can reach records beyond their own.
+        self.tx
+            .execute_batch(
+                "DELETE FROM shared_ids;
+                 INSERT INTO shared_ids (id)
+                 SELECT id FROM ids GROUP BY id HAVING COUNT(DISTINCT advisory_id) > 1;",
+            )
+            .map_err(|e| sqlite(&self.label, e))?;
         let label = self.label.clone();
         self.tx.commit().map_err(|e| sqlite(&label, e))?;
         Ok(status)

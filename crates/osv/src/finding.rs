@@ -214,6 +214,8 @@ fn build(ecosystem: &Ecosystem, verdicts: &[Verdicted<'_>], members: &[usize]) -
     let mut fixed: Vec<Text> = matched.iter().filter_map(|m| m.how.fixed.clone()).collect();
     fixed.sort();
     fixed.dedup();
+    // Findings are many and long-lived: no spare capacity.
+    fixed.shrink_to_fit();
     let informational = if affected && informational.iter().all(Option::is_some) {
         informational.first().copied().flatten().cloned()
     } else {

@@ -32,70 +32,128 @@ pub fn fix_options(
     installed: &str,
     candidates: &[Candidate],
 ) -> FixOptions {
-    let Ok(current) = Version::parse(scheme, installed) else {
-        return FixOptions::default();
-    };
-    let allow_pre = current.is_prerelease();
-    let mut known: Vec<(Version, String)> = Vec::new();
-    let mut add = |s: &str| {
-        let Ok(v) = Version::parse(scheme, s) else {
-            return;
+    FixFinder::new(ecosystem, scheme, candidates).options(installed)
+}
+
+/// Fix options for many installed versions of one package: the candidate versions
+/// are parsed, the advisories compiled and each candidate judged once.
+pub struct FixFinder {
+    ecosystem: Ecosystem,
+    scheme: SchemeKind,
+    matcher: PackageMatcher,
+    /// Candidates as written, sorted by version; pre-releases kept.
+    with_pre: Vec<(Version, String)>,
+    /// Candidates with pre-releases standing for their release.
+    releases: Vec<(Version, String)>,
+    /// Whether each candidate string is safe, once judged.
+    judged: std::cell::RefCell<std::collections::HashMap<String, bool>>,
+}
+
+impl FixFinder {
+    /// Prepares the candidates of one package's advisories.
+    pub fn new(ecosystem: &Ecosystem, scheme: SchemeKind, candidates: &[Candidate]) -> FixFinder {
+        let mut with_pre: Vec<(Version, String)> = Vec::new();
+        let mut releases: Vec<(Version, String)> = Vec::new();
+        let mut add = |s: &str| {
+            let Ok(v) = Version::parse(scheme, s) else {
+                return;
+            };
+            if v.is_prerelease() {
+                // A pre-release bound (RustSec's `0.3.1-0`) stands for its release.
+                if let Some(release) = s.split_once('-').map(|(r, _)| r) {
+                    if let Ok(rv) = Version::parse(scheme, release) {
+                        if !rv.is_prerelease() {
+                            releases.push((rv, release.to_owned()));
+                        }
+                    }
+                }
+            } else {
+                releases.push((v.clone(), s.to_owned()));
+            }
+            with_pre.push((v, s.to_owned()));
         };
-        if v.is_prerelease() && !allow_pre {
-            // A pre-release bound (RustSec's `0.3.1-0`) stands for its release.
-            if let Some(release) = s.split_once('-').map(|(r, _)| r) {
-                if let Ok(rv) = Version::parse(scheme, release) {
-                    if !rv.is_prerelease() {
-                        known.push((rv, release.to_owned()));
+        for c in candidates {
+            for e in &c.entries {
+                for s in &e.versions {
+                    add(s);
+                }
+                for r in &e.ranges {
+                    for ev in &r.events {
+                        if let Event::Fixed(s) = ev {
+                            add(s);
+                        }
                     }
                 }
             }
-            return;
         }
-        known.push((v, s.to_owned()));
-    };
-    for c in candidates {
-        for e in &c.entries {
-            for s in &e.versions {
-                add(s);
-            }
-            for r in &e.ranges {
-                for ev in &r.events {
-                    if let Event::Fixed(s) = ev {
-                        add(s);
-                    }
-                }
-            }
+        for list in [&mut with_pre, &mut releases] {
+            list.sort_by(|a, b| a.0.cmp(&b.0));
+            list.dedup_by(|a, b| a.0 == b.0);
+        }
+        FixFinder {
+            ecosystem: ecosystem.clone(),
+            scheme,
+            matcher: PackageMatcher::new(ecosystem, candidates),
+            with_pre,
+            releases,
+            judged: Default::default(),
         }
     }
-    known.sort_by(|a, b| a.0.cmp(&b.0));
-    known.dedup_by(|a, b| a.0 == b.0);
-    let matcher = PackageMatcher::new(ecosystem, candidates);
-    let safe = |s: &str| {
-        matcher
+
+    /// Whether no advisory (informational ones aside) affects `s`.
+    fn safe(&self, s: &str) -> bool {
+        if let Some(&v) = self.judged.borrow().get(s) {
+            return v;
+        }
+        let v = self
+            .matcher
             .evaluate(s)
             .iter()
-            .all(|h| h.informational.is_some() && matches!(h.verdict, Verdict::Affected(_)))
-    };
-    let minimal_safe = known
-        .iter()
-        .filter(|(v, _)| *v > current)
-        .find(|(_, s)| safe(s))
-        .map(|(_, s)| s.clone());
-    let rollback = known
-        .iter()
-        .rev()
-        .filter(|(v, _)| *v < current)
-        .find(|(_, s)| safe(s))
-        .map(|(_, s)| s.clone());
-    let breaking = minimal_safe
-        .as_deref()
-        .and_then(|s| Version::parse(scheme, s).ok())
-        .and_then(|to| current.breaking_to(&to));
-    FixOptions {
-        minimal_safe,
-        breaking,
-        rollback,
+            .all(|h| h.informational.is_some() && matches!(h.verdict, Verdict::Affected(_)));
+        self.judged.borrow_mut().insert(s.to_owned(), v);
+        v
+    }
+
+    /// The fix options of `installed`.
+    pub fn options(&self, installed: &str) -> FixOptions {
+        let Ok(current) = Version::parse(self.scheme, installed) else {
+            return FixOptions::default();
+        };
+        // Pre-releases are candidates only for an installed pre-release.
+        let known = if current.is_prerelease() {
+            &self.with_pre
+        } else {
+            &self.releases
+        };
+        let above = known.partition_point(|(v, _)| *v <= current);
+        let below = known.partition_point(|(v, _)| *v < current);
+        let minimal_safe = known[above..]
+            .iter()
+            .find(|(_, s)| self.safe(s))
+            .map(|(_, s)| s.clone());
+        let rollback = known[..below]
+            .iter()
+            .rev()
+            .find(|(_, s)| self.safe(s))
+            .map(|(_, s)| s.clone());
+        let breaking = minimal_safe
+            .as_deref()
+            .and_then(|s| Version::parse(self.scheme, s).ok())
+            .and_then(|to| current.breaking_to(&to));
+        // Go advisories write versions without the `v` that go.mod needs.
+        let spell = |v: String| {
+            if self.ecosystem == Ecosystem::Go && installed.starts_with('v') && !v.starts_with('v')
+            {
+                format!("v{v}")
+            } else {
+                v
+            }
+        };
+        FixOptions {
+            minimal_safe: minimal_safe.map(spell),
+            breaking,
+            rollback: rollback.map(spell),
+        }
     }
 }
 
@@ -215,6 +273,25 @@ mod tests {
         assert_eq!(
             (f.minimal_safe.as_deref(), f.breaking),
             (Some("0.3.1"), Some(false))
+        );
+    }
+
+    #[test]
+    fn go_versions_keep_their_v() {
+        let cs = [candidate(
+            "A",
+            "Go",
+            semver(json!([{"introduced": "0"}, {"fixed": "0.17.0"}])),
+            json!([]),
+        )];
+        assert_eq!(
+            options("Go", "v0.7.0", &cs).minimal_safe.as_deref(),
+            Some("v0.17.0")
+        );
+        // The toolchain is written without one.
+        assert_eq!(
+            options("Go", "0.7.0", &cs).minimal_safe.as_deref(),
+            Some("0.17.0")
         );
     }
 

@@ -3,7 +3,7 @@
 use std::path::Path;
 use std::process::ExitCode;
 
-use cverun_db::import::{ImportReport, import_path};
+use cverun_db::import::{ImportReport, import_all};
 use cverun_db::update::{Outcome, UpdateOptions, update};
 use cverun_db::{Database, Snapshot, SourceStatus};
 use cverun_versions::Ecosystem;
@@ -41,11 +41,17 @@ fn import(db_flag: Option<&Path>, paths: &[std::path::PathBuf]) -> anyhow::Resul
     let now = now()?;
     let mut failed = 0;
     for p in paths {
-        match import_path(&mut db, p, now) {
-            Ok(report) => print_import(p, &report),
+        match import_all(&mut db, p, now) {
+            Ok(reports) => {
+                for report in &reports {
+                    print_import(p, report);
+                }
+            }
             Err(e) => {
                 failed += 1;
-                output::error(&format!("{e} (nothing imported from it)"));
+                output::error(&format!(
+                    "{e} (each source is imported whole or not at all: see `cverun db status`)"
+                ));
             }
         }
     }

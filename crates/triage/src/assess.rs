@@ -47,7 +47,7 @@ pub fn assess(
         }
     }
     Assessment {
-        cvss,
+        cvss: cvss.map(std::sync::Arc::new),
         rating,
         kev,
         epss,

@@ -292,7 +292,7 @@ fn line_of(text: &str, offset: usize) -> u32 {
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Assessment {
     /// The best CVSS base score, when a vector could be scored.
-    pub cvss: Option<Score>,
+    pub cvss: Option<Arc<Score>>,
     /// The advisory's own qualitative severity, when it gives one.
     pub rating: Option<Rating>,
     /// Its CISA KEV entry, when listed.
@@ -331,14 +331,16 @@ pub struct EpssScore {
 }
 
 /// What the service adds.
-#[derive(Clone, Debug, Default, PartialEq, Serialize)]
-pub struct Context {
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize)]
+pub struct Context<'a> {
     /// `internet`, `internal`, `offline`, when configured.
-    pub exposure: Option<String>,
+    pub exposure: Option<&'a str>,
     /// The data it handles, when configured.
-    pub data: Option<String>,
-    /// The package (`ecosystem/name`).
-    pub package: String,
+    pub data: Option<&'a str>,
+    /// The package's ecosystem (OSV name).
+    pub ecosystem: &'a str,
+    /// The package's name.
+    pub package: &'a str,
 }
 
 /// The rule that set a base level.
@@ -373,6 +375,24 @@ pub enum Raise {
     CriticalPackage,
 }
 
+impl Rule {
+    /// A stable name for machines: `declared`, `exploited-critical`,
+    /// `exploited-high`, `exploited-low`, `exploited-unscored`, `high`, `low`,
+    /// `unknown`.
+    pub fn id(&self) -> &'static str {
+        match self {
+            Rule::Declared(_) => "declared",
+            Rule::ExploitedCritical => "exploited-critical",
+            Rule::ExploitedHigh => "exploited-high",
+            Rule::ExploitedLow => "exploited-low",
+            Rule::ExploitedUnscored => "exploited-unscored",
+            Rule::High => "high",
+            Rule::Low => "low",
+            Rule::Unknown => "unknown",
+        }
+    }
+}
+
 impl fmt::Display for Raise {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -395,8 +415,8 @@ pub struct Thresholds {
 }
 
 /// A priority with everything that explains it. Serialised as `level`, `due`,
-/// `response_hours`, `base`, `rule`, `raised_by` and `explanation` (sentences), and
-/// `inputs` (severity and exploit signals).
+/// `response_hours`, `base`, `rule` (its [`Rule::id`]), `raised_by` and
+/// `explanation` (sentences), and `inputs` (severity and exploit signals).
 #[derive(Clone, Debug, PartialEq)]
 pub struct Priority {
     /// The level.
@@ -494,18 +514,33 @@ impl Priority {
     }
 }
 
-impl Serialize for Priority {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeStruct;
-        let mut st = s.serialize_struct("Priority", 8)?;
+impl Priority {
+    fn serialize_fields<S: serde::ser::SerializeStruct>(&self, st: &mut S) -> Result<(), S::Error> {
         st.serialize_field("level", &self.level)?;
         st.serialize_field("due", &self.due)?;
         st.serialize_field("response_hours", &self.response_hours)?;
         st.serialize_field("base", &self.base)?;
-        st.serialize_field("rule", &self.rule_text())?;
+        st.serialize_field("rule", self.rule.id())?;
         let raised: Vec<String> = self.raised_by.iter().map(ToString::to_string).collect();
         st.serialize_field("raised_by", &raised)?;
-        st.serialize_field("explanation", &self.explanation())?;
+        st.serialize_field("explanation", &self.explanation())
+    }
+
+    /// Serialises without `inputs` (for reports that list each vulnerability's
+    /// inputs once, beside its findings).
+    pub fn serialize_compact<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut st = s.serialize_struct("Priority", 7)?;
+        self.serialize_fields(&mut st)?;
+        st.end()
+    }
+}
+
+impl Serialize for Priority {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut st = s.serialize_struct("Priority", 8)?;
+        self.serialize_fields(&mut st)?;
         st.serialize_field("inputs", &*self.inputs)?;
         st.end()
     }
@@ -556,10 +591,10 @@ pub fn prioritize(policy: &Policy, a: &Arc<Assessment>, ctx: &Context, now: Time
     // Service context.
     let rules = &policy.context;
     let mut reasons = Vec::new();
-    if rules.raise_internet && ctx.exposure.as_deref() == Some("internet") {
+    if rules.raise_internet && ctx.exposure == Some("internet") {
         reasons.push(Raise::Internet);
     }
-    if let Some(d) = ctx.data.as_deref().filter(|d| {
+    if let Some(d) = ctx.data.filter(|d| {
         rules.raise_customer_data
             && rules
                 .customer_data_values
@@ -568,16 +603,18 @@ pub fn prioritize(policy: &Policy, a: &Arc<Assessment>, ctx: &Context, now: Time
     }) {
         reasons.push(Raise::CustomerData(Arc::from(d)));
     }
-    let name = ctx
-        .package
-        .split_once('/')
-        .map(|(_, n)| n)
-        .unwrap_or(&ctx.package);
-    if rules
-        .critical_packages
-        .iter()
-        .any(|c| c.eq_ignore_ascii_case(&ctx.package) || c.eq_ignore_ascii_case(name))
-    {
+    // A critical package is named `ecosystem/name` or by its name alone.
+    let critical = |c: &String| match c.split_once('/') {
+        Some((eco, name))
+            if eco.eq_ignore_ascii_case(ctx.ecosystem)
+                && !ctx.ecosystem.is_empty()
+                && name.eq_ignore_ascii_case(ctx.package) =>
+        {
+            true
+        }
+        _ => c.eq_ignore_ascii_case(ctx.package) && !ctx.package.is_empty(),
+    };
+    if rules.critical_packages.iter().any(critical) {
         reasons.push(Raise::CriticalPackage);
     }
     let mut level = base;

@@ -41,7 +41,7 @@ fn level(a: Assessment) -> Priority {
 
 fn a(cvss_vector: Option<&str>, kev_: bool, epss_: Option<f64>) -> Assessment {
     Assessment {
-        cvss: cvss_vector.and_then(cvss),
+        cvss: cvss_vector.and_then(cvss).map(Arc::new),
         rating: None,
         kev: if kev_ { kev() } else { None },
         epss: epss_.and_then(epss),
@@ -135,9 +135,10 @@ fn deadlines_follow_the_level() {
 #[test]
 fn service_context_raises_once_by_default() {
     let ctx = Context {
-        exposure: Some("internet".into()),
-        data: Some("customer-pii".into()),
-        package: "PyPI/pyyaml".into(),
+        exposure: Some("internet"),
+        data: Some("customer-pii"),
+        ecosystem: "PyPI",
+        package: "pyyaml",
     };
     let p = prioritize(
         &Policy::default(),
@@ -158,6 +159,7 @@ fn service_context_raises_once_by_default() {
     assert_eq!(json["base"], "P2");
     assert_eq!(json["raised_by"][0], "the service is internet-facing");
     assert_eq!(json["due"], "2026-11-23T20:00:00Z");
+    assert_eq!(json["rule"], "high");
     assert_eq!(json["inputs"]["cvss"]["score"], 8.1);
     // Routine is not raised by default...
     let r = prioritize(
@@ -189,6 +191,32 @@ fn service_context_raises_once_by_default() {
     );
     assert_eq!(top.level, Level::P0);
     assert!(top.raised_by.is_empty());
+}
+
+#[test]
+fn critical_packages_by_name_or_ecosystem_and_name() {
+    let mut policy = Policy::default();
+    let ctx = Context {
+        ecosystem: "PyPI",
+        package: "pyyaml",
+        ..Context::default()
+    };
+    let high = Arc::new(a(Some(HIGH), false, None));
+    for (list, raised) in [
+        (vec!["PyYAML"], true),
+        (vec!["pypi/pyyaml"], true),
+        (vec!["npm/pyyaml"], false),
+        (vec!["pyyaml2", "PyPI/yaml"], false),
+        (vec![], false),
+    ] {
+        policy.context.critical_packages = list.iter().map(|s| s.to_string()).collect();
+        let p = prioritize(&policy, &high, &ctx, now());
+        assert_eq!(
+            p.raised_by == vec![Raise::CriticalPackage],
+            raised,
+            "{list:?}"
+        );
+    }
 }
 
 #[test]

@@ -25,6 +25,14 @@ pub enum Command {
     Query(QueryArgs),
     /// Scan a monorepo or a directory of repositories: every service, every lockfile.
     Scan(ScanArgs),
+    /// Why a vulnerability has its priority: the rule that fired and its inputs.
+    Explain(ExplainArgs),
+    /// What to do, per service and vulnerable package: fix version, breaking or not,
+    /// the runbook's decision.
+    Plan(PlanArgs),
+    /// Risk-acceptance exceptions.
+    #[command(subcommand)]
+    Exceptions(ExceptionsCommand),
     /// Incidents: declare, work through the runbook, keep the clocks, verify the timeline.
     Incident(crate::commands::incident::IncidentArgs),
     /// Collect and verify evidence archives for an incident.
@@ -106,11 +114,34 @@ pub enum Format {
     Json,
 }
 
+/// What to scan and how to judge it: shared by scan, plan, explain and blast.
 #[derive(Debug, Args)]
-pub struct ScanArgs {
+pub struct ScanInputs {
     /// Directories (or single manifest files) to scan [default: .]
     #[arg(value_name = "PATH")]
     pub paths: Vec<PathBuf>,
+    /// Match against these OSV records (zip, directory or file; KEV catalogs and EPSS
+    /// files beside them are recognised) in a temporary database instead of the
+    /// advisory database (repeatable).
+    #[arg(long, value_name = "PATH")]
+    pub advisories: Vec<PathBuf>,
+    /// Priority policy file [default: cverun-policy.toml at the first root holding
+    /// one, else the built-in runbook defaults]
+    #[arg(long, value_name = "FILE")]
+    pub policy: Option<PathBuf>,
+    /// Exceptions file, in addition to each root's cverun-exceptions.toml and the
+    /// [[exception]] entries of its cverun.toml (repeatable).
+    #[arg(long, value_name = "FILE")]
+    pub exceptions: Vec<PathBuf>,
+    /// Parser threads [default: the number of CPUs]
+    #[arg(long, value_name = "N")]
+    pub threads: Option<usize>,
+}
+
+#[derive(Debug, Args)]
+pub struct ScanArgs {
+    #[command(flatten)]
+    pub inputs: ScanInputs,
     /// Output format.
     #[arg(long, value_enum, default_value_t = ScanFormat::Table)]
     pub format: ScanFormat,
@@ -118,21 +149,60 @@ pub struct ScanArgs {
     #[arg(long, short, value_name = "FILE")]
     pub output: Option<PathBuf>,
     /// Which findings make the exit status 1: any (vulnerabilities and unverifiable
-    /// findings), informational (also RustSec warnings), low, medium, high, critical
+    /// findings), informational (also RustSec warnings), P0, P1, P2, routine
+    /// (findings of at least that priority), low, medium, high, critical
     /// (vulnerabilities of at least that CVSS rating, unknown severities included,
-    /// plus unverifiable findings), or never.
+    /// plus unverifiable findings), or never. Invalid or expired exceptions fail
+    /// too, unless never.
     #[arg(long, value_name = "LEVEL", default_value = "any")]
     pub fail_on: String,
-    /// Match against these OSV records (zip, directory or file) in a temporary
-    /// database instead of the advisory database (repeatable).
-    #[arg(long, value_name = "PATH")]
-    pub advisories: Vec<PathBuf>,
-    /// Parser threads [default: the number of CPUs]
-    #[arg(long, value_name = "N")]
-    pub threads: Option<usize>,
     /// Also list every package of every manifest (JSON: `packages`).
     #[arg(long)]
     pub list_packages: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ExplainArgs {
+    /// The advisory: any of its ids (GHSA, CVE, PYSEC, RUSTSEC, GO...).
+    #[arg(value_name = "ADVISORY")]
+    pub advisory: String,
+    /// Only this service.
+    #[arg(long, value_name = "NAME")]
+    pub service: Option<String>,
+    #[command(flatten)]
+    pub inputs: ScanInputs,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+}
+
+#[derive(Debug, Args)]
+pub struct PlanArgs {
+    #[command(flatten)]
+    pub inputs: ScanInputs,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ExceptionsCommand {
+    /// Validate exceptions files on their own (no scan, no database): every entry's
+    /// problems, expiry, review dates and durations, with file and line.
+    Check {
+        /// Roots whose cverun-exceptions.toml and cverun.toml to check [default: .]
+        #[arg(value_name = "PATH")]
+        paths: Vec<PathBuf>,
+        /// More exceptions files (repeatable).
+        #[arg(long, value_name = "FILE")]
+        exceptions: Vec<PathBuf>,
+        /// Policy file (for the longest exception allowed per priority).
+        #[arg(long, value_name = "FILE")]
+        policy: Option<PathBuf>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
 }
 
 /// Formats of `scan`.

@@ -69,7 +69,7 @@ fn json_output() {
     assert_eq!(f["matched"][0]["introduced"], "2.13.0");
     assert!(f["unverifiable"].is_null());
     assert!(f["informational"].is_null());
-    assert_eq!(v["database"]["sources"][0]["records"], 9);
+    assert_eq!(v["database"]["sources"][0]["records"], 10);
     // The 2.12 line is fixed by 2.12.2, the 2.3 line by 2.3.1.
     assert_eq!(
         query(&["maven", "org.apache.logging.log4j:log4j-core", "2.12.2"]).code,

@@ -6,7 +6,7 @@ mod common;
 use std::collections::BTreeSet;
 use std::path::Path;
 
-use common::{json, repo, run};
+use common::{fleet_with, json, repo, run};
 use cverun_testkit::shared;
 
 fn examples() -> (String, String) {
@@ -27,7 +27,8 @@ fn scan_examples(extra: &[&str]) -> common::Run {
 }
 
 /// The README's main command: findings in six ecosystems, each pinned by how the
-/// example fleet and advisories were written.
+/// example fleet and advisories were written, with priorities from the example KEV
+/// excerpt (examples/advisories/kev.json) and the services' context.
 #[test]
 fn example_fleet() {
     let r = scan_examples(&["--format", "json"]);
@@ -96,6 +97,13 @@ fn example_fleet() {
             "org.apache.logging.log4j:log4j-core",
             "2.14.1",
             "EXAMPLE-2021-0004",
+            "vulnerability",
+        ),
+        (
+            "saltmaster",
+            "salt",
+            "2019.2.0",
+            "EXAMPLE-2020-0010",
             "vulnerability",
         ),
         (
@@ -185,11 +193,109 @@ fn example_fleet() {
     assert_eq!(svc["unpinned"], 1);
     assert_eq!(v["unpinned"][0]["package"], "pytest");
     assert_eq!(v["unpinned"][0]["specifier"], ">=7.0");
-    assert_eq!(v["summary"]["vulnerabilities"], 8);
+    assert_eq!(v["summary"]["vulnerabilities"], 9);
     assert_eq!(v["summary"]["unverifiable"], 1);
     assert_eq!(v["summary"]["informational"], 1);
     assert_eq!(v["errors"].as_array().unwrap().len(), 0);
-    assert_eq!(v["database"]["sources"][0]["records"], 9);
+    assert_eq!(v["database"]["sources"][0]["records"], 10);
+    assert_eq!(v["database"]["sources"][1]["name"], "kev");
+    assert!(v["policy"].is_null(), "built-in policy");
+
+    // Priorities: every one explained, in the order the runbook reads them.
+    let find = |pkg: &str| {
+        v["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["package"] == pkg)
+            .unwrap()
+            .clone()
+    };
+    let level = |pkg: &str| find(pkg)["priority"]["level"].as_str().unwrap().to_owned();
+    // Log4Shell: CVSS 10.0 and in KEV.
+    assert_eq!(level("org.apache.logging.log4j:log4j-core"), "P0");
+    let p = &log4j["priority"];
+    assert_eq!(p["response_hours"], 2);
+    assert!(
+        p["explanation"]
+            .as_str()
+            .unwrap()
+            .starts_with("P0: CVSS 10.0 (CRITICAL, CVSS 3.1 CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:C/C:H/I:H/A:H) >= 9 and listed in CISA KEV (CVE-2021-44228, added 2021-12-10, due 2021-12-24)"),
+        "{p}"
+    );
+    assert_eq!(p["rule"], "exploited-critical");
+    // The inputs, once per vulnerability.
+    let inputs = v["vulnerabilities"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["advisory"] == "EXAMPLE-2021-0004")
+        .unwrap();
+    assert_eq!(inputs["kev"]["ransomware"], "Known");
+    assert_eq!(inputs["cvss"]["score"], 10.0);
+    assert_eq!(
+        inputs["ids"],
+        serde_json::json!(["EXAMPLE-2021-0004", "CVE-2021-44228"])
+    );
+    // One per vulnerability with a priority: 8 affecting, 1 unverifiable.
+    assert_eq!(v["vulnerabilities"].as_array().unwrap().len(), 9);
+    // HTTP/2 rapid reset: 7.5 and in KEV is P1, raised to P0 by internet exposure.
+    let x = find("golang.org/x/net");
+    assert_eq!(x["priority"]["base"], "P1");
+    assert_eq!(x["priority"]["level"], "P0");
+    assert_eq!(
+        x["priority"]["raised_by"][0],
+        "the service is internet-facing"
+    );
+    // Salt: no CVSS anywhere, but its CVE alias is in KEV: P1, not routine, and the
+    // explanation says why.
+    let salt = find("salt");
+    assert_eq!(salt["priority"]["level"], "P1");
+    assert!(salt["cvss"].is_null());
+    assert_eq!(
+        salt["priority"]["explanation"],
+        "P1: listed in CISA KEV (CVE-2020-11651, added 2021-11-03, due 2022-05-03); severity unknown (no CVSS vector, no rating); respond within 8 h"
+    );
+    // No exploit known: 9.8 on an internet service handling customer data is P2
+    // raised once to P1; 5.3 is routine and stays routine.
+    assert_eq!(level("pyyaml"), "P1");
+    assert_eq!(find("pyyaml")["priority"]["base"], "P2");
+    assert_eq!(level("jinja2"), "routine");
+    assert_eq!(level("smallvec"), "P2");
+    let p = &v["summary"]["priorities"];
+    assert_eq!(
+        (
+            p["P0"].as_u64(),
+            p["P1"].as_u64(),
+            p["P2"].as_u64(),
+            p["routine"].as_u64()
+        ),
+        (Some(3), Some(3), Some(2), Some(1))
+    );
+    // Sorted by priority.
+    let levels: Vec<&str> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["unverifiable"].is_null() && f["informational"].is_null())
+        .map(|f| f["priority"]["level"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        levels,
+        ["P0", "P0", "P0", "P1", "P1", "P1", "P2", "P2", "routine"]
+    );
+
+    // Fix options and decisions.
+    assert_eq!(log4j["fix"]["minimal_safe"], "2.15.0");
+    assert_eq!(log4j["fix"]["breaking"], false);
+    assert_eq!(log4j["fix"]["decision"]["action"], "HOTFIX");
+    assert_eq!(x["fix"]["minimal_safe"], "v0.17.0");
+    assert_eq!(salt["fix"]["minimal_safe"], "2019.2.4");
+    assert!(
+        find("ansi_term")["fix"].is_null(),
+        "informational: no fix plan"
+    );
+    assert!(find("ansi_term")["priority"].is_null());
 }
 
 #[test]
@@ -201,14 +307,30 @@ fn table_output_groups_by_service() {
         out.contains("reporting  owner team-data · internal · customer-pii · tier 2"),
         "{out}"
     );
-    assert!(out.contains("10.0 CRITICAL  org.apache.logging.log4j:log4j-core  2.14.1   EXAMPLE-2021-0004 (CVE-2021-44228)  2.15.0    reporting/pom.xml:13"), "{out}");
-    assert!(out.contains("UNVERIFIABLE legacy-feeds 2004d"), "{out}");
+    assert!(out.contains("P0 (2 h)  10.0 CRITICAL  org.apache.logging.log4j:log4j-core  2.14.1   EXAMPLE-2021-0004 (CVE-2021-44228)  HOTFIX -> 2.15.0  reporting/pom.xml:13"), "{out}");
+    assert!(out.contains("P1 (8 h)  unknown   salt     2019.2.0  EXAMPLE-2020-0010 (CVE-2020-11651)  HOTFIX -> 2019.2.4  saltmaster/requirements.txt:2"), "{out}");
+    assert!(
+        out.contains("UNVERIFIABLE P1 (8 h) legacy-feeds 2004d"),
+        "{out}"
+    );
+    // The most urgent services first.
+    let order: Vec<usize> = [
+        "payments  owner",
+        "reporting  owner",
+        "saltmaster  owner",
+        "mailer  owner",
+    ]
+    .iter()
+    .map(|s| out.find(s).unwrap_or_else(|| panic!("{s} in {out}")))
+    .collect();
+    assert!(order.windows(2).all(|w| w[0] < w[1]), "{out}");
+    assert!(out.contains("P0 3 · P1 3 · P2 2 · routine 1"), "{out}");
     assert!(out.contains("UNMAINTAINED ansi_term 0.12.1"), "{out}");
     assert!(
         out.contains("unpinned, not matched (1): pytest >=7.0"),
         "{out}"
     );
-    assert!(out.contains("Scanned 6 services, 7 manifests"), "{out}");
+    assert!(out.contains("Scanned 7 services, 8 manifests"), "{out}");
     assert!(!out.contains('\u{1b}'), "no colour when not a terminal");
 }
 
@@ -221,14 +343,14 @@ fn sarif_and_markdown() {
     let rules = run["tool"]["driver"]["rules"].as_array().unwrap();
     let ids: BTreeSet<&str> = rules.iter().map(|r| r["id"].as_str().unwrap()).collect();
     assert_eq!(ids.len(), rules.len(), "one rule per vulnerability");
-    assert_eq!(rules.len(), 9);
+    assert_eq!(rules.len(), 10);
     let results = run["results"].as_array().unwrap();
-    assert_eq!(results.len(), 10, "one result per location");
+    assert_eq!(results.len(), 11, "one result per location");
     let levels: Vec<&str> = results
         .iter()
         .map(|r| r["level"].as_str().unwrap())
         .collect();
-    assert_eq!(levels.iter().filter(|l| **l == "error").count(), 8);
+    assert_eq!(levels.iter().filter(|l| **l == "error").count(), 9);
     assert_eq!(levels.iter().filter(|l| **l == "warning").count(), 1);
     assert_eq!(levels.iter().filter(|l| **l == "note").count(), 1);
     for r in results {
@@ -256,16 +378,6 @@ fn sarif_and_markdown() {
     );
     assert!(md.contains("## Unverifiable"));
     assert!(md.contains("## Unpinned (not matched)"));
-}
-
-fn fleet_with(files: &[(&str, &str)]) -> tempfile::TempDir {
-    let d = tempfile::tempdir().unwrap();
-    for (p, t) in files {
-        let p = d.path().join(p);
-        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-        std::fs::write(p, t).unwrap();
-    }
-    d
 }
 
 fn scan_dir(dir: &Path, extra: &[&str]) -> common::Run {
@@ -375,13 +487,22 @@ fn corpus_db() -> tempfile::TempDir {
     for z in ["PyPI-all.zip", "crates.io-all.zip", "Go-all.zip"] {
         args.push(shared().join("osv").join(z).to_string_lossy().into_owned());
     }
+    args.push(
+        shared()
+            .join("kev/known_exploited_vulnerabilities.json")
+            .to_string_lossy()
+            .into_owned(),
+    );
     let a: Vec<&str> = args.iter().map(String::as_str).collect();
     assert_eq!(run(&a, Some(d.path())).code, 0);
     d
 }
 
 /// Per snapshot: the Python, Go and Rust findings equal the independent OSV-spec
-/// reference (`crates/db/tests/data/corpus-expected.tsv`), and every package the
+/// reference (`crates/db/tests/data/corpus-expected.tsv`); every finding has a
+/// priority with its explanation, equal to the independent reference of
+/// `scripts/reference/priority_reference.py` (`data/corpus-priorities.tsv`: level,
+/// best score, KEV listing, with the shared KEV catalog); and every package the
 /// snapshot declares is listed, per ecosystem, as counted independently by
 /// `scripts/reference/corpus_counts.py` (`data/corpus-counts.tsv`).
 #[test]
@@ -389,6 +510,7 @@ fn corpus_snapshots() {
     let db = corpus_db();
     let expected_findings = include_str!("../../db/tests/data/corpus-expected.tsv");
     let expected_counts = include_str!("data/corpus-counts.tsv");
+    let expected_priorities = include_str!("data/corpus-priorities.tsv");
     for snapshot in [
         "microservices-demo@2019-06",
         "microservices-demo@2021-06",
@@ -438,6 +560,56 @@ fn corpus_snapshots() {
                 ));
             }
         }
+        // Priorities: one line per finding record, as the reference writes them.
+        let mut priorities = BTreeSet::new();
+        for f in v["findings"].as_array().unwrap() {
+            let inputs = v["vulnerabilities"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|x| x["advisory"] == f["advisory"] && x["records"] == f["records"]);
+            let (level, score, kev) = if f["informational"].is_null() {
+                let p = &f["priority"];
+                let level = p["level"].as_str().unwrap();
+                let explanation = p["explanation"].as_str().unwrap();
+                assert!(
+                    explanation.starts_with(&format!("{}: ", p["base"].as_str().unwrap()))
+                        && explanation.ends_with(" h"),
+                    "{snapshot}: {explanation}"
+                );
+                let i = inputs.expect("the inputs of every prioritised finding");
+                let score = match (i["cvss"]["score"].as_f64(), i["rating"].as_str()) {
+                    (Some(s), _) => format!("{s:.1}"),
+                    (None, Some(r)) => format!("rating:{r}"),
+                    (None, None) => "unknown".to_owned(),
+                };
+                let kev = i["kev"]["cve"].as_str().unwrap_or("-").to_owned();
+                (level.to_owned(), score, kev)
+            } else {
+                assert!(f["priority"].is_null());
+                ("none".to_owned(), "-".to_owned(), "-".to_owned())
+            };
+            for rec in f["records"].as_array().unwrap() {
+                priorities.insert(format!(
+                    "{snapshot}\t{}\t{}\t{}\t{}\t{}\t{level}\t{score}\t{kev}",
+                    f["manifest"].as_str().unwrap(),
+                    f["ecosystem"].as_str().unwrap(),
+                    f["package"].as_str().unwrap(),
+                    f["version"].as_str().unwrap(),
+                    rec.as_str().unwrap()
+                ));
+            }
+        }
+        let reference: BTreeSet<String> = expected_priorities
+            .lines()
+            .filter(|l| l.starts_with(&format!("{snapshot}\t")))
+            .map(str::to_owned)
+            .collect();
+        assert_eq!(
+            priorities, reference,
+            "{snapshot}: priorities vs the independent reference"
+        );
+
         let reference: BTreeSet<String> = expected_findings
             .lines()
             .filter(|l| l.starts_with(&format!("{snapshot}\t")))

@@ -11,6 +11,9 @@
 //! tier = "1"                     # free text (or a number)
 //! ```
 //!
+//! The same file may hold `[[exception]]` entries (docs/exceptions.md), read by
+//! [`crate::triage`].
+//!
 //! Every manifest below a service's `path` belongs to it (the longest matching path
 //! wins). Manifests outside every configured path form services of their own, one per
 //! directory, as without a configuration. Unknown keys, duplicate names or paths, an
@@ -90,6 +93,10 @@ pub struct ConfigError {
 struct RawConfig {
     #[serde(default)]
     service: Vec<RawService>,
+    /// Exceptions: read by `cverun_triage::exceptions` (see `crate::triage`).
+    #[serde(default)]
+    #[allow(dead_code)]
+    exception: Option<serde::de::IgnoredAny>,
 }
 
 #[derive(Deserialize)]

@@ -21,11 +21,15 @@ use cverun_versions::Ecosystem;
 
 pub mod config;
 pub mod discover;
+pub mod explain;
+pub mod plan;
 pub mod render;
 pub mod report;
+pub mod triage;
 
 pub use config::{Config, ConfigError, Exposure, ServiceConfig};
 pub use report::{FailOn, FindingRecord, PackageRecord, Problem, Report, ServiceReport, Summary};
+pub use triage::{Triage, TriageError};
 
 /// How to scan.
 #[derive(Clone, Debug)]
@@ -36,6 +40,8 @@ pub struct ScanOptions {
     pub threads: usize,
     /// Include every package in the report ([`Report::packages`]).
     pub list_packages: bool,
+    /// Policy and exceptions.
+    pub triage: Triage,
 }
 
 /// Receives progress while manifests are parsed (for a progress bar).
@@ -61,6 +67,16 @@ pub enum ScanError {
     /// The advisory database failed.
     #[error(transparent)]
     Database(#[from] cverun_db::Error),
+}
+
+impl From<TriageError> for ScanError {
+    fn from(e: TriageError) -> ScanError {
+        ScanError::Config(ConfigError {
+            path: e.path,
+            line: e.line,
+            message: e.message,
+        })
+    }
 }
 
 /// A package to match, borrowed from the parse results.
@@ -156,9 +172,16 @@ pub fn scan(
     let duplicate = duplicates(&service_of, &parsed, &|m, p| names.declared(m, p));
 
     // Match every exactly pinned registry package, in one batch.
-    let mut targets: Vec<(usize, usize)> = Vec::new();
+    // Sized up front: growing vectors of a million entries by doubling would hold
+    // the old and the new buffer at once.
+    let exact: usize = parsed
+        .iter()
+        .filter_map(|r| r.as_ref().ok())
+        .map(|p| p.packages.len())
+        .sum();
+    let mut targets: Vec<(usize, usize)> = Vec::with_capacity(exact);
     let found = {
-        let mut wanted: Vec<Wanted<'_>> = Vec::new();
+        let mut wanted: Vec<Wanted<'_>> = Vec::with_capacity(exact);
         for (m, result) in parsed.iter().enumerate() {
             let Ok(p) = result else { continue };
             for (k, pkg) in p.packages.iter().enumerate() {
@@ -190,6 +213,7 @@ pub fn scan(
             .map(|r| r.to_string_lossy().into_owned())
             .collect(),
         database: db.snapshot()?,
+        policy: None,
         summary: Summary {
             services: plan.services.len(),
             matched: targets.len(),
@@ -202,6 +226,9 @@ pub fn scan(
             .map(|(s, n)| service_report(s, n))
             .collect(),
         findings: Vec::new(),
+        suppressed: Vec::new(),
+        vulnerabilities: Vec::new(),
+        exception_problems: Vec::new(),
         unpinned: Vec::new(),
         not_matchable: Vec::new(),
         packages: opts.list_packages.then(Vec::new),
@@ -219,8 +246,34 @@ pub fn scan(
     inventory(&mut report, &items, &names, &parsed, &duplicate);
     findings(&mut report, &items, &names, &mut parsed, targets, found);
     drop(parsed);
+    triage::apply(&mut report, db, &opts.triage, opts.now, opts.threads)?;
+    count(&mut report);
+    Ok(report)
+}
 
+/// Finding counts, per service and in total (suppressed findings aside).
+fn count(report: &mut Report) {
+    let position: std::collections::HashMap<Arc<str>, usize> = report
+        .services
+        .iter()
+        .enumerate()
+        .map(|(i, s)| (s.name.clone(), i))
+        .collect();
     let s = &mut report.summary;
+    for f in &report.findings {
+        let svc = position.get(&f.service).map(|&i| &mut report.services[i]);
+        let (total, per) = if f.finding.unverifiable.is_some() {
+            (&mut s.unverifiable, svc.map(|v| &mut v.unverifiable))
+        } else if f.finding.informational.is_some() {
+            (&mut s.informational, svc.map(|v| &mut v.informational))
+        } else {
+            (&mut s.vulnerabilities, svc.map(|v| &mut v.vulnerabilities))
+        };
+        *total += 1;
+        if let Some(n) = per {
+            *n += 1;
+        }
+    }
     let mut distinct: Vec<&str> = report
         .findings
         .iter()
@@ -234,7 +287,6 @@ pub fn scan(
     s.not_matchable = report.not_matchable.len();
     s.errors = report.errors.len();
     s.warnings = report.warnings.len();
-    Ok(report)
 }
 
 /// Every manifest to read, with its service and root.
@@ -387,11 +439,9 @@ fn findings(
     targets: Vec<(usize, usize)>,
     found: Vec<Vec<cverun_osv::Finding>>,
 ) {
-    // Scores are computed once per advisory: findings of one advisory share its
-    // severity list (the same allocation, alive in `report` while this runs, so
-    // its address identifies it).
-    let mut scores: std::collections::HashMap<usize, Option<cverun_triage::severity::Score>> =
-        std::collections::HashMap::new();
+    report
+        .findings
+        .reserve_exact(found.iter().map(Vec::len).sum::<usize>());
     for ((m, k), f) in targets.into_iter().zip(found) {
         if f.is_empty() {
             continue;
@@ -415,24 +465,8 @@ fn findings(
                 slot.clone().unwrap_or_default()
             }
         }
-        let svc = &mut report.services[item.service];
         let last = f.len() - 1;
         for (i, finding) in f.into_iter().enumerate() {
-            let key = Arc::as_ptr(&finding.severity) as *const () as usize;
-            let cvss = scores
-                .entry(key)
-                .or_insert_with(|| cverun_triage::severity::best(finding.severity.iter()).0)
-                .clone();
-            if finding.unverifiable.is_some() {
-                svc.unverifiable += 1;
-                report.summary.unverifiable += 1;
-            } else if finding.informational.is_some() {
-                svc.informational += 1;
-                report.summary.informational += 1;
-            } else {
-                svc.vulnerabilities += 1;
-                report.summary.vulnerabilities += 1;
-            }
             report.findings.push(FindingRecord {
                 service: names.services[item.service].clone(),
                 manifest: manifest.clone(),
@@ -443,18 +477,15 @@ fn findings(
                 relation: pkg.relation,
                 scope: pkg.scope,
                 paths: give(&mut paths, i == last),
-                cvss,
+                // Set by triage, from every record of the vulnerability.
+                cvss: None,
+                priority: None,
+                fix: None,
+                exception: None,
                 finding,
             });
         }
     }
-    // Most severe first. The sort is stable and records were built in service,
-    // manifest, package and advisory order, which it keeps within equal severity.
-    report.findings.sort_by(|a, b| {
-        order(a)
-            .partial_cmp(&order(b))
-            .unwrap_or(std::cmp::Ordering::Equal)
-    });
 }
 
 /// Marks packages already declared at the same place (file and line) in the same
@@ -500,21 +531,6 @@ fn duplicates(
         }
     }
     out
-}
-
-/// Sort key: vulnerabilities (highest score first, unknown scores after known ones),
-/// then unverifiable, then informational.
-fn order(f: &FindingRecord) -> (u8, f64) {
-    if f.finding.unverifiable.is_some() {
-        (2, 0.0)
-    } else if f.finding.informational.is_some() {
-        (3, 0.0)
-    } else {
-        match &f.cvss {
-            Some(s) => (0, -s.score),
-            None => (1, 0.0),
-        }
-    }
 }
 
 /// `path` relative to `root`, with `/` separators (prefixed by the root when several

@@ -6,10 +6,13 @@ use std::sync::Arc;
 use cverun_db::Snapshot;
 use cverun_inventory::{Relation, Scope};
 use cverun_osv::Finding;
+use cverun_triage::exceptions::{CheckProblem, Severity};
+use cverun_triage::policy::{Level, Priority};
 use cverun_triage::severity::Score;
 use serde::Serialize;
 
 use crate::config::Exposure;
+use crate::triage::{ExceptionUse, Fix};
 
 /// The JSON schema name of [`Report`].
 pub const SCHEMA: &str = "cverun.scan/1";
@@ -27,12 +30,23 @@ pub struct Report {
     pub roots: Vec<String>,
     /// The advisory database snapshot used.
     pub database: Snapshot,
+    /// The policy file used (`null`: the built-in defaults).
+    pub policy: Option<String>,
     /// Counts.
     pub summary: Summary,
     /// Every service, in name order.
     pub services: Vec<ServiceReport>,
-    /// Every finding at every location, most severe first.
+    /// Every finding at every location, most urgent first (vulnerabilities by
+    /// priority and score, then unverifiable, then informational findings).
     pub findings: Vec<FindingRecord>,
+    /// Findings covered by an exception in force: still listed, with the exception.
+    pub suppressed: Vec<FindingRecord>,
+    /// What is known about each vulnerability found (severity and exploit signals
+    /// across all its ids): the inputs of its findings' priorities, listed once.
+    pub vulnerabilities: Vec<crate::triage::Vulnerability>,
+    /// Exceptions that are invalid, expired, too long for a finding's priority (errors:
+    /// the scan fails), or need attention (warnings).
+    pub exception_problems: Vec<CheckProblem>,
     /// Packages declared without an exact version: never matched, always listed.
     pub unpinned: Vec<PackageRecord>,
     /// Packages with an exact version that cannot be matched (git, path, URL,
@@ -83,6 +97,54 @@ pub struct Summary {
     pub errors: usize,
     /// Warnings.
     pub warnings: usize,
+    /// Vulnerability findings (locations) per priority, suppressed ones aside.
+    pub priorities: ByLevel,
+    /// Findings suppressed by an exception in force.
+    pub suppressed: usize,
+    /// Exception problems that fail the scan.
+    pub exception_errors: usize,
+}
+
+/// A count per priority level.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct ByLevel {
+    /// P0.
+    #[serde(rename = "P0")]
+    pub p0: usize,
+    /// P1.
+    #[serde(rename = "P1")]
+    pub p1: usize,
+    /// P2.
+    #[serde(rename = "P2")]
+    pub p2: usize,
+    /// Routine.
+    pub routine: usize,
+}
+
+impl ByLevel {
+    /// Counts one more at `level`.
+    pub fn add(&mut self, level: Level) {
+        *self.get_mut(level) += 1;
+    }
+
+    /// The count at `level`.
+    pub fn get(&self, level: Level) -> usize {
+        match level {
+            Level::P0 => self.p0,
+            Level::P1 => self.p1,
+            Level::P2 => self.p2,
+            Level::Routine => self.routine,
+        }
+    }
+
+    fn get_mut(&mut self, level: Level) -> &mut usize {
+        match level {
+            Level::P0 => &mut self.p0,
+            Level::P1 => &mut self.p1,
+            Level::P2 => &mut self.p2,
+            Level::Routine => &mut self.routine,
+        }
+    }
 }
 
 /// One service.
@@ -164,12 +226,32 @@ pub struct FindingRecord {
     /// Dependency paths from a direct dependency.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub paths: Vec<Vec<String>>,
-    /// The computed CVSS base score used for this finding, when known.
-    pub cvss: Option<Score>,
+    /// The CVSS base score, when known: the best score computed from the vectors of
+    /// every record of the vulnerability (all its ids), as the priority uses it.
+    pub cvss: Option<Arc<Score>>,
+    /// The runbook priority with its explanation (`null` for informational
+    /// findings); its inputs are in the report's `vulnerabilities`.
+    #[serde(serialize_with = "compact_priority")]
+    pub priority: Option<Box<Priority>>,
+    /// Fix options and the decision (vulnerabilities only).
+    pub fix: Option<Arc<Fix>>,
+    /// The exception covering this finding, and where it stands.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub exception: Option<Arc<ExceptionUse>>,
     /// The advisory verdict (advisory, aliases, fixed, informational, unverifiable,
     /// matched ranges, severity vectors...).
     #[serde(flatten)]
     pub finding: Finding,
+}
+
+fn compact_priority<S: serde::Serializer>(
+    p: &Option<Box<Priority>>,
+    s: S,
+) -> Result<S::Ok, S::Error> {
+    match p {
+        Some(p) => p.serialize_compact(s),
+        None => s.serialize_none(),
+    }
 }
 
 impl FindingRecord {
@@ -246,13 +328,17 @@ pub enum FailOn {
     /// Vulnerabilities of at least this CVSS rating, and unverifiable findings; a
     /// vulnerability of unknown severity counts (unknown is not low).
     Rating(cverun_triage::severity::Rating),
+    /// Vulnerabilities and unverifiable findings of at least this priority (`P1`
+    /// fails on P0 and P1).
+    Priority(Level),
     /// Nothing found fails (errors still do).
     Never,
 }
 
 impl Report {
-    /// 0 clean, 1 findings at or above `fail_on`, 2 when any file or directory could
-    /// not be read (a partial scan is never clean).
+    /// 0 clean, 1 findings at or above `fail_on` or an exception that is invalid,
+    /// expired or too long (unless `never`), 2 when any file or directory could not
+    /// be read (a partial scan is never clean). Suppressed findings do not count.
     pub fn exit_code(&self, fail_on: FailOn) -> u8 {
         if !self.errors.is_empty() {
             return 2;
@@ -266,7 +352,16 @@ impl Report {
                     || (f.finding.informational.is_none()
                         && f.cvss.as_ref().is_none_or(|s| s.rating >= min))
             }
+            FailOn::Priority(min) => {
+                f.finding.informational.is_none()
+                    && f.priority.as_ref().is_none_or(|p| p.level <= min)
+            }
         });
-        u8::from(failing)
+        let bad_exceptions = fail_on != FailOn::Never
+            && self
+                .exception_problems
+                .iter()
+                .any(|p| p.severity == Severity::Error);
+        u8::from(failing || bad_exceptions)
     }
 }

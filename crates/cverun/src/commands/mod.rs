@@ -5,15 +5,18 @@ use std::process::ExitCode;
 
 use anyhow::{Context, bail};
 use cverun_db::Database;
-use cverun_db::import::import_path;
+use cverun_db::import::import_all;
 
 use crate::cli::{Cli, Command};
 use crate::output;
 
 mod db;
 pub mod evidence;
+mod exceptions;
+mod explain;
 pub mod incident;
 pub mod metrics;
+mod plan;
 mod query;
 mod scan;
 
@@ -23,6 +26,9 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Db(cmd) => db::run(cli.db.as_deref(), cmd),
         Command::Query(args) => query::run(cli.db.as_deref(), args),
         Command::Scan(args) => scan::run(cli.db.as_deref(), args),
+        Command::Explain(args) => explain::run(cli.db.as_deref(), args),
+        Command::Plan(args) => plan::run(cli.db.as_deref(), args),
+        Command::Exceptions(cmd) => exceptions::run(cmd),
         Command::Incident(args) => incident::run(args),
         Command::Evidence(args) => evidence::run(args),
         Command::Report(args) => metrics::run(args),
@@ -60,9 +66,11 @@ pub fn open_for_matching(flag: Option<&Path>, advisories: &[PathBuf]) -> anyhow:
     let mut db = Database::in_memory()?;
     let now = now()?;
     for p in advisories {
-        let report = import_path(&mut db, p, now)?;
-        let s = &report.source;
-        if s.skipped > 0 || s.problems > 0 {
+        for report in import_all(&mut db, p, now)? {
+            let s = &report.source;
+            if s.skipped == 0 && s.problems == 0 {
+                continue;
+            }
             output::warn(&format!(
                 "{}: {} records skipped, {} with problems (import it with `cverun db import` and see `cverun db status --warnings`)",
                 p.display(),

@@ -5,13 +5,15 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{Context, bail};
+use cverun_db::Database;
 use cverun_scan::render::{markdown, sarif, table};
-use cverun_scan::{FailOn, Progress, ScanOptions, scan};
+use cverun_scan::{FailOn, Progress, Report, ScanOptions, Triage, scan};
+use cverun_triage::policy::{Level, Policy};
 use cverun_triage::severity::Rating;
 use indicatif::{ProgressBar, ProgressStyle};
 
 use super::{now, open_for_matching};
-use crate::cli::{ScanArgs, ScanFormat};
+use crate::cli::{ScanArgs, ScanFormat, ScanInputs};
 
 /// A progress bar on stderr, only when stderr is a terminal.
 struct Bar(Option<ProgressBar>);
@@ -40,24 +42,32 @@ fn parse_fail_on(s: &str) -> anyhow::Result<FailOn> {
         "any" => FailOn::Any,
         "informational" => FailOn::Informational,
         "never" | "none" => FailOn::Never,
-        other => match Rating::from_label(other) {
-            Some(r) if r > Rating::None => FailOn::Rating(r),
+        other => match (Level::parse(other), Rating::from_label(other)) {
+            (Some(l), _) => FailOn::Priority(l),
+            (None, Some(r)) if r > Rating::None => FailOn::Rating(r),
             _ => bail!(
-                "--fail-on {s:?}: expected any, informational, low, medium, high, critical or never"
+                "--fail-on {s:?}: expected any, informational, P0, P1, P2, routine, low, medium, high, critical or never"
             ),
         },
     })
 }
 
-pub fn run(db_flag: Option<&Path>, args: ScanArgs) -> anyhow::Result<ExitCode> {
-    let fail_on = parse_fail_on(&args.fail_on)?;
-    let roots: Vec<PathBuf> = if args.paths.is_empty() {
+/// Scans `inputs` with their policy and exceptions; also returns the database and
+/// the policy used.
+pub fn scan_inputs(
+    db_flag: Option<&Path>,
+    inputs: &ScanInputs,
+    list_packages: bool,
+) -> anyhow::Result<(Report, Database, Policy)> {
+    let roots: Vec<PathBuf> = if inputs.paths.is_empty() {
         vec![PathBuf::from(".")]
     } else {
-        args.paths.clone()
+        inputs.paths.clone()
     };
-    let db = open_for_matching(db_flag, &args.advisories)?;
-    let threads = args
+    let triage = Triage::load(&roots, inputs.policy.as_deref(), &inputs.exceptions)?;
+    let policy = triage.policy.clone();
+    let db = open_for_matching(db_flag, &inputs.advisories)?;
+    let threads = inputs
         .threads
         .unwrap_or_else(|| {
             std::thread::available_parallelism()
@@ -81,13 +91,20 @@ pub fn run(db_flag: Option<&Path>, args: ScanArgs) -> anyhow::Result<ExitCode> {
         &ScanOptions {
             now: now()?,
             threads,
-            list_packages: args.list_packages,
+            list_packages,
+            triage,
         },
         &progress,
     )?;
     if let Some(b) = &progress.0 {
         b.finish_and_clear();
     }
+    Ok((report, db, policy))
+}
+
+pub fn run(db_flag: Option<&Path>, args: ScanArgs) -> anyhow::Result<ExitCode> {
+    let fail_on = parse_fail_on(&args.fail_on)?;
+    let (report, _, _) = scan_inputs(db_flag, &args.inputs, args.list_packages)?;
     let write = |out: &mut dyn Write, plain: bool| -> anyhow::Result<()> {
         match args.format {
             ScanFormat::Table if plain => {
@@ -119,7 +136,7 @@ pub fn run(db_flag: Option<&Path>, args: ScanArgs) -> anyhow::Result<ExitCode> {
                 let mut out = anstream::AutoStream::auto(stdout.lock());
                 write(&mut out, false)?;
             } else {
-                let mut out = std::io::BufWriter::new(stdout.lock());
+                let mut out = std::io::BufWriter::with_capacity(1 << 20, stdout.lock());
                 write(&mut out, false)?;
             }
         }
@@ -129,7 +146,7 @@ pub fn run(db_flag: Option<&Path>, args: ScanArgs) -> anyhow::Result<ExitCode> {
 
 /// Writes through `fill` into a temporary file beside `path`, then renames it over
 /// `path`: the report is either whole or not there.
-fn write_atomically(
+pub fn write_atomically(
     path: &Path,
     fill: impl FnOnce(&mut std::io::BufWriter<std::fs::File>) -> anyhow::Result<()>,
 ) -> anyhow::Result<()> {
@@ -145,7 +162,7 @@ fn write_atomically(
     ));
     let result = (|| -> anyhow::Result<()> {
         let file = std::fs::File::create(&tmp)?;
-        let mut w = std::io::BufWriter::new(file);
+        let mut w = std::io::BufWriter::with_capacity(1 << 20, file);
         fill(&mut w)?;
         let file = w.into_inner().map_err(|e| e.into_error())?;
         file.sync_all()?;

@@ -7,6 +7,8 @@ use std::fmt::Write as _;
 
 use anstyle::{AnsiColor, Color, Style};
 
+use cverun_triage::policy::Level;
+
 use crate::report::{FindingRecord, PackageRecord, Report, ServiceReport};
 
 const BOLD: Style = Style::new().bold();
@@ -33,8 +35,25 @@ pub fn render(report: &Report) -> String {
     let findings = by_service(&report.findings, |f| &f.service);
     let unpinned = by_service(&report.unpinned, |p| &p.service);
     let unmatchable = by_service(&report.not_matchable, |p| &p.service);
-    for svc in &report.services {
+    let suppressed = by_service(&report.suppressed, |f| &f.service);
+    // The most urgent services first: by their most urgent vulnerability, then name.
+    let urgency = |svc: &ServiceReport| {
+        findings
+            .get(&*svc.name)
+            .into_iter()
+            .flatten()
+            .filter(|f| f.is_vulnerability())
+            .filter_map(|f| f.priority.as_ref().map(|p| p.level))
+            .min()
+    };
+    let mut services: Vec<&ServiceReport> = report.services.iter().collect();
+    services.sort_by_key(|s| (urgency(s).is_none(), urgency(s)));
+    for svc in services {
         let findings = findings
+            .get(&*svc.name)
+            .map(Vec::as_slice)
+            .unwrap_or_default();
+        let suppressed = suppressed
             .get(&*svc.name)
             .map(Vec::as_slice)
             .unwrap_or_default();
@@ -48,6 +67,7 @@ pub fn render(report: &Report) -> String {
             .unwrap_or_default();
         let broken = svc.manifests.iter().any(|m| m.error.is_some());
         if findings.is_empty()
+            && suppressed.is_empty()
             && unpinned.is_empty()
             && unmatchable.is_empty()
             && !broken
@@ -56,6 +76,7 @@ pub fn render(report: &Report) -> String {
             continue;
         }
         service_block(&mut out, svc, findings, unpinned, unmatchable);
+        suppressed_block(&mut out, suppressed);
     }
     summary(&mut out, report);
     out
@@ -124,29 +145,22 @@ fn service_block<F: std::ops::Deref<Target = FindingRecord>>(
         .filter(|f| f.is_vulnerability())
         .collect();
     if !vulns.is_empty() {
-        let rows: Vec<[String; 6]> = vulns
+        let rows: Vec<[String; 7]> = vulns
             .iter()
             .map(|f| {
-                let sev = match &f.cvss {
-                    Some(s) => format!("{:.1} {}", s.score, s.rating),
-                    None => "unknown".to_owned(),
-                };
                 [
-                    sev,
+                    priority_label(f),
+                    severity_label(f),
                     f.package.clone(),
                     f.version.clone(),
                     advisory_label(f),
-                    if f.finding.fixed.is_empty() {
-                        "no fix known".to_owned()
-                    } else {
-                        f.finding.fixed.join(", ")
-                    },
+                    fix_label(f),
                     location(f),
                 ]
             })
             .collect();
         let headers = [
-            "SEVERITY", "PACKAGE", "VERSION", "ADVISORY", "FIXED IN", "WHERE",
+            "PRIORITY", "SEVERITY", "PACKAGE", "VERSION", "ADVISORY", "FIX", "WHERE",
         ];
         let mut width = headers.map(str::len);
         for r in &rows {
@@ -160,13 +174,10 @@ fn service_block<F: std::ops::Deref<Target = FindingRecord>>(
         }
         let _ = writeln!(out, "{}", paint(DIM, line.trim_end()));
         for (r, f) in rows.iter().zip(&vulns) {
-            let style = match f.cvss.as_ref().map(|s| s.rating) {
-                Some(
-                    cverun_triage::severity::Rating::Critical
-                    | cverun_triage::severity::Rating::High,
-                ) => RED,
-                Some(_) => YELLOW,
-                None => YELLOW,
+            let style = match f.priority.as_ref().map(|p| p.level) {
+                Some(Level::P0 | Level::P1) => RED,
+                Some(Level::P2) | None => YELLOW,
+                Some(Level::Routine) => Style::new(),
             };
             let mut line = String::from("  ");
             for (i, (c, w)) in r.iter().zip(width).enumerate() {
@@ -177,8 +188,8 @@ fn service_block<F: std::ops::Deref<Target = FindingRecord>>(
                 };
                 let cell = match i {
                     0 => paint(style, cell),
-                    3 => paint(BOLD, cell),
-                    5 => paint(DIM, cell),
+                    4 => paint(BOLD, cell),
+                    6 => paint(DIM, cell),
                     _ => cell,
                 };
                 let _ = write!(line, "{cell}  ");
@@ -189,8 +200,9 @@ fn service_block<F: std::ops::Deref<Target = FindingRecord>>(
     for f in findings.iter().filter(|f| f.finding.unverifiable.is_some()) {
         let _ = writeln!(
             out,
-            "  {} {} {} {}: {}  {}",
+            "  {} {} {} {} {}: {}  {}",
             paint(YELLOW, "UNVERIFIABLE"),
+            priority_label(f),
             f.package,
             f.version,
             advisory_label(f),
@@ -233,6 +245,32 @@ fn service_block<F: std::ops::Deref<Target = FindingRecord>>(
     list(out, "not matchable", unmatchable, |p| {
         format!("{} ({})", p.package, p.reason)
     });
+}
+
+/// Findings an exception in force suppresses: still shown, with who and until when.
+fn suppressed_block(out: &mut String, suppressed: &[&FindingRecord]) {
+    for f in suppressed {
+        let Some(e) = &f.exception else { continue };
+        let until = e.expires.map(|d| format!("until {d}")).unwrap_or_default();
+        let review = match &e.standing {
+            cverun_triage::exceptions::Standing::ReviewDue { review } => {
+                format!("; {}", paint(YELLOW, format!("review was due {review}")))
+            }
+            _ => String::new(),
+        };
+        let _ = writeln!(
+            out,
+            "  {} {} {} {} {} {until} (owner {}, approved by {}{review})  {}",
+            paint(DIM, "SUPPRESSED"),
+            priority_label(f),
+            f.package,
+            f.version,
+            advisory_label(f),
+            e.owner,
+            e.approved_by,
+            paint(DIM, format!("{} · exception {}", location(f), e.location))
+        );
+    }
     let _ = writeln!(out);
 }
 
@@ -259,6 +297,34 @@ fn list(
         paint(YELLOW, format!("{what} ({}):", items.len())),
         names.join(", ")
     );
+}
+
+/// `P1 (8 h)`, or `-` without a priority.
+fn priority_label(f: &FindingRecord) -> String {
+    match &f.priority {
+        Some(p) => format!("{} ({} h)", p.level, p.response_hours),
+        None => "-".to_owned(),
+    }
+}
+
+/// The best-known score, else the advisory's own rating, else `unknown`.
+fn severity_label(f: &FindingRecord) -> String {
+    match (&f.cvss, f.priority.as_ref().and_then(|p| p.inputs.rating)) {
+        (Some(s), _) => format!("{:.1} {}", s.score, s.rating),
+        (None, Some(r)) => format!("{r} (rated)"),
+        (None, None) => "unknown".to_owned(),
+    }
+}
+
+/// The decision and where it leads: `HOTFIX -> 5.4`.
+fn fix_label(f: &FindingRecord) -> String {
+    match &f.fix {
+        Some(fix) => match &fix.decision.target {
+            Some(t) => format!("{} -> {t}", fix.decision.action),
+            None => fix.decision.action.to_string(),
+        },
+        None => "-".to_owned(),
+    }
 }
 
 fn advisory_label(f: &FindingRecord) -> String {
@@ -293,6 +359,13 @@ fn summary(out: &mut String, r: &Report) {
             e.file,
             e.message
         );
+    }
+    for p in &r.exception_problems {
+        let style = match p.severity {
+            cverun_triage::exceptions::Severity::Error => RED,
+            cverun_triage::exceptions::Severity::Warning => YELLOW,
+        };
+        let _ = writeln!(out, "{}", paint(style, p));
     }
     if !r.warnings.is_empty() {
         const SHOWN: usize = 10;
@@ -343,10 +416,22 @@ fn summary(out: &mut String, r: &Report) {
                 ),
             ));
         }
+        if s.vulnerabilities > 0 {
+            let p = &s.priorities;
+            parts.push(format!(
+                "P0 {} · P1 {} · P2 {} · routine {}",
+                p.p0, p.p1, p.p2, p.routine
+            ));
+        }
         if s.unverifiable > 0 {
             parts.push(paint(YELLOW, format!("{} unverifiable", s.unverifiable)));
         }
         parts.join(", ")
+    };
+    let verdict = if s.suppressed > 0 {
+        format!("{verdict}, {} suppressed by exceptions", s.suppressed)
+    } else {
+        verdict
     };
     let _ = writeln!(
         out,

@@ -1,0 +1,291 @@
+//! `explain`: why a vulnerability has its priority, service by service.
+//!
+//! Given any id of a vulnerability, [`explain`] selects the scan's findings that
+//! carry it (as primary id or alias, ids compared ignoring case) and shows for each
+//! the priority's rule and inputs, the service context that raised it, the fix and
+//! decision, and any exception. The vulnerability's own assessment (no service
+//! context) is shown too, so that an advisory that affects nothing scanned is still
+//! explained, and said to affect nothing scanned, rather than silently dropped.
+
+use std::fmt::Write as _;
+use std::sync::Arc;
+
+use cverun_triage::policy::{Assessment, Priority};
+use serde::Serialize;
+
+use crate::report::{FindingRecord, Report};
+use crate::triage::{ExceptionUse, Fix};
+
+/// The JSON schema name of [`Explanation`].
+pub const SCHEMA: &str = "cverun.explain/1";
+
+/// Everything that explains one vulnerability's priorities.
+#[derive(Clone, Debug, Serialize)]
+pub struct Explanation {
+    /// `cverun.explain/1`.
+    pub schema: &'static str,
+    /// The id asked about.
+    pub query: String,
+    /// Every id of the vulnerability the database knows (empty when it knows none).
+    pub ids: Vec<String>,
+    /// Its summary, when a record gives one.
+    pub summary: Option<String>,
+    /// Its priority without any service context (`null` when the database does not
+    /// know the id).
+    pub base: Option<Priority>,
+    /// Each scanned location affected (or unverifiable, or suppressed).
+    pub findings: Vec<Explained>,
+    /// The advisory database snapshot id.
+    pub snapshot: String,
+}
+
+/// One affected location.
+#[derive(Clone, Debug, Serialize)]
+pub struct Explained {
+    /// Service.
+    pub service: Arc<str>,
+    /// Owner, exposure and data of the service, from cverun.toml.
+    pub owner: Option<String>,
+    /// Exposure.
+    pub exposure: Option<String>,
+    /// Data handled.
+    pub data: Option<String>,
+    /// Package.
+    pub package: String,
+    /// Installed version.
+    pub version: String,
+    /// Manifest.
+    pub manifest: Arc<str>,
+    /// Line.
+    pub line: Option<u32>,
+    /// `affected`, `unverifiable` or `suppressed`.
+    pub status: &'static str,
+    /// Why it cannot be judged, when unverifiable.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub unverifiable: Option<String>,
+    /// The priority and its explanation.
+    pub priority: Option<Box<Priority>>,
+    /// Fix options and decision.
+    pub fix: Option<Arc<Fix>>,
+    /// The exception, when one covers it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub exception: Option<Arc<ExceptionUse>>,
+}
+
+/// The canonical spelling of an advisory id: `GHSA-` ids are lower case after the
+/// prefix, every other id upper case.
+pub fn canonical_id(id: &str) -> String {
+    let t = id.trim();
+    match t.get(..5) {
+        Some(p) if p.eq_ignore_ascii_case("ghsa-") => format!("GHSA-{}", t[5..].to_lowercase()),
+        _ => t.to_uppercase(),
+    }
+}
+
+/// Selects the findings of `report` carrying `query` (optionally in one service).
+/// `known` is what the database knows of the id: its ids, summary and base
+/// priority.
+pub fn explain(
+    report: &Report,
+    query: &str,
+    service: Option<&str>,
+    known: Option<(Vec<String>, Option<String>, Priority)>,
+) -> Explanation {
+    let carries = |f: &FindingRecord| {
+        f.finding.advisory.eq_ignore_ascii_case(query)
+            || f.finding
+                .aliases
+                .iter()
+                .any(|a| a.eq_ignore_ascii_case(query))
+    };
+    let svc = |name: &str| report.services.iter().find(|s| &*s.name == name);
+    let mut findings = Vec::new();
+    let all = report
+        .findings
+        .iter()
+        .map(|f| (f, false))
+        .chain(report.suppressed.iter().map(|f| (f, true)));
+    for (f, suppressed) in all {
+        if !carries(f) || service.is_some_and(|s| s != &*f.service) {
+            continue;
+        }
+        let s = svc(&f.service);
+        findings.push(Explained {
+            service: f.service.clone(),
+            owner: s.and_then(|s| s.owner.clone()),
+            exposure: s.and_then(|s| s.exposure).map(|e| e.as_str().to_owned()),
+            data: s.and_then(|s| s.data.clone()),
+            package: f.package.clone(),
+            version: f.version.clone(),
+            manifest: f.manifest.clone(),
+            line: f.line,
+            status: if suppressed {
+                "suppressed"
+            } else if f.finding.unverifiable.is_some() {
+                "unverifiable"
+            } else {
+                "affected"
+            },
+            unverifiable: f.finding.unverifiable.clone(),
+            priority: f.priority.clone(),
+            fix: f.fix.clone(),
+            exception: f.exception.clone(),
+        });
+    }
+    let (mut ids, summary, base) = match known {
+        Some((ids, summary, base)) => (ids, summary, Some(base)),
+        None => (Vec::new(), None, None),
+    };
+    // Findings may know ids the database lookup did not reach (aliases of aliases).
+    for f in report.findings.iter().chain(&report.suppressed) {
+        if carries(f) {
+            for id in std::iter::once(&f.finding.advisory).chain(f.finding.aliases.iter()) {
+                if !ids.iter().any(|i| i == &**id) {
+                    ids.push(id.to_string());
+                }
+            }
+        }
+    }
+    Explanation {
+        schema: SCHEMA,
+        query: query.to_owned(),
+        ids,
+        summary,
+        base,
+        findings,
+        snapshot: report.database.id.clone(),
+    }
+}
+
+fn inputs_text(a: &Assessment) -> Vec<String> {
+    let mut lines = Vec::new();
+    match &a.cvss {
+        Some(s) => lines.push(format!(
+            "CVSS {} base score {:.1} ({}) from {}",
+            s.version, s.score, s.rating, s.vector
+        )),
+        None => lines.push("no CVSS vector could be scored".to_owned()),
+    }
+    for u in &a.unscored {
+        lines.push(format!("not scored: {u}"));
+    }
+    if let Some(r) = a.rating {
+        lines.push(format!("the advisory's own rating: {r}"));
+    }
+    match &a.kev {
+        Some(k) => lines.push(format!(
+            "CISA KEV: {} listed{}{}{}",
+            k.cve,
+            k.date_added
+                .as_deref()
+                .map(|d| format!(" on {d}"))
+                .unwrap_or_default(),
+            k.due_date
+                .as_deref()
+                .map(|d| format!(", federal due date {d}"))
+                .unwrap_or_default(),
+            k.ransomware
+                .as_deref()
+                .map(|r| format!(", ransomware use: {r}"))
+                .unwrap_or_default()
+        )),
+        None => lines.push("CISA KEV: none of its CVE ids is listed".to_owned()),
+    }
+    match &a.epss {
+        Some(e) => lines.push(format!(
+            "EPSS: {:.3} for {} (percentile {:.3})",
+            e.score, e.cve, e.percentile
+        )),
+        None => lines.push("EPSS: no score known".to_owned()),
+    }
+    lines
+}
+
+/// The explanation for people.
+pub fn render(e: &Explanation) -> String {
+    let mut out = String::new();
+    let name = if e.ids.is_empty() {
+        e.query.clone()
+    } else {
+        e.ids.join(", ")
+    };
+    let _ = writeln!(out, "{name}");
+    if let Some(s) = &e.summary {
+        let _ = writeln!(out, "  {s}");
+    }
+    match &e.base {
+        Some(p) => {
+            let _ = writeln!(out, "\nWithout service context: {}", p.explanation());
+            for l in inputs_text(&p.inputs) {
+                let _ = writeln!(out, "  {l}");
+            }
+        }
+        None => {
+            let _ = writeln!(
+                out,
+                "\nThe advisory database (snapshot {}) does not know {}: cverun cannot judge it. Update the database (`cverun db update`) or import the advisory.",
+                &e.snapshot[..e.snapshot.len().min(12)],
+                e.query
+            );
+        }
+    }
+    if e.findings.is_empty() {
+        let _ = writeln!(
+            out,
+            "\nNo scanned service has a version it affects (or cannot judge)."
+        );
+        return out;
+    }
+    let _ = writeln!(out);
+    for f in &e.findings {
+        let at = match f.line {
+            Some(l) => format!("{}:{l}", f.manifest),
+            None => f.manifest.to_string(),
+        };
+        let mut context = Vec::new();
+        if let Some(o) = &f.owner {
+            context.push(format!("owner {o}"));
+        }
+        if let Some(x) = &f.exposure {
+            context.push(x.clone());
+        }
+        if let Some(d) = &f.data {
+            context.push(d.clone());
+        }
+        let _ = writeln!(
+            out,
+            "{} ({}) {} {} [{}] at {at}",
+            f.service,
+            if context.is_empty() {
+                "no context in cverun.toml".to_owned()
+            } else {
+                context.join(", ")
+            },
+            f.package,
+            f.version,
+            f.status
+        );
+        if let Some(u) = &f.unverifiable {
+            let _ = writeln!(out, "  cannot be judged: {u}");
+        }
+        if let Some(p) = &f.priority {
+            let _ = writeln!(out, "  priority {} due {}", p.level, p.due);
+            let _ = writeln!(out, "  {}", p.explanation());
+        }
+        if let Some(fix) = &f.fix {
+            let _ = writeln!(
+                out,
+                "  {}: {}",
+                fix.decision.action, fix.decision.explanation
+            );
+        }
+        if let Some(x) = &f.exception {
+            let _ = writeln!(
+                out,
+                "  exception {} ({}), owner {}, approved by {}: {}",
+                x.location, x.standing, x.owner, x.approved_by, x.justification
+            );
+        }
+    }
+    out
+}

@@ -76,6 +76,7 @@ fn main() {
     if let Some(s) = summary(&report) {
         println!("  {s}");
     }
+    blast_queries(cverun, &db, &fleet_dir, &work);
     println!();
 
     // 2. Beside cargo-audit.
@@ -158,6 +159,67 @@ fn main() {
                 total.as_secs_f64() / one.wall.as_secs_f64()
             );
         }
+    }
+}
+
+/// Saves the generated fleet's inventory, then times blast queries answered from
+/// it (fresh processes, reachability on: the generated services have no source, so
+/// each is "unknown" after a look at its directory).
+fn blast_queries(cverun: &str, db: &Path, fleet_dir: &Path, work: &Path) {
+    let inv = work.join("fleet.inventory");
+    let m = measure(
+        Command::new(cverun)
+            .args(["inventory", "save", "-o"])
+            .arg(&inv)
+            .arg(fleet_dir),
+    );
+    assert_eq!(m.code, 0, "inventory save failed");
+    row(
+        &format!("inventory save of the {SERVICES} services"),
+        &[m.wall],
+        None,
+    );
+    memory("  (the save process)", m.peak_mib, None);
+    let query = |subject: &str| {
+        let out = Command::new(cverun)
+            .arg("--db")
+            .arg(db)
+            .args(["blast", subject, "--format", "json", "--inventory"])
+            .arg(&inv)
+            .output()
+            .expect("run blast");
+        assert!(
+            matches!(out.status.code(), Some(0 | 1)),
+            "blast {subject} failed"
+        );
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("blast JSON");
+        let times: Vec<Duration> = (0..7)
+            .map(|_| {
+                measure(
+                    Command::new(cverun)
+                        .arg("--db")
+                        .arg(db)
+                        .args(["blast", subject, "--format", "json", "--inventory"])
+                        .arg(&inv),
+                )
+                .wall
+            })
+            .collect();
+        row(
+            &format!(
+                "blast {subject} from the inventory ({} services hit)",
+                v["summary"]["affected"]
+            ),
+            &times,
+            Some(Duration::from_millis(100)),
+        );
+        v
+    };
+    // The most popular generated names: PyPI pkg-0 and npm pkg-1.
+    let v = query("PyPI/pkg-0");
+    query("npm/pkg-1");
+    if let Some(id) = v["entries"][0]["advisories"][0].as_str() {
+        query(id);
     }
 }
 

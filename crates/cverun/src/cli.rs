@@ -30,6 +30,12 @@ pub enum Command {
     /// What to do, per service and vulnerable package: fix version, breaking or not,
     /// the runbook's decision.
     Plan(PlanArgs),
+    /// Blast radius: every service an advisory (or one package version) reaches, with
+    /// owner, dependency path, priority, fix and whether its code imports the package.
+    Blast(BlastArgs),
+    /// Save every package of every service to one file, for instant blast queries.
+    #[command(subcommand)]
+    Inventory(InventoryCommand),
     /// Risk-acceptance exceptions.
     #[command(subcommand)]
     Exceptions(ExceptionsCommand),
@@ -183,6 +189,49 @@ pub struct PlanArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
+}
+
+#[derive(Debug, Args)]
+pub struct BlastArgs {
+    /// An advisory by any id (GHSA, CVE, PYSEC, RUSTSEC, GO...), or
+    /// ECOSYSTEM/PACKAGE (services a known advisory affects), or
+    /// ECOSYSTEM/PACKAGE@VERSION (services shipping exactly that version, advisory or
+    /// not: a compromised release, say).
+    #[arg(value_name = "ADVISORY|ECOSYSTEM/PACKAGE[@VERSION]")]
+    pub subject: String,
+    #[command(flatten)]
+    pub inputs: ScanInputs,
+    /// Answer from an inventory saved by `cverun inventory save` instead of scanning
+    /// PATHs (policy and exceptions are read from its roots when they are on this
+    /// machine, or from --policy/--exceptions).
+    #[arg(long, value_name = "FILE", conflicts_with = "paths")]
+    pub inventory: Option<PathBuf>,
+    /// Do not read the services' source code for imports of the package.
+    #[arg(long)]
+    pub no_reach: bool,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum InventoryCommand {
+    /// Read every service and manifest of PATHs (as `scan` does, without matching)
+    /// and save every package to FILE (SQLite, written atomically).
+    Save {
+        /// Directories (or single manifest files) to read [default: .]
+        #[arg(value_name = "PATH")]
+        paths: Vec<PathBuf>,
+        /// The inventory file to write.
+        #[arg(long, short, value_name = "FILE")]
+        output: PathBuf,
+        /// Parser threads [default: the number of CPUs]
+        #[arg(long, value_name = "N")]
+        threads: Option<usize>,
+        /// Output format of the summary.
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
 }
 
 #[derive(Debug, Subcommand)]

@@ -16,6 +16,7 @@ mod commands;
 mod output;
 
 fn main() -> ExitCode {
+    restore_sigpipe();
     let cli = cli::Cli::parse();
     match commands::run(cli) {
         Ok(code) => code,
@@ -23,6 +24,17 @@ fn main() -> ExitCode {
             output::error(&format!("{e:#}"));
             ExitCode::from(2)
         }
+    }
+}
+
+/// Output piped into a command that stops reading (`cverun scan | head`) ends
+/// cverun quietly, as it ends other Unix tools, instead of failing on the write.
+fn restore_sigpipe() {
+    #[cfg(unix)]
+    // SAFETY: called first thing in `main`, before any thread exists; SIG_DFL is a
+    // valid disposition for SIGPIPE.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
 }
 

@@ -231,6 +231,68 @@ fn check_all(env: &Env, id: &str, items: &[&str], now: &str) {
 
 const ID: &str = "INC-2026-11-23-1";
 
+fn examples() -> String {
+    common::repo()
+        .join("examples/advisories")
+        .to_string_lossy()
+        .into_owned()
+}
+
+/// `--priority auto` (the default): the advisory's priority under the triage policy
+/// from the example advisories: Log4Shell (CVSS 10.0, in the example KEV excerpt) is
+/// P0 with the rule and its inputs recorded; CVE-2020-28493 (5.3, no exploit) is
+/// routine and refused, as is an advisory the database does not know.
+fn auto_priority_from_triage(env: &Env) {
+    let adv = examples();
+    let r = env.ok(
+        &at(0),
+        "alice",
+        &[
+            "incident",
+            "declare",
+            "--advisory",
+            "cve-2021-44228",
+            "--advisories",
+            &adv,
+        ],
+    );
+    assert!(
+        r.stdout.contains("declared INC-2026-11-23-1 P0"),
+        "{}",
+        r.stdout
+    );
+    let v = env.json(
+        &at(1),
+        &["incident", "show", "INC-2026-11-23-1", "--format", "json"],
+    );
+    let inc = &v["incident"];
+    assert_eq!(inc["priority"], "P0", "{v}");
+    assert_eq!(
+        inc["title"],
+        "Log4Shell: remote code execution through JNDI lookups in log4j-core"
+    );
+    let why = v.to_string();
+    assert!(
+        why.contains("rule exploited-critical") && why.contains("CISA KEV"),
+        "{why}"
+    );
+    let e = env.refused(
+        &at(2),
+        "alice",
+        &[
+            "incident",
+            "declare",
+            "--advisory",
+            "CVE-2020-28493",
+            "--advisories",
+            &adv,
+        ],
+    );
+    assert!(e.contains("triage says routine"), "{e}");
+    let list = env.json(&at(3), &["incident", "list", "--all", "--format", "json"]);
+    assert_eq!(list["incidents"].as_array().unwrap().len(), 1);
+}
+
 fn a_p0_from_declaration_to_resolution(env: &Env) {
     let r = env.ok(
         &at(0),
@@ -577,10 +639,17 @@ fn bad_input_is_refused_and_writes_nothing(env: &Env) {
     let e = env.refused(
         &at(0),
         "alice",
-        &["incident", "declare", "--advisory", "CVE-2026-2"],
+        &[
+            "incident",
+            "declare",
+            "--advisory",
+            "CVE-2026-2",
+            "--advisories",
+            &examples(),
+        ],
     );
     assert!(
-        e.contains("automatic priority needs triage data") && e.contains("--priority"),
+        e.contains("does not know CVE-2026-2") && e.contains("--priority"),
         "{e}"
     );
     let e = env.refused(
@@ -1050,6 +1119,7 @@ update-every = "15m"
 }
 
 both_backends!(
+    auto_priority_from_triage,
     a_p0_from_declaration_to_resolution,
     parallel_processes_lose_nothing,
     bad_input_is_refused_and_writes_nothing,

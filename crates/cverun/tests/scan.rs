@@ -640,3 +640,33 @@ fn corpus_snapshots() {
         assert_eq!(v["summary"]["packages"], total);
     }
 }
+
+/// A reader that stops early (`cverun scan ... | head`) ends cverun quietly: no
+/// panic message, no error.
+#[test]
+fn a_closed_pipe_ends_quietly() {
+    use std::io::Read;
+    let root = shared().join("corpus");
+    let adv = repo().join("examples/advisories");
+    let mut child = common::bin()
+        .args([
+            "scan",
+            "--list-packages",
+            "--format",
+            "json",
+            "--advisories",
+        ])
+        .arg(&adv)
+        .arg(&root)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = [0u8; 16];
+    child.stdout.take().unwrap().read_exact(&mut first).unwrap();
+    // The read end is closed here; the report is far larger than a pipe's buffer.
+    let out = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(first.starts_with(b"{\"schema\""));
+    assert!(!err.contains("panicked") && !err.contains("error"), "{err}");
+}

@@ -145,6 +145,10 @@ fn an_expired_exception_restores_the_finding_and_fails() {
     let f = &v["findings"][0];
     assert_eq!(f["package"], "pyyaml");
     assert_eq!(f["exception"]["standing"], "expired");
+    assert_eq!(f["exception"]["expires"], "2026-11-22");
+    // Each key once: the standing does not repeat the entry's date.
+    let raw = cmd("scan", d.path(), &["--format", "json"]).stdout;
+    assert_eq!(raw.matches("\"expires\":").count(), 1, "{raw}");
     assert_eq!(v["suppressed"].as_array().unwrap().len(), 0);
     let p = &v["exception_problems"][0];
     assert_eq!(p["severity"], "error");
@@ -523,4 +527,55 @@ fn salt_is_known_exploited_through_its_cve_alias() {
         "{}",
         r.stdout
     );
+}
+
+/// A lone advisory (no alias shared with another record) without a CVSS vector but
+/// with its own rating (`database_specific.severity`, as GHSA records give it): the
+/// rating is used, not "unknown". HIGH, not exploited: P2 by the default policy;
+/// LOW: routine.
+#[test]
+fn a_lone_records_own_rating_is_used() {
+    let record = |id: &str, rating: &str| {
+        format!(
+            r#"{{"id":"{id}","modified":"2026-01-01T00:00:00Z","summary":"rated only","database_specific":{{"severity":"{rating}"}},"affected":[{{"package":{{"ecosystem":"PyPI","name":"ratedpkg{rating}"}},"ranges":[{{"type":"ECOSYSTEM","events":[{{"introduced":"0"}},{{"fixed":"2.0"}}]}}]}}]}}"#
+        )
+    };
+    let d = fleet_with(&[
+        (
+            "adv/GHSA-aaaa-bbbb-cccc.json",
+            &record("GHSA-aaaa-bbbb-cccc", "HIGH"),
+        ),
+        (
+            "adv/GHSA-dddd-eeee-ffff.json",
+            &record("GHSA-dddd-eeee-ffff", "LOW"),
+        ),
+        (
+            "fleet/svc/requirements.txt",
+            "ratedpkgHIGH==1.0\nratedpkgLOW==1.0\n",
+        ),
+    ]);
+    let adv = d.path().join("adv").to_string_lossy().into_owned();
+    let fleet = d.path().join("fleet").to_string_lossy().into_owned();
+    let r = run(
+        &["scan", &fleet, "--advisories", &adv, "--format", "json"],
+        None,
+    );
+    let v = json(&r);
+    let level = |pkg: &str| {
+        let f = v["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["package"] == pkg)
+            .unwrap_or_else(|| panic!("{pkg}: {v}"));
+        (
+            f["priority"]["level"].as_str().unwrap().to_owned(),
+            f["priority"]["explanation"].as_str().unwrap().to_owned(),
+        )
+    };
+    let (high, why) = level("ratedpkghigh");
+    assert_eq!(high, "P2", "{why}");
+    assert!(why.contains("HIGH"), "{why}");
+    let (low, why) = level("ratedpkglow");
+    assert_eq!(low, "routine", "{why}");
 }

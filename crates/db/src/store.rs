@@ -19,7 +19,7 @@ pub const FILE_NAME: &str = "advisories.sqlite3";
 
 /// Version of the schema below; a database with another version is refused with a
 /// message saying how to rebuild it (the data is a cache of public records).
-const SCHEMA_VERSION: i64 = 4;
+const SCHEMA_VERSION: i64 = 5;
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -366,8 +366,9 @@ impl Database {
         Ok(())
     }
 
-    /// Every id that more than one record carries (as its id or an alias). Any other
-    /// id of a record leads to that record alone.
+    /// The ids worth a severity lookup: every id that more than one record carries
+    /// (as its id or an alias), and the id of every record with a qualitative
+    /// rating. Any other id leads to one record, whose vectors its findings carry.
     pub fn shared_ids(&self) -> Result<std::collections::HashSet<String>> {
         let mut stmt = self
             .conn
@@ -749,13 +750,15 @@ impl SourceWriter<'_> {
             last_modified: meta.last_modified,
             details: self.details.clone(),
         };
-        // Ids that more than one record carries: the only ones through which a
-        // vulnerability's records can reach records beyond their own.
+        // Ids that more than one record carries (the only ones through which a
+        // vulnerability's records can reach records beyond their own), and the ids
+        // of records with a qualitative rating (which a finding does not carry).
         self.tx
             .execute_batch(
                 "DELETE FROM shared_ids;
                  INSERT INTO shared_ids (id)
-                 SELECT id FROM ids GROUP BY id HAVING COUNT(DISTINCT advisory_id) > 1;",
+                 SELECT id FROM ids GROUP BY id HAVING COUNT(DISTINCT advisory_id) > 1
+                 UNION SELECT id FROM advisories WHERE qualitative IS NOT NULL;",
             )
             .map_err(|e| sqlite(&self.label, e))?;
         let label = self.label.clone();

@@ -40,6 +40,8 @@ pub struct PlannedService {
     pub name: String,
     /// Directory as reported (`.` for a root).
     pub dir: String,
+    /// The directory on disk (the scan root joined with the service's path).
+    pub location: PathBuf,
     /// The configuration entry, when configured.
     pub config: Option<ServiceConfig>,
     /// Manifests to read, in path order.
@@ -104,6 +106,7 @@ pub fn plan(roots: &[Root<'_>]) -> Plan {
                         } else {
                             dir.clone()
                         },
+                        location: root.path.parent().map(Path::to_owned).unwrap_or_default(),
                         dir: if dir.is_empty() { ".".into() } else { dir },
                         config: None,
                         manifests: vec![Manifest {
@@ -180,6 +183,7 @@ pub fn plan(roots: &[Root<'_>]) -> Plan {
                     PlannedService {
                         name: sc.name.clone(),
                         dir: display(&sc.path),
+                        location: root.path.join(&sc.path),
                         config: Some(sc.clone()),
                         manifests: Vec::new(),
                         skipped: Vec::new(),
@@ -215,6 +219,7 @@ pub fn plan(roots: &[Root<'_>]) -> Plan {
                 .or_insert_with(|| PlannedService {
                     name: key.clone(),
                     dir: display(&dir),
+                    location: root.path.join(&dir),
                     config: configured.cloned(),
                     manifests: Vec::new(),
                     skipped: Vec::new(),

@@ -10,11 +10,11 @@
 use std::fmt::Write as _;
 use std::sync::Arc;
 
-use cverun_triage::policy::{Assessment, Priority};
+use cverun_triage::policy::{Assessment, Context, Policy, Priority, prioritize};
 use serde::Serialize;
 
 use crate::report::{FindingRecord, Report};
-use crate::triage::{ExceptionUse, Fix};
+use crate::triage::{Assessor, ExceptionUse, Fix};
 
 /// The JSON schema name of [`Explanation`].
 pub const SCHEMA: &str = "cverun.explain/1";
@@ -83,13 +83,53 @@ pub fn canonical_id(id: &str) -> String {
 }
 
 /// Selects the findings of `report` carrying `query` (optionally in one service).
-/// `known` is what the database knows of the id: its ids, summary and base
-/// priority.
+/// What the database knows of one vulnerability: every id, its summary, and its
+/// base priority (the advisory alone, no service context).
+pub type Known = (Vec<String>, Option<String>, Priority);
+
+/// The vulnerability `query` (any of its ids, canonical spelling) as the database
+/// knows it, prioritised under `policy` at `now` without service context; `None`
+/// when the database does not know the id.
+pub fn known(
+    db: &cverun_db::Database,
+    policy: &Policy,
+    query: &str,
+    now: jiff::Timestamp,
+) -> Result<Option<Known>, cverun_db::Error> {
+    let records = db.advisories_by_id(query)?;
+    if records.is_empty() {
+        return Ok(None);
+    }
+    let mut ids: Vec<String> = vec![query.to_owned()];
+    let mut own = Vec::new();
+    let mut summary = None;
+    for r in &records {
+        for id in std::iter::once(&r.id).chain(r.aliases.iter()) {
+            if !ids.contains(id) {
+                ids.push(id.clone());
+            }
+        }
+        for s in &r.severity {
+            if !own.contains(s) {
+                own.push(s.clone());
+            }
+        }
+        if summary.is_none() {
+            summary = r.summary.clone();
+        }
+    }
+    let refs: Vec<&str> = ids.iter().map(String::as_str).collect();
+    let a = Assessor::new(db).assess_ids(&refs, &own)?;
+    let base = prioritize(policy, &a, &Context::default(), now);
+    Ok(Some((ids, summary, base)))
+}
+
+/// `known` is what the database knows of the id (see [`known`]).
 pub fn explain(
     report: &Report,
     query: &str,
     service: Option<&str>,
-    known: Option<(Vec<String>, Option<String>, Priority)>,
+    known: Option<Known>,
 ) -> Explanation {
     let carries = |f: &FindingRecord| {
         f.finding.advisory.eq_ignore_ascii_case(query)

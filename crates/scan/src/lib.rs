@@ -130,6 +130,30 @@ pub fn scan(
     opts: &ScanOptions,
     progress: &dyn Progress,
 ) -> Result<Report, ScanError> {
+    run(roots, Some(db), opts, progress)
+}
+
+/// Reads every service and manifest of `roots` without matching anything: the
+/// report lists the services and every package (`packages`), and no findings; its
+/// `database` is empty. What `cverun inventory save` records.
+pub fn inventory_only(
+    roots: &[PathBuf],
+    opts: &ScanOptions,
+    progress: &dyn Progress,
+) -> Result<Report, ScanError> {
+    let opts = ScanOptions {
+        list_packages: true,
+        ..opts.clone()
+    };
+    run(roots, None, &opts, progress)
+}
+
+fn run(
+    roots: &[PathBuf],
+    db: Option<&Database>,
+    opts: &ScanOptions,
+    progress: &dyn Progress,
+) -> Result<Report, ScanError> {
     let mut configs = Vec::with_capacity(roots.len());
     for r in roots {
         configs.push(if r.is_dir() { config::load(r)? } else { None });
@@ -198,7 +222,13 @@ pub fn scan(
                 }
             }
         }
-        db.find_parallel(&wanted, opts.threads)?
+        match db {
+            Some(db) => db.find_parallel(&wanted, opts.threads)?,
+            None => {
+                targets.clear();
+                Vec::new()
+            }
+        }
     };
 
     let mut report = Report {
@@ -212,7 +242,14 @@ pub fn scan(
             .iter()
             .map(|r| r.to_string_lossy().into_owned())
             .collect(),
-        database: db.snapshot()?,
+        database: match db {
+            Some(db) => db.snapshot()?,
+            None => cverun_db::Snapshot {
+                id: String::new(),
+                location: "(not matched)".to_owned(),
+                sources: Vec::new(),
+            },
+        },
         policy: None,
         summary: Summary {
             services: plan.services.len(),
@@ -246,7 +283,9 @@ pub fn scan(
     inventory(&mut report, &items, &names, &parsed, &duplicate);
     findings(&mut report, &items, &names, &mut parsed, targets, found);
     drop(parsed);
-    triage::apply(&mut report, db, &opts.triage, opts.now, opts.threads)?;
+    if let Some(db) = db {
+        triage::apply(&mut report, db, &opts.triage, opts.now, opts.threads)?;
+    }
     count(&mut report);
     Ok(report)
 }
@@ -315,6 +354,7 @@ fn service_report(s: &discover::PlannedService, name: &Arc<str>) -> ServiceRepor
     ServiceReport {
         name: name.clone(),
         path: s.dir.clone(),
+        location: s.location.clone(),
         configured: c.is_some(),
         owner: c.and_then(|c| c.owner.clone()),
         exposure: c.and_then(|c| c.exposure),
@@ -404,6 +444,7 @@ fn inventory(
                     specifier: specifier.clone(),
                     relation: pkg.relation,
                     scope: pkg.scope,
+                    paths: pkg.paths.clone(),
                     unmatched: reason.clone(),
                 });
             }
@@ -548,24 +589,26 @@ fn relative(root: &Path, path: &Path, several: bool) -> String {
     }
 }
 
-/// Parses manifests on `threads` threads; results in input order.
-fn parse_all(
-    manifests: &[&discover::Manifest],
+/// Runs `job(i)` for every `i` in `0..jobs` on up to `threads` scoped threads
+/// (each taking the next index when done); the results, with their index, in
+/// completion order. A panic in a job is resumed in the caller.
+pub fn parallel<T: Send>(
+    jobs: usize,
     threads: usize,
-    progress: &dyn Progress,
-) -> Vec<Result<Parsed, ParseError>> {
+    job: impl Fn(usize) -> T + Sync,
+) -> Vec<(usize, T)> {
     let next = AtomicUsize::new(0);
-    let threads = threads.clamp(1, manifests.len().max(1));
-    let mut results: Vec<(usize, Result<Parsed, ParseError>)> = std::thread::scope(|s| {
-        let workers: Vec<_> = (0..threads)
+    std::thread::scope(|s| {
+        let workers: Vec<_> = (0..threads.clamp(1, jobs.max(1)))
             .map(|_| {
                 s.spawn(|| {
                     let mut out = Vec::new();
                     loop {
                         let i = next.fetch_add(1, Ordering::Relaxed);
-                        let Some(m) = manifests.get(i) else { break };
-                        out.push((i, parse_file(m.kind, &m.path, &DiskFiles)));
-                        progress.advance();
+                        if i >= jobs {
+                            break;
+                        }
+                        out.push((i, job(i)));
                     }
                     out
                 })
@@ -578,6 +621,19 @@ fn parse_all(
                 Err(panic) => std::panic::resume_unwind(panic),
             })
             .collect()
+    })
+}
+
+/// Parses manifests on `threads` threads; results in input order.
+fn parse_all(
+    manifests: &[&discover::Manifest],
+    threads: usize,
+    progress: &dyn Progress,
+) -> Vec<Result<Parsed, ParseError>> {
+    let mut results = parallel(manifests.len(), threads, |i| {
+        let r = parse_file(manifests[i].kind, &manifests[i].path, &DiskFiles);
+        progress.advance();
+        r
     });
     results.sort_by_key(|(i, _)| *i);
     results.into_iter().map(|(_, r)| r).collect()

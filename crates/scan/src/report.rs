@@ -154,6 +154,10 @@ pub struct ServiceReport {
     pub name: Arc<str>,
     /// Directory (relative to the root).
     pub path: String,
+    /// The directory on disk, as reached from the roots given (for reading the
+    /// service's source).
+    #[serde(skip)]
+    pub location: std::path::PathBuf,
     /// Whether it is named in cverun.toml.
     pub configured: bool,
     /// Owner, from cverun.toml.
@@ -303,6 +307,9 @@ pub struct InventoryRecord {
     pub relation: Relation,
     /// Runtime, development, optional.
     pub scope: Scope,
+    /// Dependency paths from a direct dependency.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub paths: Vec<Vec<String>>,
     /// Why it is not matched, when it is not.
     pub unmatched: Option<String>,
 }

@@ -314,6 +314,17 @@ pub struct Fix {
     pub decision: Decision,
 }
 
+impl Fix {
+    /// The decision and where it leads, for tables: `HOTFIX -> 5.4`, `ROLLBACK -> 1.2`,
+    /// `REMOVE / REPLACE`.
+    pub fn label(&self) -> String {
+        match &self.decision.target {
+            Some(t) => format!("{} -> {t}", self.decision.action),
+            None => self.decision.action.to_string(),
+        }
+    }
+}
+
 /// An exception that covers a finding, and where it stands.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct ExceptionUse {

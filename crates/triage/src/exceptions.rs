@@ -286,12 +286,14 @@ pub enum Standing {
     Active,
     /// In force, but its review date has passed: suppressed, with a warning.
     ReviewDue {
-        /// The review date that passed.
+        /// The review date that passed (not serialized: the entry's own `review`).
+        #[serde(skip)]
         review: Date,
     },
     /// Past its last day: suppresses nothing; an error.
     Expired {
-        /// The last day it was valid.
+        /// The last day it was valid (not serialized: the entry's own `expires`).
+        #[serde(skip)]
         expires: Date,
     },
     /// Approved for longer than the policy allows for the finding's level:

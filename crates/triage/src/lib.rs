@@ -1,4 +1,4 @@
-//! Triage: how bad is a finding, and how urgent.
+//! Triage: how bad is a finding, how urgent, and what to do about it.
 //!
 //! - [`severity`]: CVSS base scores computed from advisories' vectors (v2, v3.0, v3.1,
 //!   v4.0), the best-known score across a vulnerability's records, qualitative
@@ -8,7 +8,13 @@
 //!   context, under a policy that a team can override.
 //! - [`assess`]: what all the records and CVE ids of one vulnerability say together.
 //! - [`decision`]: the runbook's decision matrix (HOTFIX, HOTFIX + CODE CHANGES,
-//!   WORKAROUND + EXCEPTION, ROLLBACK, REMOVE / REPLACE) from the fix options.
+//!   WORKAROUND + EXCEPTION, ROLLBACK, REMOVE / REPLACE) from the fix options and an
+//!   exception in force.
+//! - [`exceptions`]: risk-acceptance exceptions parsed from the text of
+//!   `cverun-exceptions.toml` or of `cverun.toml`'s `[[exception]]` entries, every
+//!   problem with its line; where an exception stands on a given day for a finding's
+//!   level (active, review due, expired, too long, not yet approved, invalid), which
+//!   of several applies, and the checks of `cverun exceptions check`.
 //!
 //! Pure functions: nothing here reads files, the network or the clock.
 

@@ -332,9 +332,20 @@ pub struct DeclareArgs {
     /// The advisory (OSV, GHSA or CVE id).
     #[arg(long, required = true)]
     pub advisory: String,
-    /// P0, P1, P2, or auto (from triage data).
+    /// P0, P1, P2, or auto: the advisory's priority under the triage policy, from
+    /// the advisory database (CVSS across aliases, CISA KEV, EPSS), without service
+    /// context; refused when the database does not know the advisory or triage says
+    /// routine.
     #[arg(long, default_value = "auto")]
     pub priority: String,
+    /// With --priority auto: judge against these OSV records (and KEV/EPSS files)
+    /// instead of the advisory database (repeatable).
+    #[arg(long, value_name = "PATH")]
+    pub advisories: Vec<PathBuf>,
+    /// With --priority auto: the policy file [default: cverun-policy.toml in the
+    /// current directory, else the built-in runbook defaults]
+    #[arg(long, value_name = "FILE")]
+    pub policy: Option<PathBuf>,
     /// The incident commander.
     #[arg(long, value_name = "NAME")]
     pub commander: Option<String>,
@@ -358,7 +369,7 @@ pub struct DeclareArgs {
     pub format: Format,
 }
 
-pub fn run(args: IncidentArgs) -> anyhow::Result<ExitCode> {
+pub fn run(db_flag: Option<&Path>, args: IncidentArgs) -> anyhow::Result<ExitCode> {
     let s = &args.store;
     let actor = s.actor();
     let now = now()?;
@@ -370,7 +381,7 @@ pub fn run(args: IncidentArgs) -> anyhow::Result<ExitCode> {
         Ok(ExitCode::SUCCESS)
     };
     match args.command {
-        IncidentCommand::Declare(d) => declare(s, args.runbook.as_deref(), d, &actor, now),
+        IncidentCommand::Declare(d) => declare(s, args.runbook.as_deref(), db_flag, d, &actor, now),
         IncidentCommand::List { all, format } => list(s, all, format, now),
         IncidentCommand::Show { id, format } => {
             let (_, loaded) = s.load(&incident_id(&id))?;
@@ -488,18 +499,58 @@ fn runbook(s: &StoreArgs, flag: Option<&Path>) -> anyhow::Result<(Runbook, Strin
     Ok((Runbook::default(), "built in".to_owned()))
 }
 
+/// The advisory's priority under the triage policy, without service context.
+fn auto_priority(
+    db_flag: Option<&Path>,
+    d: &DeclareArgs,
+    now: Timestamp,
+) -> anyhow::Result<(AssignedPriority, Option<String>)> {
+    use cverun_triage::policy::Level;
+    let triage = cverun_scan::Triage::load(&[PathBuf::from(".")], d.policy.as_deref(), &[])?;
+    let db = super::open_for_matching(db_flag, &d.advisories)?;
+    let id = cverun_scan::explain::canonical_id(&d.advisory);
+    let Some((_, summary, p)) = cverun_scan::explain::known(&db, &triage.policy, &id, now)? else {
+        bail!(
+            "--priority auto: the advisory database does not know {id}, so cverun cannot judge its priority; give --priority P0, P1 or P2, or import the advisory"
+        )
+    };
+    let level = match p.level {
+        Level::P0 => Priority::P0,
+        Level::P1 => Priority::P1,
+        Level::P2 => Priority::P2,
+        Level::Routine => bail!(
+            "--priority auto: triage says routine ({}); routine findings are handled without an incident; give --priority P0, P1 or P2 to declare one anyway",
+            p.explanation()
+        ),
+    };
+    let assigned = AssignedPriority::from_triage(
+        level,
+        format!(
+            "triage (rule {}, advisory alone, without service context): {}",
+            p.rule.id(),
+            p.explanation()
+        ),
+    );
+    Ok((assigned, summary))
+}
+
 fn declare(
     s: &StoreArgs,
     runbook_flag: Option<&Path>,
+    db_flag: Option<&Path>,
     d: DeclareArgs,
     actor: &str,
     now: Timestamp,
 ) -> anyhow::Result<ExitCode> {
-    let level = match d.priority.trim() {
-        p if p.eq_ignore_ascii_case("auto") => bail!(
-            "automatic priority needs triage data, which cverun does not have for incidents yet; give --priority P0, P1 or P2"
+    let (priority, summary) = match d.priority.trim() {
+        p if p.eq_ignore_ascii_case("auto") => auto_priority(db_flag, &d, now)?,
+        p => (
+            AssignedPriority::declared_by(
+                p.parse::<Priority>().map_err(anyhow::Error::msg)?,
+                actor,
+            ),
+            None,
         ),
-        p => p.parse::<Priority>().map_err(anyhow::Error::msg)?,
     };
     let published = d
         .published
@@ -514,8 +565,8 @@ fn declare(
     let (rb, _) = runbook(s, runbook_flag)?;
     let declaration = Declaration {
         advisory: d.advisory,
-        priority: AssignedPriority::declared_by(level, actor),
-        title: d.title,
+        priority,
+        title: d.title.or(summary),
         description: d.description,
         commander: d.commander,
         services: d.services,

@@ -10,11 +10,13 @@ use cverun_db::import::import_all;
 use crate::cli::{Cli, Command};
 use crate::output;
 
+mod blast;
 mod db;
 pub mod evidence;
 mod exceptions;
 mod explain;
 pub mod incident;
+mod inventory;
 pub mod metrics;
 mod plan;
 mod query;
@@ -28,8 +30,10 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Scan(args) => scan::run(cli.db.as_deref(), args),
         Command::Explain(args) => explain::run(cli.db.as_deref(), args),
         Command::Plan(args) => plan::run(cli.db.as_deref(), args),
+        Command::Blast(args) => blast::run(cli.db.as_deref(), args),
+        Command::Inventory(cmd) => inventory::run(cmd),
         Command::Exceptions(cmd) => exceptions::run(cmd),
-        Command::Incident(args) => incident::run(args),
+        Command::Incident(args) => incident::run(cli.db.as_deref(), args),
         Command::Evidence(args) => evidence::run(args),
         Command::Report(args) => metrics::run(args),
     }
@@ -80,6 +84,16 @@ pub fn open_for_matching(flag: Option<&Path>, advisories: &[PathBuf]) -> anyhow:
         }
     }
     Ok(db)
+}
+
+/// `--threads`, else the number of CPUs; at least 1.
+pub fn threads(flag: Option<usize>) -> usize {
+    flag.unwrap_or_else(|| {
+        std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1)
+    })
+    .max(1)
 }
 
 /// Refuses an empty or unknown ecosystem name with the list of known ones.

@@ -16,7 +16,29 @@ use super::{now, open_for_matching};
 use crate::cli::{ScanArgs, ScanFormat, ScanInputs};
 
 /// A progress bar on stderr, only when stderr is a terminal.
-struct Bar(Option<ProgressBar>);
+pub struct Bar(Option<ProgressBar>);
+
+impl Bar {
+    /// A bar when stderr is a terminal, else nothing.
+    pub fn new() -> Bar {
+        Bar(std::io::stderr().is_terminal().then(|| {
+            let b = ProgressBar::new(0);
+            b.set_style(
+                ProgressStyle::with_template("{spinner} {msg} {pos}/{len} [{bar:30}] {elapsed}")
+                    .unwrap_or_else(|_| ProgressStyle::default_bar())
+                    .progress_chars("=> "),
+            );
+            b
+        }))
+    }
+
+    /// Removes the bar.
+    pub fn clear(&self) {
+        if let Some(b) = &self.0 {
+            b.finish_and_clear();
+        }
+    }
+}
 
 impl Progress for Bar {
     fn start(&self, total: usize) {
@@ -59,47 +81,46 @@ pub fn scan_inputs(
     inputs: &ScanInputs,
     list_packages: bool,
 ) -> anyhow::Result<(Report, Database, Policy)> {
+    let (roots, triage) = load_inputs(inputs)?;
+    let db = open_for_matching(db_flag, &inputs.advisories)?;
+    let policy = triage.policy.clone();
+    let report = scan_opened(&roots, &db, triage, inputs, list_packages)?;
+    Ok((report, db, policy))
+}
+
+/// The roots to scan (`.` by default) and their policy and exceptions.
+pub fn load_inputs(inputs: &ScanInputs) -> anyhow::Result<(Vec<PathBuf>, Triage)> {
     let roots: Vec<PathBuf> = if inputs.paths.is_empty() {
         vec![PathBuf::from(".")]
     } else {
         inputs.paths.clone()
     };
     let triage = Triage::load(&roots, inputs.policy.as_deref(), &inputs.exceptions)?;
-    let policy = triage.policy.clone();
-    let db = open_for_matching(db_flag, &inputs.advisories)?;
-    let threads = inputs
-        .threads
-        .unwrap_or_else(|| {
-            std::thread::available_parallelism()
-                .map(|n| n.get())
-                .unwrap_or(1)
-        })
-        .max(1);
-    let bar = std::io::stderr().is_terminal().then(|| {
-        let b = ProgressBar::new(0);
-        b.set_style(
-            ProgressStyle::with_template("{spinner} {msg} {pos}/{len} [{bar:30}] {elapsed}")
-                .unwrap_or_else(|_| ProgressStyle::default_bar())
-                .progress_chars("=> "),
-        );
-        b
-    });
-    let progress = Bar(bar);
+    Ok((roots, triage))
+}
+
+/// Scans `roots` against an opened database, with a progress bar on a terminal.
+pub fn scan_opened(
+    roots: &[PathBuf],
+    db: &Database,
+    triage: Triage,
+    inputs: &ScanInputs,
+    list_packages: bool,
+) -> anyhow::Result<Report> {
+    let progress = Bar::new();
     let report = scan(
-        &roots,
-        &db,
+        roots,
+        db,
         &ScanOptions {
             now: now()?,
-            threads,
+            threads: super::threads(inputs.threads),
             list_packages,
             triage,
         },
         &progress,
     )?;
-    if let Some(b) = &progress.0 {
-        b.finish_and_clear();
-    }
-    Ok((report, db, policy))
+    progress.clear();
+    Ok(report)
 }
 
 pub fn run(db_flag: Option<&Path>, args: ScanArgs) -> anyhow::Result<ExitCode> {

@@ -318,13 +318,9 @@ fn severity_label(f: &FindingRecord) -> String {
 
 /// The decision and where it leads: `HOTFIX -> 5.4`.
 fn fix_label(f: &FindingRecord) -> String {
-    match &f.fix {
-        Some(fix) => match &fix.decision.target {
-            Some(t) => format!("{} -> {t}", fix.decision.action),
-            None => fix.decision.action.to_string(),
-        },
-        None => "-".to_owned(),
-    }
+    f.fix
+        .as_ref()
+        .map_or_else(|| "-".to_owned(), |fix| fix.label())
 }
 
 fn advisory_label(f: &FindingRecord) -> String {

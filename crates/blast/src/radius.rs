@@ -1,0 +1,835 @@
+//! The blast radius of one subject over a triaged report.
+//!
+//! [`resolve`] turns a [`Target`] into a [`Subject`]: for an advisory, every id of
+//! the vulnerability, the packages its records name, and the import paths and
+//! function names they give (Go `ecosystem_specific.imports`, RustSec
+//! `ecosystem_specific.affects.functions`). [`report_from_inventory`] builds the
+//! report of only the subject's packages from a saved inventory (the index answers
+//! without re-reading any repository). [`blast`] selects the subject's findings,
+//! one entry per service, package version and declaration, with the most urgent
+//! priority, the fix and decision, any exception, and whether the service's own
+//! code imports the package (`cverun-reach`), and counts: N of M services affected,
+//! by priority, reachable or not.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use cverun_db::Database;
+use cverun_reach::{Reach, Target as ReachTarget, reach_all};
+use cverun_scan::report::{
+    ByLevel, FindingRecord, InventoryRecord, PackageRecord, Problem, Report, ServiceReport,
+    Summary, Tool,
+};
+use cverun_scan::triage::{ExceptionUse, Fix, Triage, apply};
+use cverun_triage::policy::{Level, Priority};
+use cverun_versions::{Ecosystem, compare, normalize_name};
+use serde::Serialize;
+
+use crate::store::{Inventory, StoreError};
+use crate::target::Target;
+
+/// The JSON schema name of [`Blast`].
+pub const SCHEMA: &str = "cverun.blast/1";
+
+/// Why a blast query cannot be answered.
+#[derive(Debug, thiserror::Error)]
+pub enum BlastError {
+    /// The advisory database does not know the id: cverun cannot judge it (which is
+    /// not "nothing is affected").
+    #[error(
+        "the advisory database (snapshot {snapshot}) does not know {id}: cverun cannot judge it; update the database (`cverun db update`) or import the advisory"
+    )]
+    UnknownAdvisory {
+        /// The id asked.
+        id: String,
+        /// The database snapshot id (short).
+        snapshot: String,
+    },
+    /// Every record of the advisory is withdrawn.
+    #[error("{id} is withdrawn ({records}): it affects nothing")]
+    Withdrawn {
+        /// The id asked.
+        id: String,
+        /// The withdrawn records.
+        records: String,
+    },
+    /// The database failed.
+    #[error(transparent)]
+    Database(#[from] cverun_db::Error),
+    /// The inventory file failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// Triage failed.
+    #[error(transparent)]
+    Scan(#[from] cverun_scan::ScanError),
+}
+
+/// Names and hints of one package the subject concerns.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct PackageHints {
+    /// Go: the import paths the advisory names.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub import_paths: Vec<String>,
+    /// Functions or symbols the advisory names.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub symbols: Vec<String>,
+}
+
+/// What a blast query is about, resolved against the advisory database.
+#[derive(Clone, Debug, Serialize)]
+pub struct Subject {
+    /// The query as given (canonical spelling for ids).
+    pub query: String,
+    /// Every id of the vulnerability (empty for a package query).
+    pub ids: Vec<String>,
+    /// The advisory's summary.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    /// The packages concerned, as `ecosystem/name`.
+    pub packages: Vec<String>,
+    /// The exact version asked about (package queries).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub version: Option<String>,
+    #[serde(skip)]
+    keys: Vec<(Ecosystem, String, String)>,
+    #[serde(skip)]
+    hints: HashMap<(String, String), PackageHints>,
+}
+
+impl Subject {
+    fn key(ecosystem: &Ecosystem, name: &str) -> (String, String) {
+        (
+            ecosystem.osv_name().to_owned(),
+            normalize_name(ecosystem, name).into_owned(),
+        )
+    }
+
+    /// The packages concerned: ecosystem and name as written.
+    pub fn package_names(&self) -> impl Iterator<Item = (&Ecosystem, &str)> {
+        self.keys.iter().map(|(e, n, _)| (e, n.as_str()))
+    }
+
+    fn concerns(&self, ecosystem: &Ecosystem, name: &str) -> bool {
+        let key = normalize_name(ecosystem, name);
+        self.keys
+            .iter()
+            .any(|(e, _, k)| e == ecosystem && *k == key.as_ref())
+    }
+}
+
+fn strings(v: Option<&serde_json::Value>) -> Vec<String> {
+    v.and_then(|v| v.as_array())
+        .map(|a| {
+            a.iter()
+                .filter_map(|s| s.as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Import paths and symbols from an `affected[].ecosystem_specific`.
+fn hints_of(spec: Option<&serde_json::Value>) -> PackageHints {
+    let mut h = PackageHints::default();
+    let Some(spec) = spec else { return h };
+    if let Some(imports) = spec.get("imports").and_then(|i| i.as_array()) {
+        for i in imports {
+            if let Some(p) = i.get("path").and_then(|p| p.as_str()) {
+                h.import_paths.push(p.to_owned());
+            }
+            h.symbols.extend(strings(i.get("symbols")));
+        }
+    }
+    if let Some(affects) = spec.get("affects") {
+        h.symbols.extend(strings(affects.get("functions")));
+    }
+    h.import_paths.sort();
+    h.import_paths.dedup();
+    h.symbols.sort();
+    h.symbols.dedup();
+    h
+}
+
+/// Resolves `target` against `db`.
+pub fn resolve(db: &Database, target: &Target) -> Result<Subject, BlastError> {
+    match target {
+        Target::Package {
+            ecosystem,
+            name,
+            version,
+        } => Ok(Subject {
+            query: match version {
+                Some(v) => format!("{}/{name}@{v}", ecosystem.osv_name()),
+                None => format!("{}/{name}", ecosystem.osv_name()),
+            },
+            ids: Vec::new(),
+            title: None,
+            packages: vec![format!("{}/{name}", ecosystem.osv_name())],
+            version: version.clone(),
+            keys: vec![(
+                ecosystem.clone(),
+                name.clone(),
+                normalize_name(ecosystem, name).into_owned(),
+            )],
+            hints: HashMap::new(),
+        }),
+        Target::Advisory(id) => {
+            let records = db.advisories_by_id(id)?;
+            if records.is_empty() {
+                let s = db.snapshot()?.id;
+                return Err(BlastError::UnknownAdvisory {
+                    id: id.clone(),
+                    snapshot: s[..s.len().min(12)].to_owned(),
+                });
+            }
+            let live: Vec<_> = records.iter().filter(|r| !r.is_withdrawn()).collect();
+            if live.is_empty() {
+                return Err(BlastError::Withdrawn {
+                    id: id.clone(),
+                    records: records
+                        .iter()
+                        .map(|r| r.id.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                });
+            }
+            let mut ids = vec![id.clone()];
+            let mut title = None;
+            let mut keys: Vec<(Ecosystem, String, String)> = Vec::new();
+            let mut hints: HashMap<(String, String), PackageHints> = HashMap::new();
+            for r in &live {
+                for i in r.ids() {
+                    if !ids.iter().any(|x| x.eq_ignore_ascii_case(i)) {
+                        ids.push(i.to_owned());
+                    }
+                }
+                if title.is_none() {
+                    title = r.summary.clone();
+                }
+                for a in &r.affected {
+                    let key = Subject::key(&a.ecosystem, &a.name);
+                    if !keys
+                        .iter()
+                        .any(|(e, _, k)| e.osv_name() == key.0 && *k == key.1)
+                    {
+                        keys.push((a.ecosystem.clone(), a.name.clone(), key.1.clone()));
+                    }
+                    let h = hints_of(a.ecosystem_specific.as_ref());
+                    let entry = hints.entry(key).or_default();
+                    for p in h.import_paths {
+                        if !entry.import_paths.contains(&p) {
+                            entry.import_paths.push(p);
+                        }
+                    }
+                    for s in h.symbols {
+                        if !entry.symbols.contains(&s) {
+                            entry.symbols.push(s);
+                        }
+                    }
+                }
+            }
+            Ok(Subject {
+                query: id.clone(),
+                ids,
+                title,
+                packages: keys
+                    .iter()
+                    .map(|(e, n, _)| format!("{}/{n}", e.osv_name()))
+                    .collect(),
+                version: None,
+                keys,
+                hints,
+            })
+        }
+    }
+}
+
+/// The report of the subject's packages only, from a saved inventory, matched
+/// against `db` and triaged (priorities with each service's context, fixes,
+/// exceptions).
+pub fn report_from_inventory(
+    inv: &Inventory,
+    db: &Database,
+    subject: &Subject,
+    triage: &Triage,
+    now: jiff::Timestamp,
+    threads: usize,
+) -> Result<Report, BlastError> {
+    let mut records: Vec<InventoryRecord> = Vec::new();
+    for (eco, name) in subject.package_names() {
+        records.extend(inv.packages(eco, name)?.into_iter().map(|(_, r)| r));
+    }
+    let queries: Vec<cverun_db::PackageQuery> = records
+        .iter()
+        .filter(|r| r.unmatched.is_none())
+        .filter_map(|r| {
+            r.version.as_ref().map(|v| cverun_db::PackageQuery {
+                ecosystem: Ecosystem::from_osv(&r.ecosystem),
+                name: r.package.clone(),
+                version: v.clone(),
+            })
+        })
+        .collect();
+    let found = db.find(&queries)?;
+    let mut unpinned = Vec::new();
+    let mut not_matchable = Vec::new();
+    for r in records
+        .iter()
+        .filter(|r| r.unmatched.is_some() || r.version.is_none())
+    {
+        let record = PackageRecord {
+            service: r.service.clone(),
+            manifest: r.manifest.clone(),
+            line: r.line,
+            ecosystem: r.ecosystem.clone(),
+            package: r.package.clone(),
+            version: r.version.clone(),
+            specifier: r.specifier.clone(),
+            reason: r
+                .unmatched
+                .clone()
+                .unwrap_or_else(|| "no exact version".to_owned()),
+        };
+        if r.version.is_none() {
+            unpinned.push(record);
+        } else {
+            not_matchable.push(record);
+        }
+    }
+    let mut findings = Vec::new();
+    let mut matched = records
+        .iter()
+        .filter(|r| r.unmatched.is_none() && r.version.is_some());
+    for (q, fs) in queries.iter().zip(found) {
+        let r = matched.next().expect("one query per matchable record");
+        for f in fs {
+            findings.push(FindingRecord {
+                service: r.service.clone(),
+                manifest: r.manifest.clone(),
+                line: r.line,
+                ecosystem: q.ecosystem.clone(),
+                package: r.package.clone(),
+                version: q.version.clone(),
+                relation: r.relation,
+                scope: r.scope,
+                paths: r.paths.clone(),
+                cvss: None,
+                priority: None,
+                fix: None,
+                exception: None,
+                finding: f,
+            });
+        }
+    }
+    let services: Vec<ServiceReport> = inv
+        .services
+        .iter()
+        .map(|s| ServiceReport {
+            name: s.name.as_str().into(),
+            path: s.path.clone(),
+            location: s.location.clone(),
+            configured: s.owner.is_some() || s.exposure.is_some(),
+            owner: s.owner.clone(),
+            exposure: s.exposure,
+            data: s.data.clone(),
+            tier: s.tier.clone(),
+            manifests: Vec::new(),
+            skipped_manifests: Vec::new(),
+            packages: 0,
+            vulnerabilities: 0,
+            unverifiable: 0,
+            informational: 0,
+            unpinned: 0,
+            not_matchable: 0,
+        })
+        .collect();
+    let mut report = Report {
+        schema: cverun_scan::report::SCHEMA,
+        tool: Tool {
+            name: "cverun",
+            version: env!("CARGO_PKG_VERSION"),
+        },
+        scanned_at: now.to_string(),
+        roots: inv.roots.clone(),
+        database: db.snapshot()?,
+        policy: None,
+        summary: Summary {
+            services: services.len(),
+            ..Summary::default()
+        },
+        services,
+        findings,
+        suppressed: Vec::new(),
+        vulnerabilities: Vec::new(),
+        exception_problems: Vec::new(),
+        unpinned,
+        not_matchable,
+        packages: Some(records),
+        errors: inv.errors.clone(),
+        warnings: Vec::new(),
+    };
+    apply(&mut report, db, triage, now, threads)?;
+    Ok(report)
+}
+
+/// How a service stands toward the subject.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    /// A known advisory affects the version it ships.
+    Affected,
+    /// It ships the exact version asked about (no advisory needed).
+    Named,
+    /// Its version cannot be judged: check by hand.
+    Unverifiable,
+    /// Affected, but an exception in force covers it.
+    Suppressed,
+}
+
+/// One service, package version and declaration in the blast radius.
+#[derive(Clone, Debug, Serialize)]
+pub struct Entry {
+    /// Service.
+    pub service: Arc<str>,
+    /// Owner, from cverun.toml.
+    pub owner: Option<String>,
+    /// Exposure.
+    pub exposure: Option<&'static str>,
+    /// Data handled.
+    pub data: Option<String>,
+    /// Where its source is (read for reachability).
+    pub dir: PathBuf,
+    /// How it stands.
+    pub status: Status,
+    /// Ecosystem.
+    pub ecosystem: String,
+    /// Package.
+    pub package: String,
+    /// Installed version.
+    pub version: String,
+    /// The declaring file.
+    pub manifest: Arc<str>,
+    /// Line.
+    pub line: Option<u32>,
+    /// `direct`, `transitive` or `unknown`.
+    pub relation: cverun_inventory::Relation,
+    /// The shortest dependency path from a direct dependency (transitive only).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub path: Vec<String>,
+    /// The advisories (primary ids) concerned.
+    pub advisories: Vec<String>,
+    /// The most urgent priority among them.
+    pub priority: Option<Box<Priority>>,
+    /// Fix options and decision.
+    pub fix: Option<Arc<Fix>>,
+    /// Why it cannot be judged, when unverifiable.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub unverifiable: Option<String>,
+    /// The exception covering it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub exception: Option<Arc<ExceptionUse>>,
+    /// Whether the service's own code imports the package (`null` when not
+    /// checked).
+    pub reach: Option<Reach>,
+}
+
+/// Counts of a blast radius.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct BlastSummary {
+    /// Services scanned or in the inventory.
+    pub services: usize,
+    /// Services affected (or shipping the version asked about), suppressed aside.
+    pub affected: usize,
+    /// Affected services per priority (their most urgent entry).
+    pub priorities: ByLevel,
+    /// Services with only unverifiable entries.
+    pub unverifiable: usize,
+    /// Services whose every entry an exception covers.
+    pub suppressed: usize,
+    /// Affected services whose code imports the package.
+    pub imported: usize,
+    /// Affected services whose code does not import it (their dependencies may).
+    pub not_imported: usize,
+    /// Affected services where it could not be told.
+    pub reach_unknown: usize,
+}
+
+/// Where the answer comes from.
+#[derive(Clone, Debug, Serialize)]
+pub struct Source {
+    /// `scan` or `inventory`.
+    pub kind: &'static str,
+    /// The roots scanned, or the inventory file.
+    pub paths: Vec<String>,
+    /// When the inventory was saved (`null` for a scan).
+    pub saved_at: Option<String>,
+}
+
+/// The blast radius of one subject.
+#[derive(Clone, Debug, Serialize)]
+pub struct Blast {
+    /// `cverun.blast/1`.
+    pub schema: &'static str,
+    /// What was asked.
+    pub subject: Subject,
+    /// Where the services come from.
+    pub source: Source,
+    /// The advisory database snapshot id.
+    pub snapshot: String,
+    /// Counts.
+    pub summary: BlastSummary,
+    /// Every affected (named, unverifiable, suppressed) service and declaration, most
+    /// urgent first.
+    pub entries: Vec<Entry>,
+    /// Files that could not be read: the answer is incomplete when not empty.
+    pub incomplete: Vec<Problem>,
+}
+
+impl Blast {
+    /// 2 when incomplete, 1 when any service is affected, named or unverifiable
+    /// (suppressed ones aside), else 0.
+    pub fn exit_code(&self) -> u8 {
+        if !self.incomplete.is_empty() {
+            2
+        } else {
+            u8::from(self.entries.iter().any(|e| e.status != Status::Suppressed))
+        }
+    }
+}
+
+/// Whether two version strings of `ecosystem` are the same version (by the
+/// scheme's equality when both parse, else as written).
+fn same_version(ecosystem: &Ecosystem, a: &str, b: &str) -> bool {
+    if a == b {
+        return true;
+    }
+    match ecosystem.scheme() {
+        Some(s) => compare(s, a, b).is_ok_and(|o| o.is_eq()),
+        None => false,
+    }
+}
+
+/// The blast radius of `subject` over a triaged `report`; reachability is checked
+/// on `threads` threads unless `reach` is false.
+pub fn blast(
+    report: &Report,
+    subject: Subject,
+    source: Source,
+    reach: bool,
+    threads: usize,
+) -> Blast {
+    let services: HashMap<&str, &ServiceReport> =
+        report.services.iter().map(|s| (&*s.name, s)).collect();
+    let carries = |f: &FindingRecord| {
+        if !subject.concerns(&f.ecosystem, &f.package) {
+            return false;
+        }
+        if let Some(v) = &subject.version {
+            return same_version(&f.ecosystem, &f.version, v);
+        }
+        subject.ids.is_empty()
+            || subject.ids.iter().any(|id| {
+                f.finding.advisory.eq_ignore_ascii_case(id)
+                    || f.finding.aliases.iter().any(|a| a.eq_ignore_ascii_case(id))
+            })
+    };
+    type Key = (Arc<str>, Arc<str>, Option<u32>, String, String, String);
+    let mut groups: BTreeMap<Key, Vec<(&FindingRecord, bool)>> = BTreeMap::new();
+    for (f, suppressed) in report
+        .findings
+        .iter()
+        .map(|f| (f, false))
+        .chain(report.suppressed.iter().map(|f| (f, true)))
+    {
+        if f.finding.informational.is_some() || !carries(f) {
+            continue;
+        }
+        let key = (
+            f.service.clone(),
+            f.manifest.clone(),
+            f.line,
+            f.ecosystem.osv_name().to_owned(),
+            f.package.clone(),
+            f.version.clone(),
+        );
+        groups.entry(key).or_default().push((f, suppressed));
+    }
+    let mut entries: Vec<Entry> = Vec::new();
+    let entry_base = |service: &Arc<str>,
+                      eco: &str,
+                      package: &str,
+                      version: &str,
+                      manifest: &Arc<str>,
+                      line: Option<u32>,
+                      relation,
+                      path: Vec<String>| {
+        let svc = services.get(&**service);
+        Entry {
+            service: service.clone(),
+            owner: svc.and_then(|s| s.owner.clone()),
+            exposure: svc.and_then(|s| s.exposure).map(|e| e.as_str()),
+            data: svc.and_then(|s| s.data.clone()),
+            dir: svc.map(|s| s.location.clone()).unwrap_or_default(),
+            status: Status::Named,
+            ecosystem: eco.to_owned(),
+            package: package.to_owned(),
+            version: version.to_owned(),
+            manifest: manifest.clone(),
+            line,
+            relation,
+            path,
+            advisories: Vec::new(),
+            priority: None,
+            fix: None,
+            unverifiable: None,
+            exception: None,
+            reach: None,
+        }
+    };
+    for ((service, manifest, line, eco, package, version), mut members) in groups {
+        members.sort_by_key(|(f, s)| {
+            (
+                *s,
+                f.finding.unverifiable.is_some(),
+                f.priority.as_ref().map(|p| p.level),
+            )
+        });
+        let (lead, lead_suppressed) = members[0];
+        let mut e = entry_base(
+            &service,
+            &eco,
+            &package,
+            &version,
+            &manifest,
+            line,
+            lead.relation,
+            lead.paths.first().cloned().unwrap_or_default(),
+        );
+        e.status = if lead_suppressed {
+            Status::Suppressed
+        } else if lead.finding.unverifiable.is_some() {
+            Status::Unverifiable
+        } else {
+            Status::Affected
+        };
+        for (f, _) in &members {
+            let id = f.finding.advisory.to_string();
+            if !e.advisories.contains(&id) {
+                e.advisories.push(id);
+            }
+        }
+        e.priority = lead.priority.clone();
+        e.fix = members
+            .iter()
+            .find(|(f, s)| !*s && f.fix.is_some())
+            .or(members.first())
+            .and_then(|(f, _)| f.fix.clone());
+        e.unverifiable = lead.finding.unverifiable.clone();
+        e.exception = lead.exception.clone();
+        entries.push(e);
+    }
+    // An exact version asked about: every declaration of it, advisory or not.
+    if let (Some(v), Some(packages)) = (&subject.version, &report.packages) {
+        for r in packages {
+            let eco = Ecosystem::from_osv(&r.ecosystem);
+            let Some(installed) = &r.version else {
+                continue;
+            };
+            if !subject.concerns(&eco, &r.package) || !same_version(&eco, installed, v) {
+                continue;
+            }
+            let known = entries.iter().any(|e| {
+                e.service == r.service
+                    && e.manifest == r.manifest
+                    && e.line == r.line
+                    && e.package == r.package
+            });
+            if !known {
+                entries.push(entry_base(
+                    &r.service,
+                    &r.ecosystem,
+                    &r.package,
+                    installed,
+                    &r.manifest,
+                    r.line,
+                    r.relation,
+                    r.paths.first().cloned().unwrap_or_default(),
+                ));
+            }
+        }
+    }
+    // Declared without an exact version, or not matchable: cannot be judged, so
+    // listed as unverifiable (never left out as if safe).
+    for p in report.unpinned.iter().chain(&report.not_matchable) {
+        let eco = Ecosystem::from_osv(&p.ecosystem);
+        if !subject.concerns(&eco, &p.package) {
+            continue;
+        }
+        if let (Some(asked), Some(v)) = (&subject.version, &p.version) {
+            if !same_version(&eco, v, asked) {
+                continue;
+            }
+        }
+        let mut e = entry_base(
+            &p.service,
+            &p.ecosystem,
+            &p.package,
+            p.version
+                .as_deref()
+                .or(p.specifier.as_deref())
+                .unwrap_or("*"),
+            &p.manifest,
+            p.line,
+            cverun_inventory::Relation::Unknown,
+            Vec::new(),
+        );
+        e.status = Status::Unverifiable;
+        e.unverifiable = Some(format!(
+            "{}: which version is installed cannot be told",
+            p.reason
+        ));
+        entries.push(e);
+    }
+    if reach {
+        check_reach(&mut entries, &subject, threads);
+    }
+    entries.sort_by(|a, b| {
+        let key = |e: &Entry| {
+            (
+                e.status == Status::Suppressed,
+                e.priority
+                    .as_ref()
+                    .map(|p| p.level)
+                    .unwrap_or(Level::Routine),
+                e.status,
+            )
+        };
+        key(a)
+            .cmp(&key(b))
+            .then_with(|| a.service.cmp(&b.service))
+            .then_with(|| a.manifest.cmp(&b.manifest))
+    });
+    let summary = summarise(&entries, report.services.len());
+    Blast {
+        schema: SCHEMA,
+        snapshot: report.database.id.clone(),
+        subject,
+        source,
+        summary,
+        entries,
+        incomplete: report.errors.clone(),
+    }
+}
+
+/// Reachability of every entry: one walk per service directory, services on
+/// `threads` threads.
+fn check_reach(entries: &mut [Entry], subject: &Subject, threads: usize) {
+    let mut by_dir: BTreeMap<PathBuf, Vec<usize>> = BTreeMap::new();
+    for (i, e) in entries.iter().enumerate() {
+        by_dir.entry(e.dir.clone()).or_default().push(i);
+    }
+    let jobs: Vec<(PathBuf, Vec<usize>, Vec<ReachTarget>)> = by_dir
+        .into_iter()
+        .map(|(dir, idx)| {
+            let mut targets: Vec<ReachTarget> = Vec::new();
+            for &i in &idx {
+                let e = &entries[i];
+                let eco = Ecosystem::from_osv(&e.ecosystem);
+                if targets
+                    .iter()
+                    .any(|t| t.ecosystem == eco && t.package == e.package)
+                {
+                    continue;
+                }
+                let hints = subject
+                    .hints
+                    .get(&Subject::key(&eco, &e.package))
+                    .cloned()
+                    .unwrap_or_default();
+                targets.push(
+                    ReachTarget::new(eco, e.package.clone())
+                        .with_import_paths(hints.import_paths)
+                        .with_symbols(hints.symbols),
+                );
+            }
+            (dir, idx, targets)
+        })
+        .collect();
+    let answers = cverun_scan::parallel(jobs.len(), threads, |j| {
+        let (dir, _, targets) = &jobs[j];
+        if dir.as_os_str().is_empty() || !dir.is_dir() {
+            let reason = format!(
+                "the service's directory {} is not on this machine",
+                dir.display()
+            );
+            targets
+                .iter()
+                .map(|_| Reach::Unknown {
+                    reason: reason.clone(),
+                })
+                .collect()
+        } else {
+            reach_all(dir, targets)
+        }
+    });
+    for (j, answer) in answers {
+        let (_, idx, targets) = &jobs[j];
+        for &i in idx {
+            let e = &entries[i];
+            let eco = Ecosystem::from_osv(&e.ecosystem);
+            if let Some(t) = targets
+                .iter()
+                .position(|t| t.ecosystem == eco && t.package == e.package)
+            {
+                entries[i].reach = answer.get(t).cloned();
+            }
+        }
+    }
+}
+
+fn summarise(entries: &[Entry], services: usize) -> BlastSummary {
+    let mut s = BlastSummary {
+        services,
+        ..BlastSummary::default()
+    };
+    let mut by_service: BTreeMap<&str, Vec<&Entry>> = BTreeMap::new();
+    for e in entries {
+        by_service.entry(&e.service).or_default().push(e);
+    }
+    for list in by_service.values() {
+        let hit: Vec<&&Entry> = list
+            .iter()
+            .filter(|e| matches!(e.status, Status::Affected | Status::Named))
+            .collect();
+        if hit.is_empty() {
+            if list.iter().any(|e| e.status == Status::Unverifiable) {
+                s.unverifiable += 1;
+            } else {
+                s.suppressed += 1;
+            }
+            continue;
+        }
+        s.affected += 1;
+        if let Some(level) = hit
+            .iter()
+            .filter_map(|e| e.priority.as_ref().map(|p| p.level))
+            .min()
+        {
+            s.priorities.add(level);
+        }
+        if hit
+            .iter()
+            .any(|e| e.reach.as_ref().is_some_and(Reach::is_imported))
+        {
+            s.imported += 1;
+        } else if hit
+            .iter()
+            .all(|e| e.reach.as_ref().is_some_and(Reach::is_not_imported))
+        {
+            s.not_imported += 1;
+        } else {
+            s.reach_unknown += 1;
+        }
+    }
+    s
+}

@@ -87,8 +87,11 @@ pub fn run(cmd: ExceptionsCommand) -> anyhow::Result<ExitCode> {
             }
             for e in &report.entries {
                 let left = match e.days_left {
-                    Some(d) if d < 0 => paint(RED, format!("expired {} days ago", -d)),
-                    Some(d) => format!("{d} days left"),
+                    Some(d) if d < 0 => paint(
+                        RED,
+                        format!("expired {} ago", output::count(-d as usize, "day", "days")),
+                    ),
+                    Some(d) => format!("{} left", output::count(d as usize, "day", "days")),
                     None => paint(RED, "no valid expiry"),
                 };
                 anstream::println!(

@@ -259,17 +259,21 @@ pub fn report_from_inventory(
     for (eco, name) in subject.package_names() {
         records.extend(inv.packages(eco, name)?.into_iter().map(|(_, r)| r));
     }
-    let queries: Vec<cverun_db::PackageQuery> = records
+    let matchable: Vec<(&InventoryRecord, cverun_db::PackageQuery)> = records
         .iter()
         .filter(|r| r.unmatched.is_none())
         .filter_map(|r| {
-            r.version.as_ref().map(|v| cverun_db::PackageQuery {
-                ecosystem: Ecosystem::from_osv(&r.ecosystem),
-                name: r.package.clone(),
-                version: v.clone(),
+            r.version.as_ref().map(|v| {
+                let q = cverun_db::PackageQuery {
+                    ecosystem: Ecosystem::from_osv(&r.ecosystem),
+                    name: r.package.clone(),
+                    version: v.clone(),
+                };
+                (r, q)
             })
         })
         .collect();
+    let queries: Vec<cverun_db::PackageQuery> = matchable.iter().map(|(_, q)| q.clone()).collect();
     let found = db.find(&queries)?;
     let mut unpinned = Vec::new();
     let mut not_matchable = Vec::new();
@@ -297,11 +301,7 @@ pub fn report_from_inventory(
         }
     }
     let mut findings = Vec::new();
-    let mut matched = records
-        .iter()
-        .filter(|r| r.unmatched.is_none() && r.version.is_some());
-    for (q, fs) in queries.iter().zip(found) {
-        let r = matched.next().expect("one query per matchable record");
+    for ((r, q), fs) in matchable.iter().zip(found) {
         for f in fs {
             findings.push(FindingRecord {
                 service: r.service.clone(),

@@ -4,7 +4,9 @@
 //! 1. A generated fleet of 10,000 services with 100 locked packages each (requirements.txt,
 //!    package-lock.json, Cargo.lock and go.mod in turn), scanned in a fresh `cverun`
 //!    process against a generated database of 200,000 advisories, JSON report written
-//!    to a file: wall time and peak RSS. Target: < 10 s and < 1 GiB on 2 cores.
+//!    to a file: wall time and peak RSS. Target: < 10 s and < 1 GiB on 2 cores. Then
+//!    `inventory save` of that fleet, and blast queries (two package names, one
+//!    advisory id) answered from the inventory in fresh processes. Target: < 100 ms.
 //! 2. cargo-audit beside cverun on the same Cargo.lock files with the same RustSec data:
 //!    100 lockfiles of 100 real crates each (drawn from the corpus lockfiles), audited by
 //!    `cargo audit --db ../shared/rustsec-advisory-db --no-fetch --stale --no-yanked`

@@ -38,6 +38,17 @@ pub struct Parsed {
     pub includes: Vec<PathBuf>,
 }
 
+impl Parsed {
+    /// The result for a file with nothing in it: no packages, an "empty file"
+    /// warning.
+    pub fn empty_file(input: &Input<'_>) -> Parsed {
+        Parsed {
+            warnings: vec![input.warning(None, "empty file")],
+            ..Parsed::default()
+        }
+    }
+}
+
 /// A problem in part of a file that did not stop the parse.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct Warning {

@@ -48,10 +48,7 @@ const SECTIONS: [(&str, Scope); 5] = [
 /// Parses a `Cargo.toml`.
 pub fn parse(input: &Input<'_>) -> Result<Parsed, ParseError> {
     if toml_doc::is_blank(input.text) {
-        return Ok(Parsed {
-            warnings: vec![input.warning(None, "empty file")],
-            ..Parsed::default()
-        });
+        return Ok(Parsed::empty_file(input));
     }
     let doc = Doc::parse(input)?;
     let root = &doc.root;

@@ -35,18 +35,18 @@
 use cverun_versions::Ecosystem;
 use toml::de::DeTable;
 
-use super::python::{norm, propagate_scopes, read_pyproject, relate};
+use super::python::{finish, norm, read_pyproject};
 use super::toml_doc::{self, Doc, get_str};
 use crate::{Input, Package, ParseError, Parsed, Pin, Scope, Source, Warning};
 
 /// Parses a `poetry.lock`.
 pub fn parse(input: &Input<'_>) -> Result<Parsed, ParseError> {
     if toml_doc::is_blank(input.text) {
-        return Ok(empty(input));
+        return Ok(Parsed::empty_file(input));
     }
     let doc = Doc::parse(input)?;
     if doc.root.is_empty() {
-        return Ok(empty(input));
+        return Ok(Parsed::empty_file(input));
     }
     let Some(list) = toml_doc::get(&doc.root, "package") else {
         if doc.root.get("metadata").is_some() {
@@ -96,21 +96,7 @@ pub fn parse(input: &Input<'_>) -> Result<Parsed, ParseError> {
         .as_ref()
         .map(|m| m.direct_indices(&packages))
         .unwrap_or_default();
-    let direct: Vec<usize> = seeds.iter().map(|(i, _)| *i).collect();
-    relate(&mut packages, &edges, &direct);
-    propagate_scopes(&mut packages, &edges, &seeds);
-    Ok(Parsed {
-        packages,
-        warnings,
-        includes: Vec::new(),
-    })
-}
-
-fn empty(input: &Input<'_>) -> Parsed {
-    Parsed {
-        warnings: vec![input.warning(None, "empty file")],
-        ..Parsed::default()
-    }
+    Ok(finish(packages, &edges, &seeds, warnings))
 }
 
 /// One `[[package]]` table.

@@ -47,11 +47,11 @@ type DepRefs = Vec<(String, Option<String>)>;
 /// Parses a `pylock.toml`.
 pub fn parse(input: &Input<'_>) -> Result<Parsed, ParseError> {
     if toml_doc::is_blank(input.text) {
-        return Ok(empty(input));
+        return Ok(Parsed::empty_file(input));
     }
     let doc = Doc::parse(input)?;
     if doc.root.is_empty() {
-        return Ok(empty(input));
+        return Ok(Parsed::empty_file(input));
     }
     let mut warnings = Vec::new();
     let version = toml_doc::get(&doc.root, "lock-version");
@@ -158,13 +158,6 @@ pub fn parse(input: &Input<'_>) -> Result<Parsed, ParseError> {
         warnings,
         includes: Vec::new(),
     })
-}
-
-fn empty(input: &Input<'_>) -> Parsed {
-    Parsed {
-        warnings: vec![input.warning(None, "empty file")],
-        ..Parsed::default()
-    }
 }
 
 /// One package table.

@@ -15,7 +15,7 @@ use cverun_versions::{Ecosystem, normalize_name};
 
 use super::toml_doc::{self, Doc};
 use crate::graph::Graph;
-use crate::{Input, Package, Pin, Relation, Scope, Warning};
+use crate::{Input, Package, Parsed, Pin, Relation, Scope, Warning};
 
 /// Group names that mean development or test tooling.
 const DEV_GROUPS: [&str; 6] = ["dev", "develop", "development", "test", "tests", "testing"];
@@ -274,6 +274,25 @@ pub(crate) fn propagate_scopes(
         if let (Scope::Unknown, Some(s)) = (p.scope, s) {
             p.scope = s;
         }
+    }
+}
+
+/// The result of a Python lockfile whose direct dependencies are `seeds` (with
+/// their scopes): relations and paths from them along `edges`, scopes spread the
+/// same way.
+pub(crate) fn finish(
+    mut packages: Vec<Package>,
+    edges: &[Vec<usize>],
+    seeds: &[(usize, Scope)],
+    warnings: Vec<Warning>,
+) -> Parsed {
+    let direct: Vec<usize> = seeds.iter().map(|(i, _)| *i).collect();
+    relate(&mut packages, edges, &direct);
+    propagate_scopes(&mut packages, edges, seeds);
+    Parsed {
+        packages,
+        warnings,
+        includes: Vec::new(),
     }
 }
 

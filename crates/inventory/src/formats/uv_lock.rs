@@ -43,7 +43,7 @@ use cverun_versions::Ecosystem;
 use toml::Spanned;
 use toml::de::{DeTable, DeValue};
 
-use super::python::{by_name, norm, propagate_scopes, relate, requirement_name};
+use super::python::{by_name, finish, norm, requirement_name};
 use super::toml_doc::{self, Doc, get_str};
 use crate::{Input, Package, ParseError, Parsed, Pin, Scope, Source, Warning};
 
@@ -68,11 +68,11 @@ struct Entry {
 /// Parses a `uv.lock`.
 pub fn parse(input: &Input<'_>) -> Result<Parsed, ParseError> {
     if toml_doc::is_blank(input.text) {
-        return Ok(empty(input));
+        return Ok(Parsed::empty_file(input));
     }
     let doc = Doc::parse(input)?;
     if doc.root.is_empty() {
-        return Ok(empty(input));
+        return Ok(Parsed::empty_file(input));
     }
     let list = toml_doc::get(&doc.root, "package");
     if list.is_none() && doc.root.get("version").is_none() {
@@ -113,7 +113,7 @@ pub fn parse(input: &Input<'_>) -> Result<Parsed, ParseError> {
     }
     // Listed packages: every entry but the project(s).
     let listed: Vec<&Entry> = entries.iter().filter(|e| !e.is_project).collect();
-    let mut packages: Vec<Package> = listed.iter().map(|e| e.package.clone()).collect();
+    let packages: Vec<Package> = listed.iter().map(|e| e.package.clone()).collect();
     let by = by_name(&packages);
     let resolve = |r: &DepRef, from: &str, warnings: &mut Vec<Warning>| -> Vec<usize> {
         let Some(candidates) = by.get(r.name.as_str()) else {
@@ -183,21 +183,7 @@ pub fn parse(input: &Input<'_>) -> Result<Parsed, ParseError> {
             }
         }
     }
-    let direct: Vec<usize> = seeds.iter().map(|(i, _)| *i).collect();
-    relate(&mut packages, &edges, &direct);
-    propagate_scopes(&mut packages, &edges, &seeds);
-    Ok(Parsed {
-        packages,
-        warnings,
-        includes: Vec::new(),
-    })
-}
-
-fn empty(input: &Input<'_>) -> Parsed {
-    Parsed {
-        warnings: vec![input.warning(None, "empty file")],
-        ..Parsed::default()
-    }
+    Ok(finish(packages, &edges, &seeds, warnings))
 }
 
 /// Reads one `[[package]]` table.

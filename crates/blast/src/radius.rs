@@ -630,6 +630,19 @@ pub fn blast(
     }
     // An exact version asked about: every declaration of it, advisory or not.
     if let (Some(v), Some(packages)) = (&subject.version, &report.packages) {
+        // Declarations already listed from findings: (service, manifest, line, package).
+        type Declaration = (Arc<str>, Arc<str>, Option<u32>, String);
+        let mut listed: std::collections::HashSet<Declaration> = entries
+            .iter()
+            .map(|e| {
+                (
+                    e.service.clone(),
+                    e.manifest.clone(),
+                    e.line,
+                    e.package.clone(),
+                )
+            })
+            .collect();
         for r in packages {
             let eco = Ecosystem::from_osv(&r.ecosystem);
             let Some(installed) = &r.version else {
@@ -638,13 +651,13 @@ pub fn blast(
             if !subject.concerns(&eco, &r.package) || !same_version(&eco, installed, v) {
                 continue;
             }
-            let known = entries.iter().any(|e| {
-                e.service == r.service
-                    && e.manifest == r.manifest
-                    && e.line == r.line
-                    && e.package == r.package
-            });
-            if !known {
+            let key = (
+                r.service.clone(),
+                r.manifest.clone(),
+                r.line,
+                r.package.clone(),
+            );
+            if listed.insert(key) {
                 entries.push(entry_base(
                     &r.service,
                     &r.ecosystem,

@@ -259,9 +259,11 @@ pub fn report_from_inventory(
     for (eco, name) in subject.package_names() {
         records.extend(inv.packages(eco, name)?.into_iter().map(|(_, r)| r));
     }
+    let coverage = db.coverage()?;
+    let covered = |r: &InventoryRecord| coverage.covers(&Ecosystem::from_osv(&r.ecosystem));
     let matchable: Vec<(&InventoryRecord, cverun_db::PackageQuery)> = records
         .iter()
-        .filter(|r| r.unmatched.is_none())
+        .filter(|r| r.unmatched.is_none() && covered(r))
         .filter_map(|r| {
             r.version.as_ref().map(|v| {
                 let q = cverun_db::PackageQuery {
@@ -277,6 +279,22 @@ pub fn report_from_inventory(
     let found = db.find(&queries)?;
     let mut unpinned = Vec::new();
     let mut not_matchable = Vec::new();
+    let not_checked: Vec<PackageRecord> = records
+        .iter()
+        .filter(|r| r.unmatched.is_none() && r.version.is_some() && !covered(r))
+        .map(|r| PackageRecord {
+            service: r.service.clone(),
+            manifest: r.manifest.clone(),
+            line: r.line,
+            ecosystem: r.ecosystem.clone(),
+            package: r.package.clone(),
+            version: r.version.clone(),
+            specifier: None,
+            reason: coverage
+                .gap(&Ecosystem::from_osv(&r.ecosystem))
+                .unwrap_or_default(),
+        })
+        .collect();
     for r in records
         .iter()
         .filter(|r| r.unmatched.is_some() || r.version.is_none())
@@ -335,12 +353,15 @@ pub fn report_from_inventory(
             tier: s.tier.clone(),
             manifests: Vec::new(),
             skipped_manifests: Vec::new(),
+            not_read: Vec::new(),
+            fully_checked: false,
             packages: 0,
             vulnerabilities: 0,
             unverifiable: 0,
             informational: 0,
             unpinned: 0,
             not_matchable: 0,
+            not_checked: 0,
         })
         .collect();
     let mut report = Report {
@@ -352,6 +373,8 @@ pub fn report_from_inventory(
         scanned_at: now.to_string(),
         roots: inv.roots.clone(),
         database: db.snapshot()?,
+        coverage,
+        freshness: None,
         policy: None,
         summary: Summary {
             services: services.len(),
@@ -364,6 +387,7 @@ pub fn report_from_inventory(
         exception_problems: Vec::new(),
         unpinned,
         not_matchable,
+        not_checked,
         packages: Some(records),
         errors: inv.errors.clone(),
         warnings: Vec::new(),
@@ -384,6 +408,24 @@ pub enum Status {
     Unverifiable,
     /// Affected, but an exception in force covers it.
     Suppressed,
+    /// Ships the package, at a version no known advisory of the subject affects
+    /// (or, for an exact version asked about, at another version).
+    NotAffected,
+    /// Ships the package, but the database holds no advisory data for its
+    /// ecosystem: cannot be judged.
+    NotChecked,
+}
+
+impl Status {
+    /// Order of rows: what needs attention first, then suppressed, then services
+    /// that ship the package unaffected.
+    fn rank(self) -> u8 {
+        match self {
+            Status::Affected | Status::Named | Status::Unverifiable | Status::NotChecked => 0,
+            Status::Suppressed => 1,
+            Status::NotAffected => 2,
+        }
+    }
 }
 
 /// One service, package version and declaration in the blast radius.
@@ -438,6 +480,13 @@ pub struct Entry {
 pub struct BlastSummary {
     /// Services scanned or in the inventory.
     pub services: usize,
+    /// Services that declare the package at any version (or any package of the
+    /// advisory), whatever their standing: who ships it.
+    pub ship: usize,
+    /// Services that ship it, none of their declarations affected.
+    pub not_affected: usize,
+    /// Services that ship it in an ecosystem without advisory data: not judged.
+    pub not_checked: usize,
     /// Services affected (or shipping the version asked about), suppressed aside.
     pub affected: usize,
     /// Affected services per priority (their most urgent entry).
@@ -483,16 +532,41 @@ pub struct Blast {
     pub entries: Vec<Entry>,
     /// Files that could not be read: the answer is incomplete when not empty.
     pub incomplete: Vec<Problem>,
+    /// Why the question cannot be judged at all (no advisory data for the
+    /// package's ecosystem; a package that neither any service nor any advisory
+    /// names), `null` when it can.
+    pub cannot_judge: Option<String>,
+    /// Close package names, when the package asked about is unknown.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub did_you_mean: Vec<String>,
+    /// How current the advisory data is.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub freshness: Option<cverun_db::Freshness>,
 }
 
 impl Blast {
-    /// 2 when incomplete, 1 when any service is affected, named or unverifiable
-    /// (suppressed ones aside), else 0.
+    /// 2 when incomplete, when it cannot be judged (no advisory data for a
+    /// declaration's ecosystem, an unknown package) or the advisory data is older
+    /// than an enforced maximum age; 1 when any service is affected, named or
+    /// unverifiable (suppressed and unaffected ones aside); else 0.
     pub fn exit_code(&self) -> u8 {
-        if !self.incomplete.is_empty() {
+        let too_old = self
+            .freshness
+            .as_ref()
+            .is_some_and(|f| f.enforced && !f.stale.is_empty());
+        if !self.incomplete.is_empty()
+            || self.cannot_judge.is_some()
+            || too_old
+            || self.entries.iter().any(|e| e.status == Status::NotChecked)
+        {
             2
         } else {
-            u8::from(self.entries.iter().any(|e| e.status != Status::Suppressed))
+            u8::from(self.entries.iter().any(|e| {
+                matches!(
+                    e.status,
+                    Status::Affected | Status::Named | Status::Unverifiable
+                )
+            }))
         }
     }
 }
@@ -671,6 +745,74 @@ pub fn blast(
             }
         }
     }
+    // Every other declaration of the package with an exact version: who ships it,
+    // not affected (or, for an exact version asked about, at another version).
+    // Declarations not checked (no advisory data) are listed below instead.
+    if let Some(packages) = &report.packages {
+        type Declaration = (Arc<str>, Arc<str>, Option<u32>, String);
+        let mut listed: std::collections::HashSet<Declaration> = entries
+            .iter()
+            .map(|e| {
+                (
+                    e.service.clone(),
+                    e.manifest.clone(),
+                    e.line,
+                    e.package.clone(),
+                )
+            })
+            .collect();
+        for r in packages {
+            let eco = Ecosystem::from_osv(&r.ecosystem);
+            let Some(installed) = &r.version else {
+                continue;
+            };
+            if r.unmatched.is_some()
+                || !subject.concerns(&eco, &r.package)
+                || !report.coverage.covers(&eco)
+            {
+                continue;
+            }
+            let key = (
+                r.service.clone(),
+                r.manifest.clone(),
+                r.line,
+                r.package.clone(),
+            );
+            if listed.insert(key) {
+                let mut e = entry_base(
+                    &r.service,
+                    &r.ecosystem,
+                    &r.package,
+                    installed,
+                    &r.manifest,
+                    r.line,
+                    r.relation,
+                    r.paths.first().cloned().unwrap_or_default(),
+                );
+                e.status = Status::NotAffected;
+                entries.push(e);
+            }
+        }
+    }
+    for p in &report.not_checked {
+        let eco = Ecosystem::from_osv(&p.ecosystem);
+        if !subject.concerns(&eco, &p.package) {
+            continue;
+        }
+        let mut e = entry_base(
+            &p.service,
+            &p.ecosystem,
+            &p.package,
+            p.version.as_deref().unwrap_or("*"),
+            &p.manifest,
+            p.line,
+            cverun_inventory::Relation::Unknown,
+            Vec::new(),
+        );
+        e.status = Status::NotChecked;
+        e.unverifiable = Some(p.reason.clone());
+        entries.push(e);
+    }
     // Declared without an exact version, or not matchable: cannot be judged, so
     // listed as unverifiable (never left out as if safe).
     for p in report.unpinned.iter().chain(&report.not_matchable) {
@@ -709,7 +851,7 @@ pub fn blast(
     entries.sort_by(|a, b| {
         let key = |e: &Entry| {
             (
-                e.status == Status::Suppressed,
+                e.status.rank(),
                 e.priority
                     .as_ref()
                     .map(|p| p.level)
@@ -723,6 +865,16 @@ pub fn blast(
             .then_with(|| a.manifest.cmp(&b.manifest))
     });
     let summary = summarise(&entries, report.services.len());
+    // A package of an ecosystem without advisory data: who ships it is known,
+    // whether they are affected is not.
+    let cannot_judge = if subject.ids.is_empty() {
+        subject
+            .package_names()
+            .find_map(|(eco, _)| report.coverage.gap(eco))
+            .map(|gap| format!("{gap}: cverun cannot tell which versions are affected"))
+    } else {
+        None
+    };
     Blast {
         schema: SCHEMA,
         snapshot: report.database.id.clone(),
@@ -731,6 +883,9 @@ pub fn blast(
         summary,
         entries,
         incomplete: report.errors.clone(),
+        cannot_judge,
+        did_you_mean: Vec::new(),
+        freshness: report.freshness.clone(),
     }
 }
 
@@ -739,7 +894,10 @@ pub fn blast(
 fn check_reach(entries: &mut [Entry], subject: &Subject, threads: usize) {
     let mut by_dir: BTreeMap<PathBuf, Vec<usize>> = BTreeMap::new();
     for (i, e) in entries.iter().enumerate() {
-        by_dir.entry(e.dir.clone()).or_default().push(i);
+        // Whether unaffected services import the package does not matter.
+        if e.status != Status::NotAffected {
+            by_dir.entry(e.dir.clone()).or_default().push(i);
+        }
     }
     let jobs: Vec<(PathBuf, Vec<usize>, Vec<ReachTarget>)> = by_dir
         .into_iter()
@@ -810,6 +968,14 @@ fn summarise(entries: &[Entry], services: usize) -> BlastSummary {
         by_service.entry(&e.service).or_default().push(e);
     }
     for list in by_service.values() {
+        s.ship += 1;
+        if list.iter().all(|e| e.status == Status::NotAffected) {
+            s.not_affected += 1;
+            continue;
+        }
+        if list.iter().any(|e| e.status == Status::NotChecked) {
+            s.not_checked += 1;
+        }
         let hit: Vec<&&Entry> = list
             .iter()
             .filter(|e| matches!(e.status, Status::Affected | Status::Named))
@@ -817,7 +983,7 @@ fn summarise(entries: &[Entry], services: usize) -> BlastSummary {
         if hit.is_empty() {
             if list.iter().any(|e| e.status == Status::Unverifiable) {
                 s.unverifiable += 1;
-            } else {
+            } else if list.iter().any(|e| e.status == Status::Suppressed) {
                 s.suppressed += 1;
             }
             continue;

@@ -61,7 +61,11 @@ pub fn render(blast: &Blast) -> String {
         let _ = writeln!(
             out,
             "{} {} {} {}: {}",
-            paint(YELLOW, "unverifiable:"),
+            if e.status == Status::NotChecked {
+                paint(RED, "not checked:")
+            } else {
+                paint(YELLOW, "unverifiable:")
+            },
             e.service,
             e.package,
             e.version,
@@ -93,8 +97,34 @@ pub fn render(blast: &Blast) -> String {
             p.message
         );
     }
+    if let Some(why) = &blast.cannot_judge {
+        let _ = writeln!(out, "{} {why}", paint(RED, "cannot judge:"));
+        if !blast.did_you_mean.is_empty() {
+            let _ = writeln!(out, "did you mean {}?", blast.did_you_mean.join(", "));
+        }
+    }
     out.push('\n');
     summary(&mut out, blast);
+    if let Some(f) = &blast.freshness {
+        for a in &f.sources {
+            let _ = writeln!(
+                out,
+                "{}",
+                paint(
+                    DIM,
+                    format!("  {}", cverun_scan::render::table::source_age(a))
+                )
+            );
+        }
+        if let Some(w) = f.warning() {
+            let label = if f.enforced {
+                paint(RED, "error:")
+            } else {
+                paint(YELLOW, "warning:")
+            };
+            let _ = writeln!(out, "{label} {w}");
+        }
+    }
     out
 }
 
@@ -134,7 +164,8 @@ fn table(out: &mut String, entries: &[Entry]) {
     let _ = writeln!(out, "{}", paint(DIM, line.trim_end()));
     for (r, e) in rows.iter().zip(entries) {
         let style = match (e.status, e.priority.as_ref().map(|p| p.level)) {
-            (Status::Suppressed, _) => DIM,
+            (Status::Suppressed | Status::NotAffected, _) => DIM,
+            (Status::NotChecked, _) => RED,
             (_, Some(Level::P0 | Level::P1)) => RED,
             (Status::Unverifiable, _) | (_, Some(Level::P2)) => YELLOW,
             _ => Style::new(),
@@ -165,6 +196,8 @@ fn table(out: &mut String, entries: &[Entry]) {
 fn priority_label(e: &Entry) -> String {
     match (e.status, &e.priority) {
         (Status::Suppressed, _) => "SUPPRESSED".to_owned(),
+        (Status::NotAffected, _) => "not affected".to_owned(),
+        (Status::NotChecked, _) => "NOT CHECKED".to_owned(),
         (Status::Unverifiable, None) => "UNVERIFIABLE".to_owned(),
         (_, Some(p)) => format!("{} ({} h)", p.level, p.response_hours),
         (Status::Named, None) => "VERSION".to_owned(),
@@ -215,12 +248,33 @@ fn summary(out: &mut String, blast: &Blast) {
     } else {
         "affected"
     };
-    let mut line = format!("{} of {} services {what}", s.affected, s.services);
+    let mut line = if blast.cannot_judge.is_some() && s.affected == 0 {
+        format!("cannot tell how many of {} services are {what}", s.services)
+    } else {
+        format!("{} of {} services {what}", s.affected, s.services)
+    };
     if !levels.is_empty() {
         let _ = write!(line, ": {}", levels.join(" · "));
     }
-    let style = if s.affected > 0 { RED } else { GREEN };
+    let style = if s.affected > 0 {
+        RED
+    } else if blast.exit_code() != 0 {
+        YELLOW
+    } else {
+        GREEN
+    };
     let _ = writeln!(out, "{}", paint(style, line));
+    let _ = writeln!(
+        out,
+        "{} service{} {}: {} affected, {} not affected, {} unverifiable, {} not checked",
+        s.ship,
+        if s.ship == 1 { " ships" } else { "s ship" },
+        blast.subject.packages.join(", "),
+        s.affected,
+        s.not_affected,
+        s.unverifiable,
+        s.not_checked
+    );
     if s.affected > 0 {
         let _ = writeln!(
             out,

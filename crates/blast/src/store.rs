@@ -417,6 +417,20 @@ impl Inventory {
         &self.path
     }
 
+    /// The distinct package names (normalised) of `ecosystem` the inventory holds,
+    /// for "did you mean" hints.
+    pub fn names(&self, ecosystem: &Ecosystem) -> Result<Vec<String>, StoreError> {
+        let e = |m: rusqlite::Error| err(&self.path, m);
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT DISTINCT key FROM packages WHERE ecosystem = ?1")
+            .map_err(e)?;
+        let rows = stmt
+            .query_map(params![ecosystem.osv_name()], |r| r.get::<_, String>(0))
+            .map_err(e)?;
+        rows.collect::<Result<Vec<_>, _>>().map_err(e)
+    }
+
     /// Every declaration of the package `name` of `ecosystem` (any version), by
     /// service id, through the (ecosystem, key) index.
     pub fn packages(

@@ -106,6 +106,10 @@ pub struct QueryArgs {
     /// database instead of the advisory database (repeatable).
     #[arg(long, value_name = "PATH")]
     pub advisories: Vec<PathBuf>,
+    /// The oldest advisory data accepted (7d, 36h, 2w): older data fails with exit
+    /// status 2 [default: a warning past 7 days]
+    #[arg(long, value_name = "AGE", value_parser = parse_age)]
+    pub max_db_age: Option<i64>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
@@ -142,6 +146,15 @@ pub struct ScanInputs {
     /// Parser threads [default: the number of CPUs]
     #[arg(long, value_name = "N")]
     pub threads: Option<usize>,
+    /// The oldest advisory data accepted (7d, 36h, 2w): older data fails with exit
+    /// status 2 [default: max_db_age of cverun.toml, else a warning past 7 days]
+    #[arg(long, value_name = "AGE", value_parser = parse_age)]
+    pub max_db_age: Option<i64>,
+}
+
+/// `--max-db-age`: whole days.
+fn parse_age(s: &str) -> Result<i64, String> {
+    cverun_db::coverage::parse_max_age(s)
 }
 
 #[derive(Debug, Args)]

@@ -185,8 +185,18 @@ fn package_and_exact_version_subjects() {
             .ends_with("app.py")
     );
 
+    // Nobody ships 4.17.21: web ships lodash at another version, listed as not
+    // affected (who ships the package), and the answer is clean.
     let (code, v, _) = blast("npm/lodash@4.17.21", &fleet(), &[]);
-    assert_eq!((code, rows(&v).len()), (0, 0));
+    assert_eq!(code, 0);
+    assert_eq!(rows(&v), ["web lodash 4.17.20 not_affected"]);
+    assert_eq!(
+        (
+            v["summary"]["affected"].as_u64(),
+            v["summary"]["ship"].as_u64()
+        ),
+        (Some(0), Some(1))
+    );
 
     let d = fleet_with(&[
         ("a/requirements.txt", "requests==2.31.0\n"),
@@ -198,10 +208,15 @@ fn package_and_exact_version_subjects() {
     let root = d.path().to_string_lossy().into_owned();
     let (code, v, _) = blast("pypi/Requests@2.31.0", &root, &[]);
     assert_eq!(code, 1);
-    // 2.31 == 2.31.0 in PEP 440; c ships another version.
+    // 2.31 == 2.31.0 in PEP 440; c ships another version (listed last, not
+    // affected).
     assert_eq!(
         rows(&v),
-        ["a requests 2.31.0 named", "b requests 2.31 named"]
+        [
+            "a requests 2.31.0 named",
+            "b requests 2.31 named",
+            "c requests 2.32.0 not_affected"
+        ]
     );
     assert_eq!(entries(&v)[0]["reach"]["reach"], "imported");
     assert_eq!(entries(&v)[1]["reach"]["reach"], "not_imported");
@@ -458,10 +473,12 @@ fn expected(roots: &[String], record: &str) -> BTreeSet<String> {
         .collect()
 }
 
-/// `manifest package version` of every entry, each affected, with its service.
+/// `manifest package version` of every affected entry, with its service; the
+/// others ship the package at a version the advisory does not affect.
 fn declarations(v: &Value) -> BTreeSet<String> {
     entries(v)
         .iter()
+        .filter(|e| e["status"] != "not_affected")
         .map(|e| {
             assert_eq!(e["status"], "affected", "{e}");
             let service = e["service"].as_str().unwrap();
@@ -513,8 +530,12 @@ fn corpus_blast_equals_the_reference() {
         assert_eq!(r.code, 1, "{record}: {}", r.stderr);
         let v = json(&r);
         assert_eq!(declarations(&v), want, "{record}");
-        assert!(entries(&v).iter().all(|e| !e["reach"].is_null()));
-        let services: BTreeSet<&str> = entries(&v)
+        let affected: Vec<&Value> = entries(&v)
+            .iter()
+            .filter(|e| e["status"] == "affected")
+            .collect();
+        assert!(affected.iter().all(|e| !e["reach"].is_null()));
+        let services: BTreeSet<&str> = affected
             .iter()
             .map(|e| e["service"].as_str().unwrap())
             .collect();
@@ -542,6 +563,8 @@ fn corpus_blast_equals_the_reference() {
         assert_eq!(declarations(&w), want, "{record} from the inventory");
         assert!(entries(&w).iter().all(|e| e["reach"].is_null()));
         assert_eq!(w["summary"]["affected"], v["summary"]["affected"]);
+        // Who ships the packages, affected or not, is the same answer from both.
+        assert_eq!(w["summary"]["ship"], v["summary"]["ship"]);
     }
     assert_eq!(total, 22);
 }

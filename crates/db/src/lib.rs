@@ -17,6 +17,8 @@
 //!   transaction, so an interrupted or failed update leaves the previous data intact.
 //! - [`Snapshot`]: what the database holds (sources, their SHA-256, record counts),
 //!   named in every report so that a result can be reproduced.
+//! - [`coverage`]: which ecosystems the database can judge, and how old each
+//!   source's data is.
 //! - [`Database::find`]: findings for a batch of package versions, built on
 //!   `cverun-osv`'s matcher and alias grouping.
 //!
@@ -24,6 +26,7 @@
 
 use std::path::PathBuf;
 
+pub mod coverage;
 mod error;
 pub mod import;
 mod lookup;
@@ -31,6 +34,7 @@ pub mod signals;
 mod store;
 pub mod update;
 
+pub use coverage::{Coverage, Freshness};
 pub use error::{Error, Result};
 pub use lookup::{PackageQuery, Query, RecordSeverity};
 pub use store::{Database, Snapshot, SourceStatus, Warning};

@@ -74,6 +74,9 @@ pub struct ServiceConfig {
 pub struct Config {
     /// Configured services.
     pub services: Vec<ServiceConfig>,
+    /// `max_db_age`: the oldest advisory data accepted, in days; older data fails
+    /// the scan (exit 2).
+    pub max_db_age: Option<i64>,
 }
 
 /// A cverun.toml that cannot be used.
@@ -93,6 +96,8 @@ pub struct ConfigError {
 struct RawConfig {
     #[serde(default)]
     service: Vec<RawService>,
+    /// `7d`, `36h`, `2w`, or a number of days.
+    max_db_age: Option<Spanned<toml::Value>>,
     /// Exceptions: read by `cverun_triage::exceptions` (see `crate::triage`).
     #[serde(default)]
     #[allow(dead_code)]
@@ -185,7 +190,33 @@ pub fn parse(path: &Path, text: &str) -> Result<Config, ConfigError> {
             line,
         });
     }
-    Ok(Config { services })
+    let max_db_age = match raw.max_db_age {
+        None => None,
+        Some(v) => {
+            let line = Some(line_of(text, v.span().start));
+            let text = match v.get_ref() {
+                toml::Value::String(t) => t.clone(),
+                toml::Value::Integer(n) => n.to_string(),
+                other => {
+                    return Err(err(
+                        line,
+                        format!(
+                            "max_db_age: expected a duration such as \"7d\", found {}",
+                            other.type_str()
+                        ),
+                    ));
+                }
+            };
+            Some(
+                cverun_db::coverage::parse_max_age(&text)
+                    .map_err(|m| err(line, format!("max_db_age: {m}")))?,
+            )
+        }
+    };
+    Ok(Config {
+        services,
+        max_db_age,
+    })
 }
 
 /// Reads `<root>/cverun.toml` when there is one.

@@ -42,6 +42,11 @@ pub struct ScanOptions {
     pub list_packages: bool,
     /// Policy and exceptions.
     pub triage: Triage,
+    /// The oldest advisory data accepted, in days (`--max-db-age`). When neither
+    /// this nor a root's cverun.toml sets it, data older than
+    /// [`cverun_db::coverage::DEFAULT_MAX_AGE_DAYS`] is only warned about; a limit
+    /// that is set makes older data fail the scan (exit 2).
+    pub max_db_age: Option<i64>,
 }
 
 /// Receives progress while manifests are parsed (for a progress bar).
@@ -168,6 +173,12 @@ fn run(
         .collect();
     let plan = discover::plan(&plan_roots);
     let items = items(&plan, roots);
+    let coverage = match db {
+        Some(db) => db.coverage()?,
+        None => cverun_db::Coverage::default(),
+    };
+    // Whether a package's ecosystem can be judged (always, when nothing is matched).
+    let covered = |e: &Ecosystem| db.is_none() || coverage.covers(e);
     let names = Names {
         services: plan
             .services
@@ -209,7 +220,8 @@ fn run(
         for (m, result) in parsed.iter().enumerate() {
             let Ok(p) = result else { continue };
             for (k, pkg) in p.packages.iter().enumerate() {
-                if duplicate[m][k] || pkg.unmatchable_reason().is_some() {
+                if duplicate[m][k] || pkg.unmatchable_reason().is_some() || !covered(&pkg.ecosystem)
+                {
                     continue;
                 }
                 if let Pin::Exact(v) = &pkg.pin {
@@ -231,6 +243,14 @@ fn run(
         }
     };
 
+    let database = match db {
+        Some(db) => db.snapshot()?,
+        None => cverun_db::Snapshot {
+            id: String::new(),
+            location: "(not matched)".to_owned(),
+            sources: Vec::new(),
+        },
+    };
     let mut report = Report {
         schema: report::SCHEMA,
         tool: report::Tool {
@@ -242,14 +262,16 @@ fn run(
             .iter()
             .map(|r| r.to_string_lossy().into_owned())
             .collect(),
-        database: match db {
-            Some(db) => db.snapshot()?,
-            None => cverun_db::Snapshot {
-                id: String::new(),
-                location: "(not matched)".to_owned(),
-                sources: Vec::new(),
-            },
-        },
+        database: database.clone(),
+        freshness: db.map(|_| {
+            let configured = configs.iter().flatten().filter_map(|c| c.max_db_age).min();
+            let (limit, enforced) = match opts.max_db_age.or(configured) {
+                Some(days) => (days, true),
+                None => (cverun_db::coverage::DEFAULT_MAX_AGE_DAYS, false),
+            };
+            cverun_db::coverage::freshness(&database, opts.now, limit, enforced)
+        }),
+        coverage: coverage.clone(),
         policy: None,
         summary: Summary {
             services: plan.services.len(),
@@ -268,6 +290,7 @@ fn run(
         exception_problems: Vec::new(),
         unpinned: Vec::new(),
         not_matchable: Vec::new(),
+        not_checked: Vec::new(),
         packages: opts.list_packages.then(Vec::new),
         errors: plan
             .errors
@@ -280,7 +303,8 @@ fn run(
             .collect(),
         warnings: Vec::new(),
     };
-    inventory(&mut report, &items, &names, &parsed, &duplicate);
+    nothing_found(&mut report, roots, &items, &plan);
+    inventory(&mut report, &items, &names, &parsed, &duplicate, &covered);
     findings(&mut report, &items, &names, &mut parsed, targets, found);
     drop(parsed);
     if let Some(db) = db {
@@ -324,6 +348,35 @@ fn count(report: &mut Report) {
     s.distinct_vulnerabilities = distinct.len();
     s.unpinned = report.unpinned.len();
     s.not_matchable = report.not_matchable.len();
+    s.not_checked = report.not_checked.len();
+    let mut ecosystems: Vec<String> = report
+        .not_checked
+        .iter()
+        .map(|p| p.ecosystem.clone())
+        .collect();
+    ecosystems.sort_unstable();
+    ecosystems.dedup();
+    s.ecosystems_not_checked = ecosystems;
+    s.not_read = report.services.iter().map(|v| v.not_read.len()).sum();
+    for svc in &mut report.services {
+        let read = svc.manifests.iter().filter(|m| m.error.is_none()).count();
+        svc.fully_checked = read > 0
+            && read == svc.manifests.len()
+            && svc.not_read.is_empty()
+            && svc.not_checked == 0;
+    }
+    // Nothing checked: nothing read, or every package of an ecosystem without data.
+    s.services_not_checked = report
+        .services
+        .iter()
+        .filter(|v| {
+            let read = v.manifests.iter().any(|m| m.error.is_none());
+            !read
+                || (v.packages > 0
+                    && v.not_checked + v.unpinned + v.not_matchable >= v.packages
+                    && v.not_checked > 0)
+        })
+        .count();
     s.errors = report.errors.len();
     s.warnings = report.warnings.len();
 }
@@ -369,12 +422,43 @@ fn service_report(s: &discover::PlannedService, name: &Arc<str>) -> ServiceRepor
                 reason: r.clone(),
             })
             .collect(),
+        not_read: Vec::new(),
+        fully_checked: false,
         packages: 0,
         vulnerabilities: 0,
         unverifiable: 0,
         informational: 0,
         unpinned: 0,
         not_matchable: 0,
+        not_checked: 0,
+    }
+}
+
+/// A root under which no manifest was found is an error: a mistyped or empty path
+/// is never a clean fleet.
+fn nothing_found(
+    report: &mut Report,
+    roots: &[PathBuf],
+    items: &[Item<'_>],
+    plan: &discover::Plan,
+) {
+    for root in roots {
+        let label = root.to_string_lossy().replace('\\', "/");
+        if plan.errors.iter().any(|e| e.path == label) {
+            continue; // Already reported (missing, or a file cverun does not read).
+        }
+        let found = items.iter().any(|i| i.root == root.as_path())
+            || plan
+                .services
+                .iter()
+                .any(|s| s.location.starts_with(root) && !s.skipped.is_empty());
+        if !found {
+            report.errors.push(Problem {
+                file: label,
+                line: None,
+                message: "no lockfile, manifest or SBOM found here: nothing was checked (see docs/formats.md for the files cverun reads)".to_owned(),
+            });
+        }
     }
 }
 
@@ -386,6 +470,7 @@ fn inventory(
     names: &Names<'_>,
     parsed: &[Result<Parsed, ParseError>],
     duplicate: &[Vec<bool>],
+    covered: &dyn Fn(&Ecosystem) -> bool,
 ) {
     for (m, result) in parsed.iter().enumerate() {
         let item = &items[m];
@@ -447,6 +532,23 @@ fn inventory(
                     paths: pkg.paths.clone(),
                     unmatched: reason.clone(),
                 });
+            }
+            if reason.is_none() && pkg.exact_version().is_some() && !covered(&pkg.ecosystem) {
+                svc.not_checked += 1;
+                report.not_checked.push(PackageRecord {
+                    service: names.services[item.service].clone(),
+                    manifest: names.declared(m, pkg),
+                    line: pkg.line,
+                    ecosystem: pkg.ecosystem.osv_name().to_owned(),
+                    package: pkg.name.clone(),
+                    version: pkg.exact_version().map(str::to_owned),
+                    specifier: None,
+                    reason: format!(
+                        "no advisory data for {} in this database",
+                        pkg.ecosystem.osv_name()
+                    ),
+                });
+                continue;
             }
             let Some(reason) = reason else { continue };
             let record = PackageRecord {

@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use cverun_db::Snapshot;
+use cverun_db::{Coverage, Freshness, Snapshot};
 use cverun_inventory::{Relation, Scope};
 use cverun_osv::Finding;
 use cverun_triage::exceptions::{CheckProblem, Severity};
@@ -30,6 +30,12 @@ pub struct Report {
     pub roots: Vec<String>,
     /// The advisory database snapshot used.
     pub database: Snapshot,
+    /// The ecosystems the database holds advisory data for: packages of any other
+    /// ecosystem are not checked (`not_checked`).
+    pub coverage: Coverage,
+    /// How current each advisory source is, against `--max-db-age` (`null` when
+    /// nothing was matched, as for `inventory save`).
+    pub freshness: Option<Freshness>,
     /// The policy file used (`null`: the built-in defaults).
     pub policy: Option<String>,
     /// Counts.
@@ -52,6 +58,9 @@ pub struct Report {
     /// Packages with an exact version that cannot be matched (git, path, URL,
     /// another registry).
     pub not_matchable: Vec<PackageRecord>,
+    /// Packages with an exact version of an ecosystem the database holds no
+    /// advisory data for: not checked, never counted as matched.
+    pub not_checked: Vec<PackageRecord>,
     /// Every package of every manifest, when asked for (`--list-packages`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub packages: Option<Vec<InventoryRecord>>,
@@ -85,6 +94,15 @@ pub struct Summary {
     pub unpinned: usize,
     /// Packages with a version that cannot be matched.
     pub not_matchable: usize,
+    /// Packages not checked: no advisory data for their ecosystem.
+    pub not_checked: usize,
+    /// The ecosystems of the packages not checked.
+    pub ecosystems_not_checked: Vec<String>,
+    /// Files recognised as dependency declarations but not read.
+    pub not_read: usize,
+    /// Services of which nothing could be checked: every manifest unreadable or not
+    /// read, or every package not checked.
+    pub services_not_checked: usize,
     /// Vulnerability findings (locations).
     pub vulnerabilities: usize,
     /// Distinct vulnerabilities (primary ids).
@@ -172,6 +190,12 @@ pub struct ServiceReport {
     pub manifests: Vec<ManifestReport>,
     /// Manifests not read, and why.
     pub skipped_manifests: Vec<Skipped>,
+    /// Files recognised as dependency declarations that cverun does not read, and
+    /// why: the service is not fully checked.
+    pub not_read: Vec<Skipped>,
+    /// Whether everything the service declares was read and checked: no
+    /// unreadable or unread file, no package of an ecosystem without advisory data.
+    pub fully_checked: bool,
     /// Packages declared.
     pub packages: usize,
     /// Vulnerability findings.
@@ -184,6 +208,8 @@ pub struct ServiceReport {
     pub unpinned: usize,
     /// Packages that cannot be matched.
     pub not_matchable: usize,
+    /// Packages not checked (no advisory data for their ecosystem).
+    pub not_checked: usize,
 }
 
 /// One manifest of a service.
@@ -346,8 +372,13 @@ impl Report {
     /// 0 clean, 1 findings at or above `fail_on` or an exception that is invalid,
     /// expired or too long (unless `never`), 2 when any file or directory could not
     /// be read (a partial scan is never clean). Suppressed findings do not count.
+    ///
+    /// Not being able to judge is never clean: a package not checked (no advisory
+    /// data for its ecosystem) or a service of which nothing could be checked gives
+    /// 1 like an unverifiable finding, whatever `fail_on` (only `never` ignores it);
+    /// advisory data older than an enforced `--max-db-age` gives 2.
     pub fn exit_code(&self, fail_on: FailOn) -> u8 {
-        if !self.errors.is_empty() {
+        if !self.errors.is_empty() || self.too_old() {
             return 2;
         }
         let failing = self.findings.iter().any(|f| match fail_on {
@@ -369,6 +400,15 @@ impl Report {
                 .exception_problems
                 .iter()
                 .any(|p| p.severity == Severity::Error);
-        u8::from(failing || bad_exceptions)
+        let unjudged = fail_on != FailOn::Never
+            && (self.summary.not_checked > 0 || self.summary.services_not_checked > 0);
+        u8::from(failing || bad_exceptions || unjudged)
+    }
+
+    /// Whether the advisory data is older than an enforced maximum age.
+    pub fn too_old(&self) -> bool {
+        self.freshness
+            .as_ref()
+            .is_some_and(|f| f.enforced && !f.stale.is_empty())
     }
 }

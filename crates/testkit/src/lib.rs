@@ -240,3 +240,14 @@ fn handle(mut stream: TcpStream, state: &Mutex<State>, stop: &AtomicBool) {
         }
     }
 }
+
+/// TEMPORARY (replaced by the visible-skip helper): `../shared` when present.
+pub fn shared_data(test: &str) -> Option<PathBuf> {
+    let p = shared();
+    if p.is_dir() {
+        Some(p)
+    } else {
+        eprintln!("SKIPPED {test}: {} is absent", p.display());
+        None
+    }
+}

@@ -19,6 +19,8 @@
 //! error, never a guess. Callers treat such an error as *unverifiable*, not as
 //! *not affected*.
 //!
+//! [`similar`] finds close package names for "did you mean" hints.
+//!
 //! Nothing here does I/O.
 
 use std::fmt;
@@ -31,6 +33,7 @@ pub mod packagist;
 pub mod pep440;
 pub mod rubygems;
 pub mod semver;
+pub mod similar;
 
 #[cfg(test)]
 mod order_tests;

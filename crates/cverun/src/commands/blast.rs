@@ -15,14 +15,10 @@ use crate::output;
 
 pub fn run(db_flag: Option<&Path>, args: BlastArgs) -> anyhow::Result<ExitCode> {
     let target = cverun_blast::target::parse(&args.subject).map_err(anyhow::Error::msg)?;
-    let exact = matches!(
-        target,
-        Target::Package {
-            version: Some(_),
-            ..
-        }
-    );
     let threads = threads(args.inputs.threads);
+    // For a package: whether any advisory names it, and close names (advisories'
+    // and the fleet's) for a "did you mean".
+    let mut known: Option<(bool, Vec<String>)> = None;
     let (report, subject, source) = match &args.inventory {
         Some(file) => {
             let inv = Inventory::open(file)?;
@@ -40,7 +36,14 @@ pub fn run(db_flag: Option<&Path>, args: BlastArgs) -> anyhow::Result<ExitCode> 
                 args.inputs.policy.as_deref(),
                 &args.inputs.exceptions,
             )?;
-            let report = report_from_inventory(&inv, &db, &subject, &triage, now()?, threads)?;
+            let mut report = report_from_inventory(&inv, &db, &subject, &triage, now()?, threads)?;
+            report.freshness = Some(super::freshness(&report.database, args.inputs.max_db_age)?);
+            if let Target::Package {
+                ecosystem, name, ..
+            } = &target
+            {
+                known = Some(names(&db, ecosystem, name, inv.names(ecosystem)?)?);
+            }
             let source = Source {
                 kind: "inventory",
                 paths: vec![file.display().to_string()],
@@ -52,8 +55,22 @@ pub fn run(db_flag: Option<&Path>, args: BlastArgs) -> anyhow::Result<ExitCode> 
             let (roots, triage) = load_inputs(&args.inputs)?;
             let db = open_for_matching(db_flag, &args.inputs.advisories)?;
             let subject = resolve(&db, &target)?;
-            let report = scan_opened(&roots, &db, triage, &args.inputs, exact)
+            // Every package listed: who ships it at any version, affected or not.
+            let report = scan_opened(&roots, &db, triage, &args.inputs, true)
                 .context("scanning for the blast radius")?;
+            if let Target::Package {
+                ecosystem, name, ..
+            } = &target
+            {
+                let declared = report
+                    .packages
+                    .iter()
+                    .flatten()
+                    .filter(|p| p.ecosystem == ecosystem.osv_name())
+                    .map(|p| cverun_versions::normalize_name(ecosystem, &p.package).into_owned())
+                    .collect();
+                known = Some(names(&db, ecosystem, name, declared)?);
+            }
             let source = Source {
                 kind: "scan",
                 paths: report.roots.clone(),
@@ -62,10 +79,47 @@ pub fn run(db_flag: Option<&Path>, args: BlastArgs) -> anyhow::Result<ExitCode> 
             (report, subject, source)
         }
     };
-    let b = blast(&report, subject, source, !args.no_reach, threads);
+    let mut b = blast(&report, subject, source, !args.no_reach, threads);
+    // A package that no service declares and no advisory names is most likely a
+    // typo: never an empty, clean-looking answer.
+    if let Some((named, close)) = known
+        && b.summary.ship == 0
+        && !named
+    {
+        if let Target::Package {
+            ecosystem, name, ..
+        } = &target
+        {
+            b.cannot_judge = Some(format!(
+                "no service declares {}/{name} and no advisory names it",
+                ecosystem.osv_name()
+            ));
+        }
+        b.did_you_mean = close;
+    }
     match args.format {
         Format::Json => output::json(&b)?,
         Format::Table => anstream::print!("{}", cverun_blast::render::render(&b)),
     }
     Ok(ExitCode::from(b.exit_code()))
+}
+
+/// Whether an advisory of `db` names the package, and up to three close names
+/// from the advisories and the fleet's declarations.
+fn names(
+    db: &cverun_db::Database,
+    ecosystem: &cverun_versions::Ecosystem,
+    name: &str,
+    declared: Vec<String>,
+) -> anyhow::Result<(bool, Vec<String>)> {
+    let named = db.names_package(ecosystem, name)?;
+    let key = cverun_versions::normalize_name(ecosystem, name);
+    let mut close = cverun_versions::similar::similar(&key, declared.iter().map(String::as_str), 3);
+    for n in db.similar_packages(ecosystem, name, 3)? {
+        if !close.contains(&n) {
+            close.push(n);
+        }
+    }
+    close.truncate(3);
+    Ok((named, close))
 }

@@ -31,6 +31,7 @@ pub fn run(cmd: InventoryCommand) -> anyhow::Result<ExitCode> {
                     threads: threads(n),
                     list_packages: true,
                     triage: Triage::default(),
+                    max_db_age: None,
                 },
                 &progress,
             )?;

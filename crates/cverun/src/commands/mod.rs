@@ -63,10 +63,21 @@ pub fn db_dir(flag: Option<&Path>) -> anyhow::Result<PathBuf> {
 /// The database to match against: a temporary one holding `advisories` when any
 /// are given, else the existing database.
 pub fn open_for_matching(flag: Option<&Path>, advisories: &[PathBuf]) -> anyhow::Result<Database> {
-    if advisories.is_empty() {
+    let db = if advisories.is_empty() {
         let dir = db_dir(flag)?;
-        return Ok(Database::open_existing(&dir)?);
+        Database::open_existing(&dir)?
+    } else {
+        temporary(advisories)?
+    };
+    // No advisory data at all: cverun cannot judge anything (never "no advisory").
+    if db.coverage()?.is_empty() {
+        bail!(cverun_db::coverage::empty_message(db.label()));
     }
+    Ok(db)
+}
+
+/// A database in memory holding `advisories`.
+fn temporary(advisories: &[PathBuf]) -> anyhow::Result<Database> {
     let mut db = Database::in_memory()?;
     let now = now()?;
     for p in advisories {
@@ -108,4 +119,52 @@ pub fn parse_ecosystem(s: &str) -> anyhow::Result<cverun_versions::Ecosystem> {
             bail!("unknown ecosystem {s:?} (known: {})", known.join(", "))
         }
     }
+}
+
+/// How current `snapshot` is now, against `--max-db-age` (enforced when given) or
+/// the default (a warning).
+pub fn freshness(
+    snapshot: &cverun_db::Snapshot,
+    max_db_age: Option<i64>,
+) -> anyhow::Result<cverun_db::Freshness> {
+    let (limit, enforced) = match max_db_age {
+        Some(d) => (d, true),
+        None => (cverun_db::coverage::DEFAULT_MAX_AGE_DAYS, false),
+    };
+    Ok(cverun_db::coverage::freshness(
+        snapshot,
+        now()?,
+        limit,
+        enforced,
+    ))
+}
+
+/// Prints each source's age, and the warning (or error, when enforced) for data
+/// older than the limit.
+pub fn print_freshness(f: &cverun_db::Freshness) {
+    for a in &f.sources {
+        anstream::println!(
+            "{}",
+            output::paint(
+                output::DIM,
+                format!("  {}", cverun_scan::render::table::source_age(a))
+            )
+        );
+    }
+    if let Some(w) = f.warning() {
+        if f.enforced {
+            output::error(&w);
+        } else {
+            output::warn(&w);
+        }
+    }
+}
+
+/// "no advisory in this database names PyPI/reqeusts (did you mean requests?)".
+pub fn no_advisory_names(ecosystem: &str, package: &str, close: &[String]) -> String {
+    let mut s = format!("no advisory in this database names {ecosystem}/{package}");
+    if !close.is_empty() {
+        s.push_str(&format!(" (did you mean {}?)", close.join(", ")));
+    }
+    s
 }

@@ -3,6 +3,7 @@
 use std::path::Path;
 use std::process::ExitCode;
 
+use anyhow::bail;
 use cverun_db::{PackageQuery, Snapshot};
 use cverun_osv::Finding;
 use serde::Serialize;
@@ -20,6 +21,11 @@ struct QueryJson<'a> {
     version: &'a str,
     summary: Counts,
     findings: &'a [Finding],
+    freshness: &'a cverun_db::Freshness,
+    /// Whether any advisory of the database names this package at all.
+    advisories_name_package: bool,
+    /// Close package names the advisories do name, when none names this one.
+    did_you_mean: Vec<String>,
 }
 
 #[derive(Serialize, Default)]
@@ -48,6 +54,22 @@ impl Counts {
 pub fn run(db_flag: Option<&Path>, args: QueryArgs) -> anyhow::Result<ExitCode> {
     let ecosystem = parse_ecosystem(&args.ecosystem)?;
     let db = open_for_matching(db_flag, &args.advisories)?;
+    // No data for the ecosystem: cannot judge, which is not "no advisory".
+    if let Some(gap) = db.coverage()?.gap(&ecosystem) {
+        bail!(
+            "{} {} {}: cannot judge: {gap} (it holds {}); run `cverun db update --ecosystem {}` or import its advisories",
+            ecosystem.osv_name(),
+            args.package,
+            args.version,
+            db.coverage()?
+                .ecosystems
+                .iter()
+                .cloned()
+                .collect::<Vec<_>>()
+                .join(", "),
+            ecosystem.osv_name()
+        );
+    }
     let query = PackageQuery {
         ecosystem: ecosystem.clone(),
         name: args.package.clone(),
@@ -58,8 +80,17 @@ pub fn run(db_flag: Option<&Path>, args: QueryArgs) -> anyhow::Result<ExitCode> 
         .pop()
         .unwrap_or_default();
     let snapshot = db.snapshot()?;
+    let freshness = super::freshness(&snapshot, args.max_db_age)?;
     let counts = Counts::of(&findings);
-    let code = if counts.vulnerabilities + counts.unverifiable > 0 {
+    // A package no advisory names may be a typo: say so, with close names.
+    let unknown = if db.names_package(&ecosystem, &args.package)? {
+        None
+    } else {
+        Some(db.similar_packages(&ecosystem, &args.package, 3)?)
+    };
+    let code = if freshness.enforced && !freshness.stale.is_empty() {
+        ExitCode::from(2)
+    } else if counts.vulnerabilities + counts.unverifiable > 0 {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS
@@ -73,6 +104,9 @@ pub fn run(db_flag: Option<&Path>, args: QueryArgs) -> anyhow::Result<ExitCode> 
             version: &args.version,
             summary: counts,
             findings: &findings,
+            freshness: &freshness,
+            advisories_name_package: unknown.is_none(),
+            did_you_mean: unknown.unwrap_or_default(),
         })?;
         return Ok(code);
     }
@@ -84,6 +118,15 @@ pub fn run(db_flag: Option<&Path>, args: QueryArgs) -> anyhow::Result<ExitCode> 
             paint(BOLD, &head),
             paint(GREEN, "no known advisory affects this version")
         );
+        if let Some(close) = &unknown {
+            anstream::println!(
+                "  {}",
+                paint(
+                    YELLOW,
+                    super::no_advisory_names(ecosystem.osv_name(), &args.package, close)
+                )
+            );
+        }
     } else {
         let mut parts = Vec::new();
         if counts.vulnerabilities > 0 {
@@ -121,6 +164,7 @@ pub fn run(db_flag: Option<&Path>, args: QueryArgs) -> anyhow::Result<ExitCode> 
             )
         )
     );
+    super::print_freshness(&freshness);
     Ok(code)
 }
 

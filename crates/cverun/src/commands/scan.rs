@@ -116,6 +116,7 @@ pub fn scan_opened(
             threads: super::threads(inputs.threads),
             list_packages,
             triage,
+            max_db_age: inputs.max_db_age,
         },
         &progress,
     )?;

@@ -32,6 +32,12 @@ pub fn render(r: &Report) -> String {
         ("informational", s.informational),
         ("unpinned (not matched)", s.unpinned),
         ("not matchable", s.not_matchable),
+        (
+            "NOT CHECKED (no advisory data for the ecosystem)",
+            s.not_checked,
+        ),
+        ("files recognised but not read", s.not_read),
+        ("services with nothing checked", s.services_not_checked),
         ("unreadable files", s.errors),
         ("warnings", s.warnings),
     ] {
@@ -42,6 +48,17 @@ pub fn render(r: &Report) -> String {
             out,
             "\n**This scan is incomplete: some files could not be read.**"
         );
+    }
+    if s.not_checked > 0 {
+        let _ = writeln!(
+            out,
+            "\n**{} packages were NOT CHECKED: no advisory data for {} in this database.**",
+            s.not_checked,
+            s.ecosystems_not_checked.join(", ")
+        );
+    }
+    if let Some(w) = r.freshness.as_ref().and_then(|f| f.warning()) {
+        let _ = writeln!(out, "\n**{}**", cell(&w));
     }
 
     let vulns: Vec<&FindingRecord> = r.findings.iter().filter(|f| f.is_vulnerability()).collect();
@@ -123,6 +140,29 @@ pub fn render(r: &Report) -> String {
     }
     packages(&mut out, "Unpinned (not matched)", &r.unpinned);
     packages(&mut out, "Not matchable", &r.not_matchable);
+    packages(
+        &mut out,
+        "Not checked (no advisory data for the ecosystem)",
+        &r.not_checked,
+    );
+    let not_read: Vec<(&str, &crate::report::Skipped)> = r
+        .services
+        .iter()
+        .flat_map(|v| v.not_read.iter().map(move |n| (&*v.name, n)))
+        .collect();
+    if !not_read.is_empty() {
+        let _ = writeln!(out, "\n## Files not read\n");
+        let _ = writeln!(out, "| Service | File | Why |\n|---|---|---|");
+        for (svc, n) in not_read {
+            let _ = writeln!(
+                out,
+                "| {} | `{}` | {} |",
+                cell(svc),
+                n.path,
+                cell(&n.reason)
+            );
+        }
+    }
     if !r.errors.is_empty() || !r.warnings.is_empty() {
         let _ = writeln!(out, "\n## Problems\n");
         for (kind, list) in [("error", &r.errors), ("warning", &r.warnings)] {
@@ -130,6 +170,27 @@ pub fn render(r: &Report) -> String {
                 let line = p.line.map(|l| format!(":{l}")).unwrap_or_default();
                 let _ = writeln!(out, "- {kind}: `{}{line}`: {}", p.file, cell(&p.message));
             }
+        }
+    }
+    if let Some(f) = &r.freshness {
+        let _ = writeln!(out, "\n## Advisory data\n");
+        let _ = writeln!(
+            out,
+            "| Source | Fetched | Newest record | Age (days) |\n|---|---|---:|---:|"
+        );
+        for a in &f.sources {
+            let _ = writeln!(
+                out,
+                "| {} | {} | {} | {} |",
+                cell(&a.source),
+                cverun_db::coverage::short_date(&a.fetched_at),
+                a.newest_record
+                    .as_deref()
+                    .map(cverun_db::coverage::short_date)
+                    .unwrap_or("no real date known"),
+                a.age_days
+                    .map_or_else(|| "unknown".to_owned(), |d| d.to_string())
+            );
         }
     }
     out

@@ -27,7 +27,7 @@ pub fn render(report: &Report) -> Value {
         });
         results.push(result(f, index));
     }
-    let notifications: Vec<Value> = report
+    let mut notifications: Vec<Value> = report
         .errors
         .iter()
         .map(|e| {
@@ -38,6 +38,42 @@ pub fn render(report: &Report) -> Value {
             json!({"level": "error", "message": {"text": e.message}, "locations": [loc]})
         })
         .collect();
+    // What could not be judged is never silent: one notification per package not
+    // checked and per file not read, and the invocation is not successful.
+    for p in &report.not_checked {
+        let mut loc = json!({"physicalLocation": {"artifactLocation": {"uri": &*p.manifest}}});
+        if let Some(l) = p.line {
+            loc["physicalLocation"]["region"] = json!({"startLine": l});
+        }
+        notifications.push(json!({
+            "level": "error",
+            "message": {"text": format!(
+                "{} {} {}: {}",
+                p.ecosystem,
+                p.package,
+                p.version.as_deref().unwrap_or_default(),
+                p.reason
+            )},
+            "locations": [loc],
+        }));
+    }
+    for svc in &report.services {
+        for n in &svc.not_read {
+            notifications.push(json!({
+                "level": "warning",
+                "message": {"text": format!("not read: {}", n.reason)},
+                "locations": [{"physicalLocation": {"artifactLocation": {"uri": n.path}}}],
+            }));
+        }
+    }
+    if let Some(w) = report.freshness.as_ref().and_then(|f| f.warning()) {
+        let level = if report.too_old() { "error" } else { "warning" };
+        notifications.push(json!({"level": level, "message": {"text": w}}));
+    }
+    let judged_all = report.errors.is_empty()
+        && report.not_checked.is_empty()
+        && report.summary.services_not_checked == 0
+        && !report.too_old();
     json!({
         "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
         "version": "2.1.0",
@@ -49,12 +85,17 @@ pub fn render(report: &Report) -> Value {
                 "rules": rules,
             }},
             "invocations": [{
-                "executionSuccessful": report.errors.is_empty(),
+                "executionSuccessful": judged_all,
                 "toolExecutionNotifications": notifications,
             }],
             "originalUriBaseIds": {"%SRCROOT%": {"description": {"text": "the scan root"}}},
             "results": results,
-            "properties": {"database": report.database.id, "scannedAt": report.scanned_at},
+            "properties": {
+                "database": report.database.id,
+                "scannedAt": report.scanned_at,
+                "summary": report.summary,
+                "freshness": report.freshness,
+            },
         }],
     })
 }

@@ -35,6 +35,7 @@ pub fn render(report: &Report) -> String {
     let findings = by_service(&report.findings, |f| &f.service);
     let unpinned = by_service(&report.unpinned, |p| &p.service);
     let unmatchable = by_service(&report.not_matchable, |p| &p.service);
+    let not_checked = by_service(&report.not_checked, |p| &p.service);
     let suppressed = by_service(&report.suppressed, |f| &f.service);
     // The most urgent services first: by their most urgent vulnerability, then name.
     let urgency = |svc: &ServiceReport| {
@@ -65,17 +66,45 @@ pub fn render(report: &Report) -> String {
             .get(&*svc.name)
             .map(Vec::as_slice)
             .unwrap_or_default();
+        let not_checked = not_checked
+            .get(&*svc.name)
+            .map(Vec::as_slice)
+            .unwrap_or_default();
         let broken = svc.manifests.iter().any(|m| m.error.is_some());
         if findings.is_empty()
             && suppressed.is_empty()
             && unpinned.is_empty()
             && unmatchable.is_empty()
+            && not_checked.is_empty()
+            && svc.not_read.is_empty()
             && !broken
             && !svc.manifests.is_empty()
         {
             continue;
         }
         service_block(&mut out, svc, findings, unpinned, unmatchable);
+        list(
+            &mut out,
+            "NOT CHECKED, no advisory data",
+            not_checked,
+            |p| {
+                format!(
+                    "{} {} ({})",
+                    p.package,
+                    p.version.as_deref().unwrap_or_default(),
+                    p.ecosystem
+                )
+            },
+        );
+        for n in &svc.not_read {
+            let _ = writeln!(
+                out,
+                "  {} {}: {}",
+                paint(YELLOW, "not read:"),
+                n.path,
+                n.reason
+            );
+        }
         suppressed_block(&mut out, suppressed);
     }
     summary(&mut out, report);
@@ -124,11 +153,12 @@ fn service_block<F: std::ops::Deref<Target = FindingRecord>>(
     };
     let _ = writeln!(out, "{}{meta}", paint(BOLD, &svc.name));
     if svc.manifests.is_empty() {
-        let _ = writeln!(
-            out,
-            "  {}",
-            paint(YELLOW, "no manifest found for this configured service")
-        );
+        let what = if svc.configured {
+            "no manifest found for this configured service: nothing checked"
+        } else {
+            "no manifest cverun reads: nothing checked"
+        };
+        let _ = writeln!(out, "  {}", paint(YELLOW, what));
     }
     for m in svc.manifests.iter().filter(|m| m.error.is_some()) {
         let _ = writeln!(
@@ -390,7 +420,10 @@ fn summary(out: &mut String, r: &Report) {
         }
     }
     let affected_services = r.services.iter().filter(|s| s.vulnerabilities > 0).count();
-    let verdict = if s.vulnerabilities == 0 && s.unverifiable == 0 {
+    let unjudged = s.not_checked > 0 || s.services_not_checked > 0 || s.errors > 0;
+    let verdict = if s.vulnerabilities == 0 && s.unverifiable == 0 && unjudged {
+        paint(YELLOW, "no known vulnerability in what could be checked")
+    } else if s.vulnerabilities == 0 && s.unverifiable == 0 {
         paint(GREEN, "no known vulnerability")
     } else {
         let mut parts = Vec::new();
@@ -431,7 +464,7 @@ fn summary(out: &mut String, r: &Report) {
     };
     let _ = writeln!(
         out,
-        "{} {} service{}, {} manifest{}, {} packages ({} matched, {} unpinned, {} not matchable): {verdict}{}",
+        "{} {} service{}, {} manifest{}, {} packages ({} matched, {} unpinned, {} not matchable, {} not checked): {verdict}{}",
         paint(BOLD, "Scanned"),
         s.services,
         plural(s.services),
@@ -441,6 +474,7 @@ fn summary(out: &mut String, r: &Report) {
         s.matched,
         s.unpinned,
         s.not_matchable,
+        s.not_checked,
         if s.informational > 0 {
             format!(", {} informational", s.informational)
         } else {
@@ -454,13 +488,50 @@ fn summary(out: &mut String, r: &Report) {
             paint(
                 RED,
                 format!(
-                    "{} file{} could not be read: this scan is incomplete",
+                    "{} error{} (files or directories that could not be read or held nothing to check): this scan is incomplete",
                     s.errors,
                     plural(s.errors)
                 )
             )
         );
     }
+    if s.not_checked > 0 {
+        let _ = writeln!(
+            out,
+            "{}",
+            paint(
+                RED,
+                format!(
+                    "{} package{} NOT CHECKED: no advisory data for {} in this database (cverun db update --ecosystem {})",
+                    s.not_checked,
+                    plural(s.not_checked),
+                    s.ecosystems_not_checked.join(", "),
+                    s.ecosystems_not_checked.join(",")
+                )
+            )
+        );
+    }
+    if s.services_not_checked > 0 || s.not_read > 0 {
+        let _ = writeln!(
+            out,
+            "{}",
+            paint(
+                YELLOW,
+                format!(
+                    "{} service{} with nothing checked, {} file{} not read",
+                    s.services_not_checked,
+                    plural(s.services_not_checked),
+                    s.not_read,
+                    plural(s.not_read)
+                )
+            )
+        );
+    }
+    database(out, r);
+}
+
+/// The advisory data used: where, which snapshot, and how current each source is.
+fn database(out: &mut String, r: &Report) {
     let _ = writeln!(
         out,
         "{}",
@@ -475,6 +546,36 @@ fn summary(out: &mut String, r: &Report) {
             )
         )
     );
+    let Some(f) = &r.freshness else { return };
+    for a in &f.sources {
+        let _ = writeln!(out, "{}", paint(DIM, format!("  {}", source_age(a))));
+    }
+    if let Some(w) = f.warning() {
+        let (style, label) = if f.enforced {
+            (RED, "error:")
+        } else {
+            (YELLOW, "warning:")
+        };
+        let _ = writeln!(out, "{} {w}", paint(style, label));
+    }
+}
+
+/// `osv:PyPI fetched 2026-11-30, newest record 2026-11-29: 3 days old`.
+pub fn source_age(a: &cverun_db::coverage::SourceAge) -> String {
+    use cverun_db::coverage::short_date;
+    let newest = match &a.newest_record {
+        Some(n) => format!("newest record {}", short_date(n)),
+        None => "no real record date known".to_owned(),
+    };
+    let age = match a.age_days {
+        None => "age unknown".to_owned(),
+        Some(d) => format!("{d} day{} old", if d == 1 { "" } else { "s" }),
+    };
+    format!(
+        "{} fetched {}, {newest}: {age}",
+        a.source,
+        short_date(&a.fetched_at)
+    )
 }
 
 fn plural(n: usize) -> &'static str {

@@ -159,6 +159,20 @@ fn ecosystems_without_data_are_not_checked() {
     );
     assert_eq!(sarif["runs"][0]["properties"]["summary"]["not_checked"], 8);
 
+    // plan: what to do about them cannot be said, and they are listed.
+    let r = run(&["plan", &fleet, "--format", "json"], Some(db.path()));
+    assert_eq!(r.code, 1);
+    let p = json(&r);
+    assert_eq!(p["not_checked"].as_array().unwrap().len(), 8);
+    assert_eq!(p["services_not_checked"], 3);
+    let r = run(&["plan", &fleet], Some(db.path()));
+    assert!(
+        r.stdout
+            .contains("8 packages NOT CHECKED: no advisory data for Maven, RubyGems, npm"),
+        "{}",
+        r.stdout
+    );
+
     // query: cannot judge.
     let r = run(
         &[

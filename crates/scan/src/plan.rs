@@ -41,6 +41,34 @@ pub struct Plan {
     pub unverifiable: Vec<Unverifiable>,
     /// Files that could not be read (the plan is incomplete when not empty).
     pub errors: usize,
+    /// Packages not checked (no advisory data for their ecosystem): what to do
+    /// about them cannot be said.
+    pub not_checked: Vec<crate::report::PackageRecord>,
+    /// Services of which nothing could be checked.
+    pub services_not_checked: usize,
+    /// How current the advisory data is.
+    pub freshness: Option<cverun_db::Freshness>,
+}
+
+impl Plan {
+    /// 2 when the plan is incomplete or the advisory data older than an enforced
+    /// maximum age; 1 when a row or an unverifiable finding is not covered by an
+    /// exception, or something could not be checked; else 0.
+    pub fn exit_code(&self) -> u8 {
+        let too_old = self
+            .freshness
+            .as_ref()
+            .is_some_and(|f| f.enforced && !f.stale.is_empty());
+        if self.errors > 0 || too_old {
+            return 2;
+        }
+        u8::from(
+            self.items.iter().any(|i| !i.suppressed)
+                || !self.unverifiable.is_empty()
+                || !self.not_checked.is_empty()
+                || self.services_not_checked > 0,
+        )
+    }
 }
 
 /// Counts of a plan.
@@ -234,6 +262,9 @@ pub fn plan(report: &Report) -> Plan {
         items,
         unverifiable,
         errors: report.errors.len(),
+        not_checked: report.not_checked.clone(),
+        services_not_checked: report.summary.services_not_checked,
+        freshness: report.freshness.clone(),
     }
 }
 
@@ -241,7 +272,14 @@ pub fn plan(report: &Report) -> Plan {
 pub fn render(plan: &Plan) -> String {
     let mut out = String::new();
     if plan.items.is_empty() && plan.unverifiable.is_empty() {
-        let _ = writeln!(out, "Nothing to do: no vulnerable package found.");
+        if plan.exit_code() == 0 {
+            let _ = writeln!(out, "Nothing to do: no vulnerable package found.");
+        } else {
+            let _ = writeln!(
+                out,
+                "No vulnerable package found in what could be checked (see below)."
+            );
+        }
     }
     if !plan.items.is_empty() {
         let headers = [
@@ -345,10 +383,42 @@ pub fn render(plan: &Plan) -> String {
     if plan.errors > 0 {
         let _ = writeln!(
             out,
-            "{} file{} could not be read: this plan is incomplete",
+            "{} error{} (files or directories that could not be read or held nothing to check): this plan is incomplete",
             plan.errors,
             if plan.errors == 1 { "" } else { "s" }
         );
+    }
+    if !plan.not_checked.is_empty() {
+        let mut ecosystems: Vec<&str> = plan
+            .not_checked
+            .iter()
+            .map(|p| p.ecosystem.as_str())
+            .collect();
+        ecosystems.sort_unstable();
+        ecosystems.dedup();
+        let _ = writeln!(
+            out,
+            "{} package{} NOT CHECKED: no advisory data for {} in this database",
+            plan.not_checked.len(),
+            if plan.not_checked.len() == 1 { "" } else { "s" },
+            ecosystems.join(", ")
+        );
+    }
+    if plan.services_not_checked > 0 {
+        let _ = writeln!(
+            out,
+            "{} service{} with nothing checked",
+            plan.services_not_checked,
+            if plan.services_not_checked == 1 { "" } else { "s" }
+        );
+    }
+    if let Some(f) = &plan.freshness {
+        for a in &f.sources {
+            let _ = writeln!(out, "  {}", crate::render::table::source_age(a));
+        }
+        if let Some(w) = f.warning() {
+            let _ = writeln!(out, "{} {w}", if f.enforced { "error:" } else { "warning:" });
+        }
     }
     out
 }

@@ -16,10 +16,5 @@ pub fn run(db_flag: Option<&Path>, args: PlanArgs) -> anyhow::Result<ExitCode> {
         Format::Json => output::json(&p)?,
         Format::Table => anstream::print!("{}", render(&p)),
     }
-    let to_do = p.items.iter().any(|i| !i.suppressed) || !p.unverifiable.is_empty();
-    Ok(ExitCode::from(if p.errors > 0 {
-        2
-    } else {
-        u8::from(to_do)
-    }))
+    Ok(ExitCode::from(p.exit_code()))
 }

@@ -87,8 +87,10 @@ impl Default for Limits {
 impl Limits {
     /// The most a gzipped file of `compressed` bytes may expand to.
     pub(crate) fn gzip_cap(&self, compressed: u64) -> u64 {
-        self.max_total
-            .min(self.ratio_min_size.max(compressed.saturating_mul(self.max_ratio)))
+        self.max_total.min(
+            self.ratio_min_size
+                .max(compressed.saturating_mul(self.max_ratio)),
+        )
     }
 }
 
@@ -517,7 +519,9 @@ fn read_zip(
         buf.clear();
         let compressed = entry.compressed_size();
         // Never more than the cap in memory, whatever the entry claims.
-        let read = (&mut entry).take(limits.max_entry + 1).read_to_end(&mut buf);
+        let read = (&mut entry)
+            .take(limits.max_entry + 1)
+            .read_to_end(&mut buf);
         if buf.len() as u64 > limits.max_entry {
             return Err(Error::input(
                 path,

@@ -181,16 +181,22 @@ pub fn update(db: &mut Database, opts: &UpdateOptions, now: Timestamp) -> Result
     for eco in &opts.ecosystems {
         let url = format!("{}/{}/all.zip", opts.base_url, eco.osv_name());
         let name = source_name(eco);
-        let outcome = fetcher.run(db, &name, eco.osv_name(), &url, |db, part, prev, etag, lm| {
-            let checks = Checks {
-                damage: Damage::Refuse,
-                limits: opts.limits,
-                zip_only: true,
-                ecosystem: Some(eco.osv_name()),
-                guard: Some(fetcher.guard(prev)),
-            };
-            import_as(db, part, &name, "update", &url, &checks, now, etag, lm)
-        })?;
+        let outcome = fetcher.run(
+            db,
+            &name,
+            eco.osv_name(),
+            &url,
+            |db, part, prev, etag, lm| {
+                let checks = Checks {
+                    damage: Damage::Refuse,
+                    limits: opts.limits,
+                    zip_only: true,
+                    ecosystem: Some(eco.osv_name()),
+                    guard: Some(fetcher.guard(prev)),
+                };
+                import_as(db, part, &name, "update", &url, &checks, now, etag, lm)
+            },
+        )?;
         sources.push(SourceUpdate {
             label: eco.osv_name().to_owned(),
             url,
@@ -203,21 +209,29 @@ pub fn update(db: &mut Database, opts: &UpdateOptions, now: Timestamp) -> Result
     ] {
         let Some(url) = url else { continue };
         let label = kind.source_name().to_ascii_uppercase();
-        let outcome = fetcher.run(db, kind.source_name(), &label, url, |db, part, prev, etag, lm| {
-            let bytes = std::fs::read(part)
-                .map_err(|e| Error::input(part, format!("cannot read the download: {e}")))?;
-            if crate::signals::sniff(&bytes) != Some(kind) {
-                return Err(Error::input(part, format!("refused: not a {label} file")));
-            }
-            let checks = Checks {
-                damage: Damage::Refuse,
-                limits: opts.limits,
-                zip_only: false,
-                ecosystem: None,
-                guard: Some(fetcher.guard(prev)),
-            };
-            import_signal(db, part, &bytes, kind, "update", url, &checks, now, etag, lm)
-        })?;
+        let outcome = fetcher.run(
+            db,
+            kind.source_name(),
+            &label,
+            url,
+            |db, part, prev, etag, lm| {
+                let bytes = std::fs::read(part)
+                    .map_err(|e| Error::input(part, format!("cannot read the download: {e}")))?;
+                if crate::signals::sniff(&bytes) != Some(kind) {
+                    return Err(Error::input(part, format!("refused: not a {label} file")));
+                }
+                let checks = Checks {
+                    damage: Damage::Refuse,
+                    limits: opts.limits,
+                    zip_only: false,
+                    ecosystem: None,
+                    guard: Some(fetcher.guard(prev)),
+                };
+                import_signal(
+                    db, part, &bytes, kind, "update", url, &checks, now, etag, lm,
+                )
+            },
+        )?;
         sources.push(SourceUpdate {
             label,
             url: url.clone(),

@@ -324,7 +324,10 @@ fn input_without_a_valid_record_registers_nothing_and_keeps_the_earlier_import()
     for bad in ["# A README\n\nNot advisories.\n", r#"{"foo": 1}"#] {
         std::fs::write(&f, bad).unwrap();
         let err = import_path(&mut db, &f, now()).unwrap_err().to_string();
-        assert!(err.contains("recs.json: no valid OSV record (1 skipped"), "{err}");
+        assert!(
+            err.contains("recs.json: no valid OSV record (1 skipped"),
+            "{err}"
+        );
         assert!(err.contains("nothing is imported"), "{err}");
         assert_eq!(db.snapshot().unwrap(), before);
     }
@@ -381,7 +384,11 @@ fn archives_beyond_the_limits_are_refused_whole() {
         ..Limits::default()
     });
     assert!(
-        entry.0.as_ref().unwrap_err().contains("L-2.json expands beyond the limit of 1048576 bytes per entry"),
+        entry
+            .0
+            .as_ref()
+            .unwrap_err()
+            .contains("L-2.json expands beyond the limit of 1048576 bytes per entry"),
         "{entry:?}"
     );
     assert_eq!(entry.1, 0, "nothing written");
@@ -391,7 +398,11 @@ fn archives_beyond_the_limits_are_refused_whole() {
         ..Limits::default()
     });
     assert!(
-        total.0.as_ref().unwrap_err().contains("beyond the limit of 2097152 bytes in total"),
+        total
+            .0
+            .as_ref()
+            .unwrap_err()
+            .contains("beyond the limit of 2097152 bytes in total"),
         "{total:?}"
     );
     // Within generous limits the same archive loads.
@@ -426,13 +437,30 @@ fn the_shrink_guard_judges_counts() {
         max_skipped_share: 0.10,
     };
     assert_eq!(g.judge(500, 0), Ok(()), "exactly half is accepted");
-    assert!(g.judge(499, 0).unwrap_err().contains("499 valid records (0 skipped) would replace 1000"));
+    assert!(
+        g.judge(499, 0)
+            .unwrap_err()
+            .contains("499 valid records (0 skipped) would replace 1000")
+    );
     assert_eq!(g.judge(900, 100), Ok(()), "10% skipped is accepted");
-    assert!(g.judge(900, 101).unwrap_err().contains("101 of 1001 records are invalid (10.1%"));
-    let first = Guard { previous: None, ..g };
+    assert!(
+        g.judge(900, 101)
+            .unwrap_err()
+            .contains("101 of 1001 records are invalid (10.1%")
+    );
+    let first = Guard {
+        previous: None,
+        ..g
+    };
     assert_eq!(first.judge(3, 0), Ok(()));
-    assert!(first.judge(3, 1).is_err(), "the share applies to a first download too");
-    let allowed = Guard { allow_shrink: true, ..g };
+    assert!(
+        first.judge(3, 1).is_err(),
+        "the share applies to a first download too"
+    );
+    let allowed = Guard {
+        allow_shrink: true,
+        ..g
+    };
     assert_eq!(allowed.judge(1, 9), Ok(()));
 }
 
@@ -440,11 +468,20 @@ fn the_shrink_guard_judges_counts() {
 fn placeholder_dates_do_not_count_as_newest() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    write(&d.join("a.json"), &rec("P-1", "alpha", "1.0", "0001-01-01T00:00:00Z"));
+    write(
+        &d.join("a.json"),
+        &rec("P-1", "alpha", "1.0", "0001-01-01T00:00:00Z"),
+    );
     let mut db = Database::in_memory().unwrap();
     let r = import_path(&mut db, d, now()).unwrap();
     assert_eq!(r.source.newest_modified, None, "no real date known");
-    write(&d.join("b.json"), &rec("P-2", "beta", "1.0", "2023-05-06T07:08:09Z"));
+    write(
+        &d.join("b.json"),
+        &rec("P-2", "beta", "1.0", "2023-05-06T07:08:09Z"),
+    );
     let r = import_path(&mut db, d, now()).unwrap();
-    assert_eq!(r.source.newest_modified.as_deref(), Some("2023-05-06T07:08:09Z"));
+    assert_eq!(
+        r.source.newest_modified.as_deref(),
+        Some("2023-05-06T07:08:09Z")
+    );
 }

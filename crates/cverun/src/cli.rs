@@ -81,6 +81,16 @@ pub enum DbCommand {
         /// Do not fetch EPSS scores.
         #[arg(long)]
         no_epss: bool,
+        /// Accept a snapshot with fewer than half the records of the data it
+        /// replaces, or with more than 10% of its records invalid (refused otherwise)
+        #[arg(long)]
+        allow_shrink: bool,
+        /// Largest download accepted, in MiB
+        #[arg(long, value_name = "MIB", default_value_t = 512)]
+        max_download_mib: u64,
+        /// Longest time for one whole download, in seconds
+        #[arg(long, value_name = "SECONDS", default_value_t = 600)]
+        timeout: u64,
     },
     /// Show each source: origin, fetch time, record count, newest record, SHA-256.
     Status {

@@ -261,3 +261,230 @@ fn killed_at_any_moment_leaves_old_or_new() {
     }
     assert!(killed >= 3, "the kills happened mid-update ({killed} of 7)");
 }
+
+#[test]
+fn a_file_without_records_is_not_a_source() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("db");
+    let readme = common::repo().join("README.md");
+    let r = run(&["db", "import", readme.to_str().unwrap()], Some(&db));
+    assert_eq!(r.code, 2, "{}{}", r.stdout, r.stderr);
+    assert!(
+        r.stderr
+            .contains("README.md: no valid OSV record (1 skipped"),
+        "{}",
+        r.stderr
+    );
+    assert!(!r.stdout.contains("imported"), "{}", r.stdout);
+    let s = json(&run(&["db", "status", "--format", "json"], Some(&db)));
+    assert_eq!(s["snapshot"]["sources"], serde_json::json!([]), "{s}");
+
+    // The same file as the advisories of a scan: an error, not a clean fleet.
+    let lock = shared().join("corpus");
+    let r = run(
+        &[
+            "scan",
+            "--advisories",
+            readme.to_str().unwrap(),
+            lock.to_str().unwrap(),
+        ],
+        None,
+    );
+    assert_eq!(r.code, 2, "{}{}", r.stdout, r.stderr);
+    assert!(
+        r.stderr.contains("README.md: no valid OSV record"),
+        "{}",
+        r.stderr
+    );
+}
+
+/// Every kind of broken download through the CLI: exit 2, the previous data kept,
+/// and `db status` naming the refusal (table and JSON).
+#[test]
+fn broken_downloads_are_refused_and_listed() {
+    let srv = HttpServer::start();
+    let pypi = pypi_zip();
+    srv.serve("/PyPI/all.zip", pypi.clone());
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("db");
+    let base = [
+        "db",
+        "update",
+        "--from",
+        srv.url(),
+        "--ecosystem",
+        "PyPI",
+        "--no-kev",
+        "--no-epss",
+    ];
+    assert_eq!(run(&base, Some(&db)).code, 0);
+    let before = source(&db);
+    let record = br#"{"id": "PYSEC-0000-9", "modified": "2025-01-01T00:00:00Z", "affected": [{"package": {"ecosystem": "PyPI", "name": "jinja2"}, "versions": ["2.10"]}]}"#;
+    let mut bomb = record.to_vec();
+    bomb.resize(bomb.len() + (64 << 20), b' ');
+    let mut changed = pypi.clone();
+    changed.push(b'\n');
+    let small = cverun_testkit::zip_bytes(&cverun_testkit::zip_entries(&pypi, 100));
+    type Case<'a> = (&'a str, Vec<u8>, Behaviour, &'a [&'a str], &'a str);
+    let cases: Vec<Case> = vec![
+        (
+            "html",
+            b"<html><body>Quota exceeded</body></html>".to_vec(),
+            Behaviour::Normal,
+            &[],
+            "refused: not a zip archive",
+        ),
+        (
+            "empty zip",
+            cverun_testkit::zip_bytes::<&str, &[u8]>(&[]),
+            Behaviour::Normal,
+            &[],
+            "no valid OSV record (0 skipped",
+        ),
+        (
+            "invalid records",
+            cverun_testkit::zip_bytes(&[("X.json", b"{\"nope\": true}")]),
+            Behaviour::Normal,
+            &[],
+            "no valid OSV record (1 skipped",
+        ),
+        (
+            "non-zip stream",
+            std::iter::repeat_n(b"garbage ".as_slice(), 1000)
+                .flatten()
+                .copied()
+                .collect(),
+            Behaviour::Normal,
+            &[],
+            "refused: not a zip archive (starts with \"garbage garbage \")",
+        ),
+        (
+            "zip bomb",
+            cverun_testkit::zip_bytes(&[("PYSEC-0000-9.json", bomb)]),
+            Behaviour::Normal,
+            &[],
+            "expands beyond the limit of 16777216 bytes per entry",
+        ),
+        (
+            "oversized",
+            changed.clone(),
+            Behaviour::Normal,
+            &["--max-download-mib", "1"],
+            "more than the limit of 1048576 bytes",
+        ),
+        (
+            "dribbling",
+            changed.clone(),
+            Behaviour::Dribble(Duration::from_millis(20)),
+            &["--timeout", "2"],
+            "took longer than the time limit of 2 s",
+        ),
+        (
+            "shrink",
+            small.clone(),
+            Behaviour::Normal,
+            &[],
+            "100 valid records (0 skipped) would replace 2661",
+        ),
+    ];
+    for (what, body, behaviour, extra, expect) in cases {
+        srv.serve("/PyPI/all.zip", body);
+        srv.behave("/PyPI/all.zip", behaviour);
+        let mut args = base.to_vec();
+        args.extend_from_slice(extra);
+        let r = run(&args, Some(&db));
+        assert_eq!(r.code, 2, "{what}: {}{}", r.stdout, r.stderr);
+        assert!(r.stdout.contains("FAILED"), "{what}: {}", r.stdout);
+        assert!(r.stdout.contains(expect), "{what}: {}", r.stdout);
+        assert!(
+            r.stdout
+                .contains("the previous data is kept and in use (2661 records"),
+            "{what}: {}",
+            r.stdout
+        );
+        assert_eq!(source(&db), before, "{what}: previous data intact");
+        let s = json(&run(&["db", "status", "--format", "json"], Some(&db)));
+        let last = s["refusals"].as_array().unwrap().last().unwrap().clone();
+        assert_eq!(last["source"], "osv:PyPI", "{what}");
+        assert!(
+            last["reason"].as_str().unwrap().contains(expect),
+            "{what}: {last}"
+        );
+        let table = run(&["db", "status"], Some(&db));
+        assert!(
+            table.stdout.contains("refused updates ("),
+            "{}",
+            table.stdout
+        );
+        assert!(table.stdout.contains(expect), "{what}: {}", table.stdout);
+    }
+    let s = json(&run(&["db", "status", "--format", "json"], Some(&db)));
+    assert_eq!(
+        s["refusals"].as_array().unwrap().len(),
+        5,
+        "the newest five kept"
+    );
+
+    // --allow-shrink takes the small snapshot.
+    srv.behave("/PyPI/all.zip", Behaviour::Normal);
+    let mut args = base.to_vec();
+    args.push("--allow-shrink");
+    let r = run(&args, Some(&db));
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    assert!(r.stdout.contains("updated   100 records"), "{}", r.stdout);
+}
+
+#[test]
+fn status_shows_ages_and_ignores_placeholder_dates() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("db");
+    let pypi = shared().join("osv/PyPI-all.zip");
+    let go = shared().join("osv/Go-all.zip");
+    let r = run(
+        &["db", "import", pypi.to_str().unwrap(), go.to_str().unwrap()],
+        Some(&db),
+    );
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    let status = |now: &str, json: bool| {
+        let mut c = common::bin();
+        c.env("CVERUN_NOW", now)
+            .arg("--db")
+            .arg(&db)
+            .args(["db", "status"]);
+        if json {
+            c.args(["--format", "json"]);
+        }
+        String::from_utf8(c.output().unwrap().stdout).unwrap()
+    };
+    // Imported at 2026-11-23T12:00:00Z (the tests' clock), looked at 2 days later.
+    let table = status("2026-11-25T13:00:00Z", false);
+    assert!(
+        table.contains("fetched         2026-11-23T12:00:00Z (2 days ago)"),
+        "{table}"
+    );
+    // Every Go record of the 2026-08-21 snapshot has `modified` 0001-01-01.
+    assert!(
+        table.contains("newest modified no real date known"),
+        "{table}"
+    );
+    // PyPI's newest record (3ccb612): 2024-10-10T17:22:00.587279Z, 775 days before.
+    assert!(
+        table.contains("newest modified 2024-10-10T17:22:00.587279Z (775 days ago)"),
+        "{table}"
+    );
+    let j: serde_json::Value = serde_json::from_str(&status("2026-11-25T13:00:00Z", true)).unwrap();
+    assert_eq!(j["now"], "2026-11-25T13:00:00Z");
+    let ages = j["ages"].as_array().unwrap();
+    let go_age = ages
+        .iter()
+        .find(|a| a["source"].as_str().unwrap().ends_with("Go-all.zip"))
+        .unwrap();
+    assert_eq!(go_age["fetched_days_ago"], 2);
+    assert_eq!(go_age["newest_modified_days_ago"], serde_json::Value::Null);
+    let py_age = ages
+        .iter()
+        .find(|a| a["source"].as_str().unwrap().ends_with("PyPI-all.zip"))
+        .unwrap();
+    assert_eq!(py_age["newest_modified_days_ago"], 775);
+    assert_eq!(j["refusals"], serde_json::json!([]));
+}

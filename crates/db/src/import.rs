@@ -11,6 +11,11 @@
 //! Damage is handled by [`Damage`]: `db import` skips a damaged archive entry with a
 //! warning and loads the rest; `db update` refuses the whole download, since a
 //! damaged entry in a fresh download means the download is broken.
+//!
+//! Fail closed: an input that yields no valid record is an error and registers
+//! nothing (a source imported before from the same path keeps its data). Archives are
+//! read within [`Limits`] (size per entry, total size, compression ratio): an
+//! archive beyond them is refused whole, never partly loaded.
 
 use std::fs::File;
 use std::io::{BufReader, Read};
@@ -45,6 +50,116 @@ pub struct ImportReport {
     pub warnings: Vec<(String, String)>,
 }
 
+/// Limits on what is downloaded and what an archive may expand to, against broken
+/// servers and zip bombs. The defaults leave a wide margin over the real OSV
+/// archives (2024-2026 snapshots: the largest record of PyPI, crates.io and Go is
+/// 25 KiB, their compression ratio at most 12:1, the largest `all.zip` in the OSV
+/// bucket, npm's, a few hundred MiB).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Limits {
+    /// Largest download accepted, in bytes (default 512 MiB).
+    pub max_download: u64,
+    /// Largest uncompressed archive entry (one record file), in bytes (default 16 MiB).
+    pub max_entry: u64,
+    /// Largest uncompressed total of an archive or gzipped file (default 4 GiB).
+    pub max_total: u64,
+    /// Highest compression ratio (uncompressed to compressed) of an entry ...
+    pub max_ratio: u64,
+    /// ... of at least this many uncompressed bytes (default 1 MiB; smaller entries
+    /// are not checked, since tiny repetitive files compress well legitimately).
+    pub ratio_min_size: u64,
+}
+
+const MIB: u64 = 1 << 20;
+
+impl Default for Limits {
+    fn default() -> Limits {
+        Limits {
+            max_download: 512 * MIB,
+            max_entry: 16 * MIB,
+            max_total: 4096 * MIB,
+            max_ratio: 100,
+            ratio_min_size: MIB,
+        }
+    }
+}
+
+impl Limits {
+    /// The most a gzipped file of `compressed` bytes may expand to.
+    pub(crate) fn gzip_cap(&self, compressed: u64) -> u64 {
+        self.max_total.min(
+            self.ratio_min_size
+                .max(compressed.saturating_mul(self.max_ratio)),
+        )
+    }
+}
+
+/// What a replacement of a source must satisfy besides holding valid records.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Guard<'a> {
+    /// The data it replaces.
+    pub previous: Option<&'a SourceStatus>,
+    /// Accept fewer than half the previous records, or many skipped ones.
+    pub allow_shrink: bool,
+    /// Largest share of skipped records (0.0 to 1.0).
+    pub max_skipped_share: f64,
+}
+
+impl Guard<'_> {
+    /// Whether `records` valid and `skipped` invalid records may replace the
+    /// previous data; the refusal says why.
+    pub(crate) fn judge(&self, records: u64, skipped: u64) -> std::result::Result<(), String> {
+        if self.allow_shrink {
+            return Ok(());
+        }
+        let total = records + skipped;
+        if total > 0 && skipped as f64 > self.max_skipped_share * total as f64 {
+            return Err(format!(
+                "refused: {skipped} of {total} records are invalid ({:.1}%, more than the {:.0}% allowed); the previous data is kept (`db update --allow-shrink` accepts it)",
+                100.0 * skipped as f64 / total as f64,
+                100.0 * self.max_skipped_share
+            ));
+        }
+        if let Some(prev) = self.previous
+            && records.saturating_mul(2) < prev.records
+        {
+            return Err(format!(
+                "refused: {records} valid records ({skipped} skipped) would replace {} (fewer than half); the previous data is kept (`db update --allow-shrink` accepts it)",
+                prev.records
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// How a source is read and checked (see [`import_as`]).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Checks<'a> {
+    /// Damaged archive entries.
+    pub damage: Damage,
+    /// Size limits.
+    pub limits: Limits,
+    /// Only a zip archive is accepted (a download of an `all.zip`).
+    pub zip_only: bool,
+    /// More than half the valid records must name this ecosystem (OSV name).
+    pub ecosystem: Option<&'a str>,
+    /// The shrink guard of updates.
+    pub guard: Option<Guard<'a>>,
+}
+
+impl Checks<'_> {
+    /// What `db import` applies: damaged entries skipped, default limits.
+    pub(crate) fn import() -> Checks<'static> {
+        Checks {
+            damage: Damage::Skip,
+            limits: Limits::default(),
+            zip_only: false,
+            ecosystem: None,
+            guard: None,
+        }
+    }
+}
+
 /// How many warnings an [`ImportReport`] carries; the database keeps them all.
 const REPORT_WARNINGS: usize = 20;
 
@@ -64,6 +179,7 @@ pub fn import_path(db: &mut Database, path: &Path, now: Timestamp) -> Result<Imp
                 kind,
                 "import",
                 &abs.display().to_string(),
+                &Checks::import(),
                 now,
                 None,
                 None,
@@ -77,7 +193,7 @@ pub fn import_path(db: &mut Database, path: &Path, now: Timestamp) -> Result<Imp
         &name,
         "import",
         &abs.display().to_string(),
-        Damage::Skip,
+        &Checks::import(),
         now,
         None,
         None,
@@ -165,18 +281,25 @@ pub(crate) fn import_as(
     name: &str,
     kind: &str,
     origin: &str,
-    damage: Damage,
+    checks: &Checks<'_>,
     now: Timestamp,
     etag: Option<String>,
     last_modified: Option<String>,
 ) -> Result<ImportReport> {
     let meta = std::fs::metadata(path).map_err(|e| Error::input(path, io_message(&e)))?;
+    let zip = !meta.is_dir() && is_zip(path)?;
+    if checks.zip_only && !zip {
+        return Err(Error::input(
+            path,
+            format!("refused: not a zip archive (starts with {})", head_of(path)),
+        ));
+    }
     let mut writer = db.begin_source(name, kind, origin)?;
     let mut warnings = Vec::new();
     let (sha256, ignored_files) = if meta.is_dir() {
         read_dir(path, &mut writer, &mut warnings)?
-    } else if is_zip(path)? {
-        read_zip(path, damage, &mut writer, &mut warnings)?
+    } else if zip {
+        read_zip(path, checks, &mut writer, &mut warnings)?
     } else {
         let bytes = std::fs::read(path).map_err(|e| Error::input(path, io_message(&e)))?;
         let sha = hex(&Sha256::digest(&bytes));
@@ -187,11 +310,35 @@ pub(crate) fn import_as(
         load_document(&location, &bytes, &mut writer, &mut warnings)?;
         (sha, 0)
     };
-    if writer.records == 0 && writer.skipped == 0 {
+    if writer.records == 0 {
+        let first = warnings
+            .first()
+            .map(|(l, m)| format!(", the first: {l}: {m}"))
+            .unwrap_or_default();
         return Err(Error::input(
             path,
-            "no OSV records found (expected an all.zip archive, a directory of .json files, or a JSON file)",
+            format!(
+                "no valid OSV record ({} skipped{first}; {ignored_files} files that are not .json ignored); nothing is imported (expected an all.zip archive, a directory of .json files, or a JSON file)",
+                writer.skipped
+            ),
         ));
+    }
+    if let Some(eco) = checks.ecosystem {
+        let naming = writer.records_naming(eco);
+        if naming.saturating_mul(2) <= writer.records {
+            return Err(Error::input(
+                path,
+                format!(
+                    "refused: only {naming} of {} records name the ecosystem {eco}; this is not its archive",
+                    writer.records
+                ),
+            ));
+        }
+    }
+    if let Some(guard) = &checks.guard {
+        guard
+            .judge(writer.records, writer.skipped)
+            .map_err(|m| Error::input(path, m))?;
     }
     let mut source = writer.commit(SourceMeta {
         fetched_at: now,
@@ -218,11 +365,13 @@ pub(crate) fn import_signal(
     kind: crate::signals::SignalKind,
     label: &str,
     origin: &str,
+    checks: &Checks<'_>,
     now: Timestamp,
     etag: Option<String>,
     last_modified: Option<String>,
 ) -> Result<ImportReport> {
     let mut writer = db.begin_source(kind.source_name(), label, origin)?;
+    let cap = checks.limits.gzip_cap(bytes.len() as u64);
     let mut warnings: Vec<(String, String)> = Vec::new();
     let mut notes: Vec<(String, String)> = Vec::new();
     let loaded = {
@@ -232,7 +381,7 @@ pub(crate) fn import_signal(
                 crate::signals::load_kev(bytes, &mut writer, &mut warn)
             }
             crate::signals::SignalKind::Epss => {
-                crate::signals::load_epss(bytes, &mut writer, &mut warn)
+                crate::signals::load_epss(bytes, cap, &mut writer, &mut warn)
             }
         }
     };
@@ -246,6 +395,11 @@ pub(crate) fn import_signal(
             path,
             "contains no entries; the previous data is kept",
         ));
+    }
+    if let Some(guard) = &checks.guard {
+        guard
+            .judge(writer.records, writer.skipped)
+            .map_err(|m| Error::input(path, m))?;
     }
     let mut source = writer.commit(SourceMeta {
         fetched_at: now,
@@ -279,7 +433,18 @@ fn is_zip(path: &Path) -> Result<bool> {
     let by_name = path
         .extension()
         .is_some_and(|e| e.eq_ignore_ascii_case("zip"));
-    Ok(by_name || (n == 4 && magic == *b"PK\x03\x04"))
+    // A local file header, or the end record of an empty archive.
+    Ok(by_name || (n == 4 && (magic == *b"PK\x03\x04" || magic == *b"PK\x05\x06")))
+}
+
+/// The first bytes of a file, printable, for a message.
+fn head_of(path: &Path) -> String {
+    let mut head = Vec::new();
+    let _ = File::open(path).and_then(|f| f.take(16).read_to_end(&mut head));
+    if head.is_empty() {
+        return "nothing: it is empty".into();
+    }
+    format!("{:?}", String::from_utf8_lossy(&head))
 }
 
 fn note(warnings: &mut Vec<(String, String)>, location: &str, message: &str) {
@@ -290,7 +455,7 @@ fn note(warnings: &mut Vec<(String, String)>, location: &str, message: &str) {
 
 fn read_zip(
     path: &Path,
-    damage: Damage,
+    checks: &Checks<'_>,
     writer: &mut SourceWriter<'_>,
     warnings: &mut Vec<(String, String)>,
 ) -> Result<(String, u64)> {
@@ -313,7 +478,10 @@ fn read_zip(
     let file = File::open(path).map_err(|e| Error::input(path, io_message(&e)))?;
     let mut archive = zip::ZipArchive::new(BufReader::new(file))
         .map_err(|e| Error::input(path, format!("not a readable zip archive: {e}")))?;
+    let damage = checks.damage;
+    let limits = &checks.limits;
     let mut ignored = 0;
+    let mut total: u64 = 0;
     let mut buf = Vec::new();
     for i in 0..archive.len() {
         let entry = archive.by_index(i);
@@ -349,12 +517,46 @@ fn read_zip(
             continue;
         }
         buf.clear();
-        if let Err(e) = entry.read_to_end(&mut buf) {
+        let compressed = entry.compressed_size();
+        // Never more than the cap in memory, whatever the entry claims.
+        let read = (&mut entry)
+            .take(limits.max_entry + 1)
+            .read_to_end(&mut buf);
+        if buf.len() as u64 > limits.max_entry {
+            return Err(Error::input(
+                path,
+                format!(
+                    "refused: archive entry {entry_name} expands beyond the limit of {} bytes per entry",
+                    limits.max_entry
+                ),
+            ));
+        }
+        if let Err(e) = read {
             drop(entry);
             damaged(path, &entry_name, &e.to_string(), damage, writer, warnings)?;
             continue;
         }
         drop(entry);
+        let size = buf.len() as u64;
+        if size >= limits.ratio_min_size && size > compressed.saturating_mul(limits.max_ratio) {
+            return Err(Error::input(
+                path,
+                format!(
+                    "refused: archive entry {entry_name} expands from {compressed} to {size} bytes, a ratio above {}:1 (a zip bomb?)",
+                    limits.max_ratio
+                ),
+            ));
+        }
+        total += size;
+        if total > limits.max_total {
+            return Err(Error::input(
+                path,
+                format!(
+                    "refused: the archive expands beyond the limit of {} bytes in total",
+                    limits.max_total
+                ),
+            ));
+        }
         load_document(&entry_name, &buf, writer, warnings)?;
     }
     Ok((sha, ignored))

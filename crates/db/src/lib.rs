@@ -37,7 +37,9 @@ pub mod update;
 pub use coverage::{Coverage, Freshness};
 pub use error::{Error, Result};
 pub use lookup::{PackageQuery, Query, RecordSeverity};
-pub use store::{Database, Snapshot, SourceStatus, Warning};
+pub use store::{
+    Database, EARLIEST_REAL_DATE, REFUSALS_KEPT, Refusal, Snapshot, SourceStatus, Warning,
+};
 
 /// The default database directory: `$XDG_CACHE_HOME/cverun/db`, else
 /// `$HOME/.cache/cverun/db` (the XDG base directory convention). `None` when neither

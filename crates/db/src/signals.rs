@@ -112,6 +112,9 @@ pub(crate) fn load_kev(
         .get("vulnerabilities")
         .and_then(|l| l.as_array())
         .ok_or("not a KEV catalog: no `vulnerabilities` array")?;
+    if !obj.get("catalogVersion").is_some_and(|v| v.is_string()) {
+        return Err("not a KEV catalog: no `catalogVersion` string".into());
+    }
     for key in ["catalogVersion", "dateReleased"] {
         if let Some(s) = obj.get(key).and_then(|x| x.as_str()) {
             writer.detail(
@@ -150,14 +153,21 @@ pub(crate) fn load_kev(
 /// Loads an EPSS CSV (plain or gzipped) into `writer`.
 pub(crate) fn load_epss(
     bytes: &[u8],
+    max_size: u64,
     writer: &mut SourceWriter<'_>,
     warn: &mut dyn FnMut(&str, &str),
 ) -> std::result::Result<(), String> {
     let mut text = String::new();
     if bytes.starts_with(&[0x1f, 0x8b]) {
         flate2::read::GzDecoder::new(bytes)
+            .take(max_size + 1)
             .read_to_string(&mut text)
             .map_err(|e| format!("not a readable gzipped EPSS file: {e}"))?;
+        if text.len() as u64 > max_size {
+            return Err(format!(
+                "refused: the gzipped EPSS file expands beyond {max_size} bytes"
+            ));
+        }
     } else {
         text = String::from_utf8(bytes.to_vec())
             .map_err(|_| "not an EPSS file: not UTF-8 text".to_owned())?;

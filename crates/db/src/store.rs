@@ -19,7 +19,7 @@ pub const FILE_NAME: &str = "advisories.sqlite3";
 
 /// Version of the schema below; a database with another version is refused with a
 /// message saying how to rebuild it (the data is a cache of public records).
-const SCHEMA_VERSION: i64 = 5;
+const SCHEMA_VERSION: i64 = 6;
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -98,6 +98,13 @@ CREATE TABLE IF NOT EXISTS warnings (
     location TEXT NOT NULL,
     message TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS refusals (
+    source TEXT NOT NULL,
+    at TEXT NOT NULL,
+    url TEXT NOT NULL,
+    reason TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS refusals_source ON refusals (source);
 ";
 
 /// An open advisory database.
@@ -130,7 +137,8 @@ pub struct SourceStatus {
     pub skipped: u64,
     /// Records loaded with a problem in part of them (each has a warning).
     pub problems: u64,
-    /// The newest `modified` among the records.
+    /// The newest `modified` among the records, ignoring placeholder dates before
+    /// [`EARLIEST_REAL_DATE`]; `None` when no record has a real date.
     pub newest_modified: Option<String>,
     /// Ecosystems seen in the records.
     pub ecosystems: Vec<String>,
@@ -156,6 +164,27 @@ pub struct Snapshot {
     pub location: String,
     /// The sources.
     pub sources: Vec<SourceStatus>,
+}
+
+/// How many refusals are kept per source (the newest).
+pub const REFUSALS_KEPT: usize = 5;
+
+/// `modified` dates before this are placeholders (the Go data carries
+/// `0001-01-01T00:00:00Z`), not real dates: the newest record date ignores them.
+pub const EARLIEST_REAL_DATE: &str = "1990-01-01T00:00:00Z";
+
+/// An update of a source that was refused or failed; the source's previous data
+/// (if any) stayed in use.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Refusal {
+    /// The source (`osv:<Ecosystem>`, `kev`, `epss`).
+    pub source: String,
+    /// When (RFC 3339).
+    pub at: String,
+    /// The URL fetched.
+    pub url: String,
+    /// Why, with what was received.
+    pub reason: String,
 }
 
 /// A warning recorded while loading a source.
@@ -355,6 +384,50 @@ impl Database {
         rows.collect::<Result<Vec<_>, _>>().map_err(|e| self.err(e))
     }
 
+    /// Records that an update of `source` from `url` was refused at `at`, keeping
+    /// the newest [`REFUSALS_KEPT`] of that source.
+    pub(crate) fn record_refusal(
+        &self,
+        source: &str,
+        at: Timestamp,
+        url: &str,
+        reason: &str,
+    ) -> Result<()> {
+        self.conn
+            .execute(
+                "INSERT INTO refusals (source, at, url, reason) VALUES (?1, ?2, ?3, ?4)",
+                params![source, at.to_string(), url, reason],
+            )
+            .map_err(|e| self.err(e))?;
+        self.conn
+            .execute(
+                "DELETE FROM refusals WHERE source = ?1 AND rowid NOT IN
+                 (SELECT rowid FROM refusals WHERE source = ?1 ORDER BY rowid DESC LIMIT ?2)",
+                params![source, REFUSALS_KEPT as i64],
+            )
+            .map_err(|e| self.err(e))?;
+        Ok(())
+    }
+
+    /// Refused updates kept for every source, by source then oldest first.
+    pub fn refusals(&self) -> Result<Vec<Refusal>> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT source, at, url, reason FROM refusals ORDER BY source, rowid")
+            .map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map([], |r| {
+                Ok(Refusal {
+                    source: r.get(0)?,
+                    at: r.get(1)?,
+                    url: r.get(2)?,
+                    reason: r.get(3)?,
+                })
+            })
+            .map_err(|e| self.err(e))?;
+        rows.collect::<Result<Vec<_>, _>>().map_err(|e| self.err(e))
+    }
+
     /// Marks `name` as checked at `now` (an update found it unchanged).
     pub(crate) fn touch_source(&self, name: &str, now: Timestamp) -> Result<()> {
         self.conn
@@ -472,6 +545,7 @@ impl Database {
             problems: 0,
             newest: None,
             ecosystems: BTreeSet::new(),
+            naming: BTreeMap::new(),
             seen: BTreeSet::new(),
             details: BTreeMap::new(),
         })
@@ -489,6 +563,8 @@ pub(crate) struct SourceWriter<'a> {
     pub(crate) problems: u64,
     newest: Option<Timestamp>,
     ecosystems: BTreeSet<String>,
+    /// Per ecosystem, how many records name it in `affected[]`.
+    naming: BTreeMap<String, u64>,
     seen: BTreeSet<String>,
     details: BTreeMap<String, String>,
 }
@@ -553,10 +629,12 @@ impl SourceWriter<'_> {
                 self.warn(&place, p)?;
             }
         }
+        let earliest: Timestamp = EARLIEST_REAL_DATE.parse().expect("a valid constant");
         if let Some(m) = advisory
             .modified
             .as_deref()
             .and_then(|m| m.parse::<Timestamp>().ok())
+            .filter(|m| *m >= earliest)
         {
             if self.newest.is_none_or(|n| m > n) {
                 self.newest = Some(m);
@@ -602,8 +680,14 @@ impl SourceWriter<'_> {
                     .map_err(|e| sqlite(&self.label, e))?;
             }
         }
-        for a in &advisory.affected {
-            self.ecosystems.insert(a.ecosystem.osv_name().to_owned());
+        let named: BTreeSet<&str> = advisory
+            .affected
+            .iter()
+            .map(|a| a.ecosystem.osv_name())
+            .collect();
+        for eco in named {
+            self.ecosystems.insert(eco.to_owned());
+            *self.naming.entry(eco.to_owned()).or_default() += 1;
         }
         if !advisory.is_withdrawn() {
             // Group this advisory's entries by package.
@@ -665,6 +749,12 @@ impl SourceWriter<'_> {
         }
         self.records += 1;
         Ok(())
+    }
+
+    /// How many records loaded so far name `ecosystem` (its OSV name) in
+    /// `affected[]`. A duplicate id counts again; this is for a plausibility check.
+    pub(crate) fn records_naming(&self, ecosystem: &str) -> u64 {
+        self.naming.get(ecosystem).copied().unwrap_or(0)
     }
 
     /// Records a fact about the source's content (shown by `db status`).

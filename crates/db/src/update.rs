@@ -14,6 +14,24 @@
 //!    transaction that replaces the ecosystem's previous data; the commit is the
 //!    swap. Until then readers see the previous data; a failure rolls back.
 //!
+//! A download is accepted only if it is what it claims to be, within limits:
+//!
+//! - an ecosystem's body must be a zip archive (an HTML error page or any other
+//!   body is refused, never parsed as a JSON document) holding at least one valid
+//!   OSV record, and more than half its valid records must name that ecosystem;
+//!   KEV must be a JSON catalog with `catalogVersion` and a `vulnerabilities` array,
+//!   EPSS a CSV (maybe gzipped) with its `cve,epss,percentile` header;
+//! - [`Limits`]: download size, uncompressed size per entry and in total, and the
+//!   compression ratio of large entries (zip bombs);
+//! - [`UpdateOptions::total_timeout`]: the whole download, not only each read, so a
+//!   server sending one byte at a time cannot hold an update forever;
+//! - the shrink guard: a snapshot with fewer than half the valid records of the data
+//!   it replaces, or with more than [`UpdateOptions::max_skipped_share`] of its
+//!   records invalid, is refused unless [`UpdateOptions::allow_shrink`] is set.
+//!
+//! Every failed or refused update is recorded (`refusals` table, the newest
+//! [`crate::REFUSALS_KEPT`] per source) and shown by `db status`.
+//!
 //! A process killed during any step leaves the previous data intact (SQLite's
 //! journal undoes an unfinished transaction) and at most a `.part` file, which the
 //! next update removes and reports.
@@ -21,13 +39,14 @@
 use std::fs::File;
 use std::io::{BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use cverun_versions::Ecosystem;
 use jiff::Timestamp;
 
 use crate::error::{Error, Result};
-use crate::import::{Damage, ImportReport, import_as, import_signal};
+pub use crate::import::Limits;
+use crate::import::{Checks, Damage, Guard, ImportReport, import_as, import_signal};
 use crate::signals::SignalKind;
 use crate::store::{Database, SourceStatus};
 
@@ -52,7 +71,22 @@ pub struct UpdateOptions {
     pub epss_url: Option<String>,
     /// Longest wait for any read on the connection before giving up.
     pub read_timeout: Duration,
+    /// Longest time for one whole download, from connecting to the last byte
+    /// (default 10 minutes).
+    pub total_timeout: Duration,
+    /// Size limits of downloads and archives.
+    pub limits: Limits,
+    /// Accept a snapshot with fewer than half the previous records or too many
+    /// skipped ones.
+    pub allow_shrink: bool,
+    /// Largest share of skipped (invalid) records in a snapshot (default 0.10).
+    pub max_skipped_share: f64,
 }
+
+/// Default of [`UpdateOptions::total_timeout`].
+pub const DEFAULT_TOTAL_TIMEOUT: Duration = Duration::from_secs(600);
+/// Default of [`UpdateOptions::max_skipped_share`].
+pub const DEFAULT_MAX_SKIPPED_SHARE: f64 = 0.10;
 
 impl UpdateOptions {
     /// The OSV archives of `ecosystems` from `base_url` (default: the OSV bucket),
@@ -67,6 +101,10 @@ impl UpdateOptions {
             kev_url: None,
             epss_url: None,
             read_timeout: Duration::from_secs(60),
+            total_timeout: DEFAULT_TOTAL_TIMEOUT,
+            limits: Limits::default(),
+            allow_shrink: false,
+            max_skipped_share: DEFAULT_MAX_SKIPPED_SHARE,
         }
     }
 }
@@ -129,6 +167,7 @@ pub fn update(db: &mut Database, opts: &UpdateOptions, now: Timestamp) -> Result
         .timeout_connect(Some(Duration::from_secs(30)))
         .timeout_recv_response(Some(Duration::from_secs(120)))
         .timeout_per_read(Some(opts.read_timeout))
+        .timeout_global(Some(opts.total_timeout))
         .user_agent(concat!("cverun/", env!("CARGO_PKG_VERSION")))
         .build()
         .into();
@@ -136,24 +175,28 @@ pub fn update(db: &mut Database, opts: &UpdateOptions, now: Timestamp) -> Result
         agent: &agent,
         downloads: &downloads,
         now,
+        opts,
     };
     let mut sources = Vec::new();
     for eco in &opts.ecosystems {
         let url = format!("{}/{}/all.zip", opts.base_url, eco.osv_name());
         let name = source_name(eco);
-        let outcome = fetcher.run(db, &name, eco.osv_name(), &url, |db, part, etag, lm| {
-            import_as(
-                db,
-                part,
-                &name,
-                "update",
-                &url,
-                Damage::Refuse,
-                now,
-                etag,
-                lm,
-            )
-        })?;
+        let outcome = fetcher.run(
+            db,
+            &name,
+            eco.osv_name(),
+            &url,
+            |db, part, prev, etag, lm| {
+                let checks = Checks {
+                    damage: Damage::Refuse,
+                    limits: opts.limits,
+                    zip_only: true,
+                    ecosystem: Some(eco.osv_name()),
+                    guard: Some(fetcher.guard(prev)),
+                };
+                import_as(db, part, &name, "update", &url, &checks, now, etag, lm)
+            },
+        )?;
         sources.push(SourceUpdate {
             label: eco.osv_name().to_owned(),
             url,
@@ -166,14 +209,29 @@ pub fn update(db: &mut Database, opts: &UpdateOptions, now: Timestamp) -> Result
     ] {
         let Some(url) = url else { continue };
         let label = kind.source_name().to_ascii_uppercase();
-        let outcome = fetcher.run(db, kind.source_name(), &label, url, |db, part, etag, lm| {
-            let bytes = std::fs::read(part)
-                .map_err(|e| Error::input(part, format!("cannot read the download: {e}")))?;
-            if crate::signals::sniff(&bytes) != Some(kind) {
-                return Err(Error::input(part, format!("not a {label} file")));
-            }
-            import_signal(db, part, &bytes, kind, "update", url, now, etag, lm)
-        })?;
+        let outcome = fetcher.run(
+            db,
+            kind.source_name(),
+            &label,
+            url,
+            |db, part, prev, etag, lm| {
+                let bytes = std::fs::read(part)
+                    .map_err(|e| Error::input(part, format!("cannot read the download: {e}")))?;
+                if crate::signals::sniff(&bytes) != Some(kind) {
+                    return Err(Error::input(part, format!("refused: not a {label} file")));
+                }
+                let checks = Checks {
+                    damage: Damage::Refuse,
+                    limits: opts.limits,
+                    zip_only: false,
+                    ecosystem: None,
+                    guard: Some(fetcher.guard(prev)),
+                };
+                import_signal(
+                    db, part, &bytes, kind, "update", url, &checks, now, etag, lm,
+                )
+            },
+        )?;
         sources.push(SourceUpdate {
             label,
             url: url.clone(),
@@ -192,11 +250,32 @@ struct Fetcher<'a> {
     agent: &'a ureq::Agent,
     downloads: &'a Path,
     now: Timestamp,
+    opts: &'a UpdateOptions,
 }
 
-impl Fetcher<'_> {
-    /// Fetches `url` for the stored source `name`; `Failed` (with the data kept) on
-    /// any error, never an early return, except database errors.
+/// An importer of a complete download: database, file, the data it replaces,
+/// `ETag`, `Last-Modified`.
+type Importer<'i> = dyn FnOnce(
+        &mut Database,
+        &Path,
+        Option<&SourceStatus>,
+        Option<String>,
+        Option<String>,
+    ) -> Result<ImportReport>
+    + 'i;
+
+impl<'a> Fetcher<'a> {
+    fn guard<'p>(&self, previous: Option<&'p SourceStatus>) -> Guard<'p> {
+        Guard {
+            previous,
+            allow_shrink: self.opts.allow_shrink,
+            max_skipped_share: self.opts.max_skipped_share,
+        }
+    }
+
+    /// Fetches `url` for the stored source `name`; `Failed` (with the data kept and
+    /// the failure recorded as a refusal) on any error; an early return only when
+    /// the refusal cannot be recorded.
     fn run(
         &self,
         db: &mut Database,
@@ -206,18 +285,22 @@ impl Fetcher<'_> {
         import: impl FnOnce(
             &mut Database,
             &Path,
+            Option<&SourceStatus>,
             Option<String>,
             Option<String>,
         ) -> Result<ImportReport>,
     ) -> Result<Outcome> {
         let previous = db.source(name)?;
         Ok(
-            match self.fetch(db, name, label, url, previous.as_ref(), import) {
+            match self.fetch(db, name, label, url, previous.as_ref(), Box::new(import)) {
                 Ok(o) => o,
-                Err(error) => Outcome::Failed {
-                    error,
-                    kept: previous,
-                },
+                Err(error) => {
+                    db.record_refusal(name, self.now, url, &error.to_string())?;
+                    Outcome::Failed {
+                        error,
+                        kept: previous,
+                    }
+                }
             },
         )
     }
@@ -229,13 +312,11 @@ impl Fetcher<'_> {
         label: &str,
         url: &str,
         previous: Option<&SourceStatus>,
-        import: impl FnOnce(
-            &mut Database,
-            &Path,
-            Option<String>,
-            Option<String>,
-        ) -> Result<ImportReport>,
+        import: Box<Importer<'_>>,
     ) -> Result<Outcome> {
+        let limits = &self.opts.limits;
+        let limit = self.opts.total_timeout;
+        let started = Instant::now();
         let dl_err = |message: String| Error::Download {
             url: url.to_owned(),
             message,
@@ -250,7 +331,16 @@ impl Fetcher<'_> {
                 req = req.header("If-Modified-Since", lm);
             }
         }
-        let response = req.call().map_err(|e| dl_err(e.to_string()))?;
+        let response = req.call().map_err(|e| {
+            if started.elapsed() >= limit {
+                dl_err(format!(
+                    "no answer within the time limit of {} s",
+                    limit.as_secs_f64()
+                ))
+            } else {
+                dl_err(e.to_string())
+            }
+        })?;
         let status = response.status().as_u16();
         if status == 304 {
             if let Some(prev) = previous {
@@ -279,7 +369,22 @@ impl Fetcher<'_> {
         let etag = header("etag");
         let last_modified = header("last-modified");
         let expected_len: Option<u64> = header("content-length").and_then(|v| v.parse().ok());
+        let content_type = header("content-type");
+        if let Some(len) = expected_len
+            && len > limits.max_download
+        {
+            return Err(dl_err(format!(
+                "refused: the server announces {len} bytes, more than the limit of {} bytes",
+                limits.max_download
+            )));
+        }
 
+        let too_slow = |received: u64| {
+            dl_err(format!(
+                "refused: the download took longer than the time limit of {} s ({received} bytes received)",
+                limit.as_secs_f64()
+            ))
+        };
         let part = self
             .downloads
             .join(format!("{label}.{}.part", std::process::id()));
@@ -296,12 +401,24 @@ impl Fetcher<'_> {
                     Ok(0) => break,
                     Ok(n) => n,
                     Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                    Err(_) if started.elapsed() >= limit => {
+                        return Err(too_slow(received));
+                    }
                     Err(e) => {
                         return Err(dl_err(format!(
                             "download interrupted after {received} bytes: {e}"
                         )));
                     }
                 };
+                if started.elapsed() >= limit {
+                    return Err(too_slow(received + n as u64));
+                }
+                if received + n as u64 > limits.max_download {
+                    return Err(dl_err(format!(
+                        "refused: the download exceeds the limit of {} bytes",
+                        limits.max_download
+                    )));
+                }
                 out.write_all(&buf[..n])
                     .map_err(|e| Error::input(&part, format!("cannot write: {e}")))?;
                 received += n as u64;
@@ -317,8 +434,14 @@ impl Fetcher<'_> {
                 "truncated download: received {received} of {expected} bytes"
             )));
         }
-        let report = import(db, &part, etag, last_modified).map_err(|e| match e {
-            Error::Input { message, .. } => dl_err(message),
+        let report = import(db, &part, previous, etag, last_modified).map_err(|e| match e {
+            Error::Input { message, .. } => dl_err(format!(
+                "{message} (received {received} bytes{})",
+                content_type
+                    .as_deref()
+                    .map(|c| format!(", content type {c}"))
+                    .unwrap_or_default()
+            )),
             other => other,
         })?;
         drop(guard);

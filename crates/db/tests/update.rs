@@ -1,10 +1,11 @@
 //! `db update` against a real HTTP server on loopback serving the shared OSV zips:
 //! conditional requests, and every kind of failed download leaving the previous data
-//! intact and in use.
+//! intact and in use, and every download that is not what it claims (or would
+//! shrink the data) refused, recorded, with the previous data kept.
 
 use cverun_db::update::{Outcome, UpdateOptions, update};
 use cverun_db::{Database, PackageQuery};
-use cverun_testkit::{Behaviour, HttpServer, LAST_MODIFIED, shared};
+use cverun_testkit::{Behaviour, HttpServer, LAST_MODIFIED, shared, zip_bytes, zip_entries};
 use cverun_versions::Ecosystem;
 
 fn zip(name: &str) -> Vec<u8> {
@@ -259,6 +260,9 @@ fn fetches_kev_and_epss() {
     let mut o = opts(&srv, &[]);
     o.kev_url = Some(format!("{}/kev.json", srv.url()));
     o.epss_url = Some(format!("{}/epss.csv.gz", srv.url()));
+    // Three rows, one malformed on purpose: above the default 10% share of skipped
+    // rows, which `shrinking_snapshot_is_refused_unless_allowed` covers.
+    o.max_skipped_share = 0.5;
     let r = update(&mut db, &o, t("2026-11-23T10:00:00Z")).unwrap();
     let labels: Vec<&str> = r.sources.iter().map(|u| u.label.as_str()).collect();
     assert_eq!(labels, vec!["KEV", "EPSS"]);
@@ -313,4 +317,303 @@ fn fetches_kev_and_epss() {
             .kev
             .is_some()
     );
+}
+
+/// Seeds PyPI (2,661 records) from the shared zip, lets `serve` change what the
+/// server sends, runs an update with `tweak`ed options and checks that it failed
+/// naming each of `expect`, that the previous data stays in use, that the refusal
+/// is recorded, and that no partial file is left.
+fn refused(
+    serve: impl FnOnce(&HttpServer),
+    tweak: impl FnOnce(&mut UpdateOptions),
+    expect: &[&str],
+) {
+    let srv = server();
+    let dir = tempfile::tempdir().unwrap();
+    let mut db = Database::open(dir.path()).unwrap();
+    update(
+        &mut db,
+        &opts(&srv, &[Ecosystem::PyPI]),
+        t("2026-11-23T10:00:00Z"),
+    )
+    .unwrap();
+    let before = db.snapshot().unwrap();
+    serve(&srv);
+    let mut o = opts(&srv, &[Ecosystem::PyPI]);
+    tweak(&mut o);
+    let r = update(&mut db, &o, t("2026-11-23T12:00:00Z")).unwrap();
+    let url = format!("{}/PyPI/all.zip", srv.url());
+    match &r.sources[0].outcome {
+        Outcome::Failed { error, kept } => {
+            let msg = error.to_string();
+            assert!(msg.starts_with(&format!("{url}: ")), "names the URL: {msg}");
+            for e in expect {
+                assert!(msg.contains(e), "{e:?} not in {msg}");
+            }
+            assert_eq!(kept.as_ref().unwrap().records, 2661);
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(db.snapshot().unwrap(), before, "previous data intact");
+    assert_eq!(jinja(&db), 2, "and usable");
+    let refusals = db.refusals().unwrap();
+    assert_eq!(refusals.len(), 1, "{refusals:?}");
+    assert_eq!(refusals[0].source, "osv:PyPI");
+    assert_eq!(refusals[0].at, "2026-11-23T12:00:00Z");
+    assert_eq!(refusals[0].url, url);
+    assert!(refusals[0].reason.contains(expect[0]), "{refusals:?}");
+    let leftovers: Vec<_> = std::fs::read_dir(dir.path().join("downloads"))
+        .unwrap()
+        .collect();
+    assert!(leftovers.is_empty(), "no partial file left: {leftovers:?}");
+}
+
+fn pypi_record(id: &str) -> Vec<u8> {
+    serde_json::to_vec(&serde_json::json!({
+        "id": id, "modified": "2025-01-01T00:00:00Z",
+        "affected": [{"package": {"ecosystem": "PyPI", "name": "jinja2"},
+            "ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": "0"}, {"fixed": "9"}]}]}]
+    }))
+    .unwrap()
+}
+
+#[test]
+fn html_page_with_200_is_refused() {
+    refused(
+        |s| {
+            s.serve_typed(
+                "/PyPI/all.zip",
+                b"<!DOCTYPE html><html><body>Service temporarily unavailable</body></html>"
+                    .to_vec(),
+                "text/html; charset=utf-8",
+            )
+        },
+        |_| {},
+        &[
+            "refused: not a zip archive (starts with \"<!DOCTYPE html><\")",
+            "received 72 bytes, content type text/html; charset=utf-8",
+        ],
+    );
+}
+
+#[test]
+fn json_document_instead_of_a_zip_is_refused() {
+    // Valid records, but not an archive: a download is what it claims or nothing.
+    let body = format!(
+        "[{}]",
+        String::from_utf8(pypi_record("PYSEC-0000-1")).unwrap()
+    );
+    refused(
+        |s| s.serve("/PyPI/all.zip", body.into_bytes()),
+        |_| {},
+        &["refused: not a zip archive", "content type application/zip"],
+    );
+}
+
+#[test]
+fn empty_zip_is_refused() {
+    let empty = zip_bytes::<&str, &[u8]>(&[]);
+    assert_eq!(empty.len(), 22, "an end record only");
+    refused(
+        |s| s.serve("/PyPI/all.zip", empty),
+        |_| {},
+        &["no valid OSV record (0 skipped", "received 22 bytes"],
+    );
+}
+
+#[test]
+fn zip_of_invalid_records_is_refused() {
+    let z = zip_bytes(&[
+        ("A.json", b"{\"foo\": 1}".to_vec()),
+        ("B.json", b"<html>".to_vec()),
+    ]);
+    refused(
+        |s| s.serve("/PyPI/all.zip", z),
+        |_| {},
+        &["no valid OSV record (2 skipped, the first: A.json"],
+    );
+}
+
+#[test]
+fn archive_of_another_ecosystem_is_refused() {
+    refused(
+        |s| s.serve("/PyPI/all.zip", zip("crates.io-all.zip")),
+        |_| {},
+        &["refused: only 0 of 1206 records name the ecosystem PyPI"],
+    );
+}
+
+#[test]
+fn zip_bombs_are_refused() {
+    // 64 MiB of zeros after a valid record: beyond the 16 MiB per entry.
+    let mut big = pypi_record("PYSEC-0000-2");
+    big.resize(big.len() + (64 << 20), b' ');
+    let bomb = zip_bytes(&[("PYSEC-0000-2.json", big)]);
+    assert!(bomb.len() < 200_000, "{} bytes compressed", bomb.len());
+    refused(
+        |s| s.serve("/PyPI/all.zip", bomb),
+        |_| {},
+        &[
+            "refused: archive entry PYSEC-0000-2.json expands beyond the limit of 16777216 bytes per entry",
+        ],
+    );
+    // 8 MiB: within the entry limit, but a ratio of about 1000:1.
+    let mut big = pypi_record("PYSEC-0000-3");
+    big.resize(big.len() + (8 << 20), b' ');
+    let bomb = zip_bytes(&[("PYSEC-0000-3.json", big)]);
+    refused(
+        |s| s.serve("/PyPI/all.zip", bomb),
+        |_| {},
+        &["a ratio above 100:1 (a zip bomb?)"],
+    );
+}
+
+#[test]
+fn oversized_body_is_refused() {
+    let mut changed = zip("PyPI-all.zip");
+    changed.extend_from_slice(b"\n");
+    let len = changed.len();
+    refused(
+        |s| s.serve("/PyPI/all.zip", changed),
+        |o| o.limits.max_download = 1 << 20,
+        &[&format!(
+            "refused: the server announces {len} bytes, more than the limit of 1048576 bytes"
+        )],
+    );
+}
+
+#[test]
+fn dribbling_server_hits_the_total_time_limit() {
+    let start = std::time::Instant::now();
+    refused(
+        |s| {
+            let mut changed = zip("PyPI-all.zip");
+            changed.extend_from_slice(b"\n");
+            s.serve("/PyPI/all.zip", changed);
+            // One byte every 20 ms: every read succeeds well within its timeout.
+            s.behave(
+                "/PyPI/all.zip",
+                Behaviour::Dribble(std::time::Duration::from_millis(20)),
+            );
+        },
+        |o| o.total_timeout = std::time::Duration::from_secs(2),
+        &["refused: the download took longer than the time limit of 2 s"],
+    );
+    assert!(start.elapsed() < std::time::Duration::from_secs(30));
+}
+
+#[test]
+fn shrinking_snapshot_is_refused_unless_allowed() {
+    let pypi = zip("PyPI-all.zip");
+    let small = zip_bytes(&zip_entries(&pypi, 100));
+    refused(
+        |s| s.serve("/PyPI/all.zip", small.clone()),
+        |_| {},
+        &[
+            "refused: 100 valid records (0 skipped) would replace 2661 (fewer than half)",
+            "--allow-shrink",
+            &format!(
+                "received {} bytes, content type application/zip",
+                small.len()
+            ),
+        ],
+    );
+    // Too many invalid records: all 2,661 plus 400 broken ones (13.1%).
+    let mut entries = zip_entries(&pypi, usize::MAX);
+    entries.extend((0..400).map(|i| (format!("BROKEN-{i}.json"), b"{".to_vec())));
+    let noisy = zip_bytes(&entries);
+    refused(
+        |s| s.serve("/PyPI/all.zip", noisy),
+        |_| {},
+        &["refused: 400 of 3061 records are invalid (13.1%, more than the 10% allowed)"],
+    );
+
+    // Allowed: the small snapshot replaces the data.
+    let srv = server();
+    let dir = tempfile::tempdir().unwrap();
+    let mut db = Database::open(dir.path()).unwrap();
+    let o = opts(&srv, &[Ecosystem::PyPI]);
+    update(&mut db, &o, t("2026-11-23T10:00:00Z")).unwrap();
+    srv.serve("/PyPI/all.zip", small);
+    let mut o = opts(&srv, &[Ecosystem::PyPI]);
+    o.allow_shrink = true;
+    let r = update(&mut db, &o, t("2026-11-23T12:00:00Z")).unwrap();
+    let Outcome::Updated(rep) = &r.sources[0].outcome else {
+        panic!("{r:?}")
+    };
+    assert_eq!(rep.source.records, 100);
+    assert!(db.refusals().unwrap().is_empty());
+}
+
+#[test]
+fn only_the_newest_refusals_are_kept() {
+    let srv = server();
+    srv.behave("/Go/all.zip", Behaviour::Status(502));
+    let dir = tempfile::tempdir().unwrap();
+    let mut db = Database::open(dir.path()).unwrap();
+    for h in 0..7 {
+        let now = t(&format!("2026-11-23T1{h}:00:00Z"));
+        update(&mut db, &opts(&srv, &[Ecosystem::Go]), now).unwrap();
+    }
+    let r = db.refusals().unwrap();
+    assert_eq!(r.len(), cverun_db::REFUSALS_KEPT);
+    assert_eq!(r[0].at, "2026-11-23T12:00:00Z");
+    assert_eq!(r[4].at, "2026-11-23T16:00:00Z");
+    assert!(
+        r[4].reason.ends_with("/Go/all.zip: HTTP 502 Bad Gateway"),
+        "{r:?}"
+    );
+    assert!(
+        db.sources().unwrap().is_empty(),
+        "a failed first download registers nothing"
+    );
+}
+
+#[test]
+fn html_instead_of_kev_is_refused() {
+    let srv = server();
+    let kev = std::fs::read(shared().join("kev/known_exploited_vulnerabilities.json")).unwrap();
+    srv.serve("/kev.json", kev);
+    let dir = tempfile::tempdir().unwrap();
+    let mut db = Database::open(dir.path()).unwrap();
+    let mut o = opts(&srv, &[]);
+    o.kev_url = Some(format!("{}/kev.json", srv.url()));
+    update(&mut db, &o, t("2026-11-23T10:00:00Z")).unwrap();
+    srv.serve_typed(
+        "/kev.json",
+        b"<html>maintenance</html>".to_vec(),
+        "text/html",
+    );
+    let r = update(&mut db, &o, t("2026-11-23T11:00:00Z")).unwrap();
+    let Outcome::Failed { error, kept } = &r.sources[0].outcome else {
+        panic!("{r:?}")
+    };
+    assert!(
+        error
+            .to_string()
+            .contains("refused: not a KEV file (received 24 bytes, content type text/html)"),
+        "{error}"
+    );
+    assert_eq!(kept.as_ref().unwrap().records, 1404);
+    // A catalog that lost half its entries is refused by the shrink guard.
+    let half = format!(
+        "{{\"catalogVersion\": \"2025.08.26\", \"vulnerabilities\": [{}]}}",
+        (0..10)
+            .map(|i| format!("{{\"cveID\": \"CVE-2025-{i:04}\"}}"))
+            .collect::<Vec<_>>()
+            .join(",")
+    );
+    srv.serve_typed("/kev.json", half.into_bytes(), "application/json");
+    let r = update(&mut db, &o, t("2026-11-23T12:00:00Z")).unwrap();
+    let Outcome::Failed { error, .. } = &r.sources[0].outcome else {
+        panic!("{r:?}")
+    };
+    assert!(
+        error
+            .to_string()
+            .contains("10 valid records (0 skipped) would replace 1404"),
+        "{error}"
+    );
+    assert_eq!(db.refusals().unwrap().len(), 2);
+    assert_eq!(db.source("kev").unwrap().unwrap().records, 1404);
 }

@@ -2,7 +2,8 @@
 //!
 //! - [`HttpServer`]: a real HTTP/1.1 server on 127.0.0.1 serving files from memory,
 //!   with `ETag`/`Last-Modified` and conditional requests, and scripted misbehaviour
-//!   per path ([`Behaviour`]): error statuses, truncated bodies, stalls. Tests of
+//!   per path ([`Behaviour`]): error statuses, truncated bodies, stalls, bodies
+//!   dribbled one byte at a time. Tests of
 //!   anything that talks HTTP use it instead of mocks.
 //! - [`shared`]: the path of the shared public data beside the repository.
 //! - [`generate`]: deterministic generated advisories and fleets for benchmarks.
@@ -45,6 +46,9 @@ pub enum Behaviour {
     /// Send the headers and this many bytes, then hold the connection open without
     /// sending more until the server is dropped.
     Stall(usize),
+    /// Send the body one byte at a time with this pause between bytes (a server
+    /// that never stalls long enough for a per-read timeout).
+    Dribble(Duration),
 }
 
 /// One request the server received.
@@ -61,6 +65,7 @@ pub struct Request {
 #[derive(Default)]
 struct State {
     files: HashMap<String, Vec<u8>>,
+    content_types: HashMap<String, String>,
     behaviour: HashMap<String, Behaviour>,
     requests: Vec<Request>,
     /// Bytes of body sent per path (for tests that wait for a stall).
@@ -109,6 +114,15 @@ impl HttpServer {
     pub fn serve(&self, path: &str, bytes: Vec<u8>) {
         let mut s = self.state.lock().unwrap();
         s.files.insert(path.to_owned(), bytes);
+    }
+
+    /// Serves `bytes` at `path` with this `Content-Type` (the default is
+    /// `application/zip`).
+    pub fn serve_typed(&self, path: &str, bytes: Vec<u8>, content_type: &str) {
+        let mut s = self.state.lock().unwrap();
+        s.files.insert(path.to_owned(), bytes);
+        s.content_types
+            .insert(path.to_owned(), content_type.to_owned());
     }
 
     /// Sets how `path` is answered.
@@ -176,7 +190,7 @@ fn handle(mut stream: TcpStream, state: &Mutex<State>, stop: &AtomicBool) {
             headers.insert(k.trim().to_ascii_lowercase(), v.trim().to_owned());
         }
     }
-    let (file, behaviour) = {
+    let (file, behaviour, content_type) = {
         let mut s = state.lock().unwrap();
         s.requests.push(Request {
             method: method.clone(),
@@ -186,6 +200,10 @@ fn handle(mut stream: TcpStream, state: &Mutex<State>, stop: &AtomicBool) {
         (
             s.files.get(&path).cloned(),
             s.behaviour.get(&path).cloned().unwrap_or(Behaviour::Normal),
+            s.content_types
+                .get(&path)
+                .cloned()
+                .unwrap_or_else(|| "application/zip".to_owned()),
         )
     };
     let Some(body) = file else {
@@ -213,9 +231,20 @@ fn handle(mut stream: TcpStream, state: &Mutex<State>, stop: &AtomicBool) {
     }
     let _ = write!(
         stream,
-        "HTTP/1.1 200 OK\r\nContent-Type: application/zip\r\nContent-Length: {}\r\nETag: {etag}\r\nLast-Modified: {LAST_MODIFIED}\r\nConnection: close\r\n\r\n",
+        "HTTP/1.1 200 OK\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\nETag: {etag}\r\nLast-Modified: {LAST_MODIFIED}\r\nConnection: close\r\n\r\n",
         body.len()
     );
+    if let Behaviour::Dribble(pause) = behaviour {
+        for b in &body {
+            if stop.load(Ordering::SeqCst) || stream.write_all(&[*b]).is_err() {
+                return;
+            }
+            let _ = stream.flush();
+            *state.lock().unwrap().sent.entry(path.clone()).or_default() += 1;
+            thread::sleep(pause);
+        }
+        return;
+    }
     let limit = match behaviour {
         Behaviour::Truncate(n) | Behaviour::Stall(n) => n.min(body.len()),
         _ => body.len(),
@@ -250,4 +279,30 @@ pub fn shared_data(test: &str) -> Option<PathBuf> {
         eprintln!("SKIPPED {test}: {} is absent", p.display());
         None
     }
+}
+
+/// A zip archive (deflated) holding `entries` (name, content), in memory.
+pub fn zip_bytes<N: AsRef<str>, B: AsRef<[u8]>>(entries: &[(N, B)]) -> Vec<u8> {
+    let mut z = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let opts = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated)
+        .large_file(false);
+    for (name, bytes) in entries {
+        z.start_file(name.as_ref(), opts).expect("zip entry");
+        z.write_all(bytes.as_ref()).expect("zip write");
+    }
+    z.finish().expect("zip finish").into_inner()
+}
+
+/// The first `n` entries of the zip archive `zip` (name, content), in order.
+pub fn zip_entries(zip: &[u8], n: usize) -> Vec<(String, Vec<u8>)> {
+    let mut a = zip::ZipArchive::new(std::io::Cursor::new(zip)).expect("a zip archive");
+    (0..a.len().min(n))
+        .map(|i| {
+            let mut e = a.by_index(i).expect("zip entry");
+            let mut out = Vec::new();
+            e.read_to_end(&mut out).expect("zip entry read");
+            (e.name().expect("entry name").into_owned(), out)
+        })
+        .collect()
 }

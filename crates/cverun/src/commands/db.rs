@@ -5,8 +5,9 @@ use std::process::ExitCode;
 
 use cverun_db::import::{ImportReport, import_all};
 use cverun_db::update::{Outcome, UpdateOptions, update};
-use cverun_db::{Database, Snapshot, SourceStatus};
+use cverun_db::{Database, Refusal, Snapshot, SourceStatus};
 use cverun_versions::Ecosystem;
+use jiff::Timestamp;
 use serde::Serialize;
 
 use super::{db_dir, now, parse_ecosystem};
@@ -23,13 +24,22 @@ pub fn run(db_flag: Option<&Path>, cmd: DbCommand) -> anyhow::Result<ExitCode> {
             epss_url,
             no_kev,
             no_epss,
+            allow_shrink,
+            max_download_mib,
+            timeout,
         } => {
             let kev = (!no_kev)
                 .then(|| kev_url.unwrap_or_else(|| cverun_db::update::DEFAULT_KEV_URL.to_owned()));
             let epss = (!no_epss).then(|| {
                 epss_url.unwrap_or_else(|| cverun_db::update::DEFAULT_EPSS_URL.to_owned())
             });
-            update_cmd(db_flag, from.as_deref(), &ecosystem, kev, epss)
+            let mut opts = UpdateOptions::new(from.as_deref(), Vec::new());
+            opts.kev_url = kev;
+            opts.epss_url = epss;
+            opts.allow_shrink = allow_shrink;
+            opts.limits.max_download = max_download_mib.saturating_mul(1 << 20);
+            opts.total_timeout = std::time::Duration::from_secs(timeout.max(1));
+            update_cmd(db_flag, &ecosystem, opts)
         }
         DbCommand::Status { warnings, format } => status(db_flag, warnings, format),
     }
@@ -97,10 +107,8 @@ fn print_load_problems(s: &SourceStatus, r: &ImportReport) {
 
 fn update_cmd(
     db_flag: Option<&Path>,
-    from: Option<&str>,
     ecosystems: &[String],
-    kev_url: Option<String>,
-    epss_url: Option<String>,
+    mut opts: UpdateOptions,
 ) -> anyhow::Result<ExitCode> {
     let dir = db_dir(db_flag)?;
     let mut db = Database::open(&dir)?;
@@ -122,9 +130,7 @@ fn update_cmd(
             .map(|e| parse_ecosystem(e))
             .collect::<anyhow::Result<_>>()?
     };
-    let mut opts = UpdateOptions::new(from, ecosystems);
-    opts.kev_url = kev_url;
-    opts.epss_url = epss_url;
+    opts.ecosystems = ecosystems;
     let report = update(&mut db, &opts, now()?)?;
     for p in &report.removed_partial {
         output::warn(&format!(
@@ -177,14 +183,46 @@ fn update_cmd(
 struct StatusJson<'a> {
     schema: &'static str,
     snapshot: &'a Snapshot,
+    /// When the ages were computed (`CVERUN_NOW` or the clock).
+    now: String,
+    ages: Vec<Age>,
+    refusals: Vec<Refusal>,
     #[serde(skip_serializing_if = "Option::is_none")]
     warnings: Option<Vec<cverun_db::Warning>>,
+}
+
+/// How old a source is, in whole days before `now`.
+#[derive(Serialize)]
+struct Age {
+    source: String,
+    fetched_days_ago: Option<i64>,
+    /// `None`: no record with a real date (see `EARLIEST_REAL_DATE`).
+    newest_modified_days_ago: Option<i64>,
+}
+
+/// Whole days from `then` (RFC 3339) to `now`; `None` when `then` is not a time.
+fn days_ago(then: &str, now: Timestamp) -> Option<i64> {
+    let t: Timestamp = then.parse().ok()?;
+    Some(now.duration_since(t).as_secs().div_euclid(86_400))
+}
+
+/// `2026-11-30T10:00:00Z (2 days ago)`.
+fn with_age(then: &str, now: Timestamp) -> String {
+    match days_ago(then, now) {
+        Some(0) => format!("{then} (today)"),
+        Some(1) => format!("{then} (1 day ago)"),
+        Some(d) if d < 0 => format!("{then} (in the future)"),
+        Some(d) => format!("{then} ({d} days ago)"),
+        None => then.to_owned(),
+    }
 }
 
 fn status(db_flag: Option<&Path>, warnings: bool, format: Format) -> anyhow::Result<ExitCode> {
     let dir = db_dir(db_flag)?;
     let db = Database::open_existing(&dir)?;
     let snapshot = db.snapshot()?;
+    let refusals = db.refusals()?;
+    let now = now()?;
     let list = if warnings {
         Some(db.warnings(None)?)
     } else {
@@ -194,6 +232,20 @@ fn status(db_flag: Option<&Path>, warnings: bool, format: Format) -> anyhow::Res
         output::json(&StatusJson {
             schema: "cverun.db-status/1",
             snapshot: &snapshot,
+            now: now.to_string(),
+            ages: snapshot
+                .sources
+                .iter()
+                .map(|s| Age {
+                    source: s.name.clone(),
+                    fetched_days_ago: days_ago(&s.fetched_at, now),
+                    newest_modified_days_ago: s
+                        .newest_modified
+                        .as_deref()
+                        .and_then(|m| days_ago(m, now)),
+                })
+                .collect(),
+            refusals,
             warnings: list,
         })?;
         return Ok(ExitCode::SUCCESS);
@@ -207,9 +259,12 @@ fn status(db_flag: Option<&Path>, warnings: bool, format: Format) -> anyhow::Res
         anstream::println!();
         anstream::println!("{}", paint(BOLD, &s.name));
         anstream::println!("  from            {}", s.origin);
-        anstream::println!("  fetched         {}", s.fetched_at);
+        anstream::println!("  fetched         {}", with_age(&s.fetched_at, now));
         if s.checked_at != s.fetched_at {
-            anstream::println!("  last checked    {} (unchanged)", s.checked_at);
+            anstream::println!(
+                "  last checked    {} (unchanged)",
+                with_age(&s.checked_at, now)
+            );
         }
         let mut counts = format!("{}", s.records);
         if s.skipped > 0 || s.problems > 0 {
@@ -224,7 +279,10 @@ fn status(db_flag: Option<&Path>, warnings: bool, format: Format) -> anyhow::Res
         anstream::println!("  records         {counts}");
         anstream::println!(
             "  newest modified {}",
-            s.newest_modified.as_deref().unwrap_or("-")
+            match s.newest_modified.as_deref() {
+                Some(m) => with_age(m, now),
+                None => "no real date known".to_owned(),
+            }
         );
         if !s.ecosystems.is_empty() {
             anstream::println!("  ecosystems      {}", s.ecosystems.join(", "));
@@ -233,6 +291,22 @@ fn status(db_flag: Option<&Path>, warnings: bool, format: Format) -> anyhow::Res
             anstream::println!("  {:<15} {v}", k.replace('_', " "));
         }
         anstream::println!("  sha256          {}", s.sha256);
+    }
+    if !refusals.is_empty() {
+        anstream::println!();
+        anstream::println!(
+            "{} ({}; the previous data, if any, stayed in use)",
+            paint(BOLD, "refused updates"),
+            refusals.len()
+        );
+        for r in &refusals {
+            anstream::println!(
+                "  {} {} {}",
+                r.source,
+                paint(DIM, with_age(&r.at, now)),
+                paint(RED, &r.reason)
+            );
+        }
     }
     if let Some(list) = list {
         anstream::println!();

@@ -214,7 +214,10 @@ fn damaged_entry_is_skipped_on_import_and_refused_on_update() {
         "osv:PyPI",
         "update",
         "test",
-        Damage::Refuse,
+        &Checks {
+            damage: Damage::Refuse,
+            ..Checks::import()
+        },
         now(),
         None,
         None,
@@ -283,7 +286,7 @@ fn an_empty_input_is_an_error_not_an_empty_source() {
     let err = import_path(&mut db, dir.path(), now())
         .unwrap_err()
         .to_string();
-    assert!(err.contains("no OSV records found"), "{err}");
+    assert!(err.contains("no valid OSV record (0 skipped"), "{err}");
     let err = import_path(&mut db, &dir.path().join("missing.zip"), now())
         .unwrap_err()
         .to_string();
@@ -307,4 +310,178 @@ fn snapshot_id_follows_the_data() {
     write(&f, &rec("S-1", "alpha", "1.1", "2024-01-02T00:00:00Z"));
     import_path(&mut db, &f, now()).unwrap();
     assert_ne!(db.snapshot().unwrap().id, a);
+}
+
+#[test]
+fn input_without_a_valid_record_registers_nothing_and_keeps_the_earlier_import() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("recs.json");
+    write(&f, &rec("K-1", "alpha", "1.0", "2024-01-01T00:00:00Z"));
+    let mut db = Database::in_memory().unwrap();
+    import_path(&mut db, &f, now()).unwrap();
+    let before = db.snapshot().unwrap();
+    // Markdown, then JSON that is not a record: both refused, K-1 stays.
+    for bad in ["# A README\n\nNot advisories.\n", r#"{"foo": 1}"#] {
+        std::fs::write(&f, bad).unwrap();
+        let err = import_path(&mut db, &f, now()).unwrap_err().to_string();
+        assert!(
+            err.contains("recs.json: no valid OSV record (1 skipped"),
+            "{err}"
+        );
+        assert!(err.contains("nothing is imported"), "{err}");
+        assert_eq!(db.snapshot().unwrap(), before);
+    }
+    let other = dir.path().join("README.md");
+    std::fs::write(&other, "# Title\n").unwrap();
+    assert!(import_path(&mut db, &other, now()).is_err());
+    assert_eq!(db.sources().unwrap().len(), 1, "no source registered");
+}
+
+fn checks(limits: Limits) -> Checks<'static> {
+    Checks {
+        limits,
+        ..Checks::import()
+    }
+}
+
+#[test]
+fn archives_beyond_the_limits_are_refused_whole() {
+    let dir = tempfile::tempdir().unwrap();
+    let z = dir.path().join("a.zip");
+    let good = serde_json::to_vec(&rec("L-1", "alpha", "1.0", "2024-01-01T00:00:00Z")).unwrap();
+    // 4 MiB of spaces after a valid record: valid JSON, compresses about 1000:1.
+    let mut padded =
+        serde_json::to_vec(&rec("L-2", "beta", "1.0", "2024-01-01T00:00:00Z")).unwrap();
+    padded.extend(std::iter::repeat_n(b' ', 4 << 20));
+    zip_with(
+        &z,
+        &[("L-1.json", good.clone()), ("L-2.json", padded)],
+        false,
+    );
+    let run = |limits: Limits| {
+        let mut db = Database::in_memory().unwrap();
+        let r = import_as(
+            &mut db,
+            &z,
+            "osv:PyPI",
+            "update",
+            "test",
+            &checks(limits),
+            now(),
+            None,
+            None,
+        );
+        let n = db.sources().unwrap().len();
+        (r.map(|r| r.source.records).map_err(|e| e.to_string()), n)
+    };
+    let ratio = run(Limits::default()).0.unwrap_err();
+    assert!(
+        ratio.contains("L-2.json expands from") && ratio.contains("above 100:1"),
+        "{ratio}"
+    );
+    let entry = run(Limits {
+        max_entry: 1 << 20,
+        ..Limits::default()
+    });
+    assert!(
+        entry
+            .0
+            .as_ref()
+            .unwrap_err()
+            .contains("L-2.json expands beyond the limit of 1048576 bytes per entry"),
+        "{entry:?}"
+    );
+    assert_eq!(entry.1, 0, "nothing written");
+    let total = run(Limits {
+        max_total: 2 << 20,
+        max_ratio: 10_000,
+        ..Limits::default()
+    });
+    assert!(
+        total
+            .0
+            .as_ref()
+            .unwrap_err()
+            .contains("beyond the limit of 2097152 bytes in total"),
+        "{total:?}"
+    );
+    // Within generous limits the same archive loads.
+    let ok = run(Limits {
+        max_ratio: 10_000,
+        ..Limits::default()
+    });
+    assert_eq!(ok, (Ok(2), 1));
+}
+
+#[test]
+fn the_shrink_guard_judges_counts() {
+    let prev = SourceStatus {
+        name: "osv:PyPI".into(),
+        kind: "update".into(),
+        origin: "u".into(),
+        fetched_at: String::new(),
+        checked_at: String::new(),
+        sha256: String::new(),
+        records: 1000,
+        skipped: 0,
+        problems: 0,
+        newest_modified: None,
+        ecosystems: vec![],
+        etag: None,
+        last_modified: None,
+        details: Default::default(),
+    };
+    let g = Guard {
+        previous: Some(&prev),
+        allow_shrink: false,
+        max_skipped_share: 0.10,
+    };
+    assert_eq!(g.judge(500, 0), Ok(()), "exactly half is accepted");
+    assert!(
+        g.judge(499, 0)
+            .unwrap_err()
+            .contains("499 valid records (0 skipped) would replace 1000")
+    );
+    assert_eq!(g.judge(900, 100), Ok(()), "10% skipped is accepted");
+    assert!(
+        g.judge(900, 101)
+            .unwrap_err()
+            .contains("101 of 1001 records are invalid (10.1%")
+    );
+    let first = Guard {
+        previous: None,
+        ..g
+    };
+    assert_eq!(first.judge(3, 0), Ok(()));
+    assert!(
+        first.judge(3, 1).is_err(),
+        "the share applies to a first download too"
+    );
+    let allowed = Guard {
+        allow_shrink: true,
+        ..g
+    };
+    assert_eq!(allowed.judge(1, 9), Ok(()));
+}
+
+#[test]
+fn placeholder_dates_do_not_count_as_newest() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    write(
+        &d.join("a.json"),
+        &rec("P-1", "alpha", "1.0", "0001-01-01T00:00:00Z"),
+    );
+    let mut db = Database::in_memory().unwrap();
+    let r = import_path(&mut db, d, now()).unwrap();
+    assert_eq!(r.source.newest_modified, None, "no real date known");
+    write(
+        &d.join("b.json"),
+        &rec("P-2", "beta", "1.0", "2023-05-06T07:08:09Z"),
+    );
+    let r = import_path(&mut db, d, now()).unwrap();
+    assert_eq!(
+        r.source.newest_modified.as_deref(),
+        Some("2023-05-06T07:08:09Z")
+    );
 }

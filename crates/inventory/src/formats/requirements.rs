@@ -443,15 +443,21 @@ fn split_option(s: &str) -> (&str, Option<&str>) {
     (head, value)
 }
 
-struct Requirement {
-    name: String,
-    pin: Pin,
-    source: Source,
-    note: Option<String>,
+/// One requirement line, read.
+pub(crate) struct Requirement {
+    /// The distribution name, as written.
+    pub name: String,
+    /// `==X`/`===X` exact, anything else unpinned with its specifiers.
+    pub pin: Pin,
+    /// Registry, or the URL/path/git of `name @ url` and URL lines.
+    pub source: Source,
+    /// A problem worth a warning that did not stop the read.
+    pub note: Option<String>,
 }
 
-/// Parses one requirement (PEP 508, or a URL/path line), options removed.
-fn requirement(line: &str) -> Result<Requirement, String> {
+/// Parses one requirement (PEP 508, or a URL/path line), options removed. `Err`
+/// says why it cannot be read.
+pub(crate) fn requirement(line: &str) -> Result<Requirement, String> {
     let line = strip_options(line);
     if looks_like_url_or_path(line) {
         return url_requirement(line)

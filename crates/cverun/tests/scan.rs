@@ -770,10 +770,7 @@ fn constraints_pin_requirements_but_are_not_manifests() {
             "svc/requirements.txt",
             "-c constraints.txt\nflask==2.3.2\nrequests\n",
         ),
-        (
-            "svc/constraints.txt",
-            "requests==2.19.1\nurllib3==1.24.1\n",
-        ),
+        ("svc/constraints.txt", "requests==2.19.1\nurllib3==1.24.1\n"),
         ("pins/constraints.txt", "urllib3==1.24.1\n"),
     ]);
     let (r, v) = scan_with_records(fleet.path());

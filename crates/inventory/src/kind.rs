@@ -313,19 +313,28 @@ const NOT_READ: &[(&str, &str)] = &[
     ("paket.lock", "Paket lockfile: not read"),
     ("Podfile", "CocoaPods manifest (Ruby code): not read"),
     ("Podfile.lock", "CocoaPods lockfile: not read"),
-    ("Package.swift", "Swift package manifest (Swift code): not read"),
+    (
+        "Package.swift",
+        "Swift package manifest (Swift code): not read",
+    ),
     ("Package.resolved", "Swift package lockfile: not read"),
     ("Cartfile", "Carthage manifest: not read"),
     ("Cartfile.resolved", "Carthage lockfile: not read"),
     ("pubspec.yaml", "Dart/Flutter manifest: not read"),
     ("pubspec.lock", "Dart/Flutter lockfile: not read"),
     ("conanfile.txt", "Conan (C/C++) manifest: not read"),
-    ("conanfile.py", "Conan (C/C++) recipe (Python code): not read"),
+    (
+        "conanfile.py",
+        "Conan (C/C++) recipe (Python code): not read",
+    ),
     ("conan.lock", "Conan (C/C++) lockfile: not read"),
     ("vcpkg.json", "vcpkg (C/C++) manifest: not read"),
     ("renv.lock", "R renv lockfile: not read"),
     ("stack.yaml.lock", "Haskell Stack lockfile: not read"),
-    ("cabal.project.freeze", "Haskell Cabal freeze file: not read"),
+    (
+        "cabal.project.freeze",
+        "Haskell Cabal freeze file: not read",
+    ),
     (
         "rebar.config",
         "rebar3 (Erlang) configuration: not read; its Hex packages are not checked",
@@ -409,7 +418,10 @@ mod tests {
             ("x/requirements-constraints.txt", None),
             // ... but only those names.
             ("x/constraintsfoo.txt", None),
-            ("x/requirements/constraintsfoo.txt", Some(FileKind::Requirements)),
+            (
+                "x/requirements/constraintsfoo.txt",
+                Some(FileKind::Requirements),
+            ),
             ("x/constraints-requirements.txt", None),
         ];
         for (p, expected) in cases {
@@ -445,7 +457,12 @@ mod tests {
                 .is_some_and(|r| r.contains("does not run or read it"))
         );
         assert!(not_read_reason(Path::new("svc/bin/Release/app.deps.json")).is_some());
-        for name in ["environment.yml", "Podfile.lock", "pubspec.lock", "renv.lock"] {
+        for name in [
+            "environment.yml",
+            "Podfile.lock",
+            "pubspec.lock",
+            "renv.lock",
+        ] {
             assert!(not_read_reason(Path::new(name)).is_some(), "{name}");
         }
         // Read formats, files read through others, and unrelated files.

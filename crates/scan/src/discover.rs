@@ -89,8 +89,7 @@ fn classify(path: &Path) -> Option<Found> {
 }
 
 /// Why a constraints file is not read on its own.
-const CONSTRAINTS_BESIDE: &str =
-    "pip constraints file: installs nothing; its pins apply through the -c of the requirements files that name it";
+const CONSTRAINTS_BESIDE: &str = "pip constraints file: installs nothing; its pins apply through the -c of the requirements files that name it";
 /// Why a constraints file with no requirements file beside it is not read.
 const CONSTRAINTS_ALONE: &str = "pip constraints file: installs nothing; cverun reads it only through the -c of a requirements file that names it";
 
@@ -520,13 +519,25 @@ mod tests {
                 "locked by composer.lock beside it".to_owned()
             )]
         );
-        let both: Vec<FileKind> = service(&p, "both").manifests.iter().map(|m| m.kind).collect();
+        let both: Vec<FileKind> = service(&p, "both")
+            .manifests
+            .iter()
+            .map(|m| m.kind)
+            .collect();
         assert_eq!(both, vec![FileKind::PyProject, FileKind::Requirements]);
         assert!(service(&p, "both").skipped.is_empty());
-        let alone: Vec<FileKind> = service(&p, "alone").manifests.iter().map(|m| m.kind).collect();
+        let alone: Vec<FileKind> = service(&p, "alone")
+            .manifests
+            .iter()
+            .map(|m| m.kind)
+            .collect();
         assert_eq!(
             alone,
-            vec![FileKind::Pipfile, FileKind::ComposerJson, FileKind::PyProject]
+            vec![
+                FileKind::Pipfile,
+                FileKind::ComposerJson,
+                FileKind::PyProject
+            ]
         );
         assert_eq!(
             service(&p, "dotnet").manifests[0].kind,
@@ -539,7 +550,11 @@ mod tests {
         let d = tempfile::tempdir().unwrap();
         let r = d.path();
         touch(r, "api/requirements.txt", "-c constraints.txt\nrequests\n");
-        touch(r, "api/constraints.txt", "requests==2.19.1\nurllib3==1.24.1\n");
+        touch(
+            r,
+            "api/constraints.txt",
+            "requests==2.19.1\nurllib3==1.24.1\n",
+        );
         touch(r, "api/requirements/base.txt", "six==1.16.0\n");
         touch(r, "api/requirements/pip-constraints.txt", "six==1.16.0\n");
         touch(r, "pins/constraints-py311.txt", "urllib3==1.24.1\n");

@@ -48,7 +48,10 @@ pub fn parse(input: &Input<'_>) -> Result<Parsed, ParseError> {
     };
     let lines = JsonLines::new(text, 2);
     let mut parsed = Parsed::default();
-    for (key, scope) in [("require", Scope::Runtime), ("require-dev", Scope::Development)] {
+    for (key, scope) in [
+        ("require", Scope::Runtime),
+        ("require-dev", Scope::Development),
+    ] {
         let map = match root.get(key) {
             None | Some(Value::Null) => continue,
             Some(Value::Object(map)) => map,
@@ -209,7 +212,11 @@ mod tests {
         assert!(p.warnings.is_empty(), "{:?}", p.warnings);
         assert_eq!(p.packages.len(), 11, "{:?}", summary(&p));
         assert!(p.packages.iter().all(|p| p.relation == Relation::Direct));
-        assert!(p.packages.iter().all(|p| p.ecosystem == Ecosystem::Packagist));
+        assert!(
+            p.packages
+                .iter()
+                .all(|p| p.ecosystem == Ecosystem::Packagist)
+        );
         let monolog = get(&p, "monolog/monolog");
         assert_eq!(
             (monolog.exact_version(), monolog.line, monolog.scope),
@@ -220,7 +227,10 @@ mod tests {
             Some("v5.4.0")
         );
         assert_eq!(get(&p, "twig/twig").exact_version(), Some("3.4.3"));
-        assert_eq!(get(&p, "Acme/Exact-Beta").exact_version(), Some("1.0.0-beta2"));
+        assert_eq!(
+            get(&p, "Acme/Exact-Beta").exact_version(),
+            Some("1.0.0-beta2")
+        );
         for (name, spec) in [
             ("guzzlehttp/guzzle", "^7.5"),
             ("laravel/framework", "10.*"),
@@ -252,7 +262,9 @@ mod tests {
         assert_eq!(p.packages.len(), 1);
         let lines: Vec<Option<u32>> = p.warnings.iter().map(|w| w.line).collect();
         assert_eq!(lines, vec![Some(3), Some(2)], "{:?}", p.warnings);
-        let p = ok("{\"repositories\": [{\"packagist.org\": false}], \"require\": {\"a/b\": \"1.0.0\"}}");
+        let p = ok(
+            "{\"repositories\": [{\"packagist.org\": false}], \"require\": {\"a/b\": \"1.0.0\"}}",
+        );
         assert!(p.warnings.is_empty(), "{:?}", p.warnings);
     }
 
@@ -280,7 +292,11 @@ mod tests {
         let cases: [(&str, &str, u32); 4] = [
             ("{\n\"require\": {\n\"a/b\": \"1\"\n", "not valid JSON", 4),
             ("[1, 2]", "expected a JSON object", 1),
-            ("{\n\"name\": \"x\",\n\"require\": \"a/b\"\n}", "`require` must be an object", 3),
+            (
+                "{\n\"name\": \"x\",\n\"require\": \"a/b\"\n}",
+                "`require` must be an object",
+                3,
+            ),
             ("<<<<<<< HEAD\n{}\n", "merge conflict", 1),
         ];
         for (text, message, line) in cases {

@@ -60,11 +60,14 @@ pub fn parse(input: &Input<'_>) -> Result<Parsed, ParseError> {
             ));
             continue;
         }
-        let Some(id) = node.attribute("id").map(str::trim).filter(|s| !s.is_empty()) else {
-            parsed.warnings.push(input.warning(
-                Some(line),
-                "<package> without an id; not included",
-            ));
+        let Some(id) = node
+            .attribute("id")
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+        else {
+            parsed
+                .warnings
+                .push(input.warning(Some(line), "<package> without an id; not included"));
             continue;
         };
         let pin = match node
@@ -74,10 +77,9 @@ pub fn parse(input: &Input<'_>) -> Result<Parsed, ParseError> {
         {
             Some(v) => Pin::Exact(v.to_owned()),
             None => {
-                parsed.warnings.push(input.warning(
-                    Some(line),
-                    format!("{id} has no version; kept unpinned"),
-                ));
+                parsed
+                    .warnings
+                    .push(input.warning(Some(line), format!("{id} has no version; kept unpinned")));
                 Pin::Unpinned {
                     specifier: String::new(),
                 }
@@ -123,14 +125,20 @@ mod tests {
                     "nopackage",
                     Expect::Ok(
                         1,
-                        &[("Microsoft.CodeDom.Providers.DotNetCompilerPlatform", "1.0.0")],
+                        &[(
+                            "Microsoft.CodeDom.Providers.DotNetCompilerPlatform",
+                            "1.0.0",
+                        )],
                     ),
                 ),
                 (
                     "noversion",
                     Expect::Ok(
                         2,
-                        &[("Microsoft.CodeDom.Providers.DotNetCompilerPlatform", "1.0.0")],
+                        &[(
+                            "Microsoft.CodeDom.Providers.DotNetCompilerPlatform",
+                            "1.0.0",
+                        )],
                     ),
                 ),
                 (
@@ -138,7 +146,10 @@ mod tests {
                     Expect::Ok(
                         2,
                         &[
-                            ("Microsoft.CodeDom.Providers.DotNetCompilerPlatform", "1.0.0"),
+                            (
+                                "Microsoft.CodeDom.Providers.DotNetCompilerPlatform",
+                                "1.0.0",
+                            ),
                             ("Microsoft.Net.Compilers", "1.0.0"),
                         ],
                     ),
@@ -177,16 +188,25 @@ mod tests {
             }
         );
         let invalid = parse_fixture(KIND, "dotnet/packagesconfig/invalid").unwrap_err();
-        assert!(invalid.to_string().contains("packagesconfig/invalid:1:"), "{invalid}");
+        assert!(
+            invalid.to_string().contains("packagesconfig/invalid:1:"),
+            "{invalid}"
+        );
     }
 
     #[test]
     fn root_other_elements_empty_and_bom() {
-        let e = parse_str(KIND, "svc/packages.config", "<?xml version=\"1.0\"?>\n<Project />\n")
-            .unwrap_err();
+        let e = parse_str(
+            KIND,
+            "svc/packages.config",
+            "<?xml version=\"1.0\"?>\n<Project />\n",
+        )
+        .unwrap_err();
         assert_eq!(e.line, Some(2));
         assert!(e.message.contains("not <packages>"), "{e}");
-        let p = ok("<packages>\n  <!-- c -->\n  <pkg id=\"a\" />\n  <package id=\"Newtonsoft.Json\" version=\"9.0.1\" />\n</packages>");
+        let p = ok(
+            "<packages>\n  <!-- c -->\n  <pkg id=\"a\" />\n  <package id=\"Newtonsoft.Json\" version=\"9.0.1\" />\n</packages>",
+        );
         assert_eq!(p.packages.len(), 1);
         assert_eq!(p.packages[0].line, Some(4));
         assert_eq!(p.warnings.len(), 1);
@@ -194,9 +214,14 @@ mod tests {
         assert_eq!(ok("\n").warnings[0].message, "empty file");
         let empty = ok("<?xml version=\"1.0\"?>\n<packages />\n");
         assert!(empty.packages.is_empty());
-        assert!(empty.warnings[0].message.contains("no dependencies declared"));
+        assert!(
+            empty.warnings[0]
+                .message
+                .contains("no dependencies declared")
+        );
         assert_eq!(empty.warnings[0].line, Some(2));
-        let bom = ok("\u{feff}<packages>\n<package id=\"jQuery\" version=\"1.8.2\" />\n</packages>");
+        let bom =
+            ok("\u{feff}<packages>\n<package id=\"jQuery\" version=\"1.8.2\" />\n</packages>");
         assert_eq!(bom.packages[0].exact_version(), Some("1.8.2"));
         assert_eq!(bom.packages[0].line, Some(2));
     }

@@ -257,7 +257,9 @@ python_version = "3.11"
     #[test]
     fn empty_and_dependency_free_files_are_reported() {
         assert_eq!(ok("\n").warnings[0].message, "empty file");
-        let p = ok("[[source]]\nurl = \"https://pypi.org/simple\"\n\n[packages]\n\n[requires]\npython_version = \"3.11\"\n");
+        let p = ok(
+            "[[source]]\nurl = \"https://pypi.org/simple\"\n\n[packages]\n\n[requires]\npython_version = \"3.11\"\n",
+        );
         assert!(p.packages.is_empty());
         assert!(p.warnings[0].message.contains("no dependencies declared"));
         let p = ok("\u{feff}[packages]\nsix = \"==1.16.0\"\n");

@@ -176,7 +176,9 @@ impl<'a, 'i> Reader<'a, 'i> {
                 if names.contains(&field) {
                     self.warn(
                         self.doc.line_of(dynamic),
-                        format!("project.{field} are dynamic (computed by the build backend): not read"),
+                        format!(
+                            "project.{field} are dynamic (computed by the build backend): not read"
+                        ),
                     );
                 }
             }
@@ -352,7 +354,9 @@ impl<'a, 'i> Reader<'a, 'i> {
                     if get_str(t, "version").is_none() {
                         self.warn(
                             line,
-                            format!("dependency {name} has no version, git, path or url; kept unpinned"),
+                            format!(
+                                "dependency {name} has no version, git, path or url; kept unpinned"
+                            ),
                         );
                     }
                     Source::Registry
@@ -644,7 +648,11 @@ fastapi = { index = "internal" }
         );
         for (name, line) in [("pytest", 6), ("ruff", 7), ("black", 10), ("mypy", 13)] {
             let pkg = get(&p, name);
-            assert_eq!((pkg.scope, pkg.line), (Scope::Development, Some(line)), "{name}");
+            assert_eq!(
+                (pkg.scope, pkg.line),
+                (Scope::Development, Some(line)),
+                "{name}"
+            );
         }
         let core = get(&p, "core-lib");
         assert!(matches!(core.source, Source::Path(_)), "{:?}", core.source);
@@ -658,7 +666,11 @@ fastapi = { index = "internal" }
         assert_eq!(summary(&p), vec![("ok".to_owned(), "1.0".to_owned())]);
         let lines: Vec<Option<u32>> = p.warnings.iter().map(|w| w.line).collect();
         assert_eq!(lines, vec![Some(5), Some(6), Some(7)], "{:?}", p.warnings);
-        assert!(p.warnings.iter().all(|w| w.message.contains("not included")));
+        assert!(
+            p.warnings
+                .iter()
+                .all(|w| w.message.contains("not included"))
+        );
     }
 
     #[test]
@@ -667,7 +679,11 @@ fastapi = { index = "internal" }
         assert!(p.packages.is_empty());
         assert_eq!(p.warnings.len(), 1);
         assert_eq!(p.warnings[0].line, Some(3));
-        assert!(p.warnings[0].message.contains("dynamic"), "{:?}", p.warnings);
+        assert!(
+            p.warnings[0].message.contains("dynamic"),
+            "{:?}",
+            p.warnings
+        );
     }
 
     #[test]
@@ -692,7 +708,11 @@ fastapi = { index = "internal" }
         let cases: [(&str, &str, u32); 6] = [
             ("[project\nname = 1\n", "not valid TOML", 1),
             ("[package]\nname = \"x\"\n", "not a pyproject.toml", 1),
-            ("name = \"x\"\nproject = \"y\"\n", "[project] must be a table", 2),
+            (
+                "name = \"x\"\nproject = \"y\"\n",
+                "[project] must be a table",
+                2,
+            ),
             (
                 "[project]\nname = \"x\"\ndependencies = \"requests\"\n",
                 "project.dependencies must be an array",

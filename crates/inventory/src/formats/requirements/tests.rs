@@ -174,13 +174,18 @@ fn constraints_pin_by_normalised_name_and_install_nothing() {
         ])
     );
     // The requirement keeps its own file and line.
-    assert_eq!((p.packages[1].file.as_ref(), p.packages[1].line), (None, Some(3)));
+    assert_eq!(
+        (p.packages[1].file.as_ref(), p.packages[1].line),
+        (None, Some(3))
+    );
     // An exact requirement that the constraints contradict: pip refuses to install,
     // so it is said, at the requirement's line.
     assert_eq!(p.warnings.len(), 1, "{:?}", p.warnings);
     assert_eq!(p.warnings[0].line, Some(4));
     assert!(
-        p.warnings[0].message.contains("conflicts with the constraint pyyaml==5.4"),
+        p.warnings[0]
+            .message
+            .contains("conflicts with the constraint pyyaml==5.4"),
         "{}",
         p.warnings[0].message
     );

@@ -670,3 +670,131 @@ fn a_closed_pipe_ends_quietly() {
     assert!(first.starts_with(b"{\"schema\""));
     assert!(!err.contains("panicked") && !err.contains("error"), "{err}");
 }
+
+/// An OSV record written for these tests: the ECOSYSTEM range of PYSEC-2018-28
+/// (requests before 2.20.0, CVE-2018-18074) as the PyPA advisory database
+/// publishes it, and one made-up urllib3 record.
+const REQUESTS_RECORD: &str = r#"{
+  "schema_version": "1.6.0",
+  "id": "PYSEC-2018-28",
+  "modified": "2021-06-10T06:51:00Z",
+  "aliases": ["CVE-2018-18074", "GHSA-x84v-xcm2-53pg"],
+  "affected": [{
+    "package": {"ecosystem": "PyPI", "name": "requests"},
+    "ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": "0"}, {"fixed": "2.20.0"}]}]
+  }]
+}"#;
+
+const URLLIB3_RECORD: &str = r#"{
+  "schema_version": "1.6.0",
+  "id": "TEST-URLLIB3-1",
+  "modified": "2024-01-01T00:00:00Z",
+  "affected": [{
+    "package": {"ecosystem": "PyPI", "name": "urllib3"},
+    "ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": "0"}, {"fixed": "1.24.2"}]}]
+  }]
+}"#;
+
+/// Scans `fleet` against the two records above, as JSON.
+fn scan_with_records(fleet: &Path) -> (common::Run, serde_json::Value) {
+    let adv = fleet_with(&[
+        ("PYSEC-2018-28.json", REQUESTS_RECORD),
+        ("TEST-URLLIB3-1.json", URLLIB3_RECORD),
+    ]);
+    let r = run(
+        &[
+            "scan",
+            &fleet.to_string_lossy(),
+            "--advisories",
+            &adv.path().to_string_lossy(),
+            "--format",
+            "json",
+        ],
+        None,
+    );
+    let v = json(&r);
+    (r, v)
+}
+
+/// (manifest, line, package, version, advisory) of every finding.
+fn finding_places(v: &serde_json::Value) -> Vec<(String, u64, String, String, String)> {
+    v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["manifest"].as_str().unwrap().to_owned(),
+                f["line"].as_u64().unwrap(),
+                f["package"].as_str().unwrap().to_owned(),
+                f["version"].as_str().unwrap().to_owned(),
+                f["advisory"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect()
+}
+
+/// A service holding only a pyproject.toml is read: its exact pin is matched and
+/// reported with file and line; its range is counted as unpinned.
+#[test]
+fn pyproject_without_lockfile_is_read() {
+    let fleet = fleet_with(&[(
+        "svc/pyproject.toml",
+        "[build-system]\nrequires = [\"setuptools\"]\n\n[project]\nname = \"svc\"\ndependencies = [\n    \"flask>=2\",\n    \"requests==2.19.1\",\n]\n",
+    )]);
+    let (r, v) = scan_with_records(fleet.path());
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert_eq!(
+        finding_places(&v),
+        vec![(
+            "svc/pyproject.toml".to_owned(),
+            8,
+            "requests".to_owned(),
+            "2.19.1".to_owned(),
+            "PYSEC-2018-28".to_owned()
+        )]
+    );
+    let svc = &v["services"][0];
+    assert_eq!(svc["manifests"][0]["kind"], "pyproject.toml");
+    assert_eq!(svc["packages"], 2);
+    assert_eq!(svc["unpinned"], 1);
+}
+
+/// A constraints file installs nothing: only the requirement it pins is reported
+/// (at the requirement's line), not the package it merely constrains, and it is no
+/// service of its own.
+#[test]
+fn constraints_pin_requirements_but_are_not_manifests() {
+    let fleet = fleet_with(&[
+        (
+            "svc/requirements.txt",
+            "-c constraints.txt\nflask==2.3.2\nrequests\n",
+        ),
+        ("svc/constraints.txt", "requests==2.19.1\nurllib3==1.24.1\n"),
+        ("pins/constraints.txt", "urllib3==1.24.1\n"),
+    ]);
+    let (r, v) = scan_with_records(fleet.path());
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert_eq!(
+        finding_places(&v),
+        vec![(
+            "svc/requirements.txt".to_owned(),
+            3,
+            "requests".to_owned(),
+            "2.19.1".to_owned(),
+            "PYSEC-2018-28".to_owned()
+        )]
+    );
+    let services: Vec<(&str, usize)> = v["services"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            (
+                s["name"].as_str().unwrap(),
+                s["manifests"].as_array().unwrap().len(),
+            )
+        })
+        .collect();
+    assert_eq!(services, vec![("pins", 0), ("svc", 1)]);
+}

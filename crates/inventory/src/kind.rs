@@ -20,6 +20,10 @@ pub enum FileKind {
     PdmLock,
     /// `pylock.toml`, `pylock.<name>.toml` (PEP 751)
     PyLock,
+    /// `pyproject.toml` (PEP 621, PEP 735, Poetry, PDM, uv)
+    PyProject,
+    /// `Pipfile`
+    Pipfile,
     /// `Cargo.lock`
     CargoLock,
     /// `Cargo.toml`
@@ -42,6 +46,8 @@ pub enum FileKind {
     Gemfile,
     /// `composer.lock`
     ComposerLock,
+    /// `composer.json`
+    ComposerJson,
     /// `mix.lock`
     MixLock,
     /// `mix.exs`
@@ -56,6 +62,8 @@ pub enum FileKind {
     NuGetLock,
     /// `*.csproj`, `*.fsproj`, `*.vbproj`
     MsBuildProject,
+    /// NuGet `packages.config`
+    PackagesConfig,
     /// CycloneDX JSON SBOM (`*.cdx.json`, `bom.json`)
     CycloneDx,
     /// SPDX JSON SBOM (`*.spdx.json`)
@@ -64,13 +72,15 @@ pub enum FileKind {
 
 impl FileKind {
     /// Every kind, in a stable order.
-    pub const ALL: [FileKind; 26] = [
+    pub const ALL: [FileKind; 30] = [
         FileKind::Requirements,
         FileKind::PipfileLock,
         FileKind::PoetryLock,
         FileKind::UvLock,
         FileKind::PdmLock,
         FileKind::PyLock,
+        FileKind::PyProject,
+        FileKind::Pipfile,
         FileKind::CargoLock,
         FileKind::CargoToml,
         FileKind::GoMod,
@@ -82,6 +92,7 @@ impl FileKind {
         FileKind::GemfileLock,
         FileKind::Gemfile,
         FileKind::ComposerLock,
+        FileKind::ComposerJson,
         FileKind::MixLock,
         FileKind::MixExs,
         FileKind::GradleLockfile,
@@ -89,6 +100,7 @@ impl FileKind {
         FileKind::PomXml,
         FileKind::NuGetLock,
         FileKind::MsBuildProject,
+        FileKind::PackagesConfig,
         FileKind::CycloneDx,
         FileKind::Spdx,
     ];
@@ -102,6 +114,8 @@ impl FileKind {
             "poetry.lock" => FileKind::PoetryLock,
             "uv.lock" => FileKind::UvLock,
             "pdm.lock" => FileKind::PdmLock,
+            "pyproject.toml" => FileKind::PyProject,
+            "Pipfile" => FileKind::Pipfile,
             "Cargo.lock" => FileKind::CargoLock,
             "Cargo.toml" => FileKind::CargoToml,
             "go.mod" => FileKind::GoMod,
@@ -113,6 +127,7 @@ impl FileKind {
             "Gemfile.lock" | "gems.locked" => FileKind::GemfileLock,
             "Gemfile" | "gems.rb" => FileKind::Gemfile,
             "composer.lock" => FileKind::ComposerLock,
+            "composer.json" => FileKind::ComposerJson,
             "mix.lock" => FileKind::MixLock,
             "mix.exs" => FileKind::MixExs,
             "gradle.lockfile" => FileKind::GradleLockfile,
@@ -125,6 +140,8 @@ impl FileKind {
                     || (lower.starts_with("pylock.") && lower.ends_with(".toml"))
                 {
                     FileKind::PyLock
+                } else if lower == "packages.config" {
+                    FileKind::PackagesConfig
                 } else if lower.ends_with(".cdx.json") {
                     FileKind::CycloneDx
                 } else if lower.ends_with(".spdx.json") {
@@ -153,6 +170,8 @@ impl FileKind {
             FileKind::UvLock => "uv.lock",
             FileKind::PdmLock => "pdm.lock",
             FileKind::PyLock => "pylock.toml",
+            FileKind::PyProject => "pyproject.toml",
+            FileKind::Pipfile => "Pipfile",
             FileKind::CargoLock => "Cargo.lock",
             FileKind::CargoToml => "Cargo.toml",
             FileKind::GoMod => "go.mod",
@@ -164,6 +183,7 @@ impl FileKind {
             FileKind::GemfileLock => "Gemfile.lock",
             FileKind::Gemfile => "Gemfile",
             FileKind::ComposerLock => "composer.lock",
+            FileKind::ComposerJson => "composer.json",
             FileKind::MixLock => "mix.lock",
             FileKind::MixExs => "mix.exs",
             FileKind::GradleLockfile => "gradle.lockfile",
@@ -171,6 +191,7 @@ impl FileKind {
             FileKind::PomXml => "pom.xml",
             FileKind::NuGetLock => "packages.lock.json",
             FileKind::MsBuildProject => "MSBuild project",
+            FileKind::PackagesConfig => "packages.config",
             FileKind::CycloneDx => "CycloneDX SBOM",
             FileKind::Spdx => "SPDX SBOM",
         }
@@ -187,6 +208,9 @@ impl FileKind {
                 | FileKind::MixExs
                 | FileKind::BuildGradle
                 | FileKind::MsBuildProject
+                | FileKind::PyProject
+                | FileKind::Pipfile
+                | FileKind::ComposerJson
         )
     }
 
@@ -205,6 +229,14 @@ impl FileKind {
             FileKind::MixExs => &[FileKind::MixLock],
             FileKind::BuildGradle => &[FileKind::GradleLockfile],
             FileKind::MsBuildProject => &[FileKind::NuGetLock],
+            FileKind::PyProject => &[
+                FileKind::PoetryLock,
+                FileKind::UvLock,
+                FileKind::PdmLock,
+                FileKind::PyLock,
+            ],
+            FileKind::Pipfile => &[FileKind::PipfileLock],
+            FileKind::ComposerJson => &[FileKind::ComposerLock],
             _ => &[],
         }
     }
@@ -212,20 +244,137 @@ impl FileKind {
 
 fn is_requirements(path: &Path, lower: &str) -> bool {
     let ext_ok = lower.ends_with(".txt") || lower.ends_with(".in");
-    if !ext_ok {
+    if !ext_ok || is_constraints_name(lower) {
         return false;
     }
     let stem = lower.trim_end_matches(".txt").trim_end_matches(".in");
-    let named = stem.starts_with("requirements")
-        || stem.ends_with("requirements")
-        || stem.starts_with("constraints")
-        || stem.ends_with("-constraints");
+    let named = stem.starts_with("requirements") || stem.ends_with("requirements");
     let in_dir = path
         .parent()
         .and_then(|p| p.file_name())
         .and_then(|n| n.to_str())
         .is_some_and(|d| d.eq_ignore_ascii_case("requirements"));
     named || in_dir
+}
+
+/// True for a pip constraints file: `constraints.txt`, `constraints-<name>.txt`,
+/// `<name>-constraints.txt` (also `.in`, any case). A constraints file restricts
+/// versions but installs nothing, so it is not a manifest: it is read only through
+/// the `-c` of a requirements file that names it.
+pub fn is_constraints_file(path: &Path) -> bool {
+    path.file_name()
+        .and_then(|n| n.to_str())
+        .is_some_and(|n| is_constraints_name(&n.to_ascii_lowercase()))
+}
+
+fn is_constraints_name(lower: &str) -> bool {
+    let Some(stem) = lower
+        .strip_suffix(".txt")
+        .or_else(|| lower.strip_suffix(".in"))
+    else {
+        return false;
+    };
+    stem == "constraints" || stem.starts_with("constraints-") || stem.ends_with("-constraints")
+}
+
+/// Files cverun recognises as dependency declarations but does not read, by exact
+/// name, with the reason reported for them.
+const NOT_READ: &[(&str, &str)] = &[
+    (
+        "setup.py",
+        "Python build script: cverun does not run or read it; declare dependencies in pyproject.toml or a requirements file",
+    ),
+    (
+        "setup.cfg",
+        "setuptools configuration: its install_requires are not read; declare dependencies in pyproject.toml or a requirements file",
+    ),
+    (
+        "environment.yml",
+        "conda environment: not read (conda packages are not in an OSV ecosystem cverun reads, and its pip section is not read either)",
+    ),
+    (
+        "environment.yaml",
+        "conda environment: not read (conda packages are not in an OSV ecosystem cverun reads, and its pip section is not read either)",
+    ),
+    (
+        "conda-lock.yml",
+        "conda lockfile: not read (conda packages are not in an OSV ecosystem cverun reads)",
+    ),
+    (
+        "bun.lockb",
+        "binary Bun lockfile: not read; a text bun.lock is",
+    ),
+    ("deno.lock", "Deno lockfile: not read"),
+    (
+        "project.assets.json",
+        "NuGet restore output: not read; a packages.lock.json (RestorePackagesWithLockFile) is",
+    ),
+    ("paket.dependencies", "Paket manifest: not read"),
+    ("paket.lock", "Paket lockfile: not read"),
+    ("Podfile", "CocoaPods manifest (Ruby code): not read"),
+    ("Podfile.lock", "CocoaPods lockfile: not read"),
+    (
+        "Package.swift",
+        "Swift package manifest (Swift code): not read",
+    ),
+    ("Package.resolved", "Swift package lockfile: not read"),
+    ("Cartfile", "Carthage manifest: not read"),
+    ("Cartfile.resolved", "Carthage lockfile: not read"),
+    ("pubspec.yaml", "Dart/Flutter manifest: not read"),
+    ("pubspec.lock", "Dart/Flutter lockfile: not read"),
+    ("conanfile.txt", "Conan (C/C++) manifest: not read"),
+    (
+        "conanfile.py",
+        "Conan (C/C++) recipe (Python code): not read",
+    ),
+    ("conan.lock", "Conan (C/C++) lockfile: not read"),
+    ("vcpkg.json", "vcpkg (C/C++) manifest: not read"),
+    ("renv.lock", "R renv lockfile: not read"),
+    ("stack.yaml.lock", "Haskell Stack lockfile: not read"),
+    (
+        "cabal.project.freeze",
+        "Haskell Cabal freeze file: not read",
+    ),
+    (
+        "rebar.config",
+        "rebar3 (Erlang) configuration: not read; its Hex packages are not checked",
+    ),
+    (
+        "rebar.lock",
+        "rebar3 (Erlang) lockfile: not read; its Hex packages are not checked",
+    ),
+    (
+        "Gopkg.lock",
+        "dep (Go before modules) lockfile: not read; a go.mod is",
+    ),
+    (
+        "Gopkg.toml",
+        "dep (Go before modules) manifest: not read; a go.mod is",
+    ),
+    (
+        "glide.lock",
+        "Glide (Go before modules) lockfile: not read; a go.mod is",
+    ),
+    ("build.sbt", "sbt build (Scala code): not read"),
+    ("project.clj", "Leiningen (Clojure) project: not read"),
+    ("deps.edn", "Clojure CLI dependencies: not read"),
+];
+
+/// Why cverun does not read `path`, when its name says it declares dependencies
+/// in a format cverun does not read (`setup.py`, `Podfile.lock`, `*.deps.json`,
+/// ...); `None` for every other file, including the formats cverun reads and files
+/// it reads only through another one (`gradle/libs.versions.toml` through the
+/// build scripts, `Directory.Packages.props` through the projects, constraints
+/// files through `-c`).
+pub fn not_read_reason(path: &Path) -> Option<&'static str> {
+    let name = path.file_name()?.to_str()?;
+    if let Some((_, reason)) = NOT_READ.iter().find(|(n, _)| *n == name) {
+        return Some(reason);
+    }
+    if name.to_ascii_lowercase().ends_with(".deps.json") {
+        return Some(".NET build output dependency manifest: not read; a packages.lock.json is");
+    }
+    None
 }
 
 #[cfg(test)]
@@ -254,9 +403,82 @@ mod tests {
             ("x/src/cartservice.csproj", Some(FileKind::MsBuildProject)),
             ("x/build.gradle.kts", Some(FileKind::BuildGradle)),
             ("x/Gemfile.lock", Some(FileKind::GemfileLock)),
+            ("x/pyproject.toml", Some(FileKind::PyProject)),
+            ("x/Pipfile", Some(FileKind::Pipfile)),
+            ("x/pipfile", None),
+            ("x/composer.json", Some(FileKind::ComposerJson)),
+            ("x/packages.config", Some(FileKind::PackagesConfig)),
+            ("x/Packages.config", Some(FileKind::PackagesConfig)),
+            // Constraints files are read only through `-c`.
+            ("x/constraints.txt", None),
+            ("x/constraints-py311.txt", None),
+            ("x/pip-constraints.txt", None),
+            ("x/requirements/constraints.txt", None),
+            ("x/constraints.in", None),
+            ("x/requirements-constraints.txt", None),
+            // ... but only those names.
+            ("x/constraintsfoo.txt", None),
+            (
+                "x/requirements/constraintsfoo.txt",
+                Some(FileKind::Requirements),
+            ),
+            ("x/constraints-requirements.txt", None),
         ];
         for (p, expected) in cases {
             assert_eq!(FileKind::detect(Path::new(p)), expected, "{p}");
+        }
+    }
+
+    #[test]
+    fn constraints_files_by_name() {
+        for name in [
+            "constraints.txt",
+            "Constraints.TXT",
+            "constraints-dev.txt",
+            "pip-constraints.txt",
+            "constraints.in",
+        ] {
+            assert!(is_constraints_file(Path::new(name)), "{name}");
+        }
+        for name in [
+            "requirements.txt",
+            "constraintsfoo.txt",
+            "constraints.cfg",
+            "myconstraints.txt",
+        ] {
+            assert!(!is_constraints_file(Path::new(name)), "{name}");
+        }
+    }
+
+    #[test]
+    fn recognised_but_not_read() {
+        assert!(
+            not_read_reason(Path::new("svc/setup.py"))
+                .is_some_and(|r| r.contains("does not run or read it"))
+        );
+        assert!(not_read_reason(Path::new("svc/bin/Release/app.deps.json")).is_some());
+        for name in [
+            "environment.yml",
+            "Podfile.lock",
+            "pubspec.lock",
+            "renv.lock",
+        ] {
+            assert!(not_read_reason(Path::new(name)).is_some(), "{name}");
+        }
+        // Read formats, files read through others, and unrelated files.
+        for name in [
+            "requirements.txt",
+            "pyproject.toml",
+            "gradle/libs.versions.toml",
+            "Directory.Packages.props",
+            "constraints.txt",
+            "README.md",
+        ] {
+            assert_eq!(not_read_reason(Path::new(name)), None, "{name}");
+        }
+        // No name is both read and listed as not read.
+        for (name, _) in NOT_READ {
+            assert_eq!(FileKind::detect(Path::new(name)), None, "{name}");
         }
     }
 

@@ -24,7 +24,7 @@ pub mod text;
 #[cfg(test)]
 pub(crate) mod testutil;
 
-pub use kind::FileKind;
+pub use kind::{FileKind, is_constraints_file, not_read_reason};
 pub use package::{Package, Pin, Relation, Scope, Source};
 
 /// What a parser produced for one file.
@@ -44,6 +44,17 @@ impl Parsed {
     pub fn empty_file(input: &Input<'_>) -> Parsed {
         Parsed {
             warnings: vec![input.warning(None, "empty file")],
+            ..Parsed::default()
+        }
+    }
+
+    /// The result for a file of its format that declares no dependency (a
+    /// `pyproject.toml` with only `[build-system]`, say): no packages, a warning
+    /// saying so at `line`, so that the file is never taken as checked and clean
+    /// without a word.
+    pub fn no_dependencies(input: &Input<'_>, line: Option<u32>) -> Parsed {
+        Parsed {
+            warnings: vec![input.warning(line, "empty: no dependencies declared")],
             ..Parsed::default()
         }
     }

@@ -3,6 +3,12 @@
 
 use std::collections::HashMap;
 
+/// `text` without its UTF-8 byte order mark, if it has one (editors on Windows
+/// write one; it is not part of the content and moves no line).
+pub fn strip_bom(text: &str) -> &str {
+    text.strip_prefix('\u{feff}').unwrap_or(text)
+}
+
 /// Maps byte offsets of a text to 1-based line numbers.
 #[derive(Clone, Debug)]
 pub struct LineIndex {

@@ -8,13 +8,24 @@
 //! `cverun.toml` at the root, every manifest below a configured service's path belongs
 //! to it. Within a directory, a manifest locked by a lockfile beside it
 //! (`package.json` beside `package-lock.json`, `requirements.in` beside
-//! `requirements.txt`) is not read separately: the lockfile says what is installed.
-//! It is listed as skipped, with the reason.
+//! `requirements.txt`, `pyproject.toml` beside `poetry.lock`, `uv.lock`, `pdm.lock`
+//! or `pylock.toml`, `Pipfile` beside `Pipfile.lock`, `composer.json` beside
+//! `composer.lock`) is not read separately: the lockfile says what is installed.
+//! It is listed as skipped, with the reason. A requirements file beside a
+//! `pyproject.toml` locks nothing: both are read.
+//!
+//! pip constraints files ([`is_constraints_file`]) install nothing and are read
+//! only through the `-c` of a requirements file: beside a requirements file they
+//! are listed as skipped, alone as not read. Files cverun recognises as dependency
+//! declarations in formats it does not read ([`not_read_reason`]: `setup.py`,
+//! `environment.yml`, `Podfile.lock`, ...) are listed as not read, with the reason;
+//! a directory holding only such files is still a service, so that it is never
+//! silently absent from a report.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
-use cverun_inventory::FileKind;
+use cverun_inventory::{FileKind, is_constraints_file, not_read_reason};
 
 use crate::config::{Config, ServiceConfig};
 
@@ -46,9 +57,41 @@ pub struct PlannedService {
     pub config: Option<ServiceConfig>,
     /// Manifests to read, in path order.
     pub manifests: Vec<Manifest>,
-    /// Manifests not read because a lockfile beside them locks them: (path, reason).
+    /// Manifests not read because a lockfile beside them locks them, and
+    /// constraints files beside requirements files: (path, reason).
     pub skipped: Vec<(String, String)>,
+    /// Files recognised as dependency declarations that cverun does not read
+    /// (`setup.py`, `Podfile.lock`, a constraints file no requirements file sits
+    /// beside, ...): (path as reported, reason).
+    pub not_read: Vec<(String, String)>,
 }
+
+/// What the walk found in one file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum Found {
+    /// A manifest of this kind, to read.
+    Manifest(FileKind),
+    /// A pip constraints file.
+    Constraints,
+    /// A declaration cverun does not read, and why.
+    NotRead(&'static str),
+}
+
+/// What the walk makes of a file, by its name; `None` for unrelated files.
+fn classify(path: &Path) -> Option<Found> {
+    if let Some(kind) = FileKind::detect(path) {
+        return Some(Found::Manifest(kind));
+    }
+    if is_constraints_file(path) {
+        return Some(Found::Constraints);
+    }
+    not_read_reason(path).map(Found::NotRead)
+}
+
+/// Why a constraints file is not read on its own.
+const CONSTRAINTS_BESIDE: &str = "pip constraints file: installs nothing; its pins apply through the -c of the requirements files that name it";
+/// Why a constraints file with no requirements file beside it is not read.
+const CONSTRAINTS_ALONE: &str = "pip constraints file: installs nothing; cverun reads it only through the -c of a requirements file that names it";
 
 /// A file or directory the walk could not read.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -93,8 +136,8 @@ pub fn plan(roots: &[Root<'_>]) -> Plan {
         };
         // A single file given as root.
         if root.path.is_file() {
-            match FileKind::detect(root.path) {
-                Some(kind) => {
+            match classify(root.path) {
+                Some(Found::Manifest(kind)) => {
                     let dir = root
                         .path
                         .parent()
@@ -115,8 +158,17 @@ pub fn plan(roots: &[Root<'_>]) -> Plan {
                             kind,
                         }],
                         skipped: Vec::new(),
+                        not_read: Vec::new(),
                     });
                 }
+                Some(Found::Constraints) => out.errors.push(WalkError {
+                    path: label.clone(),
+                    message: CONSTRAINTS_ALONE.into(),
+                }),
+                Some(Found::NotRead(reason)) => out.errors.push(WalkError {
+                    path: label.clone(),
+                    message: reason.into(),
+                }),
                 None => out.errors.push(WalkError {
                     path: label.clone(),
                     message: "not a lockfile, manifest or SBOM cverun reads".into(),
@@ -132,7 +184,7 @@ pub fn plan(roots: &[Root<'_>]) -> Plan {
             continue;
         }
         // Directory -> manifests in it.
-        let mut by_dir: BTreeMap<PathBuf, Vec<(PathBuf, FileKind)>> = BTreeMap::new();
+        let mut by_dir: BTreeMap<PathBuf, Vec<(PathBuf, Found)>> = BTreeMap::new();
         let walker = ignore::WalkBuilder::new(root.path)
             .hidden(true)
             .git_ignore(true)
@@ -162,7 +214,7 @@ pub fn plan(roots: &[Root<'_>]) -> Plan {
             if !entry.file_type().is_some_and(|t| t.is_file()) {
                 continue;
             }
-            let Some(kind) = FileKind::detect(entry.path()) else {
+            let Some(found) = classify(entry.path()) else {
                 continue;
             };
             let rel = entry
@@ -171,7 +223,7 @@ pub fn plan(roots: &[Root<'_>]) -> Plan {
                 .unwrap_or(entry.path())
                 .to_owned();
             let dir = rel.parent().map(Path::to_owned).unwrap_or_default();
-            by_dir.entry(dir).or_default().push((rel, kind));
+            by_dir.entry(dir).or_default().push((rel, found));
         }
         // Group directories into services.
         let mut services: BTreeMap<String, PlannedService> = BTreeMap::new();
@@ -187,13 +239,20 @@ pub fn plan(roots: &[Root<'_>]) -> Plan {
                         config: Some(sc.clone()),
                         manifests: Vec::new(),
                         skipped: Vec::new(),
+                        not_read: Vec::new(),
                     },
                 );
             }
         }
         for (dir, mut files) in by_dir {
             files.sort();
-            let kinds: BTreeSet<FileKind> = files.iter().map(|(_, k)| *k).collect();
+            let kinds: BTreeSet<FileKind> = files
+                .iter()
+                .filter_map(|(_, found)| match found {
+                    Found::Manifest(kind) => Some(*kind),
+                    _ => None,
+                })
+                .collect();
             let names: BTreeSet<String> = files
                 .iter()
                 .filter_map(|(p, _)| p.file_name().map(|n| n.to_string_lossy().into_owned()))
@@ -223,9 +282,25 @@ pub fn plan(roots: &[Root<'_>]) -> Plan {
                     config: configured.cloned(),
                     manifests: Vec::new(),
                     skipped: Vec::new(),
+                    not_read: Vec::new(),
                 });
-            for (rel, kind) in files {
+            for (rel, found) in files {
                 let shown = display(&rel);
+                let kind = match found {
+                    Found::Manifest(kind) => kind,
+                    Found::Constraints if kinds.contains(&FileKind::Requirements) => {
+                        svc.skipped.push((shown, CONSTRAINTS_BESIDE.into()));
+                        continue;
+                    }
+                    Found::Constraints => {
+                        svc.not_read.push((shown, CONSTRAINTS_ALONE.into()));
+                        continue;
+                    }
+                    Found::NotRead(reason) => {
+                        svc.not_read.push((shown, reason.into()));
+                        continue;
+                    }
+                };
                 if let Some(lock) = kind.locked_by().iter().find(|k| kinds.contains(k)) {
                     svc.skipped
                         .push((shown, format!("locked by {} beside it", lock.name())));
@@ -370,6 +445,172 @@ mod tests {
             p.services[0].config.as_ref().unwrap().owner.as_deref(),
             Some("team-cart")
         );
+    }
+
+    fn plan_of(r: &Path) -> Plan {
+        plan(&[Root {
+            path: r,
+            config: None,
+        }])
+    }
+
+    fn service<'p>(p: &'p Plan, name: &str) -> &'p PlannedService {
+        p.services
+            .iter()
+            .find(|s| s.name == name)
+            .unwrap_or_else(|| panic!("no service {name}"))
+    }
+
+    #[test]
+    fn python_php_and_pipenv_manifests_yield_to_their_lockfiles() {
+        let d = tempfile::tempdir().unwrap();
+        let r = d.path();
+        for (dir, lock) in [
+            ("poetry", "poetry.lock"),
+            ("uv", "uv.lock"),
+            ("pdm", "pdm.lock"),
+            ("pylock", "pylock.toml"),
+        ] {
+            touch(r, &format!("{dir}/pyproject.toml"), "[project]\n");
+            touch(r, &format!("{dir}/{lock}"), "");
+        }
+        touch(r, "pipenv/Pipfile", "[packages]\n");
+        touch(r, "pipenv/Pipfile.lock", "{}");
+        touch(r, "php/composer.json", "{}");
+        touch(r, "php/composer.lock", "{}");
+        // A requirements file locks no pyproject.toml: both are read.
+        touch(r, "both/pyproject.toml", "[project]\n");
+        touch(r, "both/requirements.txt", "flask==2.0\n");
+        // Alone, each new manifest is read.
+        touch(r, "alone/pyproject.toml", "[project]\n");
+        touch(r, "alone/Pipfile", "[packages]\n");
+        touch(r, "alone/composer.json", "{}");
+        touch(r, "dotnet/packages.config", "<packages/>");
+        let p = plan_of(r);
+        assert!(p.errors.is_empty(), "{:?}", p.errors);
+        for (dir, lock) in [
+            ("poetry", "poetry.lock"),
+            ("uv", "uv.lock"),
+            ("pdm", "pdm.lock"),
+            ("pylock", "pylock.toml"),
+        ] {
+            let s = service(&p, dir);
+            assert_eq!(s.manifests.len(), 1, "{dir}");
+            assert_eq!(s.manifests[0].display, format!("{dir}/{lock}"));
+            assert_eq!(
+                s.skipped,
+                vec![(
+                    format!("{dir}/pyproject.toml"),
+                    format!("locked by {lock} beside it")
+                )]
+            );
+        }
+        assert_eq!(
+            service(&p, "pipenv").skipped,
+            vec![(
+                "pipenv/Pipfile".to_owned(),
+                "locked by Pipfile.lock beside it".to_owned()
+            )]
+        );
+        assert_eq!(
+            service(&p, "php").skipped,
+            vec![(
+                "php/composer.json".to_owned(),
+                "locked by composer.lock beside it".to_owned()
+            )]
+        );
+        let both: Vec<FileKind> = service(&p, "both")
+            .manifests
+            .iter()
+            .map(|m| m.kind)
+            .collect();
+        assert_eq!(both, vec![FileKind::PyProject, FileKind::Requirements]);
+        assert!(service(&p, "both").skipped.is_empty());
+        let alone: Vec<FileKind> = service(&p, "alone")
+            .manifests
+            .iter()
+            .map(|m| m.kind)
+            .collect();
+        assert_eq!(
+            alone,
+            vec![
+                FileKind::Pipfile,
+                FileKind::ComposerJson,
+                FileKind::PyProject
+            ]
+        );
+        assert_eq!(
+            service(&p, "dotnet").manifests[0].kind,
+            FileKind::PackagesConfig
+        );
+    }
+
+    #[test]
+    fn constraints_files_are_not_manifests() {
+        let d = tempfile::tempdir().unwrap();
+        let r = d.path();
+        touch(r, "api/requirements.txt", "-c constraints.txt\nrequests\n");
+        touch(
+            r,
+            "api/constraints.txt",
+            "requests==2.19.1\nurllib3==1.24.1\n",
+        );
+        touch(r, "api/requirements/base.txt", "six==1.16.0\n");
+        touch(r, "api/requirements/pip-constraints.txt", "six==1.16.0\n");
+        touch(r, "pins/constraints-py311.txt", "urllib3==1.24.1\n");
+        let p = plan_of(r);
+        assert!(p.errors.is_empty(), "{:?}", p.errors);
+        let api = service(&p, "api");
+        assert_eq!(api.manifests.len(), 1);
+        assert_eq!(api.manifests[0].display, "api/requirements.txt");
+        assert_eq!(api.skipped.len(), 1);
+        assert_eq!(api.skipped[0].0, "api/constraints.txt");
+        assert!(api.skipped[0].1.contains("-c"), "{}", api.skipped[0].1);
+        let sub = service(&p, "api/requirements");
+        assert_eq!(sub.manifests[0].display, "api/requirements/base.txt");
+        assert_eq!(sub.skipped[0].0, "api/requirements/pip-constraints.txt");
+        // Alone, a constraints file is a service with nothing read, and says why.
+        let pins = service(&p, "pins");
+        assert!(pins.manifests.is_empty() && pins.skipped.is_empty());
+        assert_eq!(pins.not_read.len(), 1);
+        assert_eq!(pins.not_read[0].0, "pins/constraints-py311.txt");
+        assert!(pins.not_read[0].1.starts_with("pip constraints file"));
+    }
+
+    #[test]
+    fn recognised_files_that_are_not_read_are_listed() {
+        let d = tempfile::tempdir().unwrap();
+        let r = d.path();
+        touch(r, "legacy/setup.py", "from setuptools import setup\n");
+        touch(r, "legacy/setup.cfg", "[options]\n");
+        touch(r, "science/environment.yml", "dependencies: [numpy]\n");
+        touch(r, "ios/Podfile.lock", "PODS:\n");
+        touch(r, "web/pyproject.toml", "[project]\n");
+        touch(r, "web/setup.py", "");
+        touch(r, "web/README.md", "");
+        touch(r, "dotnet/bin/app.deps.json", "{}");
+        let p = plan_of(r);
+        assert!(p.errors.is_empty(), "{:?}", p.errors);
+        let legacy = service(&p, "legacy");
+        assert!(legacy.manifests.is_empty());
+        let listed: Vec<&str> = legacy.not_read.iter().map(|(p, _)| p.as_str()).collect();
+        assert_eq!(listed, vec!["legacy/setup.cfg", "legacy/setup.py"]);
+        assert!(legacy.not_read[1].1.contains("does not run or read it"));
+        assert_eq!(service(&p, "science").not_read.len(), 1);
+        assert_eq!(service(&p, "ios").not_read[0].0, "ios/Podfile.lock");
+        assert_eq!(service(&p, "dotnet/bin").not_read.len(), 1);
+        let web = service(&p, "web");
+        assert_eq!(web.manifests.len(), 1);
+        assert_eq!(web.not_read.len(), 1);
+        assert_eq!(web.not_read[0].0, "web/setup.py");
+        // Named as a root, a file cverun does not read is an error saying why.
+        let file = r.join("legacy/setup.py");
+        let p = plan_of(&file);
+        assert!(p.services.is_empty());
+        assert!(p.errors[0].message.contains("does not run or read it"));
+        touch(r, "constraints.txt", "a==1\n");
+        let p = plan_of(&r.join("constraints.txt"));
+        assert!(p.errors[0].message.starts_with("pip constraints file"));
     }
 
     #[test]

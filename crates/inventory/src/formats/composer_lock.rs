@@ -149,7 +149,7 @@ pub fn parse(input: &Input<'_>) -> Result<Parsed, ParseError> {
 
 /// A serde_json error as a parse error at its line (with a clearer message for
 /// merge-conflict markers).
-fn json_error(input: &Input<'_>, e: &serde_json::Error) -> ParseError {
+pub(crate) fn json_error(input: &Input<'_>, e: &serde_json::Error) -> ParseError {
     let conflict = input
         .text
         .lines()
@@ -171,7 +171,7 @@ fn normalize(name: &str) -> String {
 }
 
 /// Platform requirements: PHP itself, its extensions and libraries, Composer.
-fn is_platform(name: &str) -> bool {
+pub(crate) fn is_platform(name: &str) -> bool {
     matches!(
         name,
         "php"

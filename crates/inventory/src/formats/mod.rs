@@ -7,6 +7,7 @@ pub mod build_gradle;
 pub mod bun_lock;
 pub mod cargo_lock;
 pub mod cargo_toml;
+pub mod composer_json;
 pub mod composer_lock;
 pub mod cyclonedx;
 pub mod gemfile;
@@ -20,13 +21,16 @@ pub mod msbuild;
 pub mod nuget_lock;
 pub mod package_json;
 pub mod package_lock;
+pub mod packages_config;
 pub mod pdm_lock;
+pub mod pipfile;
 pub mod pipfile_lock;
 pub mod pnpm_lock;
 pub mod poetry_lock;
 pub mod pom_xml;
 pub mod purl;
 pub mod pylock;
+pub mod pyproject;
 mod python;
 pub mod requirements;
 pub mod spdx;
@@ -43,6 +47,8 @@ pub fn parse(kind: FileKind, input: &Input<'_>) -> Result<Parsed, ParseError> {
         FileKind::UvLock => uv_lock::parse(input),
         FileKind::PdmLock => pdm_lock::parse(input),
         FileKind::PyLock => pylock::parse(input),
+        FileKind::PyProject => pyproject::parse(input),
+        FileKind::Pipfile => pipfile::parse(input),
         FileKind::CargoLock => cargo_lock::parse(input),
         FileKind::CargoToml => cargo_toml::parse(input),
         FileKind::GoMod => go_mod::parse(input),
@@ -54,6 +60,7 @@ pub fn parse(kind: FileKind, input: &Input<'_>) -> Result<Parsed, ParseError> {
         FileKind::GemfileLock => gemfile_lock::parse(input),
         FileKind::Gemfile => gemfile::parse(input),
         FileKind::ComposerLock => composer_lock::parse(input),
+        FileKind::ComposerJson => composer_json::parse(input),
         FileKind::MixLock => mix_lock::parse(input),
         FileKind::MixExs => mix_exs::parse(input),
         FileKind::GradleLockfile => gradle_lockfile::parse(input),
@@ -61,6 +68,7 @@ pub fn parse(kind: FileKind, input: &Input<'_>) -> Result<Parsed, ParseError> {
         FileKind::PomXml => pom_xml::parse(input),
         FileKind::NuGetLock => nuget_lock::parse(input),
         FileKind::MsBuildProject => msbuild::parse(input),
+        FileKind::PackagesConfig => packages_config::parse(input),
         FileKind::CycloneDx => cyclonedx::parse(input),
         FileKind::Spdx => spdx::parse(input),
     }

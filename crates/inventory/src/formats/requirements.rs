@@ -19,7 +19,10 @@
 //! (`>=`, `~=`, `==1.*`, no specifier, a version in `${VARIABLE}`) is kept as
 //! unpinned with its specifier. Constraint files do not add packages (pip installs
 //! nothing because of them), but an exact constraint pins an unpinned requirement of
-//! the same name, as it does for pip.
+//! the same name (PEP 503 names), as it does for pip; an exact requirement that an
+//! exact constraint contradicts is kept with a warning (pip refuses to install).
+//! A constraints file is read only through the `-c` that names it: discovery does
+//! not take `constraints*.txt` for a requirements file.
 //!
 //! Relations: pip-compile's `# via` annotations (both the one-line and the
 //! multi-line style) give the graph: a package required `via -r file` (or with no
@@ -47,7 +50,7 @@ pub fn parse(input: &Input<'_>) -> Result<Parsed, ParseError> {
     let mut state = State::default();
     let root = input.path.to_owned();
     state.file(input, &root, input.text, &mut vec![normalize(&root)], false);
-    Ok(state.finish())
+    Ok(state.finish(&root))
 }
 
 #[derive(Default)]
@@ -140,8 +143,9 @@ impl State {
                 Ok(req) => {
                     if constraint {
                         if let Pin::Exact(v) = &req.pin {
+                            let name = normalize_name(&Ecosystem::PyPI, &req.name).into_owned();
                             self.constraints
-                                .insert(req.name.clone(), (v.clone(), path.to_owned(), l.line));
+                                .insert(name, (v.clone(), path.to_owned(), l.line));
                         }
                         continue;
                     }
@@ -314,13 +318,29 @@ impl State {
         }
     }
 
-    fn finish(mut self) -> Parsed {
-        // Exact constraints pin unpinned requirements of the same name.
+    fn finish(mut self, root: &Path) -> Parsed {
+        // Exact constraints pin unpinned requirements of the same name; an exact
+        // requirement they contradict makes pip refuse to install: said.
         for p in &mut self.packages {
-            if matches!(&p.pin, Pin::Unpinned { .. }) && p.source == Source::Registry {
-                if let Some((v, _, _)) = self.constraints.get(&p.name) {
-                    p.pin = Pin::Exact(v.clone());
-                }
+            if p.source != Source::Registry {
+                continue;
+            }
+            let Some((v, cpath, cline)) = self.constraints.get(&p.name) else {
+                continue;
+            };
+            match &p.pin {
+                Pin::Unpinned { .. } => p.pin = Pin::Exact(v.clone()),
+                Pin::Exact(own) if own != v => self.warnings.push(Warning {
+                    path: p.file.clone().unwrap_or_else(|| root.to_owned()),
+                    line: p.line,
+                    message: format!(
+                        "{}=={own} conflicts with the constraint {}=={v} ({}:{cline}): pip refuses to install; kept at {own}",
+                        p.name,
+                        p.name,
+                        cpath.display()
+                    ),
+                }),
+                Pin::Exact(_) => {}
             }
         }
         if self.annotated {
@@ -443,15 +463,21 @@ fn split_option(s: &str) -> (&str, Option<&str>) {
     (head, value)
 }
 
-struct Requirement {
-    name: String,
-    pin: Pin,
-    source: Source,
-    note: Option<String>,
+/// One requirement line, read.
+pub(crate) struct Requirement {
+    /// The distribution name, as written.
+    pub name: String,
+    /// `==X`/`===X` exact, anything else unpinned with its specifiers.
+    pub pin: Pin,
+    /// Registry, or the URL/path/git of `name @ url` and URL lines.
+    pub source: Source,
+    /// A problem worth a warning that did not stop the read.
+    pub note: Option<String>,
 }
 
-/// Parses one requirement (PEP 508, or a URL/path line), options removed.
-fn requirement(line: &str) -> Result<Requirement, String> {
+/// Parses one requirement (PEP 508, or a URL/path line), options removed. `Err`
+/// says why it cannot be read.
+pub(crate) fn requirement(line: &str) -> Result<Requirement, String> {
     let line = strip_options(line);
     if looks_like_url_or_path(line) {
         return url_requirement(line)

@@ -21,11 +21,12 @@ pub(crate) struct Doc<'i> {
 }
 
 impl<'i> Doc<'i> {
-    /// Parses `input` as TOML. A syntax error is a [`ParseError`] at the line the
-    /// TOML parser points to.
+    /// Parses `input` as TOML (after a UTF-8 byte order mark, if any). A syntax
+    /// error is a [`ParseError`] at the line the TOML parser points to.
     pub fn parse(input: &Input<'i>) -> Result<Doc<'i>, ParseError> {
-        let lines = LineIndex::new(input.text);
-        match DeTable::parse(input.text) {
+        let text = input.text.strip_prefix('\u{feff}').unwrap_or(input.text);
+        let lines = LineIndex::new(text);
+        match DeTable::parse(text) {
             Ok(root) => Ok(Doc {
                 root: root.into_inner(),
                 lines,

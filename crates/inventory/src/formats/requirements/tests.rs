@@ -148,6 +148,50 @@ fn includes_constraints_and_loops() {
 }
 
 #[test]
+fn constraints_pin_by_normalised_name_and_install_nothing() {
+    let p = parse_mem(
+        &[
+            (
+                "svc/requirements.txt",
+                "-c constraints.txt\nflask_cors\nRequests[socks]>=2\npyyaml==6.0\nlocal @ file:///src/local\n",
+            ),
+            (
+                "svc/constraints.txt",
+                "Flask-CORS==3.0.10\nrequests==2.19.1\nPyYAML==5.4\nlocal==1.0\nurllib3==1.26.5\njinja2<3\n",
+            ),
+        ],
+        "svc/requirements.txt",
+    );
+    // PEP 503 names match across the two files; urllib3 and jinja2 are only
+    // constrained, so they are not installed and not reported.
+    assert_eq!(
+        summary(&p),
+        pairs(&[
+            ("flask-cors", "3.0.10"),
+            ("requests", "2.19.1"),
+            ("pyyaml", "6.0"),
+            ("local", "unpinned:"),
+        ])
+    );
+    // The requirement keeps its own file and line.
+    assert_eq!(
+        (p.packages[1].file.as_ref(), p.packages[1].line),
+        (None, Some(3))
+    );
+    // An exact requirement that the constraints contradict: pip refuses to install,
+    // so it is said, at the requirement's line.
+    assert_eq!(p.warnings.len(), 1, "{:?}", p.warnings);
+    assert_eq!(p.warnings[0].line, Some(4));
+    assert!(
+        p.warnings[0]
+            .message
+            .contains("conflicts with the constraint pyyaml==5.4"),
+        "{}",
+        p.warnings[0].message
+    );
+}
+
+#[test]
 fn missing_include_is_a_warning_with_its_line() {
     let p = one("a==1\n\n-r nowhere.txt\n");
     assert_eq!(p.packages.len(), 1);

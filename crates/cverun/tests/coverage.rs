@@ -522,3 +522,55 @@ fn walk(dir: &Path) -> Vec<PathBuf> {
     }
     out
 }
+
+/// Files cverun recognises but does not read are listed and counted; a service with
+/// nothing else read is a service with nothing checked (exit 1), one with another
+/// manifest read is checked by it, but not fully.
+#[test]
+fn files_not_read_are_listed() {
+    let adv = path(&repo().join("examples/advisories"));
+    let tree = fleet_with(&[
+        (
+            "only-setup/setup.py",
+            "from setuptools import setup\nsetup(install_requires=['requests==2.19.1'])\n",
+        ),
+        ("both/setup.py", "from setuptools import setup\nsetup()\n"),
+        ("both/requirements.txt", "idna==3.7\n"),
+    ]);
+    let root = path(tree.path());
+    let r = run(&["scan", &root, "--advisories", &adv, "--format", "json"], None);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    let v = json(&r);
+    assert_eq!(v["summary"]["not_read"], 2);
+    assert_eq!(v["summary"]["services_not_checked"], 1);
+    let svc = |name: &str| {
+        v["services"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["name"] == name)
+            .unwrap()
+            .clone()
+    };
+    let only = svc("only-setup");
+    assert_eq!(only["not_read"][0]["path"], "only-setup/setup.py");
+    assert!(
+        only["not_read"][0]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("does not run or read it")
+    );
+    assert_eq!(only["fully_checked"], false);
+    let both = svc("both");
+    assert_eq!(both["fully_checked"], false);
+    assert_eq!(both["manifests"][0]["path"], "both/requirements.txt");
+    // The service checked through its requirements file alone is clean: nothing
+    // else calls for action.
+    let alone = fleet_with(&[
+        ("both/setup.py", "from setuptools import setup\nsetup()\n"),
+        ("both/requirements.txt", "idna==3.7\n"),
+    ]);
+    let r = run(&["scan", &path(alone.path()), "--advisories", &adv], None);
+    assert_eq!(r.code, 0, "{}", r.stdout);
+    assert!(r.stdout.contains("not read: both/setup.py"), "{}", r.stdout);
+}

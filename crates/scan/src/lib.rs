@@ -422,7 +422,14 @@ fn service_report(s: &discover::PlannedService, name: &Arc<str>) -> ServiceRepor
                 reason: r.clone(),
             })
             .collect(),
-        not_read: Vec::new(),
+        not_read: s
+            .not_read
+            .iter()
+            .map(|(p, r)| report::Skipped {
+                path: p.clone(),
+                reason: r.clone(),
+            })
+            .collect(),
         fully_checked: false,
         packages: 0,
         vulnerabilities: 0,
@@ -451,7 +458,9 @@ fn nothing_found(
             || plan
                 .services
                 .iter()
-                .any(|s| s.location.starts_with(root) && !s.skipped.is_empty());
+                .any(|s| {
+                    s.location.starts_with(root) && !(s.skipped.is_empty() && s.not_read.is_empty())
+                });
         if !found {
             report.errors.push(Problem {
                 file: label,

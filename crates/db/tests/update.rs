@@ -2,20 +2,23 @@
 //! conditional requests, and every kind of failed download leaving the previous data
 //! intact and in use.
 
+use std::path::Path;
+
 use cverun_db::update::{Outcome, UpdateOptions, update};
 use cverun_db::{Database, PackageQuery};
-use cverun_testkit::{Behaviour, HttpServer, LAST_MODIFIED, shared};
+use cverun_testkit::{Behaviour, HttpServer, LAST_MODIFIED, shared_data, test_name};
 use cverun_versions::Ecosystem;
 
-fn zip(name: &str) -> Vec<u8> {
-    std::fs::read(shared().join("osv").join(name)).unwrap()
+fn zip(shared: &Path, name: &str) -> Vec<u8> {
+    std::fs::read(shared.join("osv").join(name)).unwrap()
 }
 
-fn server() -> HttpServer {
+/// A server of the three shared OSV zips.
+fn server(shared: &Path) -> HttpServer {
     let s = HttpServer::start();
-    s.serve("/PyPI/all.zip", zip("PyPI-all.zip"));
-    s.serve("/crates.io/all.zip", zip("crates.io-all.zip"));
-    s.serve("/Go/all.zip", zip("Go-all.zip"));
+    s.serve("/PyPI/all.zip", zip(shared, "PyPI-all.zip"));
+    s.serve("/crates.io/all.zip", zip(shared, "crates.io-all.zip"));
+    s.serve("/Go/all.zip", zip(shared, "Go-all.zip"));
     s
 }
 
@@ -40,7 +43,10 @@ fn jinja(db: &Database) -> usize {
 
 #[test]
 fn downloads_then_asks_conditionally() {
-    let srv = server();
+    let Some(shared) = shared_data(test_name!()) else {
+        return;
+    };
+    let srv = server(&shared);
     let dir = tempfile::tempdir().unwrap();
     let mut db = Database::open(dir.path()).unwrap();
     let all = [Ecosystem::PyPI, Ecosystem::CratesIo, Ecosystem::Go];
@@ -58,7 +64,7 @@ fn downloads_then_asks_conditionally() {
     assert_eq!(s.origin, format!("{}/PyPI/all.zip", srv.url()));
     assert_eq!(
         s.etag.as_deref(),
-        Some(HttpServer::etag(&zip("PyPI-all.zip")).as_str())
+        Some(HttpServer::etag(&zip(&shared, "PyPI-all.zip")).as_str())
     );
     assert_eq!(s.last_modified.as_deref(), Some(LAST_MODIFIED));
     assert_eq!(s.fetched_at, "2026-11-23T10:00:00Z");
@@ -88,8 +94,12 @@ fn downloads_then_asks_conditionally() {
     });
 }
 
-fn failed_update_keeps_previous(b: Behaviour, expect: &str) {
-    let srv = server();
+/// Skipped (visibly, for the test named `test`) when `../shared` is absent.
+fn failed_update_keeps_previous(test: &str, b: Behaviour, expect: &str) {
+    let Some(shared) = shared_data(test) else {
+        return;
+    };
+    let srv = server(&shared);
     let dir = tempfile::tempdir().unwrap();
     let mut db = Database::open(dir.path()).unwrap();
     update(
@@ -100,7 +110,7 @@ fn failed_update_keeps_previous(b: Behaviour, expect: &str) {
     .unwrap();
     let before = db.snapshot().unwrap();
     // New content on the server, so the conditional request does not short-cut.
-    let mut changed = zip("PyPI-all.zip");
+    let mut changed = zip(&shared, "PyPI-all.zip");
     changed.extend_from_slice(b"\n");
     srv.serve("/PyPI/all.zip", changed);
     srv.behave("/PyPI/all.zip", b);
@@ -129,22 +139,29 @@ fn failed_update_keeps_previous(b: Behaviour, expect: &str) {
 
 #[test]
 fn http_error_keeps_previous() {
-    failed_update_keeps_previous(Behaviour::Status(503), "HTTP 503");
+    failed_update_keeps_previous(test_name!(), Behaviour::Status(503), "HTTP 503");
 }
 
 #[test]
 fn truncated_body_keeps_previous() {
-    failed_update_keeps_previous(Behaviour::Truncate(100_000), "100000");
+    failed_update_keeps_previous(test_name!(), Behaviour::Truncate(100_000), "100000");
 }
 
 #[test]
 fn stalled_body_keeps_previous() {
-    failed_update_keeps_previous(Behaviour::Stall(200_000), "interrupted after 200000 bytes");
+    failed_update_keeps_previous(
+        test_name!(),
+        Behaviour::Stall(200_000),
+        "interrupted after 200000 bytes",
+    );
 }
 
 #[test]
 fn bad_zip_keeps_previous() {
-    let srv = server();
+    let Some(shared) = shared_data(test_name!()) else {
+        return;
+    };
+    let srv = server(&shared);
     let dir = tempfile::tempdir().unwrap();
     let mut db = Database::open(dir.path()).unwrap();
     update(
@@ -174,7 +191,7 @@ fn bad_zip_keeps_previous() {
     assert_eq!(db.snapshot().unwrap(), before);
 
     // A zip whose entry is damaged: refused whole, unlike a local import.
-    let mut damaged = zip("crates.io-all.zip");
+    let mut damaged = zip(&shared, "crates.io-all.zip");
     let mid = damaged.len() / 2;
     for b in &mut damaged[mid..mid + 64] {
         *b ^= 0x5a;
@@ -198,7 +215,10 @@ fn bad_zip_keeps_previous() {
 
 #[test]
 fn one_failure_does_not_stop_the_others() {
-    let srv = server();
+    let Some(shared) = shared_data(test_name!()) else {
+        return;
+    };
+    let srv = server(&shared);
     srv.behave("/crates.io/all.zip", Behaviour::Status(500));
     let dir = tempfile::tempdir().unwrap();
     let mut db = Database::open(dir.path()).unwrap();
@@ -246,8 +266,11 @@ fn unreachable_server_is_a_clear_failure() {
 
 #[test]
 fn fetches_kev_and_epss() {
-    let srv = server();
-    let kev = std::fs::read(shared().join("kev/known_exploited_vulnerabilities.json")).unwrap();
+    let Some(shared) = shared_data(test_name!()) else {
+        return;
+    };
+    let srv = server(&shared);
+    let kev = std::fs::read(shared.join("kev/known_exploited_vulnerabilities.json")).unwrap();
     srv.serve("/kev.json", kev);
     // An EPSS file in FIRST's layout, gzipped, with one malformed row.
     let csv = "#model_version:v2025.03.14,score_date:2025-08-25T12:55:00+0000\ncve,epss,percentile\nCVE-2020-11651,0.97432,0.99961\nCVE-2021-44228,0.94400,0.99950\nCVE-oops,x,y\n";

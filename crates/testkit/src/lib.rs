@@ -4,13 +4,16 @@
 //!   with `ETag`/`Last-Modified` and conditional requests, and scripted misbehaviour
 //!   per path ([`Behaviour`]): error statuses, truncated bodies, stalls. Tests of
 //!   anything that talks HTTP use it instead of mocks.
-//! - [`shared`]: the path of the shared public data beside the repository.
+//! - [`shared_data`] and [`postgres_url`]: what a test needs from outside the
+//!   repository (the public data in `../shared`, a PostgreSQL server), or a visible
+//!   `SKIPPED` line on stderr when it is missing, or a panic when the matching
+//!   `CVERUN_REQUIRE_*` variable says nothing may be skipped.
 //! - [`generate`]: deterministic generated advisories and fleets for benchmarks.
 
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread;
@@ -20,9 +23,101 @@ use sha2::{Digest, Sha256};
 
 pub mod generate;
 
-/// `../shared` beside the repository (public data for tests).
+/// `../shared` beside the repository (public data for tests), whether or not it
+/// exists. Tests call [`shared_data`], which skips visibly when it is absent.
 pub fn shared() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared")
+    // crates/testkit -> crates -> the repository -> the directory holding it.
+    let beside = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .ancestors()
+        .nth(3)
+        .expect("crates/testkit sits two levels below the repository root");
+    beside.join("shared")
+}
+
+/// The path of the function it is used in (`db::import_then_status`,
+/// `cverun_inventory::formats::pylock::tests::fixtures`): the name a `SKIPPED` line
+/// gives, without a hand-written copy that could drift from the test's name.
+#[macro_export]
+macro_rules! test_name {
+    () => {{
+        fn here() {}
+        let mut name = ::std::any::type_name_of_val(&here);
+        name = name.strip_suffix("::here").unwrap_or(name);
+        // Inside a closure (a proptest body): the function holding it.
+        while let Some(outer) = name.strip_suffix("::{{closure}}") {
+            name = outer;
+        }
+        name
+    }};
+}
+
+/// The variable that makes a missing `../shared` a failure instead of a skip.
+pub const REQUIRE_SHARED: &str = "CVERUN_REQUIRE_SHARED";
+/// The variable naming the PostgreSQL server of the store tests.
+pub const POSTGRES_URL: &str = "CVERUN_TEST_POSTGRES_URL";
+/// The variable that makes an unset [`POSTGRES_URL`] a failure instead of a skip.
+pub const REQUIRE_POSTGRES: &str = "CVERUN_REQUIRE_POSTGRES";
+
+/// `../shared` for the test named `test`, or `None` when it is absent: then the test
+/// must return without asserting anything about that data, and this has written
+/// `SKIPPED <test>: <path> is absent (...)` to the process's stderr (not through the
+/// test harness's capture, so it shows in `cargo test` output). When
+/// `CVERUN_REQUIRE_SHARED` is set (non-empty, not `0`) an absent `../shared` panics
+/// instead, naming the path and the variable. A present but incomplete `../shared`
+/// is not a skip: the test reads it and fails on what is missing.
+pub fn shared_data(test: &str) -> Option<PathBuf> {
+    let path = shared();
+    if path.is_dir() {
+        return Some(path);
+    }
+    let what = format!(
+        "{} is absent (public test data beside the repository; see README \"Development\")",
+        path.display()
+    );
+    if required(REQUIRE_SHARED) {
+        panic!("{test}: {what}, and {REQUIRE_SHARED} is set: nothing may be skipped");
+    }
+    skipped(test, &what);
+    None
+}
+
+/// The PostgreSQL URL (`CVERUN_TEST_POSTGRES_URL`) for the test named `test`, or
+/// `None` when it is unset or empty, after writing `SKIPPED <test>: ...` to stderr as
+/// [`shared_data`] does; panics instead when `CVERUN_REQUIRE_POSTGRES` is set
+/// (non-empty, not `0`).
+pub fn postgres_url(test: &str) -> Option<String> {
+    match std::env::var(POSTGRES_URL) {
+        Ok(url) if !url.is_empty() => return Some(url),
+        _ => {}
+    }
+    let what = format!(
+        "{POSTGRES_URL} is not set (a PostgreSQL server for the store tests; see README \"Development\")"
+    );
+    if required(REQUIRE_POSTGRES) {
+        panic!("{test}: {what}, and {REQUIRE_POSTGRES} is set: nothing may be skipped");
+    }
+    skipped(test, &what);
+    None
+}
+
+/// Whether the variable `name` is set to something other than empty or `0`.
+pub fn required(name: &str) -> bool {
+    std::env::var_os(name).is_some_and(|v| !v.is_empty() && v != "0")
+}
+
+/// Writes `SKIPPED <test>: <why>` straight to the process's stderr, once per test
+/// name and process (a property test asking for each of its cases says it once).
+/// `eprintln!` would go to the test harness's capture buffer, shown only for failing
+/// tests; writing to the `Stderr` handle is not captured, so every skip is visible.
+pub fn skipped(test: &str, why: &str) {
+    static SAID: Mutex<Vec<String>> = Mutex::new(Vec::new());
+    let mut said = SAID.lock().unwrap_or_else(|e| e.into_inner());
+    if said.iter().any(|t| t == test) {
+        return;
+    }
+    said.push(test.to_owned());
+    let line = format!("SKIPPED {test}: {why}\n");
+    let _ = std::io::stderr().lock().write_all(line.as_bytes());
 }
 
 /// Lower-case hex SHA-256 of `bytes`.

@@ -66,19 +66,47 @@ pub const REQUIRE_POSTGRES: &str = "CVERUN_REQUIRE_POSTGRES";
 /// instead, naming the path and the variable. A present but incomplete `../shared`
 /// is not a skip: the test reads it and fails on what is missing.
 pub fn shared_data(test: &str) -> Option<PathBuf> {
-    let path = shared();
+    settle(test, data_dir(test, shared(), required(REQUIRE_SHARED)))
+}
+
+/// Why something a test needs is missing.
+#[derive(Debug, PartialEq, Eq)]
+enum Missing {
+    /// Skip the test, for this reason.
+    Skip(String),
+    /// Fail the test with this message.
+    Fail(String),
+}
+
+/// Some(value), or None after reporting the skip, or a panic.
+fn settle<T>(test: &str, r: Result<T, Missing>) -> Option<T> {
+    match r {
+        Ok(v) => Some(v),
+        Err(Missing::Skip(why)) => {
+            skipped(test, &why);
+            None
+        }
+        Err(Missing::Fail(msg)) => panic!("{msg}"),
+    }
+}
+
+/// [`shared_data`] for the directory `path`, `require` saying whether its absence is
+/// a failure.
+fn data_dir(test: &str, path: PathBuf, require: bool) -> Result<PathBuf, Missing> {
     if path.is_dir() {
-        return Some(path);
+        return Ok(path);
     }
     let what = format!(
         "{} is absent (public test data beside the repository; see README \"Development\")",
         path.display()
     );
-    if required(REQUIRE_SHARED) {
-        panic!("{test}: {what}, and {REQUIRE_SHARED} is set: nothing may be skipped");
-    }
-    skipped(test, &what);
-    None
+    Err(if require {
+        Missing::Fail(format!(
+            "{test}: {what}, and {REQUIRE_SHARED} is set: nothing may be skipped"
+        ))
+    } else {
+        Missing::Skip(what)
+    })
 }
 
 /// The PostgreSQL URL (`CVERUN_TEST_POSTGRES_URL`) for the test named `test`, or
@@ -86,23 +114,36 @@ pub fn shared_data(test: &str) -> Option<PathBuf> {
 /// [`shared_data`] does; panics instead when `CVERUN_REQUIRE_POSTGRES` is set
 /// (non-empty, not `0`).
 pub fn postgres_url(test: &str) -> Option<String> {
-    match std::env::var(POSTGRES_URL) {
-        Ok(url) if !url.is_empty() => return Some(url),
-        _ => {}
+    let url = std::env::var(POSTGRES_URL).ok();
+    settle(test, server_url(test, url, required(REQUIRE_POSTGRES)))
+}
+
+/// [`postgres_url`] for the variable's value `url`, `require` saying whether its
+/// absence is a failure.
+fn server_url(test: &str, url: Option<String>, require: bool) -> Result<String, Missing> {
+    if let Some(url) = url.filter(|u| !u.is_empty()) {
+        return Ok(url);
     }
     let what = format!(
         "{POSTGRES_URL} is not set (a PostgreSQL server for the store tests; see README \"Development\")"
     );
-    if required(REQUIRE_POSTGRES) {
-        panic!("{test}: {what}, and {REQUIRE_POSTGRES} is set: nothing may be skipped");
-    }
-    skipped(test, &what);
-    None
+    Err(if require {
+        Missing::Fail(format!(
+            "{test}: {what}, and {REQUIRE_POSTGRES} is set: nothing may be skipped"
+        ))
+    } else {
+        Missing::Skip(what)
+    })
 }
 
 /// Whether the variable `name` is set to something other than empty or `0`.
 pub fn required(name: &str) -> bool {
-    std::env::var_os(name).is_some_and(|v| !v.is_empty() && v != "0")
+    is_set(std::env::var_os(name).as_deref())
+}
+
+/// Whether a variable's value asks for something: present, non-empty, not `0`.
+fn is_set(value: Option<&std::ffi::OsStr>) -> bool {
+    value.is_some_and(|v| !v.is_empty() && v != "0")
 }
 
 /// Writes `SKIPPED <test>: <why>` straight to the process's stderr, once per test
@@ -333,5 +374,89 @@ fn handle(mut stream: TcpStream, state: &Mutex<State>, stop: &AtomicBool) {
                 return;
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn require_variables_count_when_non_empty_and_not_zero() {
+        use std::ffi::OsStr;
+        assert!(!is_set(None));
+        assert!(!is_set(Some(OsStr::new(""))));
+        assert!(!is_set(Some(OsStr::new("0"))));
+        assert!(is_set(Some(OsStr::new("1"))));
+        assert!(is_set(Some(OsStr::new("yes"))));
+    }
+
+    #[test]
+    fn present_data_is_returned() {
+        let dir = std::env::temp_dir();
+        assert_eq!(data_dir("t", dir.clone(), true), Ok(dir.clone()));
+        assert_eq!(data_dir("t", dir.clone(), false), Ok(dir));
+    }
+
+    #[test]
+    fn absent_data_is_skipped_or_fails_naming_path_and_variable() {
+        let gone = std::env::temp_dir().join("cverun-testkit-no-such-directory/shared");
+        let why = format!(
+            "{} is absent (public test data beside the repository; see README \"Development\")",
+            gone.display()
+        );
+        assert_eq!(
+            data_dir("t", gone.clone(), false),
+            Err(Missing::Skip(why.clone()))
+        );
+        assert_eq!(
+            data_dir("crate::a_test", gone, true),
+            Err(Missing::Fail(format!(
+                "crate::a_test: {why}, and CVERUN_REQUIRE_SHARED is set: nothing may be skipped"
+            )))
+        );
+    }
+
+    #[test]
+    fn postgres_url_is_skipped_or_fails_naming_the_variable() {
+        let url = "postgres://u@127.0.0.1:5432/db".to_owned();
+        assert_eq!(server_url("t", Some(url.clone()), true), Ok(url));
+        let why = "CVERUN_TEST_POSTGRES_URL is not set (a PostgreSQL server for the store \
+                   tests; see README \"Development\")";
+        assert_eq!(server_url("t", None, false), Err(Missing::Skip(why.into())));
+        assert_eq!(
+            server_url("t", Some(String::new()), false),
+            Err(Missing::Skip(why.into()))
+        );
+        assert_eq!(
+            server_url("crate::a_test", Some(String::new()), true),
+            Err(Missing::Fail(format!(
+                "crate::a_test: {why}, and CVERUN_REQUIRE_POSTGRES is set: nothing may be skipped"
+            )))
+        );
+    }
+
+    #[test]
+    fn test_names_are_the_function_path() {
+        assert_eq!(
+            crate::test_name!(),
+            "cverun_testkit::tests::test_names_are_the_function_path"
+        );
+        let in_closure = || crate::test_name!();
+        assert_eq!(
+            in_closure(),
+            "cverun_testkit::tests::test_names_are_the_function_path"
+        );
+    }
+
+    #[test]
+    fn shared_is_beside_the_repository() {
+        let repo = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+        assert!(repo.join("Cargo.lock").is_file());
+        assert_eq!(shared().file_name(), Some(std::ffi::OsStr::new("shared")));
+        assert_eq!(
+            shared().parent().unwrap().canonicalize().unwrap(),
+            repo.canonicalize().unwrap().parent().unwrap()
+        );
     }
 }

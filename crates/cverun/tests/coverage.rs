@@ -538,7 +538,10 @@ fn files_not_read_are_listed() {
         ("both/requirements.txt", "idna==3.7\n"),
     ]);
     let root = path(tree.path());
-    let r = run(&["scan", &root, "--advisories", &adv, "--format", "json"], None);
+    let r = run(
+        &["scan", &root, "--advisories", &adv, "--format", "json"],
+        None,
+    );
     assert_eq!(r.code, 1, "{}", r.stderr);
     let v = json(&r);
     assert_eq!(v["summary"]["not_read"], 2);

@@ -5,17 +5,20 @@ mod common;
 use std::time::{Duration, Instant};
 
 use common::{json, run};
-use cverun_testkit::{Behaviour, HttpServer, shared};
+use cverun_testkit::{Behaviour, HttpServer, shared_data, test_name};
 
-fn pypi_zip() -> Vec<u8> {
-    std::fs::read(shared().join("osv/PyPI-all.zip")).unwrap()
+fn pypi_zip(shared: &std::path::Path) -> Vec<u8> {
+    std::fs::read(shared.join("osv/PyPI-all.zip")).unwrap()
 }
 
 #[test]
 fn import_then_status() {
+    let Some(shared) = shared_data(test_name!()) else {
+        return;
+    };
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("db");
-    let zip = shared().join("osv/crates.io-all.zip");
+    let zip = shared.join("osv/crates.io-all.zip");
     let r = run(&["db", "import", zip.to_str().unwrap()], Some(&db));
     assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
     assert!(
@@ -89,8 +92,11 @@ fn status_without_a_database_says_how_to_make_one() {
 
 #[test]
 fn update_failure_says_the_previous_data_is_kept() {
+    let Some(shared) = shared_data(test_name!()) else {
+        return;
+    };
     let srv = HttpServer::start();
-    srv.serve("/PyPI/all.zip", pypi_zip());
+    srv.serve("/PyPI/all.zip", pypi_zip(&shared));
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("db");
     let args = [
@@ -109,7 +115,7 @@ fn update_failure_says_the_previous_data_is_kept() {
     let r = run(&args, Some(&db));
     assert!(r.stdout.contains("unchanged"), "{}", r.stdout);
     srv.behave("/PyPI/all.zip", Behaviour::Status(500));
-    let mut changed = pypi_zip();
+    let mut changed = pypi_zip(&shared);
     changed.push(b'\n');
     srv.serve("/PyPI/all.zip", changed);
     let r = run(&args, Some(&db));
@@ -133,8 +139,11 @@ fn source(db: &std::path::Path) -> serde_json::Value {
 /// usable, and the next update cleans up and says so.
 #[test]
 fn killed_mid_download() {
+    let Some(shared) = shared_data(test_name!()) else {
+        return;
+    };
     let srv = HttpServer::start();
-    srv.serve("/PyPI/all.zip", pypi_zip());
+    srv.serve("/PyPI/all.zip", pypi_zip(&shared));
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("db");
     let args = [
@@ -150,7 +159,7 @@ fn killed_mid_download() {
     assert_eq!(run(&args, Some(&db)).code, 0);
     let before = source(&db);
 
-    let mut changed = pypi_zip();
+    let mut changed = pypi_zip(&shared);
     changed.push(b'\n');
     srv.serve("/PyPI/all.zip", changed);
     srv.behave("/PyPI/all.zip", Behaviour::Stall(500_000));
@@ -209,9 +218,12 @@ fn killed_mid_download() {
 /// every time the database holds either the old or the new data, whole.
 #[test]
 fn killed_at_any_moment_leaves_old_or_new() {
+    let Some(shared) = shared_data(test_name!()) else {
+        return;
+    };
     use std::os::unix::process::ExitStatusExt;
     let srv = HttpServer::start();
-    let a = pypi_zip();
+    let a = pypi_zip(&shared);
     srv.serve("/PyPI/all.zip", a.clone());
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("db");
@@ -280,7 +292,7 @@ fn a_file_without_records_is_not_a_source() {
     assert_eq!(s["snapshot"]["sources"], serde_json::json!([]), "{s}");
 
     // The same file as the advisories of a scan: an error, not a clean fleet.
-    let lock = shared().join("corpus");
+    let lock = common::repo().join("examples/fleet");
     let r = run(
         &[
             "scan",
@@ -302,8 +314,11 @@ fn a_file_without_records_is_not_a_source() {
 /// and `db status` naming the refusal (table and JSON).
 #[test]
 fn broken_downloads_are_refused_and_listed() {
+    let Some(shared) = shared_data(test_name!()) else {
+        return;
+    };
     let srv = HttpServer::start();
-    let pypi = pypi_zip();
+    let pypi = pypi_zip(&shared);
     srv.serve("/PyPI/all.zip", pypi.clone());
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("db");
@@ -436,10 +451,13 @@ fn broken_downloads_are_refused_and_listed() {
 
 #[test]
 fn status_shows_ages_and_ignores_placeholder_dates() {
+    let Some(shared) = shared_data(test_name!()) else {
+        return;
+    };
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("db");
-    let pypi = shared().join("osv/PyPI-all.zip");
-    let go = shared().join("osv/Go-all.zip");
+    let pypi = shared.join("osv/PyPI-all.zip");
+    let go = shared.join("osv/Go-all.zip");
     let r = run(
         &["db", "import", pypi.to_str().unwrap(), go.to_str().unwrap()],
         Some(&db),

@@ -35,14 +35,10 @@ impl Env {
         }
     }
 
-    fn postgres() -> Option<Env> {
-        let admin = match std::env::var("CVERUN_TEST_POSTGRES_URL") {
-            Ok(u) if !u.is_empty() => u,
-            _ => {
-                eprintln!("CVERUN_TEST_POSTGRES_URL is not set: PostgreSQL tests skipped");
-                return None;
-            }
-        };
+    /// A fresh schema on the server of `CVERUN_TEST_POSTGRES_URL`, or `None` when it
+    /// is not set (the test named `test` is then reported as skipped, on stderr).
+    fn postgres(test: &str) -> Option<Env> {
+        let admin = cverun_testkit::postgres_url(test)?;
         static N: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
         let schema = format!(
             "cverun_cli_{}_{}",
@@ -186,7 +182,7 @@ macro_rules! both_backends {
             $(
                 #[test]
                 fn $name() {
-                    if let Some(env) = super::Env::postgres() {
+                    if let Some(env) = super::Env::postgres(cverun_testkit::test_name!()) {
                         super::$name(&env);
                     }
                 }

@@ -7,7 +7,7 @@ use std::collections::BTreeSet;
 use std::path::Path;
 
 use common::{fleet_with, json, repo, run};
-use cverun_testkit::shared;
+use cverun_testkit::{shared_data, test_name};
 
 fn examples() -> (String, String) {
     (
@@ -481,14 +481,14 @@ fn output_file_is_written_whole() {
 
 // --- The shared corpus against the shared OSV snapshots ----------------------------
 
-fn corpus_db() -> tempfile::TempDir {
+fn corpus_db(shared: &Path) -> tempfile::TempDir {
     let d = tempfile::tempdir().unwrap();
     let mut args = vec!["db".to_owned(), "import".to_owned()];
     for z in ["PyPI-all.zip", "crates.io-all.zip", "Go-all.zip"] {
-        args.push(shared().join("osv").join(z).to_string_lossy().into_owned());
+        args.push(shared.join("osv").join(z).to_string_lossy().into_owned());
     }
     args.push(
-        shared()
+        shared
             .join("kev/known_exploited_vulnerabilities.json")
             .to_string_lossy()
             .into_owned(),
@@ -507,7 +507,10 @@ fn corpus_db() -> tempfile::TempDir {
 /// `scripts/reference/corpus_counts.py` (`data/corpus-counts.tsv`).
 #[test]
 fn corpus_snapshots() {
-    let db = corpus_db();
+    let Some(shared) = shared_data(test_name!()) else {
+        return;
+    };
+    let db = corpus_db(&shared);
     let expected_findings = include_str!("../../db/tests/data/corpus-expected.tsv");
     let expected_counts = include_str!("data/corpus-counts.tsv");
     let expected_priorities = include_str!("data/corpus-priorities.tsv");
@@ -517,7 +520,7 @@ fn corpus_snapshots() {
         "opentelemetry-demo@2022-10",
         "opentelemetry-demo@2024-06",
     ] {
-        let root = shared().join("corpus").join(snapshot);
+        let root = shared.join("corpus").join(snapshot);
         let r = run(
             &[
                 "scan",
@@ -642,29 +645,36 @@ fn corpus_snapshots() {
 }
 
 /// A reader that stops early (`cverun scan ... | head`) ends cverun quietly: no
-/// panic message, no error.
+/// panic message, no error. The fleet is generated (200 services of 40 packages):
+/// its package list is far larger than a pipe's buffer.
 #[test]
 fn a_closed_pipe_ends_quietly() {
     use std::io::Read;
-    let root = shared().join("corpus");
+    let fleet = tempfile::tempdir().unwrap();
+    cverun_testkit::generate::fleet(fleet.path(), 200, 40, 2_000);
+    let root = fleet.path();
     let adv = repo().join("examples/advisories");
+    let args = [
+        "scan",
+        "--list-packages",
+        "--format",
+        "json",
+        "--advisories",
+        adv.to_str().unwrap(),
+        root.to_str().unwrap(),
+    ];
+    // Read whole, the report is many times a pipe's buffer (64 KiB on Linux).
+    let whole = run(&args, None);
+    assert!(whole.stdout.len() > 1 << 20, "{} bytes", whole.stdout.len());
     let mut child = common::bin()
-        .args([
-            "scan",
-            "--list-packages",
-            "--format",
-            "json",
-            "--advisories",
-        ])
-        .arg(&adv)
-        .arg(&root)
+        .args(args)
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
     let mut first = [0u8; 16];
     child.stdout.take().unwrap().read_exact(&mut first).unwrap();
-    // The read end is closed here; the report is far larger than a pipe's buffer.
+    // The read end is closed here, long before the end of the report.
     let out = child.wait_with_output().unwrap();
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(first.starts_with(b"{\"schema\""));

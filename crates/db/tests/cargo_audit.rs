@@ -9,19 +9,16 @@
 //! names a cargo-audit binary (CI installs one), the test also runs it live.
 
 use std::collections::BTreeSet;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
 use cverun_db::{Database, PackageQuery, import::import_path};
 use cverun_inventory::{DiskFiles, FileKind, Pin, Source, parse_file};
+use cverun_testkit::{shared_data, skipped, test_name};
 
-fn shared() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared")
-}
-
-fn lockfiles() -> Vec<String> {
+fn lockfiles(shared: &Path) -> Vec<String> {
     let mut out = Vec::new();
-    let corpus = shared().join("corpus");
+    let corpus = shared.join("corpus");
     for snap in std::fs::read_dir(&corpus).unwrap() {
         let snap = snap.unwrap().path();
         let lock = snap.join("src/shippingservice/Cargo.lock");
@@ -38,10 +35,10 @@ fn lockfiles() -> Vec<String> {
     out
 }
 
-fn cverun_rows(db: &Database, lock: &str) -> BTreeSet<String> {
+fn cverun_rows(db: &Database, shared: &Path, lock: &str) -> BTreeSet<String> {
     let parsed = parse_file(
         FileKind::CargoLock,
-        &shared().join("corpus").join(lock),
+        &shared.join("corpus").join(lock),
         &DiskFiles,
     )
     .unwrap();
@@ -89,12 +86,12 @@ fn pinned(lock: &str) -> BTreeSet<String> {
         .collect()
 }
 
-fn live(audit: &str, lock: &str) -> BTreeSet<String> {
+fn live(audit: &str, shared: &Path, lock: &str) -> BTreeSet<String> {
     let out = Command::new(audit)
         .args(["audit", "--db"])
-        .arg(shared().join("rustsec-advisory-db"))
+        .arg(shared.join("rustsec-advisory-db"))
         .args(["--no-fetch", "--stale", "--no-yanked", "--json", "-f"])
-        .arg(shared().join("corpus").join(lock))
+        .arg(shared.join("corpus").join(lock))
         .output()
         .expect("run cargo-audit");
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("cargo-audit JSON");
@@ -122,25 +119,29 @@ fn live(audit: &str, lock: &str) -> BTreeSet<String> {
 
 #[test]
 fn same_advisories_as_cargo_audit() {
+    let Some(shared) = shared_data(test_name!()) else {
+        return;
+    };
     let mut db = Database::in_memory().unwrap();
     import_path(
         &mut db,
-        &shared().join("osv/crates.io-all.zip"),
+        &shared.join("osv/crates.io-all.zip"),
         "2026-11-23T12:00:00Z".parse().unwrap(),
     )
     .unwrap();
-    let locks = lockfiles();
+    let locks = lockfiles(&shared);
     assert_eq!(locks.len(), 2, "{locks:?}");
     let audit = std::env::var("CVERUN_CARGO_AUDIT")
         .ok()
         .filter(|s| !s.is_empty());
     if audit.is_none() {
-        eprintln!(
-            "CVERUN_CARGO_AUDIT is not set: comparing with the pinned cargo-audit output only"
+        skipped(
+            &format!("{} (against cargo-audit run now)", test_name!()),
+            "CVERUN_CARGO_AUDIT is not set (compared with the pinned cargo-audit output only; see README \"Development\")",
         );
     }
     for lock in &locks {
-        let ours = cverun_rows(&db, lock);
+        let ours = cverun_rows(&db, &shared, lock);
         let expected = pinned(lock);
         assert!(
             expected.iter().any(|r| r.contains("\tvulnerability\t")),
@@ -153,7 +154,7 @@ fn same_advisories_as_cargo_audit() {
         if let Some(audit) = &audit {
             assert_eq!(
                 ours,
-                live(audit, lock),
+                live(audit, &shared, lock),
                 "{lock}: cverun vs cargo-audit run now"
             );
         }

@@ -1,14 +1,9 @@
 //! Imports the real OSV snapshots of `../shared/osv` (see that directory's README):
 //! every record loads, nothing is silently dropped, and lookups work on real data.
 
-use std::path::{Path, PathBuf};
-
 use cverun_db::{Database, PackageQuery, import::import_path};
+use cverun_testkit::{shared_data, test_name};
 use cverun_versions::Ecosystem;
-
-fn shared() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared")
-}
 
 fn now() -> jiff::Timestamp {
     "2026-11-23T12:00:00Z".parse().unwrap()
@@ -16,6 +11,9 @@ fn now() -> jiff::Timestamp {
 
 #[test]
 fn imports_the_three_shared_zips() {
+    let Some(shared) = shared_data(test_name!()) else {
+        return;
+    };
     let mut db = Database::in_memory().unwrap();
     for (zip, records) in [
         ("PyPI-all.zip", 2661),
@@ -23,7 +21,7 @@ fn imports_the_three_shared_zips() {
         ("Go-all.zip", 4291),
     ] {
         let t = std::time::Instant::now();
-        let r = import_path(&mut db, &shared().join("osv").join(zip), now()).unwrap();
+        let r = import_path(&mut db, &shared.join("osv").join(zip), now()).unwrap();
         eprintln!(
             "{zip}: {:?} in {:?}; warnings {:?}",
             (r.source.records, r.source.skipped, r.source.problems),

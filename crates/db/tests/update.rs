@@ -3,20 +3,25 @@
 //! intact and in use, and every download that is not what it claims (or would
 //! shrink the data) refused, recorded, with the previous data kept.
 
+use std::path::Path;
+
 use cverun_db::update::{Outcome, UpdateOptions, update};
 use cverun_db::{Database, PackageQuery};
-use cverun_testkit::{Behaviour, HttpServer, LAST_MODIFIED, shared, zip_bytes, zip_entries};
+use cverun_testkit::{
+    Behaviour, HttpServer, LAST_MODIFIED, shared_data, test_name, zip_bytes, zip_entries,
+};
 use cverun_versions::Ecosystem;
 
-fn zip(name: &str) -> Vec<u8> {
-    std::fs::read(shared().join("osv").join(name)).unwrap()
+fn zip(shared: &Path, name: &str) -> Vec<u8> {
+    std::fs::read(shared.join("osv").join(name)).unwrap()
 }
 
-fn server() -> HttpServer {
+/// A server of the three shared OSV zips.
+fn server(shared: &Path) -> HttpServer {
     let s = HttpServer::start();
-    s.serve("/PyPI/all.zip", zip("PyPI-all.zip"));
-    s.serve("/crates.io/all.zip", zip("crates.io-all.zip"));
-    s.serve("/Go/all.zip", zip("Go-all.zip"));
+    s.serve("/PyPI/all.zip", zip(shared, "PyPI-all.zip"));
+    s.serve("/crates.io/all.zip", zip(shared, "crates.io-all.zip"));
+    s.serve("/Go/all.zip", zip(shared, "Go-all.zip"));
     s
 }
 
@@ -41,7 +46,10 @@ fn jinja(db: &Database) -> usize {
 
 #[test]
 fn downloads_then_asks_conditionally() {
-    let srv = server();
+    let Some(shared) = shared_data(test_name!()) else {
+        return;
+    };
+    let srv = server(&shared);
     let dir = tempfile::tempdir().unwrap();
     let mut db = Database::open(dir.path()).unwrap();
     let all = [Ecosystem::PyPI, Ecosystem::CratesIo, Ecosystem::Go];
@@ -59,7 +67,7 @@ fn downloads_then_asks_conditionally() {
     assert_eq!(s.origin, format!("{}/PyPI/all.zip", srv.url()));
     assert_eq!(
         s.etag.as_deref(),
-        Some(HttpServer::etag(&zip("PyPI-all.zip")).as_str())
+        Some(HttpServer::etag(&zip(&shared, "PyPI-all.zip")).as_str())
     );
     assert_eq!(s.last_modified.as_deref(), Some(LAST_MODIFIED));
     assert_eq!(s.fetched_at, "2026-11-23T10:00:00Z");
@@ -89,8 +97,12 @@ fn downloads_then_asks_conditionally() {
     });
 }
 
-fn failed_update_keeps_previous(b: Behaviour, expect: &str) {
-    let srv = server();
+/// Skipped (visibly, for the test named `test`) when `../shared` is absent.
+fn failed_update_keeps_previous(test: &str, b: Behaviour, expect: &str) {
+    let Some(shared) = shared_data(test) else {
+        return;
+    };
+    let srv = server(&shared);
     let dir = tempfile::tempdir().unwrap();
     let mut db = Database::open(dir.path()).unwrap();
     update(
@@ -101,7 +113,7 @@ fn failed_update_keeps_previous(b: Behaviour, expect: &str) {
     .unwrap();
     let before = db.snapshot().unwrap();
     // New content on the server, so the conditional request does not short-cut.
-    let mut changed = zip("PyPI-all.zip");
+    let mut changed = zip(&shared, "PyPI-all.zip");
     changed.extend_from_slice(b"\n");
     srv.serve("/PyPI/all.zip", changed);
     srv.behave("/PyPI/all.zip", b);
@@ -130,22 +142,29 @@ fn failed_update_keeps_previous(b: Behaviour, expect: &str) {
 
 #[test]
 fn http_error_keeps_previous() {
-    failed_update_keeps_previous(Behaviour::Status(503), "HTTP 503");
+    failed_update_keeps_previous(test_name!(), Behaviour::Status(503), "HTTP 503");
 }
 
 #[test]
 fn truncated_body_keeps_previous() {
-    failed_update_keeps_previous(Behaviour::Truncate(100_000), "100000");
+    failed_update_keeps_previous(test_name!(), Behaviour::Truncate(100_000), "100000");
 }
 
 #[test]
 fn stalled_body_keeps_previous() {
-    failed_update_keeps_previous(Behaviour::Stall(200_000), "interrupted after 200000 bytes");
+    failed_update_keeps_previous(
+        test_name!(),
+        Behaviour::Stall(200_000),
+        "interrupted after 200000 bytes",
+    );
 }
 
 #[test]
 fn bad_zip_keeps_previous() {
-    let srv = server();
+    let Some(shared) = shared_data(test_name!()) else {
+        return;
+    };
+    let srv = server(&shared);
     let dir = tempfile::tempdir().unwrap();
     let mut db = Database::open(dir.path()).unwrap();
     update(
@@ -175,7 +194,7 @@ fn bad_zip_keeps_previous() {
     assert_eq!(db.snapshot().unwrap(), before);
 
     // A zip whose entry is damaged: refused whole, unlike a local import.
-    let mut damaged = zip("crates.io-all.zip");
+    let mut damaged = zip(&shared, "crates.io-all.zip");
     let mid = damaged.len() / 2;
     for b in &mut damaged[mid..mid + 64] {
         *b ^= 0x5a;
@@ -199,7 +218,10 @@ fn bad_zip_keeps_previous() {
 
 #[test]
 fn one_failure_does_not_stop_the_others() {
-    let srv = server();
+    let Some(shared) = shared_data(test_name!()) else {
+        return;
+    };
+    let srv = server(&shared);
     srv.behave("/crates.io/all.zip", Behaviour::Status(500));
     let dir = tempfile::tempdir().unwrap();
     let mut db = Database::open(dir.path()).unwrap();
@@ -247,8 +269,11 @@ fn unreachable_server_is_a_clear_failure() {
 
 #[test]
 fn fetches_kev_and_epss() {
-    let srv = server();
-    let kev = std::fs::read(shared().join("kev/known_exploited_vulnerabilities.json")).unwrap();
+    let Some(shared) = shared_data(test_name!()) else {
+        return;
+    };
+    let srv = server(&shared);
+    let kev = std::fs::read(shared.join("kev/known_exploited_vulnerabilities.json")).unwrap();
     srv.serve("/kev.json", kev);
     // An EPSS file in FIRST's layout, gzipped, with one malformed row.
     let csv = "#model_version:v2025.03.14,score_date:2025-08-25T12:55:00+0000\ncve,epss,percentile\nCVE-2020-11651,0.97432,0.99961\nCVE-2021-44228,0.94400,0.99950\nCVE-oops,x,y\n";
@@ -324,11 +349,12 @@ fn fetches_kev_and_epss() {
 /// naming each of `expect`, that the previous data stays in use, that the refusal
 /// is recorded, and that no partial file is left.
 fn refused(
+    shared: &Path,
     serve: impl FnOnce(&HttpServer),
     tweak: impl FnOnce(&mut UpdateOptions),
     expect: &[&str],
 ) {
-    let srv = server();
+    let srv = server(shared);
     let dir = tempfile::tempdir().unwrap();
     let mut db = Database::open(dir.path()).unwrap();
     update(
@@ -379,7 +405,11 @@ fn pypi_record(id: &str) -> Vec<u8> {
 
 #[test]
 fn html_page_with_200_is_refused() {
+    let Some(shared) = shared_data(test_name!()) else {
+        return;
+    };
     refused(
+        &shared,
         |s| {
             s.serve_typed(
                 "/PyPI/all.zip",
@@ -398,12 +428,16 @@ fn html_page_with_200_is_refused() {
 
 #[test]
 fn json_document_instead_of_a_zip_is_refused() {
+    let Some(shared) = shared_data(test_name!()) else {
+        return;
+    };
     // Valid records, but not an archive: a download is what it claims or nothing.
     let body = format!(
         "[{}]",
         String::from_utf8(pypi_record("PYSEC-0000-1")).unwrap()
     );
     refused(
+        &shared,
         |s| s.serve("/PyPI/all.zip", body.into_bytes()),
         |_| {},
         &["refused: not a zip archive", "content type application/zip"],
@@ -412,9 +446,13 @@ fn json_document_instead_of_a_zip_is_refused() {
 
 #[test]
 fn empty_zip_is_refused() {
+    let Some(shared) = shared_data(test_name!()) else {
+        return;
+    };
     let empty = zip_bytes::<&str, &[u8]>(&[]);
     assert_eq!(empty.len(), 22, "an end record only");
     refused(
+        &shared,
         |s| s.serve("/PyPI/all.zip", empty),
         |_| {},
         &["no valid OSV record (0 skipped", "received 22 bytes"],
@@ -423,11 +461,15 @@ fn empty_zip_is_refused() {
 
 #[test]
 fn zip_of_invalid_records_is_refused() {
+    let Some(shared) = shared_data(test_name!()) else {
+        return;
+    };
     let z = zip_bytes(&[
         ("A.json", b"{\"foo\": 1}".to_vec()),
         ("B.json", b"<html>".to_vec()),
     ]);
     refused(
+        &shared,
         |s| s.serve("/PyPI/all.zip", z),
         |_| {},
         &["no valid OSV record (2 skipped, the first: A.json"],
@@ -436,8 +478,12 @@ fn zip_of_invalid_records_is_refused() {
 
 #[test]
 fn archive_of_another_ecosystem_is_refused() {
+    let Some(shared) = shared_data(test_name!()) else {
+        return;
+    };
     refused(
-        |s| s.serve("/PyPI/all.zip", zip("crates.io-all.zip")),
+        &shared,
+        |s| s.serve("/PyPI/all.zip", zip(&shared, "crates.io-all.zip")),
         |_| {},
         &["refused: only 0 of 1206 records name the ecosystem PyPI"],
     );
@@ -445,12 +491,16 @@ fn archive_of_another_ecosystem_is_refused() {
 
 #[test]
 fn zip_bombs_are_refused() {
+    let Some(shared) = shared_data(test_name!()) else {
+        return;
+    };
     // 64 MiB of zeros after a valid record: beyond the 16 MiB per entry.
     let mut big = pypi_record("PYSEC-0000-2");
     big.resize(big.len() + (64 << 20), b' ');
     let bomb = zip_bytes(&[("PYSEC-0000-2.json", big)]);
     assert!(bomb.len() < 200_000, "{} bytes compressed", bomb.len());
     refused(
+        &shared,
         |s| s.serve("/PyPI/all.zip", bomb),
         |_| {},
         &[
@@ -462,6 +512,7 @@ fn zip_bombs_are_refused() {
     big.resize(big.len() + (8 << 20), b' ');
     let bomb = zip_bytes(&[("PYSEC-0000-3.json", big)]);
     refused(
+        &shared,
         |s| s.serve("/PyPI/all.zip", bomb),
         |_| {},
         &["a ratio above 100:1 (a zip bomb?)"],
@@ -470,10 +521,14 @@ fn zip_bombs_are_refused() {
 
 #[test]
 fn oversized_body_is_refused() {
-    let mut changed = zip("PyPI-all.zip");
+    let Some(shared) = shared_data(test_name!()) else {
+        return;
+    };
+    let mut changed = zip(&shared, "PyPI-all.zip");
     changed.extend_from_slice(b"\n");
     let len = changed.len();
     refused(
+        &shared,
         |s| s.serve("/PyPI/all.zip", changed),
         |o| o.limits.max_download = 1 << 20,
         &[&format!(
@@ -484,10 +539,14 @@ fn oversized_body_is_refused() {
 
 #[test]
 fn dribbling_server_hits_the_total_time_limit() {
+    let Some(shared) = shared_data(test_name!()) else {
+        return;
+    };
     let start = std::time::Instant::now();
     refused(
+        &shared,
         |s| {
-            let mut changed = zip("PyPI-all.zip");
+            let mut changed = zip(&shared, "PyPI-all.zip");
             changed.extend_from_slice(b"\n");
             s.serve("/PyPI/all.zip", changed);
             // One byte every 20 ms: every read succeeds well within its timeout.
@@ -504,9 +563,13 @@ fn dribbling_server_hits_the_total_time_limit() {
 
 #[test]
 fn shrinking_snapshot_is_refused_unless_allowed() {
-    let pypi = zip("PyPI-all.zip");
+    let Some(shared) = shared_data(test_name!()) else {
+        return;
+    };
+    let pypi = zip(&shared, "PyPI-all.zip");
     let small = zip_bytes(&zip_entries(&pypi, 100));
     refused(
+        &shared,
         |s| s.serve("/PyPI/all.zip", small.clone()),
         |_| {},
         &[
@@ -523,13 +586,14 @@ fn shrinking_snapshot_is_refused_unless_allowed() {
     entries.extend((0..400).map(|i| (format!("BROKEN-{i}.json"), b"{".to_vec())));
     let noisy = zip_bytes(&entries);
     refused(
+        &shared,
         |s| s.serve("/PyPI/all.zip", noisy),
         |_| {},
         &["refused: 400 of 3061 records are invalid (13.1%, more than the 10% allowed)"],
     );
 
     // Allowed: the small snapshot replaces the data.
-    let srv = server();
+    let srv = server(&shared);
     let dir = tempfile::tempdir().unwrap();
     let mut db = Database::open(dir.path()).unwrap();
     let o = opts(&srv, &[Ecosystem::PyPI]);
@@ -547,7 +611,10 @@ fn shrinking_snapshot_is_refused_unless_allowed() {
 
 #[test]
 fn only_the_newest_refusals_are_kept() {
-    let srv = server();
+    let Some(shared) = shared_data(test_name!()) else {
+        return;
+    };
+    let srv = server(&shared);
     srv.behave("/Go/all.zip", Behaviour::Status(502));
     let dir = tempfile::tempdir().unwrap();
     let mut db = Database::open(dir.path()).unwrap();
@@ -571,8 +638,11 @@ fn only_the_newest_refusals_are_kept() {
 
 #[test]
 fn html_instead_of_kev_is_refused() {
-    let srv = server();
-    let kev = std::fs::read(shared().join("kev/known_exploited_vulnerabilities.json")).unwrap();
+    let Some(shared) = shared_data(test_name!()) else {
+        return;
+    };
+    let srv = server(&shared);
+    let kev = std::fs::read(shared.join("kev/known_exploited_vulnerabilities.json")).unwrap();
     srv.serve("/kev.json", kev);
     let dir = tempfile::tempdir().unwrap();
     let mut db = Database::open(dir.path()).unwrap();

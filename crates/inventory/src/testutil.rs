@@ -34,14 +34,23 @@ pub fn parse_str(kind: FileKind, path: &str, text: &str) -> Result<Parsed, Parse
     parse_text(kind, Path::new(path), text, &MemFiles::default())
 }
 
-/// The shared lockfile fixtures directory.
-pub fn fixtures() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/fixtures/lockfiles")
+/// The shared lockfile fixtures directory (`../shared/fixtures/lockfiles`) for the
+/// test named `test`, or `None` when `../shared` is absent: the test then returns,
+/// reported as skipped on stderr (or fails when `CVERUN_REQUIRE_SHARED` is set; see
+/// `cverun_testkit::shared_data`).
+pub fn fixtures(test: &str) -> Option<PathBuf> {
+    cverun_testkit::shared_data(test).map(|s| s.join("fixtures/lockfiles"))
 }
 
-/// Parses a shared fixture (relative to the fixtures directory) from disk.
-pub fn parse_fixture(kind: FileKind, rel: &str) -> Result<Parsed, ParseError> {
-    parse_file(kind, &fixtures().join(rel), &DiskFiles)
+/// The snapshots of real repositories (`../shared/corpus`) for the test named
+/// `test`, or `None` as for [`fixtures`].
+pub fn corpus(test: &str) -> Option<PathBuf> {
+    cverun_testkit::shared_data(test).map(|s| s.join("corpus"))
+}
+
+/// Parses a shared fixture (relative to the fixtures directory `fixtures`) from disk.
+pub fn parse_fixture(fixtures: &Path, kind: FileKind, rel: &str) -> Result<Parsed, ParseError> {
+    parse_file(kind, &fixtures.join(rel), &DiskFiles)
 }
 
 /// (name, exact version or specifier) of each package, for compact assertions.
@@ -86,8 +95,12 @@ pub enum Expect {
 
 /// Checks every file of the fixture directory `dir` against `table` (one row per
 /// file, in file-name order): the parse result, and that an error names the file.
-pub fn check_fixtures(kind: FileKind, dir: &str, table: &[(&str, Expect)]) {
-    let root = fixtures().join(dir);
+/// Skipped, visibly, for the test named `test` when `../shared` is absent.
+pub fn check_fixtures(test: &str, kind: FileKind, dir: &str, table: &[(&str, Expect)]) {
+    let Some(fixtures) = fixtures(test) else {
+        return;
+    };
+    let root = fixtures.join(dir);
     let mut files: Vec<String> = std::fs::read_dir(&root)
         .unwrap_or_else(|e| panic!("{}: {e}", root.display()))
         .map(|e| {

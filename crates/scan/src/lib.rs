@@ -455,12 +455,9 @@ fn nothing_found(
             continue; // Already reported (missing, or a file cverun does not read).
         }
         let found = items.iter().any(|i| i.root == root.as_path())
-            || plan
-                .services
-                .iter()
-                .any(|s| {
-                    s.location.starts_with(root) && !(s.skipped.is_empty() && s.not_read.is_empty())
-                });
+            || plan.services.iter().any(|s| {
+                s.location.starts_with(root) && !(s.skipped.is_empty() && s.not_read.is_empty())
+            });
         if !found {
             report.errors.push(Problem {
                 file: label,

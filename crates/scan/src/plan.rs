@@ -409,7 +409,11 @@ pub fn render(plan: &Plan) -> String {
             out,
             "{} service{} with nothing checked",
             plan.services_not_checked,
-            if plan.services_not_checked == 1 { "" } else { "s" }
+            if plan.services_not_checked == 1 {
+                ""
+            } else {
+                "s"
+            }
         );
     }
     if let Some(f) = &plan.freshness {
@@ -417,7 +421,11 @@ pub fn render(plan: &Plan) -> String {
             let _ = writeln!(out, "  {}", crate::render::table::source_age(a));
         }
         if let Some(w) = f.warning() {
-            let _ = writeln!(out, "{} {w}", if f.enforced { "error:" } else { "warning:" });
+            let _ = writeln!(
+                out,
+                "{} {w}",
+                if f.enforced { "error:" } else { "warning:" }
+            );
         }
     }
     out

@@ -5,13 +5,16 @@
 //!   per path ([`Behaviour`]): error statuses, truncated bodies, stalls, bodies
 //!   dribbled one byte at a time. Tests of
 //!   anything that talks HTTP use it instead of mocks.
-//! - [`shared`]: the path of the shared public data beside the repository.
+//! - [`shared_data`] and [`postgres_url`]: what a test needs from outside the
+//!   repository (the public data in `../shared`, a PostgreSQL server), or a visible
+//!   `SKIPPED` line on stderr when it is missing, or a panic when the matching
+//!   `CVERUN_REQUIRE_*` variable says nothing may be skipped.
 //! - [`generate`]: deterministic generated advisories and fleets for benchmarks.
 
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread;
@@ -21,9 +24,142 @@ use sha2::{Digest, Sha256};
 
 pub mod generate;
 
-/// `../shared` beside the repository (public data for tests).
+/// `../shared` beside the repository (public data for tests), whether or not it
+/// exists. Tests call [`shared_data`], which skips visibly when it is absent.
 pub fn shared() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared")
+    // crates/testkit -> crates -> the repository -> the directory holding it.
+    let beside = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .ancestors()
+        .nth(3)
+        .expect("crates/testkit sits two levels below the repository root");
+    beside.join("shared")
+}
+
+/// The path of the function it is used in (`db::import_then_status`,
+/// `cverun_inventory::formats::pylock::tests::fixtures`): the name a `SKIPPED` line
+/// gives, without a hand-written copy that could drift from the test's name.
+#[macro_export]
+macro_rules! test_name {
+    () => {{
+        fn here() {}
+        let mut name = ::std::any::type_name_of_val(&here);
+        name = name.strip_suffix("::here").unwrap_or(name);
+        // Inside a closure (a proptest body): the function holding it.
+        while let Some(outer) = name.strip_suffix("::{{closure}}") {
+            name = outer;
+        }
+        name
+    }};
+}
+
+/// The variable that makes a missing `../shared` a failure instead of a skip.
+pub const REQUIRE_SHARED: &str = "CVERUN_REQUIRE_SHARED";
+/// The variable naming the PostgreSQL server of the store tests.
+pub const POSTGRES_URL: &str = "CVERUN_TEST_POSTGRES_URL";
+/// The variable that makes an unset [`POSTGRES_URL`] a failure instead of a skip.
+pub const REQUIRE_POSTGRES: &str = "CVERUN_REQUIRE_POSTGRES";
+
+/// `../shared` for the test named `test`, or `None` when it is absent: then the test
+/// must return without asserting anything about that data, and this has written
+/// `SKIPPED <test>: <path> is absent (...)` to the process's stderr (not through the
+/// test harness's capture, so it shows in `cargo test` output). When
+/// `CVERUN_REQUIRE_SHARED` is set (non-empty, not `0`) an absent `../shared` panics
+/// instead, naming the path and the variable. A present but incomplete `../shared`
+/// is not a skip: the test reads it and fails on what is missing.
+pub fn shared_data(test: &str) -> Option<PathBuf> {
+    settle(test, data_dir(test, shared(), required(REQUIRE_SHARED)))
+}
+
+/// Why something a test needs is missing.
+#[derive(Debug, PartialEq, Eq)]
+enum Missing {
+    /// Skip the test, for this reason.
+    Skip(String),
+    /// Fail the test with this message.
+    Fail(String),
+}
+
+/// Some(value), or None after reporting the skip, or a panic.
+fn settle<T>(test: &str, r: Result<T, Missing>) -> Option<T> {
+    match r {
+        Ok(v) => Some(v),
+        Err(Missing::Skip(why)) => {
+            skipped(test, &why);
+            None
+        }
+        Err(Missing::Fail(msg)) => panic!("{msg}"),
+    }
+}
+
+/// [`shared_data`] for the directory `path`, `require` saying whether its absence is
+/// a failure.
+fn data_dir(test: &str, path: PathBuf, require: bool) -> Result<PathBuf, Missing> {
+    if path.is_dir() {
+        return Ok(path);
+    }
+    let what = format!(
+        "{} is absent (public test data beside the repository; see README \"Development\")",
+        path.display()
+    );
+    Err(if require {
+        Missing::Fail(format!(
+            "{test}: {what}, and {REQUIRE_SHARED} is set: nothing may be skipped"
+        ))
+    } else {
+        Missing::Skip(what)
+    })
+}
+
+/// The PostgreSQL URL (`CVERUN_TEST_POSTGRES_URL`) for the test named `test`, or
+/// `None` when it is unset or empty, after writing `SKIPPED <test>: ...` to stderr as
+/// [`shared_data`] does; panics instead when `CVERUN_REQUIRE_POSTGRES` is set
+/// (non-empty, not `0`).
+pub fn postgres_url(test: &str) -> Option<String> {
+    let url = std::env::var(POSTGRES_URL).ok();
+    settle(test, server_url(test, url, required(REQUIRE_POSTGRES)))
+}
+
+/// [`postgres_url`] for the variable's value `url`, `require` saying whether its
+/// absence is a failure.
+fn server_url(test: &str, url: Option<String>, require: bool) -> Result<String, Missing> {
+    if let Some(url) = url.filter(|u| !u.is_empty()) {
+        return Ok(url);
+    }
+    let what = format!(
+        "{POSTGRES_URL} is not set (a PostgreSQL server for the store tests; see README \"Development\")"
+    );
+    Err(if require {
+        Missing::Fail(format!(
+            "{test}: {what}, and {REQUIRE_POSTGRES} is set: nothing may be skipped"
+        ))
+    } else {
+        Missing::Skip(what)
+    })
+}
+
+/// Whether the variable `name` is set to something other than empty or `0`.
+pub fn required(name: &str) -> bool {
+    is_set(std::env::var_os(name).as_deref())
+}
+
+/// Whether a variable's value asks for something: present, non-empty, not `0`.
+fn is_set(value: Option<&std::ffi::OsStr>) -> bool {
+    value.is_some_and(|v| !v.is_empty() && v != "0")
+}
+
+/// Writes `SKIPPED <test>: <why>` straight to the process's stderr, once per test
+/// name and process (a property test asking for each of its cases says it once).
+/// `eprintln!` would go to the test harness's capture buffer, shown only for failing
+/// tests; writing to the `Stderr` handle is not captured, so every skip is visible.
+pub fn skipped(test: &str, why: &str) {
+    static SAID: Mutex<Vec<String>> = Mutex::new(Vec::new());
+    let mut said = SAID.lock().unwrap_or_else(|e| e.into_inner());
+    if said.iter().any(|t| t == test) {
+        return;
+    }
+    said.push(test.to_owned());
+    let line = format!("SKIPPED {test}: {why}\n");
+    let _ = std::io::stderr().lock().write_all(line.as_bytes());
 }
 
 /// Lower-case hex SHA-256 of `bytes`.
@@ -270,17 +406,6 @@ fn handle(mut stream: TcpStream, state: &Mutex<State>, stop: &AtomicBool) {
     }
 }
 
-/// TEMPORARY (replaced by the visible-skip helper): `../shared` when present.
-pub fn shared_data(test: &str) -> Option<PathBuf> {
-    let p = shared();
-    if p.is_dir() {
-        Some(p)
-    } else {
-        eprintln!("SKIPPED {test}: {} is absent", p.display());
-        None
-    }
-}
-
 /// A zip archive (deflated) holding `entries` (name, content), in memory.
 pub fn zip_bytes<N: AsRef<str>, B: AsRef<[u8]>>(entries: &[(N, B)]) -> Vec<u8> {
     let mut z = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
@@ -305,4 +430,88 @@ pub fn zip_entries(zip: &[u8], n: usize) -> Vec<(String, Vec<u8>)> {
             (e.name().expect("entry name").into_owned(), out)
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn require_variables_count_when_non_empty_and_not_zero() {
+        use std::ffi::OsStr;
+        assert!(!is_set(None));
+        assert!(!is_set(Some(OsStr::new(""))));
+        assert!(!is_set(Some(OsStr::new("0"))));
+        assert!(is_set(Some(OsStr::new("1"))));
+        assert!(is_set(Some(OsStr::new("yes"))));
+    }
+
+    #[test]
+    fn present_data_is_returned() {
+        let dir = std::env::temp_dir();
+        assert_eq!(data_dir("t", dir.clone(), true), Ok(dir.clone()));
+        assert_eq!(data_dir("t", dir.clone(), false), Ok(dir));
+    }
+
+    #[test]
+    fn absent_data_is_skipped_or_fails_naming_path_and_variable() {
+        let gone = std::env::temp_dir().join("cverun-testkit-no-such-directory/shared");
+        let why = format!(
+            "{} is absent (public test data beside the repository; see README \"Development\")",
+            gone.display()
+        );
+        assert_eq!(
+            data_dir("t", gone.clone(), false),
+            Err(Missing::Skip(why.clone()))
+        );
+        assert_eq!(
+            data_dir("crate::a_test", gone, true),
+            Err(Missing::Fail(format!(
+                "crate::a_test: {why}, and CVERUN_REQUIRE_SHARED is set: nothing may be skipped"
+            )))
+        );
+    }
+
+    #[test]
+    fn postgres_url_is_skipped_or_fails_naming_the_variable() {
+        let url = "postgres://u@127.0.0.1:5432/db".to_owned();
+        assert_eq!(server_url("t", Some(url.clone()), true), Ok(url));
+        let why = "CVERUN_TEST_POSTGRES_URL is not set (a PostgreSQL server for the store \
+                   tests; see README \"Development\")";
+        assert_eq!(server_url("t", None, false), Err(Missing::Skip(why.into())));
+        assert_eq!(
+            server_url("t", Some(String::new()), false),
+            Err(Missing::Skip(why.into()))
+        );
+        assert_eq!(
+            server_url("crate::a_test", Some(String::new()), true),
+            Err(Missing::Fail(format!(
+                "crate::a_test: {why}, and CVERUN_REQUIRE_POSTGRES is set: nothing may be skipped"
+            )))
+        );
+    }
+
+    #[test]
+    fn test_names_are_the_function_path() {
+        assert_eq!(
+            crate::test_name!(),
+            "cverun_testkit::tests::test_names_are_the_function_path"
+        );
+        let in_closure = || crate::test_name!();
+        assert_eq!(
+            in_closure(),
+            "cverun_testkit::tests::test_names_are_the_function_path"
+        );
+    }
+
+    #[test]
+    fn shared_is_beside_the_repository() {
+        let repo = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+        assert!(repo.join("Cargo.lock").is_file());
+        assert_eq!(shared().file_name(), Some(std::ffi::OsStr::new("shared")));
+        assert_eq!(
+            shared().parent().unwrap().canonicalize().unwrap(),
+            repo.canonicalize().unwrap().parent().unwrap()
+        );
+    }
 }

@@ -53,20 +53,12 @@ pub struct Postgres {
 
 static COUNTER: AtomicU32 = AtomicU32::new(0);
 
-/// The server URL, or `None` (with a note on stderr) when the variable is unset.
-pub fn postgres_url() -> Option<String> {
-    match std::env::var("CVERUN_TEST_POSTGRES_URL") {
-        Ok(u) if !u.is_empty() => Some(u),
-        _ => {
-            eprintln!("CVERUN_TEST_POSTGRES_URL is not set: PostgreSQL tests skipped");
-            None
-        }
-    }
-}
-
 impl Postgres {
-    pub fn new() -> Option<Postgres> {
-        let admin = postgres_url()?;
+    /// A new schema on the server of `CVERUN_TEST_POSTGRES_URL`, or `None` when the
+    /// variable is not set: the test named `test` is then reported as skipped on
+    /// stderr (or fails, when `CVERUN_REQUIRE_POSTGRES` is set).
+    pub fn new(test: &str) -> Option<Postgres> {
+        let admin = cverun_testkit::postgres_url(test)?;
         let nanos = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map(|d| d.subsec_nanos())
@@ -129,7 +121,7 @@ macro_rules! both_backends {
             $(
                 #[test]
                 fn $name() {
-                    let Some(b) = $crate::support::Postgres::new() else { return };
+                    let Some(b) = $crate::support::Postgres::new(cverun_testkit::test_name!()) else { return };
                     super::$name(&b);
                 }
             )*

@@ -1859,7 +1859,11 @@ dependencies {
         assert!(groovy("this is not a build script").packages.is_empty());
     }
 
-    const CORPUS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/corpus");
+    /// `../shared/corpus` as text, or `None` (the test named `test` reported as
+    /// skipped) when `../shared` is absent.
+    fn corpus_dir(test: &str) -> Option<String> {
+        crate::testutil::corpus(test).map(|d| d.display().to_string())
+    }
 
     /// Expected counts: coordinate strings inside the `dependencies` blocks plus
     /// `kotlin("...")` modules outside `plugins`, counted with
@@ -1867,6 +1871,9 @@ dependencies {
     /// (the protoc artifacts are outside `dependencies` blocks).
     #[test]
     fn corpus() {
+        let Some(corpus) = corpus_dir(cverun_testkit::test_name!()) else {
+            return;
+        };
         type Row<'a> = (&'a str, usize, &'a [(&'a str, Option<&'a str>)]);
         let rows: &[Row] = &[
             (
@@ -1926,7 +1933,7 @@ dependencies {
             ),
         ];
         for (file, count, pins) in rows {
-            let path = format!("{CORPUS}/{file}");
+            let path = format!("{corpus}/{file}");
             let text = std::fs::read_to_string(&path).unwrap();
             let p = run_in(&path, &text, &DiskFiles).unwrap();
             assert_eq!(p.packages.len(), *count, "{file}: {:#?}", labels(&p));
@@ -1935,7 +1942,7 @@ dependencies {
                 assert_eq!(find(&p, name).exact_version(), *version, "{file}: {name}");
             }
         }
-        let path = format!("{CORPUS}/microservices-demo@2019-06/src/adservice/build.gradle");
+        let path = format!("{corpus}/microservices-demo@2019-06/src/adservice/build.gradle");
         let p = run_in(&path, &std::fs::read_to_string(&path).unwrap(), &DiskFiles).unwrap();
         assert_eq!(
             find(&p, "com.google.protobuf:protobuf-gradle-plugin").scope,
@@ -1944,22 +1951,25 @@ dependencies {
         assert_eq!(find(&p, "io.opencensus:opencensus-impl").line, Some(64));
     }
 
-    fn sample_texts() -> Vec<String> {
-        let mut out: Vec<String> = [
-            "opentelemetry-demo@2024-06/src/adservice/build.gradle",
-            "opentelemetry-demo@2024-06/src/frauddetectionservice/build.gradle.kts",
-            "microservices-demo@2019-06/src/adservice/build.gradle",
-        ]
-        .iter()
-        .map(|f| std::fs::read_to_string(format!("{CORPUS}/{f}")).unwrap())
-        .collect();
+    /// The corpus samples when `../shared` is present, and an inline text.
+    fn sample_texts(test: &str) -> Vec<String> {
+        let mut out = Vec::new();
+        if let Some(corpus) = corpus_dir(test) {
+            for f in [
+                "opentelemetry-demo@2024-06/src/adservice/build.gradle",
+                "opentelemetry-demo@2024-06/src/frauddetectionservice/build.gradle.kts",
+                "microservices-demo@2019-06/src/adservice/build.gradle",
+            ] {
+                out.push(std::fs::read_to_string(format!("{corpus}/{f}")).unwrap());
+            }
+        }
         out.push("def a = \"$a$a$a$a\"\ndependencies { implementation \"g:a:${a}\" }\n\"\"\"unterminated ${ {".into());
         out
     }
 
     #[test]
     fn truncated_files_never_panic() {
-        for text in sample_texts() {
+        for text in sample_texts(cverun_testkit::test_name!()) {
             let bytes = text.as_bytes();
             for k in 0..=10 {
                 let t = String::from_utf8_lossy(&bytes[..bytes.len() * k / 10]).into_owned();
@@ -1975,7 +1985,7 @@ dependencies {
             which in 0usize..4,
             flips in proptest::collection::vec((0usize..10_000, proptest::num::u8::ANY), 1..10),
         ) {
-            let texts = sample_texts();
+            let texts = sample_texts(cverun_testkit::test_name!());
             let mut bytes = texts[which % texts.len()].clone().into_bytes();
             for (at, b) in flips {
                 let i = at % bytes.len();

@@ -879,7 +879,7 @@ fn shorten(s: &str) -> String {
 mod tests {
     use super::*;
     use crate::DiskFiles;
-    use std::path::{Path, PathBuf};
+    use std::path::Path;
 
     fn parse_str(text: &str) -> Result<Parsed, ParseError> {
         parse(&Input {
@@ -1131,18 +1131,13 @@ gem "fine"
         assert_eq!(value(r"'it\'s'"), Value::Str("it's".into()));
     }
 
-    fn corpus(path: &str) -> PathBuf {
-        Path::new(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/../../../shared/corpus"
-        ))
-        .join(path)
-    }
-
     /// Counts computed independently:
     /// python3 -c "import re,sys; print(len(re.findall(r'^gem ', open(sys.argv[1]).read(), re.M)))" Gemfile
     #[test]
     fn corpus_files() {
+        let Some(corpus) = crate::testutil::corpus(cverun_testkit::test_name!()) else {
+            return;
+        };
         for (path, count, pins) in [
             (
                 "opentelemetry-demo@2022-10/src/emailservice/Gemfile",
@@ -1161,8 +1156,9 @@ gem "fine"
                 ],
             ),
         ] {
-            let parsed = crate::parse_file(crate::FileKind::Gemfile, &corpus(path), &DiskFiles)
-                .unwrap_or_else(|e| panic!("{path}: {e}"));
+            let parsed =
+                crate::parse_file(crate::FileKind::Gemfile, &corpus.join(path), &DiskFiles)
+                    .unwrap_or_else(|e| panic!("{path}: {e}"));
             assert_eq!(parsed.packages.len(), count, "{path}");
             assert!(parsed.warnings.is_empty(), "{path}: {:?}", parsed.warnings);
             for (n, s) in pins {
@@ -1173,12 +1169,15 @@ gem "fine"
 
     #[test]
     fn corpus_and_inline_texts_never_panic() {
+        // The inline text always; the corpus files when `../shared` is present.
         let mut texts: Vec<String> = vec![GEMFILE.to_owned()];
-        for p in [
-            "opentelemetry-demo@2022-10/src/emailservice/Gemfile",
-            "opentelemetry-demo@2024-06/src/emailservice/Gemfile",
-        ] {
-            texts.push(std::fs::read_to_string(corpus(p)).expect("corpus"));
+        if let Some(corpus) = crate::testutil::corpus(cverun_testkit::test_name!()) {
+            for p in [
+                "opentelemetry-demo@2022-10/src/emailservice/Gemfile",
+                "opentelemetry-demo@2024-06/src/emailservice/Gemfile",
+            ] {
+                texts.push(std::fs::read_to_string(corpus.join(p)).expect("corpus"));
+            }
         }
         for text in texts {
             let bytes = text.as_bytes();

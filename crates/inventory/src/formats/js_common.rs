@@ -601,26 +601,19 @@ pub(crate) mod test_support {
         })
     }
 
-    /// The shared test data directory.
-    pub(crate) fn shared_dir() -> PathBuf {
-        PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared"))
+    /// The fixture directory of one JavaScript format in `../shared`, or `None` (the
+    /// test named `test` reported as skipped) when it is absent.
+    pub(crate) fn fixture_dir(test: &str, format: &str) -> Option<PathBuf> {
+        crate::testutil::fixtures(test).map(|d| d.join("javascript").join(format))
     }
 
-    /// The fixture directory of one JavaScript format.
-    pub(crate) fn fixture_dir(format: &str) -> PathBuf {
-        shared_dir()
-            .join("fixtures/lockfiles/javascript")
-            .join(format)
-    }
-
-    /// Every file under `dir` (recursively), sorted.
+    /// Every file under `dir` (recursively), sorted; a directory that cannot be read
+    /// fails the test.
     pub(crate) fn files_under(dir: &Path) -> Vec<PathBuf> {
         let mut out = Vec::new();
         let mut stack = vec![dir.to_path_buf()];
         while let Some(d) = stack.pop() {
-            let Ok(entries) = std::fs::read_dir(&d) else {
-                continue;
-            };
+            let entries = std::fs::read_dir(&d).unwrap_or_else(|e| panic!("{}: {e}", d.display()));
             for e in entries.flatten() {
                 let p = e.path();
                 if p.is_dir() {
@@ -634,12 +627,16 @@ pub(crate) mod test_support {
         out
     }
 
-    /// Every corpus file named `name`, sorted.
-    pub(crate) fn corpus_files(name: &str) -> Vec<PathBuf> {
-        files_under(&shared_dir().join("corpus"))
-            .into_iter()
-            .filter(|p| p.file_name().is_some_and(|n| n == name))
-            .collect()
+    /// Every file named `name` of `../shared/corpus`, sorted, or `None` (the test
+    /// named `test` reported as skipped) when `../shared` is absent.
+    pub(crate) fn corpus_files(test: &str, name: &str) -> Option<Vec<PathBuf>> {
+        let corpus = crate::testutil::corpus(test)?;
+        Some(
+            files_under(&corpus)
+                .into_iter()
+                .filter(|p| p.file_name().is_some_and(|n| n == name))
+                .collect(),
+        )
     }
 
     /// Parses each file cut at about ten offsets: any result but a panic is fine.

@@ -328,7 +328,7 @@ fn shorten(s: &str) -> String {
 mod tests {
     use super::*;
     use crate::DiskFiles;
-    use std::path::{Path, PathBuf};
+    use std::path::Path;
 
     fn parse_str(text: &str) -> Result<Parsed, ParseError> {
         parse(&Input {
@@ -499,21 +499,15 @@ end
         assert_eq!(empty.warnings[0].message, "empty file");
     }
 
-    fn corpus(path: &str) -> PathBuf {
-        Path::new(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/../../../shared/corpus"
-        ))
-        .join(path)
-    }
-
     /// Count computed independently (dependency tuples inside `defp deps do ... end`):
     /// python3 -c "import re,sys; t=open(sys.argv[1]).read(); b=t[t.index('defp deps do'):]; b=b[:b.index('\n  end')]; print(len(re.findall(r'\{:\w+,', b)))" mix.exs
     #[test]
     fn corpus_file() {
-        let path = "opentelemetry-demo@2022-10/src/featureflagservice/mix.exs";
-        let parsed =
-            crate::parse_file(crate::FileKind::MixExs, &corpus(path), &DiskFiles).expect("parses");
+        let Some(corpus) = crate::testutil::corpus(cverun_testkit::test_name!()) else {
+            return;
+        };
+        let path = corpus.join("opentelemetry-demo@2022-10/src/featureflagservice/mix.exs");
+        let parsed = crate::parse_file(crate::FileKind::MixExs, &path, &DiskFiles).expect("parses");
         assert_eq!(parsed.packages.len(), 21);
         assert!(parsed.warnings.is_empty(), "{:?}", parsed.warnings);
         assert_eq!(find(&parsed, "phoenix").pin, unpinned("~> 1.6.9"));
@@ -528,11 +522,13 @@ end
 
     #[test]
     fn truncations_never_panic() {
-        let corpus_text = std::fs::read_to_string(corpus(
-            "opentelemetry-demo@2022-10/src/featureflagservice/mix.exs",
-        ))
-        .expect("corpus");
-        for text in [EXS.to_owned(), corpus_text] {
+        // The inline text always; the corpus file when `../shared` is present.
+        let mut texts = vec![EXS.to_owned()];
+        if let Some(corpus) = crate::testutil::corpus(cverun_testkit::test_name!()) {
+            let path = corpus.join("opentelemetry-demo@2022-10/src/featureflagservice/mix.exs");
+            texts.push(std::fs::read_to_string(path).expect("corpus"));
+        }
+        for text in texts {
             let bytes = text.as_bytes();
             for k in 0..=20 {
                 let cut = bytes.len() * k / 20;

@@ -886,7 +886,7 @@ mod tests {
     use super::*;
     use crate::testutil::MemFiles;
     use crate::{DiskFiles, Files, Relation, Scope};
-    use std::path::{Path, PathBuf};
+    use std::path::Path;
 
     fn parse_with(text: &str, files: &dyn Files) -> Result<Parsed, ParseError> {
         parse(&Input {
@@ -1064,14 +1064,6 @@ end
         assert_eq!(value("h"), Some(Term::Num("?a".into())));
     }
 
-    fn fixture(path: &str) -> PathBuf {
-        Path::new(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/../../../shared/fixtures/lockfiles"
-        ))
-        .join(path)
-    }
-
     /// A fixture, its package count, some (name, version) pins and the lines of its
     /// warnings.
     type Row = (
@@ -1119,9 +1111,12 @@ end
 
     #[test]
     fn fixtures() {
+        let Some(fixtures) = crate::testutil::fixtures(cverun_testkit::test_name!()) else {
+            return;
+        };
         let mut on_disk = Vec::new();
         for dir in ["elixir/mixlock", "erlang/mixlock"] {
-            for e in std::fs::read_dir(fixture(dir))
+            for e in std::fs::read_dir(fixtures.join(dir))
                 .expect("fixture directory")
                 .flatten()
             {
@@ -1133,8 +1128,9 @@ end
         listed.sort();
         assert_eq!(on_disk, listed, "every fixture has a row");
         for (name, count, pins, warning_lines) in FIXTURES {
-            let parsed = crate::parse_file(crate::FileKind::MixLock, &fixture(name), &DiskFiles)
-                .unwrap_or_else(|e| panic!("{name}: {e}"));
+            let parsed =
+                crate::parse_file(crate::FileKind::MixLock, &fixtures.join(name), &DiskFiles)
+                    .unwrap_or_else(|e| panic!("{name}: {e}"));
             assert_eq!(parsed.packages.len(), *count, "{name}");
             let lines: Vec<u32> = parsed.warnings.iter().filter_map(|w| w.line).collect();
             assert_eq!(lines, *warning_lines, "{name}: {:?}", parsed.warnings);
@@ -1144,7 +1140,7 @@ end
         }
         let git = crate::parse_file(
             crate::FileKind::MixLock,
-            &fixture("erlang/mixlock/git.lock"),
+            &fixtures.join("erlang/mixlock/git.lock"),
             &DiskFiles,
         )
         .expect("git");
@@ -1158,16 +1154,20 @@ end
         assert!(git.packages.iter().all(|p| p.pin == unpinned()));
     }
 
-    fn fixture_texts() -> Vec<String> {
+    /// The text of every fixture; none when `../shared` is absent.
+    fn fixture_texts(test: &str) -> Vec<String> {
+        let Some(fixtures) = crate::testutil::fixtures(test) else {
+            return Vec::new();
+        };
         FIXTURES
             .iter()
-            .map(|f| std::fs::read_to_string(fixture(f.0)).expect("fixture"))
+            .map(|f| std::fs::read_to_string(fixtures.join(f.0)).expect("fixture"))
             .collect()
     }
 
     #[test]
     fn truncations_never_panic() {
-        let mut texts = fixture_texts();
+        let mut texts = fixture_texts(cverun_testkit::test_name!());
         texts.push(LOCK.to_owned());
         for text in texts {
             let bytes = text.as_bytes();
@@ -1184,7 +1184,7 @@ end
             which in 0usize..9,
             flips in proptest::collection::vec((proptest::prelude::any::<proptest::sample::Index>(), proptest::prelude::any::<u8>()), 1..8),
         ) {
-            let mut texts = fixture_texts();
+            let mut texts = fixture_texts(cverun_testkit::test_name!());
             texts.push(LOCK.to_owned());
             let mut bytes = texts[which % texts.len()].clone().into_bytes();
             if !bytes.is_empty() {
@@ -1203,21 +1203,16 @@ end
         }
     }
 
-    fn corpus(path: &str) -> PathBuf {
-        Path::new(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/../../../shared/corpus"
-        ))
-        .join(path)
-    }
-
     /// Count computed independently (one entry per line starting with a quoted key):
     /// python3 -c "import re,sys; print(len(re.findall(r'^  \"[^\"]+\": \{', open(sys.argv[1]).read(), re.M)))" mix.lock
     #[test]
     fn corpus_file() {
-        let path = "opentelemetry-demo@2022-10/src/featureflagservice/mix.lock";
+        let Some(corpus) = crate::testutil::corpus(cverun_testkit::test_name!()) else {
+            return;
+        };
+        let path = corpus.join("opentelemetry-demo@2022-10/src/featureflagservice/mix.lock");
         let parsed =
-            crate::parse_file(crate::FileKind::MixLock, &corpus(path), &DiskFiles).expect("parses");
+            crate::parse_file(crate::FileKind::MixLock, &path, &DiskFiles).expect("parses");
         assert_eq!(parsed.packages.len(), 48);
         assert!(parsed.warnings.is_empty(), "{:?}", parsed.warnings);
         assert_eq!(find(&parsed, "phoenix").exact_version(), Some("1.6.9"));

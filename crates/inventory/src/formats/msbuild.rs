@@ -655,12 +655,19 @@ mod tests {
         );
     }
 
-    const CORPUS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/corpus");
+    /// `../shared/corpus` as text, or `None` (the test named `test` reported as
+    /// skipped) when `../shared` is absent.
+    fn corpus_dir(test: &str) -> Option<String> {
+        crate::testutil::corpus(test).map(|d| d.display().to_string())
+    }
 
     /// Expected counts from:
     /// `python3 -c 'import sys,xml.etree.ElementTree as E;[print(f,len({(r.get("Include").lower(),r.get("Version")) for r in E.parse(f).iter() if r.tag in ("PackageReference","DotNetCliToolReference") and r.get("Include")})) for f in sys.argv[1:]]' $(find corpus -name "*.csproj")`
     #[test]
     fn corpus() {
+        let Some(corpus) = corpus_dir(cverun_testkit::test_name!()) else {
+            return;
+        };
         type Row<'a> = (&'a str, usize, &'a [(&'a str, &'a str)], Scope);
         let rows: &[Row] = &[
             (
@@ -729,7 +736,7 @@ mod tests {
             ),
         ];
         for (file, count, pins, scope) in rows {
-            let path = format!("{CORPUS}/{file}");
+            let path = format!("{corpus}/{file}");
             let text = std::fs::read_to_string(&path).unwrap();
             let p = run_in(&path, &text, &DiskFiles).unwrap();
             assert_eq!(p.packages.len(), *count, "{file}");
@@ -741,21 +748,24 @@ mod tests {
         }
     }
 
-    fn sample_texts() -> Vec<String> {
-        let mut out: Vec<String> = [
-            "opentelemetry-demo@2024-06/src/cartservice/src/cartservice.csproj",
-            "microservices-demo@2019-06/tests/cartservice/cartservice.tests.csproj",
-        ]
-        .iter()
-        .map(|f| std::fs::read_to_string(format!("{CORPUS}/{f}")).unwrap())
-        .collect();
+    /// The corpus samples when `../shared` is present, and an inline text.
+    fn sample_texts(test: &str) -> Vec<String> {
+        let mut out = Vec::new();
+        if let Some(corpus) = corpus_dir(test) {
+            for f in [
+                "opentelemetry-demo@2024-06/src/cartservice/src/cartservice.csproj",
+                "microservices-demo@2019-06/tests/cartservice/cartservice.tests.csproj",
+            ] {
+                out.push(std::fs::read_to_string(format!("{corpus}/{f}")).unwrap());
+            }
+        }
         out.push("<Project><PropertyGroup><V>$(V)</V></PropertyGroup><ItemGroup><PackageReference Include=\"$(V)\" Version=\"$(V\" /></ItemGroup></Project>".into());
         out
     }
 
     #[test]
     fn truncated_files_never_panic() {
-        for text in sample_texts() {
+        for text in sample_texts(cverun_testkit::test_name!()) {
             let bytes = text.as_bytes();
             for k in 0..=10 {
                 let _ = run(&String::from_utf8_lossy(&bytes[..bytes.len() * k / 10]));
@@ -769,7 +779,7 @@ mod tests {
             which in 0usize..3,
             flips in proptest::collection::vec((0usize..10_000, proptest::num::u8::ANY), 1..10),
         ) {
-            let texts = sample_texts();
+            let texts = sample_texts(cverun_testkit::test_name!());
             let mut bytes = texts[which % texts.len()].clone().into_bytes();
             for (at, b) in flips {
                 let i = at % bytes.len();

@@ -244,10 +244,12 @@ mod tests {
     use crate::DiskFiles;
     use std::path::Path;
 
-    const FIXTURES: &str = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../../shared/fixtures/lockfiles/dotnet/packageslockjson"
-    );
+    /// The packages.lock.json fixtures of `../shared`, or `None` (the test named
+    /// `test` reported as skipped) when it is absent.
+    fn fixture_dir(test: &str) -> Option<String> {
+        crate::testutil::fixtures(test)
+            .map(|d| d.join("dotnet/packageslockjson").display().to_string())
+    }
 
     fn run(text: &str) -> Result<Parsed, ParseError> {
         parse(&Input {
@@ -387,8 +389,11 @@ mod tests {
 
     #[test]
     fn fixtures() {
+        let Some(dir) = fixture_dir(cverun_testkit::test_name!()) else {
+            return;
+        };
         // valid/packages.lock.json: one Direct entry and seven Transitive ones under net6.0.
-        let text = std::fs::read_to_string(format!("{FIXTURES}/valid/packages.lock.json")).unwrap();
+        let text = std::fs::read_to_string(format!("{dir}/valid/packages.lock.json")).unwrap();
         let p = run(&text).unwrap();
         assert_eq!(p.packages.len(), 8);
         assert!(p.warnings.is_empty());
@@ -403,23 +408,27 @@ mod tests {
         );
         assert_eq!(find(&p, "Another.Longer.Name.Dep", "4.5.4").line, Some(54));
         // invalid/invalid: the words "not" and "json" on two lines.
-        let text = std::fs::read_to_string(format!("{FIXTURES}/invalid/invalid")).unwrap();
+        let text = std::fs::read_to_string(format!("{dir}/invalid/invalid")).unwrap();
         let e = run(&text).unwrap_err();
         assert_eq!(e.line, Some(1));
         assert!(e.message.contains("invalid JSON"), "{e}");
     }
 
-    fn fixture_texts() -> Vec<String> {
-        ["valid/packages.lock.json", "invalid/invalid"]
-            .iter()
-            .map(|f| std::fs::read_to_string(format!("{FIXTURES}/{f}")).unwrap())
-            .chain([MULTI.to_owned()])
-            .collect()
+    /// The inline text, and the fixtures when `../shared` is present.
+    fn fixture_texts(test: &str) -> Vec<String> {
+        let mut out = Vec::new();
+        if let Some(dir) = fixture_dir(test) {
+            for f in ["valid/packages.lock.json", "invalid/invalid"] {
+                out.push(std::fs::read_to_string(format!("{dir}/{f}")).unwrap());
+            }
+        }
+        out.push(MULTI.to_owned());
+        out
     }
 
     #[test]
     fn truncated_fixtures_never_panic() {
-        for text in fixture_texts() {
+        for text in fixture_texts(cverun_testkit::test_name!()) {
             let bytes = text.as_bytes();
             for k in 0..=10 {
                 let _ = run(&String::from_utf8_lossy(&bytes[..bytes.len() * k / 10]));
@@ -433,7 +442,7 @@ mod tests {
             which in 0usize..3,
             flips in proptest::collection::vec((0usize..10_000, proptest::num::u8::ANY), 1..10),
         ) {
-            let texts = fixture_texts();
+            let texts = fixture_texts(cverun_testkit::test_name!());
             let mut bytes = texts[which % texts.len()].clone().into_bytes();
             for (at, b) in flips {
                 let i = at % bytes.len();

@@ -110,9 +110,10 @@ pub(crate) mod testing {
     }
 
     /// Every file of a fixture directory (relative to the shared lockfile
-    /// fixtures), sorted by name, with its text.
-    pub(crate) fn fixture_files(sub: &str) -> Vec<(String, String)> {
-        let dir = fixtures().join(sub);
+    /// fixtures), sorted by name, with its text; `None` (the test named `test`
+    /// reported as skipped) when `../shared` is absent.
+    pub(crate) fn fixture_files(test: &str, sub: &str) -> Option<Vec<(String, String)>> {
+        let dir = fixtures(test)?.join(sub);
         let mut out: Vec<(String, String)> = std::fs::read_dir(&dir)
             .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
             .map(|e| {
@@ -125,7 +126,7 @@ pub(crate) mod testing {
             })
             .collect();
         out.sort();
-        out
+        Some(out)
     }
 
     /// `text` with some bytes replaced (positions modulo its length), as lossy UTF-8.

@@ -170,7 +170,10 @@ fn shared_fixtures() {
         ),
         ("two-packages.lock", Some(2), &[("syn", "1.0.73")]),
     ];
-    let dir = fixtures().join("rust/cargolock");
+    let Some(fixtures) = fixtures(cverun_testkit::test_name!()) else {
+        return;
+    };
+    let dir = fixtures.join("rust/cargolock");
     let mut on_disk: Vec<String> = std::fs::read_dir(&dir)
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
@@ -180,7 +183,11 @@ fn shared_fixtures() {
     listed.sort();
     assert_eq!(on_disk, listed);
     for (file, n, checks) in table {
-        let r = parse_fixture(FileKind::CargoLock, &format!("rust/cargolock/{file}"));
+        let r = parse_fixture(
+            &fixtures,
+            FileKind::CargoLock,
+            &format!("rust/cargolock/{file}"),
+        );
         match n {
             None => {
                 let e = r.unwrap_err();

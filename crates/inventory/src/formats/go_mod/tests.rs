@@ -195,7 +195,10 @@ fn shared_fixtures() {
             &[("gopkg.in/yaml.v2", "v2.4.0")],
         ),
     ];
-    let dir = fixtures().join("golang/gomod");
+    let Some(fixtures) = fixtures(cverun_testkit::test_name!()) else {
+        return;
+    };
+    let dir = fixtures.join("golang/gomod");
     let mut on_disk: Vec<String> = std::fs::read_dir(&dir)
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
@@ -206,7 +209,7 @@ fn shared_fixtures() {
     listed.sort();
     assert_eq!(on_disk, listed);
     for (file, n, checks) in table {
-        let r = parse_fixture(FileKind::GoMod, &format!("golang/gomod/{file}"));
+        let r = parse_fixture(&fixtures, FileKind::GoMod, &format!("golang/gomod/{file}"));
         match n {
             None => {
                 let e = r.unwrap_err();

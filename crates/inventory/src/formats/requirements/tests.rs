@@ -346,7 +346,10 @@ fn shared_fixtures() {
             ],
         ),
     ];
-    let dir = fixtures().join("python/requirements");
+    let Some(fixtures) = fixtures(cverun_testkit::test_name!()) else {
+        return;
+    };
+    let dir = fixtures.join("python/requirements");
     let mut on_disk: Vec<String> = std::fs::read_dir(&dir)
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
@@ -357,6 +360,7 @@ fn shared_fixtures() {
     assert_eq!(on_disk, listed, "every fixture has a row");
     for (file, n, warnings, checks) in table {
         let p = parse_fixture(
+            &fixtures,
             FileKind::Requirements,
             &format!("python/requirements/{file}"),
         )
@@ -382,7 +386,15 @@ fn shared_fixtures() {
 
 #[test]
 fn unreadable_lines_name_their_line() {
-    let p = parse_fixture(FileKind::Requirements, "python/requirements/invalid.txt").unwrap();
+    let Some(fixtures) = fixtures(cverun_testkit::test_name!()) else {
+        return;
+    };
+    let p = parse_fixture(
+        &fixtures,
+        FileKind::Requirements,
+        "python/requirements/invalid.txt",
+    )
+    .unwrap();
     let lines: Vec<u32> = p.warnings.iter().map(|w| w.line.unwrap()).collect();
     assert_eq!(lines, vec![1, 2, 3, 5]);
     assert!(matches!(p.packages[0].pin, Pin::Unpinned { .. }));

@@ -265,7 +265,11 @@ fn inputs_text(a: &Assessment) -> Vec<String> {
         Some(k) => lines.push(format!(
             "CISA KEV: {}{} listed{}{}{}",
             k.cve,
-            if k.related { " (related, not an alias)" } else { "" },
+            if k.related {
+                " (related, not an alias)"
+            } else {
+                ""
+            },
             k.date_added
                 .as_deref()
                 .map(|d| format!(" on {d}"))

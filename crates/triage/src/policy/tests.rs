@@ -305,7 +305,11 @@ fn a_related_kev_listing_is_an_exploit_named_as_related() {
         "{}",
         own.explanation()
     );
-    assert!(serde_json::to_value(&own).unwrap()["inputs"]["kev"].get("related").is_none());
+    assert!(
+        serde_json::to_value(&own).unwrap()["inputs"]["kev"]
+            .get("related")
+            .is_none()
+    );
 }
 
 #[test]

@@ -356,3 +356,22 @@ fn related_ids_are_indexed_apart_from_aliases() {
     assert_eq!(db.advisories_related_to("CVE-X").unwrap().len(), 2);
     assert_eq!(db.related_of(&["R-1"]).unwrap()["R-1"], ["CVE-X"]);
 }
+
+#[test]
+fn a_database_of_the_previous_schema_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let db = Database::open(dir.path()).unwrap();
+        db.conn
+            .execute("UPDATE meta SET value = '5' WHERE key = 'schema'", [])
+            .unwrap();
+    }
+    let err = Database::open_existing(dir.path())
+        .err()
+        .expect("refused")
+        .to_string();
+    assert!(
+        err.contains("schema version 5, this cverun reads version 6; delete the directory"),
+        "{err}"
+    );
+}

@@ -30,7 +30,10 @@ What it computes, for one (snapshot, file, ecosystem, package, version):
   MODERATE = MEDIUM, HIGH, CRITICAL) of the same records, standing for a score of
   0.1 / 4.0 / 7.0 / 9.0. Without either, the severity is unknown.
 - Known exploit: a CVE id among the finding's ids listed in the CISA KEV catalog
-  (the smallest in sort order when several are).
+  (the smallest in sort order when several are); else a CVE id that one of the
+  finding's records lists in its OSV `related` field (and that is none of the
+  finding's ids) listed in KEV (the smallest in sort order), written
+  `related:CVE-...` in the kev column (cverun's default `related_signals = true`).
 - Level:
     score >= 9.0 and KEV: P0;  score >= 7.0 and KEV: P1;  score < 7.0 and KEV: P2;
     unknown severity and KEV: P1;
@@ -48,7 +51,8 @@ Usage: python3 priority_reference.py SHARED_DIR > crates/cverun/tests/data/corpu
 Output: a `#` header line, then one line per input line, in sorted order, tab-separated:
 snapshot, file, ecosystem, package, version, record, level, score, kev
 (score: the best CVSS base score with one decimal, `rating:LEVEL`, `unknown`, or `-`
-for level none; kev: the CVE id listed in KEV, or `-`).
+for level none; kev: the CVE id listed in KEV, `related:CVE-...` for a related one,
+or `-`).
 Needs: pip install cvss==3.6
 """
 
@@ -263,7 +267,18 @@ def main():
                 ]
                 severity = best_severity(sources)
                 known = sorted(i for i in ids if i.startswith("CVE-") and i in kev)
-                kev_id = known[0] if known else None
+                related = sorted(
+                    i
+                    for r in group
+                    for i in by_id[r].get("related") or []
+                    if i.startswith("CVE-") and i in kev and i not in ids
+                )
+                if known:
+                    kev_id = known[0]
+                elif related:
+                    kev_id = "related:" + related[0]
+                else:
+                    kev_id = None
                 if severity is None:
                     result = (level(None, kev_id), "unknown", kev_id or "-")
                 elif severity[0] == "score":

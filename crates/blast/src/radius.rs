@@ -91,6 +91,12 @@ pub struct Subject {
     /// The exact version asked about (package queries).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub version: Option<String>,
+    /// When no record carries the id asked as its id or an alias but some list it
+    /// in their OSV `related` field: those records' ids. The radius is then theirs
+    /// (each a different vulnerability, never merged as an alias), and every entry
+    /// came through one of them. Empty otherwise.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub related_via: Vec<String>,
     #[serde(skip)]
     keys: Vec<(Ecosystem, String, String)>,
     #[serde(skip)]
@@ -166,6 +172,7 @@ pub fn resolve(db: &Database, target: &Target) -> Result<Subject, BlastError> {
             title: None,
             packages: vec![format!("{}/{name}", ecosystem.osv_name())],
             version: version.clone(),
+            related_via: Vec::new(),
             keys: vec![(
                 ecosystem.clone(),
                 name.clone(),
@@ -176,11 +183,19 @@ pub fn resolve(db: &Database, target: &Target) -> Result<Subject, BlastError> {
         Target::Advisory(id) => {
             let records = db.advisories_by_id(id)?;
             if records.is_empty() {
-                let s = db.snapshot()?.id;
-                return Err(BlastError::UnknownAdvisory {
-                    id: id.clone(),
-                    snapshot: s[..s.len().min(12)].to_owned(),
-                });
+                // No record carries it: records that list it as related stand in,
+                // and the subject says so.
+                let related = db.advisories_related_to(id)?;
+                if related.is_empty() {
+                    let s = db.snapshot()?.id;
+                    return Err(BlastError::UnknownAdvisory {
+                        id: id.clone(),
+                        snapshot: s[..s.len().min(12)].to_owned(),
+                    });
+                }
+                let via = related.iter().map(|r| r.id.clone()).collect();
+                let live: Vec<&cverun_osv::Advisory> = related.iter().collect();
+                return Ok(subject_of(id, vec![id.clone()], None, &live, via));
             }
             let live: Vec<_> = records.iter().filter(|r| !r.is_withdrawn()).collect();
             if live.is_empty() {
@@ -194,53 +209,65 @@ pub fn resolve(db: &Database, target: &Target) -> Result<Subject, BlastError> {
                 });
             }
             let mut ids = vec![id.clone()];
-            let mut title = None;
-            let mut keys: Vec<(Ecosystem, String, String)> = Vec::new();
-            let mut hints: HashMap<(String, String), PackageHints> = HashMap::new();
             for r in &live {
                 for i in r.ids() {
                     if !ids.iter().any(|x| x.eq_ignore_ascii_case(i)) {
                         ids.push(i.to_owned());
                     }
                 }
-                if title.is_none() {
-                    title = r.summary.clone();
-                }
-                for a in &r.affected {
-                    let key = Subject::key(&a.ecosystem, &a.name);
-                    if !keys
-                        .iter()
-                        .any(|(e, _, k)| e.osv_name() == key.0 && *k == key.1)
-                    {
-                        keys.push((a.ecosystem.clone(), a.name.clone(), key.1.clone()));
-                    }
-                    let h = hints_of(a.ecosystem_specific.as_ref());
-                    let entry = hints.entry(key).or_default();
-                    for p in h.import_paths {
-                        if !entry.import_paths.contains(&p) {
-                            entry.import_paths.push(p);
-                        }
-                    }
-                    for s in h.symbols {
-                        if !entry.symbols.contains(&s) {
-                            entry.symbols.push(s);
-                        }
-                    }
+            }
+            let title = live.iter().find_map(|r| r.summary.clone());
+            Ok(subject_of(id, ids, title, &live, Vec::new()))
+        }
+    }
+}
+
+/// The subject of the advisory `query`: `ids`, `title`, and the packages and hints
+/// of the `live` records (its own, or those listing it as related: `related_via`).
+fn subject_of(
+    query: &str,
+    ids: Vec<String>,
+    title: Option<String>,
+    live: &[&cverun_osv::Advisory],
+    related_via: Vec<String>,
+) -> Subject {
+    let mut keys: Vec<(Ecosystem, String, String)> = Vec::new();
+    let mut hints: HashMap<(String, String), PackageHints> = HashMap::new();
+    for r in live {
+        for a in &r.affected {
+            let key = Subject::key(&a.ecosystem, &a.name);
+            if !keys
+                .iter()
+                .any(|(e, _, k)| e.osv_name() == key.0 && *k == key.1)
+            {
+                keys.push((a.ecosystem.clone(), a.name.clone(), key.1.clone()));
+            }
+            let h = hints_of(a.ecosystem_specific.as_ref());
+            let entry = hints.entry(key).or_default();
+            for p in h.import_paths {
+                if !entry.import_paths.contains(&p) {
+                    entry.import_paths.push(p);
                 }
             }
-            Ok(Subject {
-                query: id.clone(),
-                ids,
-                title,
-                packages: keys
-                    .iter()
-                    .map(|(e, n, _)| format!("{}/{n}", e.osv_name()))
-                    .collect(),
-                version: None,
-                keys,
-                hints,
-            })
+            for s in h.symbols {
+                if !entry.symbols.contains(&s) {
+                    entry.symbols.push(s);
+                }
+            }
         }
+    }
+    Subject {
+        query: query.to_owned(),
+        ids,
+        title,
+        packages: keys
+            .iter()
+            .map(|(e, n, _)| format!("{}/{n}", e.osv_name()))
+            .collect(),
+        version: None,
+        related_via,
+        keys,
+        hints,
     }
 }
 
@@ -601,8 +628,9 @@ pub fn blast(
         if let Some(v) = &subject.version {
             return same_version(&f.ecosystem, &f.version, v);
         }
+        // An id known only as related: the findings of the records listing it.
         subject.ids.is_empty()
-            || subject.ids.iter().any(|id| {
+            || subject.ids.iter().chain(&subject.related_via).any(|id| {
                 f.finding.advisory.eq_ignore_ascii_case(id)
                     || f.finding.aliases.iter().any(|a| a.eq_ignore_ascii_case(id))
             })

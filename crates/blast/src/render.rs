@@ -7,7 +7,7 @@ use anstyle::{AnsiColor, Color, Style};
 use cverun_reach::Reach;
 use cverun_triage::policy::Level;
 
-use crate::radius::{Blast, Entry, Status};
+use crate::radius::{Blast, Entry, Status, Subject};
 
 const BOLD: Style = Style::new().bold();
 const DIM: Style = Style::new().dimmed();
@@ -33,6 +33,9 @@ pub fn render(blast: &Blast) -> String {
         let _ = write!(head, ": {t}");
     }
     let _ = writeln!(out, "{head}");
+    if let Some(line) = related_line(s) {
+        let _ = writeln!(out, "{}", paint(YELLOW, line));
+    }
     let _ = writeln!(
         out,
         "{}",
@@ -126,6 +129,18 @@ pub fn render(blast: &Blast) -> String {
         }
     }
     out
+}
+
+/// "CVE-2023-44487 is listed as related by GO-2023-2102, GO-2023-2153 (not an
+/// alias)", when the subject was resolved through records listing it as related.
+fn related_line(s: &Subject) -> Option<String> {
+    (!s.related_via.is_empty()).then(|| {
+        format!(
+            "{} is listed as related by {} (not an alias)",
+            s.query,
+            s.related_via.join(", ")
+        )
+    })
 }
 
 fn table(out: &mut String, entries: &[Entry]) {
@@ -253,6 +268,13 @@ fn summary(out: &mut String, blast: &Blast) {
     } else {
         format!("{} of {} services {what}", s.affected, s.services)
     };
+    if !blast.subject.related_via.is_empty() {
+        let _ = write!(
+            line,
+            " through related {}",
+            blast.subject.related_via.join(", ")
+        );
+    }
     if !levels.is_empty() {
         let _ = write!(line, ": {}", levels.join(" · "));
     }

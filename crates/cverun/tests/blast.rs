@@ -607,3 +607,204 @@ fn sboms_from_elsewhere() {
     assert_eq!(e["path"][0], "awx-client@1.0.0");
     assert_eq!(e["fix"]["decision"]["target"], "5.4");
 }
+
+// --- An id known only as related (CVE-2023-44487 in the Go database) -------------
+
+/// The Go snapshot and the CISA KEV catalog of `../shared` in a new database.
+fn go_kev_db(shared: &std::path::Path) -> tempfile::TempDir {
+    let d = tempfile::tempdir().unwrap();
+    let go = shared.join("osv/Go-all.zip");
+    let kev = shared.join("kev/known_exploited_vulnerabilities.json");
+    let r = run(
+        &[
+            "db",
+            "import",
+            &go.to_string_lossy(),
+            &kev.to_string_lossy(),
+        ],
+        Some(d.path()),
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    d
+}
+
+fn corpus_roots(shared: &std::path::Path) -> Vec<String> {
+    [
+        "microservices-demo@2019-06",
+        "microservices-demo@2021-06",
+        "opentelemetry-demo@2022-10",
+        "opentelemetry-demo@2024-06",
+    ]
+    .iter()
+    .map(|s| shared.join("corpus").join(s).to_string_lossy().into_owned())
+    .collect()
+}
+
+/// `cverun blast CVE-2023-44487 <the four corpus snapshots> --format json EXTRA...`.
+fn blast_rapid_reset(db: &std::path::Path, roots: &[String], extra: &[&str]) -> Value {
+    let mut args = vec!["blast", "CVE-2023-44487", "--format", "json", "--no-reach"];
+    args.extend(roots.iter().map(String::as_str));
+    args.extend_from_slice(extra);
+    let r = run(&args, Some(db));
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    json(&r)
+}
+
+/// CVE-2023-44487 (HTTP/2 rapid reset, in CISA KEV since 2023-10-10) is no Go
+/// record's id or alias: GO-2023-2102 (stdlib, golang.org/x/net; its own CVE is
+/// CVE-2023-39325, not in KEV) and GO-2023-2153 (google.golang.org/grpc) list it in
+/// `related`. `blast` answers through those two records, says so, and their
+/// findings are triaged with the related KEV listing as an exploit signal.
+///
+/// Expected declarations: the independent OSV reference
+/// (`crates/db/tests/data/corpus-expected.tsv`) rows for GO-2023-2102 (14) and
+/// GO-2023-2153 (6), over the four corpus snapshots: 20 declarations in 8 services.
+/// The Go records carry no CVSS vector and no rating, so with the related KEV
+/// listing the rule is `exploited-unscored` (P1); without it, `unknown` (P2, no known
+/// exploit). The corpus has no `cverun.toml`: no service context raises either.
+#[test]
+fn an_id_known_only_as_related() {
+    let Some(shared) = shared_data(test_name!()) else {
+        return;
+    };
+    let db = go_kev_db(&shared);
+    let roots = corpus_roots(&shared);
+    let v = blast_rapid_reset(db.path(), &roots, &[]);
+    assert_eq!(v["subject"]["ids"], serde_json::json!(["CVE-2023-44487"]));
+    assert_eq!(
+        v["subject"]["related_via"],
+        serde_json::json!(["GO-2023-2102", "GO-2023-2153"])
+    );
+    let mut want = expected(&roots, "GO-2023-2102");
+    let via_grpc = expected(&roots, "GO-2023-2153");
+    assert_eq!((want.len(), via_grpc.len()), (14, 6));
+    want.extend(via_grpc);
+    assert_eq!(declarations(&v), want);
+    for e in entries(&v) {
+        let record = match e["package"].as_str().unwrap() {
+            "stdlib" | "golang.org/x/net" => "GO-2023-2102",
+            "google.golang.org/grpc" => "GO-2023-2153",
+            other => panic!("unexpected package {other}: {e}"),
+        };
+        assert_eq!(e["advisories"], serde_json::json!([record]), "{e}");
+        let p = &e["priority"];
+        assert_eq!(
+            (p["level"].as_str(), p["rule"].as_str()),
+            (Some("P1"), Some("exploited-unscored")),
+            "{e}"
+        );
+        let why = p["explanation"].as_str().unwrap();
+        assert!(
+            why.contains(
+                "CVE-2023-44487, related, is in CISA KEV (added 2023-10-10, due 2023-10-31)"
+            ),
+            "{why}"
+        );
+        assert!(!why.contains("no known exploit"), "{why}");
+        assert_eq!(p["inputs"]["kev"]["related"], true, "{e}");
+        assert_eq!(
+            p["inputs"]["related"],
+            serde_json::json!(["CVE-2023-44487"])
+        );
+    }
+    let services: BTreeSet<&str> = entries(&v)
+        .iter()
+        .map(|e| e["service"].as_str().unwrap())
+        .collect();
+    assert_eq!(services.len(), 8);
+    assert_eq!(v["summary"]["affected"], 8);
+    assert_eq!(v["summary"]["priorities"]["P1"], 8);
+
+    // The table says it in words.
+    let mut args = vec!["blast", "CVE-2023-44487", "--no-reach"];
+    args.extend(roots.iter().map(String::as_str));
+    let r = run(&args, Some(db.path()));
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(
+        r.stdout.contains(
+            "CVE-2023-44487 is listed as related by GO-2023-2102, GO-2023-2153 (not an alias)\n"
+        ),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout
+            .contains("8 of 50 services affected through related GO-2023-2102, GO-2023-2153: P1 8"),
+        "{}",
+        r.stdout
+    );
+
+    // `explain` resolves it the same way and names the record of each finding.
+    let mut args = vec!["explain", "CVE-2023-44487", "--format", "json"];
+    args.extend(roots.iter().map(String::as_str));
+    let r = run(&args, Some(db.path()));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let x = json(&r);
+    assert_eq!(
+        x["related_via"],
+        serde_json::json!(["GO-2023-2102", "GO-2023-2153"])
+    );
+    assert_eq!(x["ids"], serde_json::json!(["CVE-2023-44487"]));
+    // The CVE itself is in KEV; no record of it gives a severity.
+    assert_eq!(x["base"]["rule"], "exploited-unscored");
+    let found = x["findings"].as_array().unwrap();
+    assert_eq!(found.len(), 20);
+    assert!(
+        found
+            .iter()
+            .all(|f| f["via"] == "GO-2023-2102" || f["via"] == "GO-2023-2153")
+    );
+    let mut args = vec!["explain", "CVE-2023-44487"];
+    args.extend(roots.iter().map(String::as_str));
+    let text = run(&args, Some(db.path())).stdout;
+    assert!(
+        text.contains(
+            "  CVE-2023-44487 is listed as related by GO-2023-2102, GO-2023-2153 (not an alias)\n"
+        ),
+        "{text}"
+    );
+    assert!(text.contains("through related GO-2023-2153\n"), "{text}");
+
+    // The alias lookup is unchanged: CVE-2023-39325 is GO-2023-2102's own id.
+    let mut args = vec!["blast", "CVE-2023-39325", "--format", "json", "--no-reach"];
+    args.extend(roots.iter().map(String::as_str));
+    let w = json(&run(&args, Some(db.path())));
+    assert!(
+        w["subject"].get("related_via").is_none(),
+        "{}",
+        w["subject"]
+    );
+    assert_eq!(declarations(&w), expected(&roots, "GO-2023-2102"));
+}
+
+/// With `related_signals = false` the same findings (still found through the
+/// related records) get the priority they had before related signals counted:
+/// P2, severity unknown and no known exploit.
+#[test]
+fn related_signals_switched_off() {
+    let Some(shared) = shared_data(test_name!()) else {
+        return;
+    };
+    let db = go_kev_db(&shared);
+    let roots = corpus_roots(&shared);
+    let policy = db.path().join("policy.toml");
+    std::fs::write(&policy, "related_signals = false\n").unwrap();
+    let policy = policy.to_string_lossy().into_owned();
+    let v = blast_rapid_reset(db.path(), &roots, &["--policy", &policy]);
+    assert_eq!(entries(&v).len(), 20);
+    for e in entries(&v) {
+        let p = &e["priority"];
+        assert_eq!(
+            (p["level"].as_str(), p["rule"].as_str()),
+            (Some("P2"), Some("unknown")),
+            "{e}"
+        );
+        assert_eq!(
+            p["explanation"],
+            "P2: severity unknown (no CVSS vector, no rating), no known exploit: not treated as low; respond within 72 h"
+        );
+        assert!(p["inputs"]["kev"].is_null(), "{e}");
+        assert!(p["inputs"].get("related").is_none(), "{e}");
+    }
+    assert_eq!(v["summary"]["priorities"]["P2"], 8);
+}

@@ -586,7 +586,11 @@ fn corpus_snapshots() {
                     (None, Some(r)) => format!("rating:{r}"),
                     (None, None) => "unknown".to_owned(),
                 };
-                let kev = i["kev"]["cve"].as_str().unwrap_or("-").to_owned();
+                let kev = match (i["kev"]["cve"].as_str(), i["kev"]["related"].as_bool()) {
+                    (Some(cve), Some(true)) => format!("related:{cve}"),
+                    (Some(cve), _) => cve.to_owned(),
+                    (None, _) => "-".to_owned(),
+                };
                 (level.to_owned(), score, kev)
             } else {
                 assert!(f["priority"].is_null());

@@ -18,9 +18,7 @@ use serde::Serialize;
 use crate::error::Result;
 use crate::store::{Database, Snapshot, SourceStatus};
 
-/// `modified` dates before this are placeholders (the Go data carries
-/// `0001-01-01T00:00:00Z`), never a record's real date.
-pub const EARLIEST_REAL_DATE: &str = "1990-01-01T00:00:00Z";
+pub use crate::store::EARLIEST_REAL_DATE;
 
 /// The ecosystems a database holds advisory data for.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]

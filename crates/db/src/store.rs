@@ -1,6 +1,6 @@
 //! The SQLite store: schema, sources, writing one source in one transaction, status.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -72,6 +72,14 @@ CREATE TABLE IF NOT EXISTS ids (
 );
 CREATE INDEX IF NOT EXISTS ids_id ON ids (id);
 CREATE INDEX IF NOT EXISTS ids_source ON ids (source_id);
+CREATE TABLE IF NOT EXISTS related (
+    id TEXT NOT NULL,
+    source_id INTEGER NOT NULL,
+    advisory_id TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS related_id ON related (id);
+CREATE INDEX IF NOT EXISTS related_advisory ON related (advisory_id);
+CREATE INDEX IF NOT EXISTS related_source ON related (source_id);
 CREATE TABLE IF NOT EXISTS shared_ids (
     id TEXT PRIMARY KEY
 ) WITHOUT ROWID;
@@ -457,15 +465,62 @@ impl Database {
     /// The full advisory with this id, or whose aliases include it; the newest
     /// `modified` wins when several sources hold it. Aliases can name several
     /// advisories (a CVE with a PYSEC and a GHSA record): all are returned.
+    /// Records that only list the id in `related` are not returned (see
+    /// [`Database::advisories_related_to`]).
     pub fn advisories_by_id(&self, id: &str) -> Result<Vec<Advisory>> {
+        self.newest_records(
+            "SELECT a.id, a.modified, a.body FROM ids i
+             JOIN advisories a ON a.source_id = i.source_id AND a.id = i.advisory_id
+             WHERE i.id = ?1 ORDER BY a.id, a.source_id",
+            id,
+        )
+    }
+
+    /// The live (not withdrawn) records that list `id` in their OSV `related`
+    /// field: different vulnerabilities that their publisher relates to `id`
+    /// (a GO record naming the CVE of the same attack in another package). The
+    /// newest `modified` of each record wins, as for [`Database::advisories_by_id`];
+    /// a record whose newest version is withdrawn is left out.
+    pub fn advisories_related_to(&self, id: &str) -> Result<Vec<Advisory>> {
+        let records = self.newest_records(
+            "SELECT a.id, a.modified, a.body FROM related r
+             JOIN advisories a ON a.source_id = r.source_id AND a.id = r.advisory_id
+             WHERE r.id = ?1 ORDER BY a.id, a.source_id",
+            id,
+        )?;
+        Ok(records.into_iter().filter(|r| !r.is_withdrawn()).collect())
+    }
+
+    /// For each of `records` (advisory ids), the ids it lists in `related`, sorted;
+    /// read in one statement. A record held by several sources contributes the
+    /// related ids of every live copy. Records listing none are absent.
+    pub fn related_of(&self, records: &[&str]) -> Result<HashMap<String, Vec<String>>> {
+        self.fill_ids(records)?;
         let mut stmt = self
             .conn
-            .prepare(
-                "SELECT a.id, a.modified, a.body FROM ids i
-                 JOIN advisories a ON a.source_id = i.source_id AND a.id = i.advisory_id
-                 WHERE i.id = ?1 ORDER BY a.id, a.source_id",
+            .prepare_cached(
+                "SELECT DISTINCT l.id, r.id FROM temp.idlookup l
+                 CROSS JOIN related r ON r.advisory_id = l.id
+                 JOIN advisories a ON a.source_id = r.source_id AND a.id = r.advisory_id
+                 WHERE a.withdrawn IS NULL
+                 ORDER BY l.id, r.id",
             )
             .map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))
+            .map_err(|e| self.err(e))?;
+        let mut out: HashMap<String, Vec<String>> = HashMap::new();
+        for row in rows {
+            let (record, related) = row.map_err(|e| self.err(e))?;
+            out.entry(record).or_default().push(related);
+        }
+        Ok(out)
+    }
+
+    /// The records `sql` selects for `id` (rows of id, modified, body, sorted by
+    /// id), the newest `modified` of each id, decoded.
+    fn newest_records(&self, sql: &str, id: &str) -> Result<Vec<Advisory>> {
+        let mut stmt = self.conn.prepare_cached(sql).map_err(|e| self.err(e))?;
         let rows = stmt
             .query_map(params![id], |r| {
                 Ok((
@@ -518,7 +573,7 @@ impl Database {
             .optional()
             .map_err(|e| sqlite(&label, e))?;
         if let Some(id) = old {
-            for table in ["advisories", "affected", "ids", "warnings"] {
+            for table in ["advisories", "affected", "ids", "related", "warnings"] {
                 tx.execute(
                     &format!("DELETE FROM {table} WHERE source_id = ?1"),
                     params![id],
@@ -615,12 +670,14 @@ impl SourceWriter<'_> {
                     )
                     .map_err(|e| self.err(e))?;
             }
-            self.tx
-                .execute(
-                    "DELETE FROM ids WHERE source_id = ?1 AND advisory_id = ?2",
-                    params![self.source_id, id],
-                )
-                .map_err(|e| self.err(e))?;
+            for table in ["ids", "related"] {
+                self.tx
+                    .execute(
+                        &format!("DELETE FROM {table} WHERE source_id = ?1 AND advisory_id = ?2"),
+                        params![self.source_id, id],
+                    )
+                    .map_err(|e| self.err(e))?;
+            }
             self.records -= 1;
         }
         if !problems.is_empty() {
@@ -675,8 +732,28 @@ impl SourceWriter<'_> {
                 .map_err(|e| sqlite(&self.label, e))?;
             let mut all: BTreeSet<&str> = BTreeSet::new();
             all.extend(advisory.ids());
-            for alias in all {
+            for alias in &all {
                 ids.execute(params![alias, self.source_id, id])
+                    .map_err(|e| sqlite(&self.label, e))?;
+            }
+            // `related` ids name other vulnerabilities: indexed apart, never as
+            // aliases (an id the record also carries as its id or alias is not
+            // related to it).
+            let mut related = self
+                .tx
+                .prepare_cached(
+                    "INSERT INTO related (id, source_id, advisory_id) VALUES (?1, ?2, ?3)",
+                )
+                .map_err(|e| sqlite(&self.label, e))?;
+            let others: BTreeSet<&str> = advisory
+                .related
+                .iter()
+                .map(String::as_str)
+                .filter(|r| !all.contains(r))
+                .collect();
+            for other in others {
+                related
+                    .execute(params![other, self.source_id, id])
                     .map_err(|e| sqlite(&self.label, e))?;
             }
         }

@@ -6,6 +6,11 @@
 //! decision, and any exception. The vulnerability's own assessment (no service
 //! context) is shown too, so that an advisory that affects nothing scanned is still
 //! explained, and said to affect nothing scanned, rather than silently dropped.
+//!
+//! An id that no record carries as its id or an alias, but that records list in
+//! their OSV `related` field (CVE-2023-44487 in the Go database: GO-2023-2102 and
+//! GO-2023-2153 name it so), is explained through those records, and the
+//! explanation says so: they are different vulnerabilities, not aliases.
 
 use std::fmt::Write as _;
 use std::sync::Arc;
@@ -28,6 +33,10 @@ pub struct Explanation {
     pub query: String,
     /// Every id of the vulnerability the database knows (empty when it knows none).
     pub ids: Vec<String>,
+    /// When no record carries the id as its id or an alias: the records that list
+    /// it as related, through which `findings` were selected. Empty otherwise.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub related_via: Vec<String>,
     /// Its summary, when a record gives one.
     pub summary: Option<String>,
     /// Its priority without any service context (`null` when the database does not
@@ -37,6 +46,8 @@ pub struct Explanation {
     pub findings: Vec<Explained>,
     /// The advisory database snapshot id.
     pub snapshot: String,
+    /// How current the advisory data is.
+    pub freshness: Option<cverun_db::Freshness>,
 }
 
 /// One affected location.
@@ -54,6 +65,10 @@ pub struct Explained {
     pub package: String,
     /// Installed version.
     pub version: String,
+    /// The finding's primary id, when it was selected through a record listing the
+    /// id asked as related.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub via: Option<Arc<str>>,
     /// Manifest.
     pub manifest: Arc<str>,
     /// Line.
@@ -82,23 +97,45 @@ pub fn canonical_id(id: &str) -> String {
     }
 }
 
-/// Selects the findings of `report` carrying `query` (optionally in one service).
-/// What the database knows of one vulnerability: every id, its summary, and its
-/// base priority (the advisory alone, no service context).
-pub type Known = (Vec<String>, Option<String>, Priority);
+/// What the database knows of one vulnerability.
+#[derive(Clone, Debug)]
+pub struct Known {
+    /// Every id (the one asked first).
+    pub ids: Vec<String>,
+    /// Its summary, when a record gives one.
+    pub summary: Option<String>,
+    /// Its base priority (the advisory alone, no service context).
+    pub base: Priority,
+    /// When no record carries the id but some list it as related: their ids.
+    pub related_via: Vec<String>,
+}
 
 /// The vulnerability `query` (any of its ids, canonical spelling) as the database
 /// knows it, prioritised under `policy` at `now` without service context; `None`
-/// when the database does not know the id.
+/// when the database knows the id neither as a record's id or alias nor as one a
+/// record lists as related. Known only as related, its base priority reads its own
+/// exploit signals (a CVE id in KEV, say); its severity is unknown, as no record
+/// of it is held.
 pub fn known(
     db: &cverun_db::Database,
     policy: &Policy,
     query: &str,
     now: jiff::Timestamp,
 ) -> Result<Option<Known>, cverun_db::Error> {
+    let mut assessor = Assessor::new(db).related_signals(policy.related_signals);
     let records = db.advisories_by_id(query)?;
     if records.is_empty() {
-        return Ok(None);
+        let related = db.advisories_related_to(query)?;
+        if related.is_empty() {
+            return Ok(None);
+        }
+        let a = assessor.assess_ids(&[query], &[], &[])?;
+        return Ok(Some(Known {
+            ids: vec![query.to_owned()],
+            summary: None,
+            base: prioritize(policy, &a, &Context::default(), now),
+            related_via: related.into_iter().map(|r| r.id).collect(),
+        }));
     }
     let mut ids: Vec<String> = vec![query.to_owned()];
     let mut own = Vec::new();
@@ -119,25 +156,36 @@ pub fn known(
         }
     }
     let refs: Vec<&str> = ids.iter().map(String::as_str).collect();
-    let a = Assessor::new(db).assess_ids(&refs, &own)?;
+    let record_ids: Vec<&str> = records.iter().map(|r| r.id.as_str()).collect();
+    let a = assessor.assess_ids(&refs, &record_ids, &own)?;
     let base = prioritize(policy, &a, &Context::default(), now);
-    Ok(Some((ids, summary, base)))
+    Ok(Some(Known {
+        ids,
+        summary,
+        base,
+        related_via: Vec::new(),
+    }))
 }
 
-/// `known` is what the database knows of the id (see [`known`]).
+/// Selects the findings of `report` carrying `query` (optionally in one service);
+/// `known` is what the database knows of the id (see [`known`]). When it knows the
+/// id only as related, the findings of the records listing it are selected.
 pub fn explain(
     report: &Report,
     query: &str,
     service: Option<&str>,
     known: Option<Known>,
 ) -> Explanation {
-    let carries = |f: &FindingRecord| {
-        f.finding.advisory.eq_ignore_ascii_case(query)
-            || f.finding
-                .aliases
-                .iter()
-                .any(|a| a.eq_ignore_ascii_case(query))
+    let related_via: Vec<String> = known
+        .as_ref()
+        .map(|k| k.related_via.clone())
+        .unwrap_or_default();
+    let has = |f: &FindingRecord, id: &str| {
+        f.finding.advisory.eq_ignore_ascii_case(id)
+            || f.finding.aliases.iter().any(|a| a.eq_ignore_ascii_case(id))
     };
+    let through = |f: &FindingRecord| related_via.iter().any(|r| has(f, r));
+    let carries = |f: &FindingRecord| has(f, query) || through(f);
     let svc = |name: &str| report.services.iter().find(|s| &*s.name == name);
     let mut findings = Vec::new();
     let all = report
@@ -157,6 +205,7 @@ pub fn explain(
             data: s.and_then(|s| s.data.clone()),
             package: f.package.clone(),
             version: f.version.clone(),
+            via: (!has(f, query)).then(|| f.finding.advisory.clone()),
             manifest: f.manifest.clone(),
             line: f.line,
             status: if suppressed {
@@ -173,12 +222,13 @@ pub fn explain(
         });
     }
     let (mut ids, summary, base) = match known {
-        Some((ids, summary, base)) => (ids, summary, Some(base)),
+        Some(k) => (k.ids, k.summary, Some(k.base)),
         None => (Vec::new(), None, None),
     };
-    // Findings may know ids the database lookup did not reach (aliases of aliases).
+    // Findings may know ids the database lookup did not reach (aliases of aliases);
+    // the ids of records listing it as related are not its ids.
     for f in report.findings.iter().chain(&report.suppressed) {
-        if carries(f) {
+        if has(f, query) {
             for id in std::iter::once(&f.finding.advisory).chain(f.finding.aliases.iter()) {
                 if !ids.iter().any(|i| i == &**id) {
                     ids.push(id.to_string());
@@ -190,10 +240,12 @@ pub fn explain(
         schema: SCHEMA,
         query: query.to_owned(),
         ids,
+        related_via,
         summary,
         base,
         findings,
         snapshot: report.database.id.clone(),
+        freshness: report.freshness.clone(),
     }
 }
 
@@ -214,8 +266,13 @@ fn inputs_text(a: &Assessment) -> Vec<String> {
     }
     match &a.kev {
         Some(k) => lines.push(format!(
-            "CISA KEV: {} listed{}{}{}",
+            "CISA KEV: {}{} listed{}{}{}",
             k.cve,
+            if k.related {
+                " (related, not an alias)"
+            } else {
+                ""
+            },
             k.date_added
                 .as_deref()
                 .map(|d| format!(" on {d}"))
@@ -229,12 +286,25 @@ fn inputs_text(a: &Assessment) -> Vec<String> {
                 .map(|r| format!(", ransomware use: {r}"))
                 .unwrap_or_default()
         )),
-        None => lines.push("CISA KEV: none of its CVE ids is listed".to_owned()),
+        None if a.related.is_empty() => {
+            lines.push("CISA KEV: none of its CVE ids is listed".to_owned())
+        }
+        None => lines.push(format!(
+            "CISA KEV: none of its CVE ids is listed, nor related {}",
+            a.related.join(", ")
+        )),
     }
     match &a.epss {
         Some(e) => lines.push(format!(
-            "EPSS: {:.3} for {} (percentile {:.3})",
-            e.score, e.cve, e.percentile
+            "EPSS: {:.3} for {}{} (percentile {:.3})",
+            e.score,
+            e.cve,
+            if e.related {
+                " (related, not an alias)"
+            } else {
+                ""
+            },
+            e.percentile
         )),
         None => lines.push("EPSS: no score known".to_owned()),
     }
@@ -252,6 +322,14 @@ pub fn render(e: &Explanation) -> String {
     let _ = writeln!(out, "{name}");
     if let Some(s) = &e.summary {
         let _ = writeln!(out, "  {s}");
+    }
+    if !e.related_via.is_empty() {
+        let _ = writeln!(
+            out,
+            "  {} is listed as related by {} (not an alias)",
+            e.query,
+            e.related_via.join(", ")
+        );
     }
     match &e.base {
         Some(p) => {
@@ -292,9 +370,14 @@ pub fn render(e: &Explanation) -> String {
         if let Some(d) = &f.data {
             context.push(d.clone());
         }
+        let via = f
+            .via
+            .as_deref()
+            .map(|v| format!(" through related {v}"))
+            .unwrap_or_default();
         let _ = writeln!(
             out,
-            "{} ({}) {} {} [{}] at {at}",
+            "{} ({}) {} {} [{}] at {at}{via}",
             f.service,
             if context.is_empty() {
                 "no context in cverun.toml".to_owned()
@@ -324,6 +407,19 @@ pub fn render(e: &Explanation) -> String {
                 out,
                 "  exception {} ({}), owner {}, approved by {}: {}",
                 x.location, x.standing, x.owner, x.approved_by, x.justification
+            );
+        }
+    }
+    if let Some(f) = &e.freshness {
+        let _ = writeln!(out);
+        for a in &f.sources {
+            let _ = writeln!(out, "  {}", crate::render::table::source_age(a));
+        }
+        if let Some(w) = f.warning() {
+            let _ = writeln!(
+                out,
+                "{} {w}",
+                if f.enforced { "error:" } else { "warning:" }
             );
         }
     }

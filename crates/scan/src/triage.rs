@@ -144,7 +144,9 @@ pub fn today(now: Timestamp) -> Date {
 /// Gathers what is known about vulnerabilities, once per vulnerability. The
 /// database is read in batches ([`Assessor::prefetch`]): the severity data of the
 /// records reachable through the ids several records carry (any other id leads to
-/// the finding's own record alone), and the KEV and EPSS signals of every CVE id.
+/// the finding's own record alone), the ids the records list as related, and the
+/// KEV and EPSS signals of every CVE id, the related ones included unless the
+/// policy turns them off ([`Assessor::related_signals`]).
 pub struct Assessor<'a> {
     db: &'a Database,
     cache: HashMap<Vec<Arc<str>>, Arc<Assessment>>,
@@ -154,12 +156,19 @@ pub struct Assessor<'a> {
     records: HashMap<String, Vec<Arc<RecordSeverity>>>,
     signals: HashMap<String, Signals>,
     fetched: HashSet<String>,
+    /// Ids whose signals have been read.
+    signals_read: HashSet<String>,
+    /// The ids each record read so far lists as related (empty: none).
+    related_of: HashMap<String, Vec<String>>,
+    /// Whether the signals of related CVE ids count.
+    related_signals: bool,
     /// Ids more than one record carries (read once).
     shared: Option<HashSet<String>>,
 }
 
 impl<'a> Assessor<'a> {
-    /// An assessor reading `db`.
+    /// An assessor reading `db`; related CVE ids' signals count, as the default
+    /// policy says.
     pub fn new(db: &'a Database) -> Assessor<'a> {
         Assessor {
             db,
@@ -168,22 +177,50 @@ impl<'a> Assessor<'a> {
             records: HashMap::new(),
             signals: HashMap::new(),
             fetched: HashSet::new(),
+            signals_read: HashSet::new(),
+            related_of: HashMap::new(),
+            related_signals: Policy::default().related_signals,
             shared: None,
         }
     }
 
-    /// Reads what the database knows of every id of `findings`, in two batches.
+    /// Whether the KEV and EPSS signals of the CVE ids a vulnerability's records
+    /// list in `related` count (policy `related_signals`).
+    pub fn related_signals(mut self, on: bool) -> Assessor<'a> {
+        self.related_signals = on;
+        self
+    }
+
+    /// Reads what the database knows of every id and record of `findings`, in
+    /// batches: the related ids of every record (when they count), then the
+    /// severity data and signals of every id.
     pub fn prefetch<'f>(
         &mut self,
         findings: impl IntoIterator<Item = &'f Finding>,
     ) -> Result<(), cverun_db::Error> {
         let mut ids: HashSet<&str> = HashSet::new();
+        let mut records: HashSet<&str> = HashSet::new();
         for f in findings {
             ids.insert(&f.advisory);
             ids.extend(f.aliases.iter().map(|a| &**a));
+            records.extend(f.records.iter().map(|r| &**r));
         }
         let ids: Vec<&str> = ids.into_iter().collect();
-        self.fetch(&ids)
+        self.fetch(&ids)?;
+        if self.related_signals {
+            let records: Vec<&str> = records.into_iter().collect();
+            self.read_related(&records)?;
+            let related: Vec<String> = self
+                .related_of
+                .values()
+                .flatten()
+                .filter(|r| is_cve(r))
+                .cloned()
+                .collect();
+            let related: Vec<&str> = related.iter().map(String::as_str).collect();
+            self.fetch_signals(&related)?;
+        }
+        Ok(())
     }
 
     /// Reads the records and signals of the `ids` not read yet.
@@ -196,23 +233,78 @@ impl<'a> Assessor<'a> {
             .copied()
             .filter(|i| !self.fetched.contains(*i))
             .collect();
+        if !missing.is_empty() {
+            let through: Vec<&str> = match &self.shared {
+                Some(shared) => missing
+                    .iter()
+                    .copied()
+                    .filter(|i| shared.contains(*i))
+                    .collect(),
+                None => missing.clone(),
+            };
+            if !through.is_empty() {
+                self.records.extend(self.db.severities(&through)?);
+            }
+            self.fetched.extend(missing.into_iter().map(str::to_owned));
+        }
+        self.fetch_signals(ids)
+    }
+
+    /// Reads the KEV and EPSS signals of the `ids` not read yet.
+    fn fetch_signals(&mut self, ids: &[&str]) -> Result<(), cverun_db::Error> {
+        let missing: Vec<&str> = ids
+            .iter()
+            .copied()
+            .filter(|i| !self.signals_read.contains(*i))
+            .collect();
         if missing.is_empty() {
             return Ok(());
         }
-        let through: Vec<&str> = match &self.shared {
-            Some(shared) => missing
-                .iter()
-                .copied()
-                .filter(|i| shared.contains(*i))
-                .collect(),
-            None => missing.clone(),
-        };
-        if !through.is_empty() {
-            self.records.extend(self.db.severities(&through)?);
-        }
         self.signals.extend(self.db.signals(&missing)?);
-        self.fetched.extend(missing.into_iter().map(str::to_owned));
+        self.signals_read
+            .extend(missing.into_iter().map(str::to_owned));
         Ok(())
+    }
+
+    /// Reads the related ids of the `records` not read yet.
+    fn read_related(&mut self, records: &[&str]) -> Result<(), cverun_db::Error> {
+        let missing: Vec<&str> = records
+            .iter()
+            .copied()
+            .filter(|r| !self.related_of.contains_key(*r))
+            .collect();
+        if missing.is_empty() {
+            return Ok(());
+        }
+        let mut found = self.db.related_of(&missing)?;
+        for r in missing {
+            let related = found.remove(r).unwrap_or_default();
+            self.related_of.insert(r.to_owned(), related);
+        }
+        Ok(())
+    }
+
+    /// The CVE ids `records` list as related that are none of `ids`, sorted; empty
+    /// when related signals do not count.
+    fn related_cves(
+        &mut self,
+        records: &[&str],
+        ids: &[&str],
+    ) -> Result<Vec<String>, cverun_db::Error> {
+        if !self.related_signals {
+            return Ok(Vec::new());
+        }
+        self.read_related(records)?;
+        let mut out: Vec<String> = records
+            .iter()
+            .filter_map(|r| self.related_of.get(*r))
+            .flatten()
+            .filter(|r| is_cve(r) && !ids.iter().any(|i| i.eq_ignore_ascii_case(r)))
+            .cloned()
+            .collect();
+        out.sort_unstable();
+        out.dedup();
+        Ok(out)
     }
 
     /// Every vulnerability assessed through [`Assessor::assess`], with the records
@@ -223,7 +315,7 @@ impl<'a> Assessor<'a> {
 
     /// The assessment of the vulnerability of `f`: its own vectors, those of every
     /// record carrying any of its ids, their qualitative ratings, and the KEV and
-    /// EPSS signals of its CVE ids.
+    /// EPSS signals of its CVE ids and of the CVE ids its records list as related.
     pub fn assess(&mut self, f: &Finding) -> Result<Arc<Assessment>, cverun_db::Error> {
         let address = Arc::as_ptr(&f.aliases);
         if let Some(a) = self.by_address.get(&address) {
@@ -237,21 +329,30 @@ impl<'a> Assessor<'a> {
         let ids: Vec<&str> = std::iter::once(&*f.advisory)
             .chain(f.aliases.iter().map(|a| &**a))
             .collect();
-        let a = self.assess_ids(&ids, &f.severity)?;
+        let records: Vec<&str> = f.records.iter().map(|r| &**r).collect();
+        let a = self.assess_ids(&ids, &records, &f.severity)?;
         self.cache.insert(f.records.clone(), a.clone());
         self.by_address.insert(address, a.clone());
         Ok(a)
     }
 
-    /// The assessment of a vulnerability known by `ids` (primary first), with
-    /// `own` vectors (those of the records the caller holds) in addition to those
-    /// of every other record carrying one of the ids.
+    /// The assessment of a vulnerability known by `ids` (primary first) and made of
+    /// `records`, with `own` vectors (those of the records the caller holds) in
+    /// addition to those of every other record carrying one of the ids; the
+    /// signals of the CVE ids the records list as related count, marked as such,
+    /// unless turned off.
     pub fn assess_ids(
         &mut self,
         ids: &[&str],
+        records: &[&str],
         own: &[cverun_osv::Severity],
     ) -> Result<Arc<Assessment>, cverun_db::Error> {
         self.fetch(ids)?;
+        let related = self.related_cves(records, ids)?;
+        {
+            let refs: Vec<&str> = related.iter().map(String::as_str).collect();
+            self.fetch_signals(&refs)?;
+        }
         let mut vectors: Vec<cverun_osv::Severity> = own.to_vec();
         let mut labels: Vec<String> = Vec::new();
         let mut seen: HashSet<*const RecordSeverity> = HashSet::new();
@@ -270,38 +371,44 @@ impl<'a> Assessor<'a> {
                 }
             }
         }
-        let mut cves: Vec<&str> = ids
-            .iter()
-            .copied()
-            .filter(|i| i.starts_with("CVE-"))
-            .collect();
+        let mut cves: Vec<&str> = ids.iter().copied().filter(|i| is_cve(i)).collect();
         cves.sort_unstable();
         cves.dedup();
-        let per_cve: Vec<CveSignals> = cves
-            .iter()
-            .filter_map(|c| {
-                self.signals.get(*c).map(|s| CveSignals {
+        let own_cves = cves.iter().map(|c| (*c, false));
+        let related_cves = related.iter().map(|c| (c.as_str(), true));
+        let per_cve: Vec<CveSignals> = own_cves
+            .chain(related_cves)
+            .filter_map(|(c, related)| {
+                self.signals.get(c).map(|s| CveSignals {
                     kev: s.kev.as_ref().map(|k| Kev {
                         cve: k.cve.clone(),
                         date_added: k.date_added.clone(),
                         due_date: k.due_date.clone(),
                         ransomware: k.ransomware.clone(),
+                        related,
                     }),
                     epss: s.epss.as_ref().map(|e| EpssScore {
-                        cve: (*c).to_owned(),
+                        cve: c.to_owned(),
                         score: e.score,
                         percentile: e.percentile,
+                        related,
                     }),
                 })
             })
             .collect();
         Ok(Arc::new(assess(
             ids.iter().map(|s| (*s).to_owned()).collect(),
+            related,
             &vectors,
             &labels,
             per_cve,
         )))
     }
+}
+
+/// Whether `id` is a CVE id (the ids KEV and EPSS know).
+fn is_cve(id: &str) -> bool {
+    id.starts_with("CVE-")
 }
 
 /// The fix of one vulnerable package version: its options and the decision.
@@ -388,7 +495,7 @@ pub fn apply(
 
     // Priorities, in place; every record shows the best-known score of its
     // vulnerability.
-    let mut assessor = Assessor::new(db);
+    let mut assessor = Assessor::new(db).related_signals(policy.related_signals);
     assessor.prefetch(
         report
             .findings

@@ -104,6 +104,10 @@ pub struct Policy {
     pub unknown_severity: Level,
     /// Ids (any alias) declared actively exploited: P0.
     pub active_exploitation: Vec<String>,
+    /// Count the KEV and EPSS signals of the CVE ids a vulnerability's records list
+    /// in OSV `related` (different vulnerabilities, never aliases) as exploit
+    /// signals of the vulnerability, named as related in the explanation.
+    pub related_signals: bool,
     /// Response time per level, in hours.
     pub response_hours: ResponseHours,
     /// Service context.
@@ -202,6 +206,7 @@ impl Default for Policy {
             known_exploited_low: Level::P2,
             unknown_severity: Level::P2,
             active_exploitation: Vec::new(),
+            related_signals: true,
             response_hours: ResponseHours {
                 p0: 2,
                 p1: 8,
@@ -242,6 +247,7 @@ impl Policy {
     /// known_exploited_low = "P2"
     /// unknown_severity = "P2"
     /// active_exploitation = ["CVE-2021-44228"]
+    /// related_signals = true
     /// response_hours = { P0 = 2, P1 = 8, P2 = 72, routine = 720 }
     /// exception_max_days = { P0 = 30, P1 = 90, P2 = 180, routine = 365 }
     ///
@@ -301,6 +307,10 @@ pub struct Assessment {
     pub epss: Option<EpssScore>,
     /// Its ids (primary first, then aliases).
     pub ids: Vec<String>,
+    /// CVE ids its records list as related (other vulnerabilities) whose exploit
+    /// signals were read (policy `related_signals`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub related: Vec<String>,
     /// Vectors that could not be scored, and why.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub unscored: Vec<String>,
@@ -317,6 +327,10 @@ pub struct Kev {
     pub due_date: Option<String>,
     /// `knownRansomwareCampaignUse`.
     pub ransomware: Option<String>,
+    /// The CVE is not one of the vulnerability's ids but one its records list as
+    /// related.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub related: bool,
 }
 
 /// An EPSS score.
@@ -328,6 +342,10 @@ pub struct EpssScore {
     pub score: f64,
     /// Percentile, 0 to 1.
     pub percentile: f64,
+    /// The CVE is not one of the vulnerability's ids but one its records list as
+    /// related.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub related: bool,
 }
 
 /// What the service adds.
@@ -445,21 +463,35 @@ impl Priority {
             &a.kev,
             a.epss.as_ref().filter(|e| e.score >= self.thresholds.epss),
         ) {
-            (Some(k), _) => Some(format!(
-                "listed in CISA KEV ({}{}{})",
-                k.cve,
-                k.date_added
-                    .as_deref()
-                    .map(|d| format!(", added {d}"))
-                    .unwrap_or_default(),
-                k.due_date
-                    .as_deref()
-                    .map(|d| format!(", due {d}"))
-                    .unwrap_or_default()
-            )),
+            (Some(k), _) => {
+                let dates = [
+                    k.date_added.as_deref().map(|d| format!("added {d}")),
+                    k.due_date.as_deref().map(|d| format!("due {d}")),
+                ]
+                .into_iter()
+                .flatten()
+                .collect::<Vec<_>>()
+                .join(", ");
+                Some(if k.related {
+                    let dates = if dates.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" ({dates})")
+                    };
+                    format!("{}, related, is in CISA KEV{dates}", k.cve)
+                } else if dates.is_empty() {
+                    format!("listed in CISA KEV ({})", k.cve)
+                } else {
+                    format!("listed in CISA KEV ({}, {dates})", k.cve)
+                })
+            }
             (None, Some(e)) => Some(format!(
-                "EPSS {:.3} for {} (percentile {:.3}) >= {}",
-                e.score, e.cve, e.percentile, self.thresholds.epss
+                "EPSS {:.3} for {}{} (percentile {:.3}) >= {}",
+                e.score,
+                if e.related { "related " } else { "" },
+                e.cve,
+                e.percentile,
+                self.thresholds.epss
             )),
             (None, None) => None,
         }

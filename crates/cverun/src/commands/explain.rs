@@ -30,7 +30,11 @@ pub fn run(db_flag: Option<&Path>, args: ExplainArgs) -> anyhow::Result<ExitCode
         Format::Json => output::json(&e)?,
         Format::Table => anstream::print!("{}", render(&e)),
     }
-    Ok(if unknown && e.findings.is_empty() {
+    let too_old = e
+        .freshness
+        .as_ref()
+        .is_some_and(|f| f.enforced && !f.stale.is_empty());
+    Ok(if (unknown && e.findings.is_empty()) || too_old {
         ExitCode::from(2)
     } else {
         ExitCode::SUCCESS

@@ -509,7 +509,10 @@ fn auto_priority(
     let triage = cverun_scan::Triage::load(&[PathBuf::from(".")], d.policy.as_deref(), &[])?;
     let db = super::open_for_matching(db_flag, &d.advisories)?;
     let id = cverun_scan::explain::canonical_id(&d.advisory);
-    let Some((_, summary, p)) = cverun_scan::explain::known(&db, &triage.policy, &id, now)? else {
+    let Some(cverun_scan::explain::Known {
+        summary, base: p, ..
+    }) = cverun_scan::explain::known(&db, &triage.policy, &id, now)?
+    else {
         bail!(
             "--priority auto: the advisory database does not know {id}, so cverun cannot judge its priority; give --priority P0, P1 or P2, or import the advisory"
         )

@@ -485,3 +485,70 @@ fn placeholder_dates_do_not_count_as_newest() {
         Some("2023-05-06T07:08:09Z")
     );
 }
+
+#[test]
+fn related_ids_are_indexed_apart_from_aliases() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("r.json");
+    let mut a = rec("R-1", "alpha", "1.0", "2024-01-01T00:00:00Z");
+    a["related"] = json!(["CVE-X", "CVE-R-1", "CVE-X"]);
+    let mut b = rec("R-2", "beta", "1.0", "2024-01-01T00:00:00Z");
+    b["related"] = json!(["CVE-X"]);
+    let mut gone = rec("R-3", "gamma", "1.0", "2024-01-01T00:00:00Z");
+    gone["related"] = json!(["CVE-X"]);
+    gone["withdrawn"] = json!("2024-02-01T00:00:00Z");
+    write(&f, &json!([a, b, gone]));
+    let mut db = Database::in_memory().unwrap();
+    import_path(&mut db, &f, now()).unwrap();
+
+    // Not an alias: the id lookup knows nothing of CVE-X, and R-1's own alias is
+    // not "related" to it.
+    assert!(db.advisories_by_id("CVE-X").unwrap().is_empty());
+    let ids: Vec<String> = db
+        .advisories_by_id("CVE-R-1")
+        .unwrap()
+        .into_iter()
+        .map(|r| r.id)
+        .collect();
+    assert_eq!(ids, ["R-1"]);
+    // Listed as related by the live records only.
+    let ids: Vec<String> = db
+        .advisories_related_to("CVE-X")
+        .unwrap()
+        .into_iter()
+        .map(|r| r.id)
+        .collect();
+    assert_eq!(ids, ["R-1", "R-2"]);
+    assert!(db.advisories_related_to("CVE-R-1").unwrap().is_empty());
+    // By record: each related id once; withdrawn and unknown records list none.
+    let by_record = db.related_of(&["R-1", "R-2", "R-3", "NOPE"]).unwrap();
+    assert_eq!(by_record.len(), 2, "{by_record:?}");
+    assert_eq!(by_record["R-1"], ["CVE-X"]);
+    assert_eq!(by_record["R-2"], ["CVE-X"]);
+    // Related ids do not make an id shared (it is nobody's alias).
+    assert!(!db.shared_ids().unwrap().contains("CVE-X"));
+
+    // Re-importing replaces the source's related rows, never doubles them.
+    import_path(&mut db, &f, now()).unwrap();
+    assert_eq!(db.advisories_related_to("CVE-X").unwrap().len(), 2);
+    assert_eq!(db.related_of(&["R-1"]).unwrap()["R-1"], ["CVE-X"]);
+}
+
+#[test]
+fn a_database_of_the_previous_schema_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let db = Database::open(dir.path()).unwrap();
+        db.conn
+            .execute("UPDATE meta SET value = '5' WHERE key = 'schema'", [])
+            .unwrap();
+    }
+    let err = Database::open_existing(dir.path())
+        .err()
+        .expect("refused")
+        .to_string();
+    assert!(
+        err.contains("schema version 5, this cverun reads version 6; delete the directory"),
+        "{err}"
+    );
+}

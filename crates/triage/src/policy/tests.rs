@@ -20,6 +20,7 @@ fn kev() -> Option<Kev> {
         date_added: Some("2021-11-03".into()),
         due_date: Some("2022-05-03".into()),
         ransomware: Some("Unknown".into()),
+        related: false,
     })
 }
 
@@ -28,6 +29,7 @@ fn epss(score: f64) -> Option<EpssScore> {
         cve: "CVE-1".into(),
         score,
         percentile: 0.9,
+        related: false,
     })
 }
 
@@ -46,6 +48,7 @@ fn a(cvss_vector: Option<&str>, kev_: bool, epss_: Option<f64>) -> Assessment {
         kev: if kev_ { kev() } else { None },
         epss: epss_.and_then(epss),
         ids: vec!["PYSEC-2020-102".into(), "CVE-2020-11651".into()],
+        related: Vec::new(),
         unscored: Vec::new(),
     }
 }
@@ -249,4 +252,71 @@ fn policy_files() {
     )
     .unwrap_err();
     assert_eq!(e.line, Some(1), "{e}");
+}
+
+/// GO-2023-2102 as the Go snapshot of 2026-08-21 gives it: CVSS 7.5 (its GHSA
+/// twin's vector), its own CVE-2023-39325 not in KEV, and CVE-2023-44487 (listed
+/// in `related`) in KEV since 2023-10-10 (catalog 2025.08.25).
+#[test]
+fn a_related_kev_listing_is_an_exploit_named_as_related() {
+    let mut go = a(
+        Some("CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:N/I:N/A:H"),
+        false,
+        None,
+    );
+    go.ids = vec!["GO-2023-2102".into(), "CVE-2023-39325".into()];
+    go.related = vec!["CVE-2023-44487".into()];
+    go.kev = Some(Kev {
+        cve: "CVE-2023-44487".into(),
+        date_added: Some("2023-10-10".into()),
+        due_date: Some("2023-10-31".into()),
+        ransomware: Some("Unknown".into()),
+        related: true,
+    });
+    let p = level(go);
+    assert_eq!((p.level, p.rule.id()), (Level::P1, "exploited-high"));
+    assert_eq!(
+        p.explanation(),
+        "P1: CVSS 7.5 (HIGH, CVSS 3.1 CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:N/I:N/A:H) >= 7 and \
+         CVE-2023-44487, related, is in CISA KEV (added 2023-10-10, due 2023-10-31); respond within 8 h"
+    );
+    let json = serde_json::to_value(&p).unwrap();
+    assert_eq!(json["inputs"]["kev"]["related"], true);
+    assert_eq!(json["inputs"]["related"][0], "CVE-2023-44487");
+
+    // A related EPSS score is named too; the vulnerability's own KEV listing reads
+    // as before, without the flag.
+    let mut b = level(a(None, false, None)).inputs.as_ref().clone();
+    b.epss = Some(EpssScore {
+        cve: "CVE-2023-44487".into(),
+        score: 0.944,
+        percentile: 0.999,
+        related: true,
+    });
+    assert!(
+        level(b)
+            .explanation()
+            .contains("EPSS 0.944 for related CVE-2023-44487 (percentile 0.999) >= 0.5"),
+    );
+    let own = level(a(Some(CRITICAL), true, None));
+    assert!(
+        own.explanation()
+            .contains("listed in CISA KEV (CVE-2020-11651, added 2021-11-03, due 2022-05-03)"),
+        "{}",
+        own.explanation()
+    );
+    assert!(
+        serde_json::to_value(&own).unwrap()["inputs"]["kev"]
+            .get("related")
+            .is_none()
+    );
+}
+
+#[test]
+fn related_signals_is_a_policy_switch_on_by_default() {
+    assert!(Policy::default().related_signals);
+    let p = Policy::parse(Path::new("p.toml"), "related_signals = false\n").unwrap();
+    assert!(!p.related_signals);
+    let err = Policy::parse(Path::new("p.toml"), "\nrelated_signals = \"yes\"\n").unwrap_err();
+    assert_eq!(err.line, Some(2), "{err}");
 }

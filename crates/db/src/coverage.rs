@@ -225,6 +225,16 @@ pub fn newest_real(modified: Option<&str>) -> Option<Timestamp> {
         .filter(|t| *t >= floor)
 }
 
+/// An RFC 3339 time, or a day (`2025-08-25`, read as its start in UTC).
+fn parse_date(s: &str) -> Option<Timestamp> {
+    let s = s.trim();
+    s.parse::<Timestamp>().ok().or_else(|| {
+        s.get(..10)
+            .filter(|d| d.parse::<jiff::civil::Date>().is_ok())
+            .and_then(|d| format!("{d}T00:00:00Z").parse().ok())
+    })
+}
+
 /// How current each source of `snapshot` is at `now`, against `max_age_days`.
 pub fn freshness(
     snapshot: &Snapshot,
@@ -236,7 +246,13 @@ pub fn freshness(
     for s in &snapshot.sources {
         let fetched = s.fetched_at.parse::<Timestamp>().ok();
         let checked = s.checked_at.parse::<Timestamp>().ok().or(fetched);
-        let newest = newest_real(s.newest_modified.as_deref());
+        // The KEV catalog and EPSS scores have no records with dates: their
+        // release date is that of the data.
+        let released = ["date_released", "score_date"]
+            .iter()
+            .find_map(|k| s.details.get(*k))
+            .and_then(|d| parse_date(d));
+        let newest = newest_real(s.newest_modified.as_deref()).or(released);
         let (as_of, basis) = match (s.kind.as_str(), checked, newest) {
             ("update", Some(c), _) => (Some(c), Basis::Checked),
             (_, _, Some(n)) => (Some(n), Basis::NewestRecord),
@@ -372,6 +388,12 @@ mod tests {
                     &["PyPI"],
                 ),
                 source("kev", "import", "2026-11-01T00:00:00Z", None, &[]),
+                {
+                    let mut epss = source("epss", "import", "2026-12-01T00:00:00Z", None, &[]);
+                    epss.details
+                        .insert("score_date".into(), "2026-11-20".into());
+                    epss
+                },
             ],
         };
         let now: Timestamp = "2026-12-02T12:00:00Z".parse().unwrap();
@@ -385,7 +407,14 @@ mod tests {
         assert_eq!(pypi.age_days, Some(783));
         let kev = &f.sources[2];
         assert_eq!((kev.basis, kev.age_days), (Basis::Imported, Some(31)));
-        assert_eq!(f.stale, vec!["import:/p".to_owned(), "kev".to_owned()]);
+        // EPSS scores are as old as their score date, whenever imported.
+        let epss = &f.sources[3];
+        assert_eq!((epss.basis, epss.age_days), (Basis::NewestRecord, Some(12)));
+        assert_eq!(epss.newest_record.as_deref(), Some("2026-11-20T00:00:00Z"));
+        assert_eq!(
+            f.stale,
+            vec!["import:/p".to_owned(), "kev".to_owned(), "epss".to_owned()]
+        );
         assert_eq!(f.age_days, Some(783));
         let w = f.warning().unwrap();
         assert!(
@@ -394,7 +423,7 @@ mod tests {
         );
         // Two years later every source is stale.
         let later: Timestamp = "2028-12-02T12:00:00Z".parse().unwrap();
-        assert_eq!(freshness(&snap, later, 7, true).stale.len(), 3);
+        assert_eq!(freshness(&snap, later, 7, true).stale.len(), 4);
     }
 
     #[test]

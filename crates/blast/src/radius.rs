@@ -730,8 +730,11 @@ pub fn blast(
         e.exception = lead.exception.clone();
         entries.push(e);
     }
-    // An exact version asked about: every declaration of it, advisory or not.
-    if let (Some(v), Some(packages)) = (&subject.version, &report.packages) {
+    // Every other declaration of the package with an exact version: for an exact
+    // version asked about, each declaration of it, advisory or not (`named`); then
+    // who ships it at any other version, not affected. Declarations not checked (no
+    // advisory data) are listed below instead.
+    if let Some(packages) = &report.packages {
         // Declarations already listed from findings: (service, manifest, line, package).
         type Declaration = (Arc<str>, Arc<str>, Option<u32>, String);
         let mut listed: std::collections::HashSet<Declaration> = entries
@@ -750,54 +753,14 @@ pub fn blast(
             let Some(installed) = &r.version else {
                 continue;
             };
-            if !subject.concerns(&eco, &r.package) || !same_version(&eco, installed, v) {
+            if !subject.concerns(&eco, &r.package) {
                 continue;
             }
-            let key = (
-                r.service.clone(),
-                r.manifest.clone(),
-                r.line,
-                r.package.clone(),
-            );
-            if listed.insert(key) {
-                entries.push(entry_base(
-                    &r.service,
-                    &r.ecosystem,
-                    &r.package,
-                    installed,
-                    &r.manifest,
-                    r.line,
-                    r.relation,
-                    r.paths.first().cloned().unwrap_or_default(),
-                ));
-            }
-        }
-    }
-    // Every other declaration of the package with an exact version: who ships it,
-    // not affected (or, for an exact version asked about, at another version).
-    // Declarations not checked (no advisory data) are listed below instead.
-    if let Some(packages) = &report.packages {
-        type Declaration = (Arc<str>, Arc<str>, Option<u32>, String);
-        let mut listed: std::collections::HashSet<Declaration> = entries
-            .iter()
-            .map(|e| {
-                (
-                    e.service.clone(),
-                    e.manifest.clone(),
-                    e.line,
-                    e.package.clone(),
-                )
-            })
-            .collect();
-        for r in packages {
-            let eco = Ecosystem::from_osv(&r.ecosystem);
-            let Some(installed) = &r.version else {
-                continue;
-            };
-            if r.unmatched.is_some()
-                || !subject.concerns(&eco, &r.package)
-                || !report.coverage.covers(&eco)
-            {
+            let named = subject
+                .version
+                .as_ref()
+                .is_some_and(|v| same_version(&eco, installed, v));
+            if !named && (r.unmatched.is_some() || !report.coverage.covers(&eco)) {
                 continue;
             }
             let key = (
@@ -817,38 +780,34 @@ pub fn blast(
                     r.relation,
                     r.paths.first().cloned().unwrap_or_default(),
                 );
-                e.status = Status::NotAffected;
+                if !named {
+                    e.status = Status::NotAffected;
+                }
                 entries.push(e);
             }
         }
     }
-    for p in &report.not_checked {
-        let eco = Ecosystem::from_osv(&p.ecosystem);
-        if !subject.concerns(&eco, &p.package) {
-            continue;
-        }
-        let mut e = entry_base(
-            &p.service,
-            &p.ecosystem,
-            &p.package,
-            p.version.as_deref().unwrap_or("*"),
-            &p.manifest,
-            p.line,
-            cverun_inventory::Relation::Unknown,
-            Vec::new(),
+    // Declarations that cannot be judged are listed, never left out as if safe:
+    // in an ecosystem without advisory data (not checked), or without an exact
+    // version, or not matchable (unverifiable).
+    let unjudged = report
+        .not_checked
+        .iter()
+        .map(|p| (p, Status::NotChecked))
+        .chain(
+            report
+                .unpinned
+                .iter()
+                .chain(&report.not_matchable)
+                .map(|p| (p, Status::Unverifiable)),
         );
-        e.status = Status::NotChecked;
-        e.unverifiable = Some(p.reason.clone());
-        entries.push(e);
-    }
-    // Declared without an exact version, or not matchable: cannot be judged, so
-    // listed as unverifiable (never left out as if safe).
-    for p in report.unpinned.iter().chain(&report.not_matchable) {
+    for (p, status) in unjudged {
         let eco = Ecosystem::from_osv(&p.ecosystem);
         if !subject.concerns(&eco, &p.package) {
             continue;
         }
-        if let (Some(asked), Some(v)) = (&subject.version, &p.version) {
+        if let (Status::Unverifiable, Some(asked), Some(v)) = (status, &subject.version, &p.version)
+        {
             if !same_version(&eco, v, asked) {
                 continue;
             }
@@ -866,11 +825,11 @@ pub fn blast(
             cverun_inventory::Relation::Unknown,
             Vec::new(),
         );
-        e.status = Status::Unverifiable;
-        e.unverifiable = Some(format!(
-            "{}: which version is installed cannot be told",
-            p.reason
-        ));
+        e.status = status;
+        e.unverifiable = Some(match status {
+            Status::NotChecked => p.reason.clone(),
+            _ => format!("{}: which version is installed cannot be told", p.reason),
+        });
         entries.push(e);
     }
     if reach {

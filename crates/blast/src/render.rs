@@ -109,24 +109,7 @@ pub fn render(blast: &Blast) -> String {
     out.push('\n');
     summary(&mut out, blast);
     if let Some(f) = &blast.freshness {
-        for a in &f.sources {
-            let _ = writeln!(
-                out,
-                "{}",
-                paint(
-                    DIM,
-                    format!("  {}", cverun_scan::render::table::source_age(a))
-                )
-            );
-        }
-        if let Some(w) = f.warning() {
-            let label = if f.enforced {
-                paint(RED, "error:")
-            } else {
-                paint(YELLOW, "warning:")
-            };
-            let _ = writeln!(out, "{label} {w}");
-        }
+        cverun_scan::render::table::write_freshness(&mut out, f, true);
     }
     out
 }

@@ -412,16 +412,7 @@ pub fn render(e: &Explanation) -> String {
     }
     if let Some(f) = &e.freshness {
         let _ = writeln!(out);
-        for a in &f.sources {
-            let _ = writeln!(out, "  {}", crate::render::table::source_age(a));
-        }
-        if let Some(w) = f.warning() {
-            let _ = writeln!(
-                out,
-                "{} {w}",
-                if f.enforced { "error:" } else { "warning:" }
-            );
-        }
+        crate::render::table::write_freshness(&mut out, f, false);
     }
     out
 }

@@ -417,16 +417,7 @@ pub fn render(plan: &Plan) -> String {
         );
     }
     if let Some(f) = &plan.freshness {
-        for a in &f.sources {
-            let _ = writeln!(out, "  {}", crate::render::table::source_age(a));
-        }
-        if let Some(w) = f.warning() {
-            let _ = writeln!(
-                out,
-                "{} {w}",
-                if f.enforced { "error:" } else { "warning:" }
-            );
-        }
+        crate::render::table::write_freshness(&mut out, f, false);
     }
     out
 }

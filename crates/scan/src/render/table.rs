@@ -546,17 +546,25 @@ fn database(out: &mut String, r: &Report) {
             )
         )
     );
-    let Some(f) = &r.freshness else { return };
+    if let Some(f) = &r.freshness {
+        write_freshness(out, f, true);
+    }
+}
+
+/// Each source's age, one line each, then the warning about old data (an error when
+/// the limit is enforced); `styled` with colours for terminals.
+pub fn write_freshness(out: &mut String, f: &cverun_db::Freshness, styled: bool) {
+    let style = |s: Style, text: String| if styled { paint(s, text) } else { text };
     for a in &f.sources {
-        let _ = writeln!(out, "{}", paint(DIM, format!("  {}", source_age(a))));
+        let _ = writeln!(out, "{}", style(DIM, format!("  {}", source_age(a))));
     }
     if let Some(w) = f.warning() {
-        let (style, label) = if f.enforced {
+        let (s, label) = if f.enforced {
             (RED, "error:")
         } else {
             (YELLOW, "warning:")
         };
-        let _ = writeln!(out, "{} {w}", paint(style, label));
+        let _ = writeln!(out, "{} {w}", style(s, label.to_owned()));
     }
 }
 

@@ -281,6 +281,15 @@ pub fn plan_confined(roots: &[Root<'_>], confinement: &Confinement) -> Plan {
                     }
                     Link::Ignored => continue,
                 }
+            } else if let Some(t) = entry.file_type().filter(|t| !t.is_file() && !t.is_dir()) {
+                // A FIFO, socket or device with a manifest's name: never opened.
+                if classify(entry.path()).is_some() {
+                    out.errors.push(WalkError {
+                        path: display(&rel),
+                        message: format!("not a regular file ({}); not read", kind_of(t)),
+                    });
+                }
+                continue;
             } else if !entry.file_type().is_some_and(|t| t.is_file()) {
                 continue;
             }

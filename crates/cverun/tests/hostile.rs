@@ -111,7 +111,10 @@ fn errors(r: &Run) -> Vec<String> {
             format!(
                 "{}:{}: {}",
                 e["file"].as_str().unwrap(),
-                e["line"].as_u64().map(|l| l.to_string()).unwrap_or_default(),
+                e["line"]
+                    .as_u64()
+                    .map(|l| l.to_string())
+                    .unwrap_or_default(),
                 e["message"].as_str().unwrap()
             )
         })
@@ -236,9 +239,12 @@ fn fifos_as_includes_and_manifests_are_refused_unopened() {
     );
 }
 
+/// Makes something at a path.
+type Make = fn(&Path);
+
 #[test]
 fn a_cverun_toml_that_is_not_a_regular_file_in_the_root_is_an_error() {
-    let cases: [(&str, fn(&Path)); 4] = [
+    let cases: [(&str, Make); 4] = [
         ("FIFO", |p| mkfifo(p)),
         ("directory", |p| std::fs::create_dir(p).unwrap()),
         ("link to /dev/zero", |p| link("/dev/zero", p)),
@@ -249,7 +255,11 @@ fn a_cverun_toml_that_is_not_a_regular_file_in_the_root_is_an_error() {
         make(&fleet.path().join("cverun.toml"));
         let r = scan(fleet.path(), &["--format", "json"]);
         assert_eq!(r.code, 2, "{what}: {}", all(&r));
-        assert!(r.stderr.contains("cverun.toml: cannot read: "), "{what}: {}", r.stderr);
+        assert!(
+            r.stderr.contains("cverun.toml: cannot read: "),
+            "{what}: {}",
+            r.stderr
+        );
         let why = match what {
             "FIFO" => "not a regular file (a FIFO)",
             "directory" => "not a regular file (a directory)",
@@ -286,7 +296,11 @@ fn policy_and_exceptions_files_that_are_fifos_or_devices_are_errors() {
     link(&zero, &fleet.path().join("cverun-policy.toml"));
     let r = scan(fleet.path(), &[]);
     assert_eq!(r.code, 2);
-    assert!(r.stderr.contains("outside the scanned roots"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("outside the scanned roots"),
+        "{}",
+        r.stderr
+    );
 }
 
 #[test]
@@ -309,7 +323,9 @@ fn oversized_manifests_are_errors_for_that_file() {
     assert_eq!(r.code, 2, "{}", all(&r));
     assert_eq!(
         errors(&r),
-        ["big/requirements.txt:: cannot read: larger than the 1 MiB limit (set CVERUN_MAX_FILE_MIB to raise it); not read"]
+        [
+            "big/requirements.txt:: cannot read: larger than the 1 MiB limit (set CVERUN_MAX_FILE_MIB to raise it); not read"
+        ]
     );
     assert_eq!(common::json(&r)["summary"]["manifests"], 1);
     // The default limit reads it.
@@ -317,7 +333,9 @@ fn oversized_manifests_are_errors_for_that_file() {
     assert!(errors(&r).is_empty(), "{}", all(&r));
     // An override that is not a whole number of MiB stops the run.
     let mut c = bin();
-    c.env("CVERUN_MAX_FILE_MIB", "lots").arg("scan").arg(fleet.path());
+    c.env("CVERUN_MAX_FILE_MIB", "lots")
+        .arg("scan")
+        .arg(fleet.path());
     let r = run_bounded(c);
     assert_eq!(r.code, 2);
     assert!(

@@ -100,13 +100,14 @@ impl From<Refusal> for std::io::Error {
 
 /// The refusal an I/O error carries, when it is one.
 pub fn refusal(e: &std::io::Error) -> Option<&Refusal> {
-    e.get_ref().and_then(|inner| inner.downcast_ref::<Refusal>())
+    e.get_ref()
+        .and_then(|inner| inner.downcast_ref::<Refusal>())
 }
 
 /// Parses a limit override: a whole number of MiB, at least 1.
 fn parse_mib(name: &str, value: &str) -> Result<u64, String> {
     match value.trim().parse::<u64>() {
-        Ok(n) if n >= 1 && n <= u64::MAX / MIB => Ok(n),
+        Ok(n) if (1..=u64::MAX / MIB).contains(&n) => Ok(n),
         _ => Err(format!(
             "{name}={value:?}: expected a whole number of MiB, at least 1"
         )),
@@ -351,7 +352,9 @@ mod tests {
 
     fn refused(r: std::io::Result<Vec<u8>>) -> Refusal {
         let e = r.expect_err("refused");
-        refusal(&e).cloned().unwrap_or_else(|| panic!("not a refusal: {e}"))
+        refusal(&e)
+            .cloned()
+            .unwrap_or_else(|| panic!("not a refusal: {e}"))
     }
 
     #[test]
@@ -359,7 +362,10 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("f");
         std::fs::write(&p, vec![b'x'; 1000]).unwrap();
-        assert_eq!(read_bytes_within(&p, 1000, Class::Data).unwrap().len(), 1000);
+        assert_eq!(
+            read_bytes_within(&p, 1000, Class::Data).unwrap().len(),
+            1000
+        );
         assert_eq!(
             refused(read_bytes_within(&p, 999, Class::Data)),
             Refusal::TooLarge {
@@ -417,7 +423,10 @@ mod tests {
     fn refuses_proc_files_that_claim_size_zero() {
         let p = Path::new("/proc/self/environ");
         assert_eq!(std::fs::metadata(p).unwrap().len(), 0);
-        assert_eq!(refused(read_bytes(p, Class::Data)), Refusal::Virtual("/proc"));
+        assert_eq!(
+            refused(read_bytes(p, Class::Data)),
+            Refusal::Virtual("/proc")
+        );
     }
 
     #[cfg(unix)]
@@ -449,7 +458,7 @@ mod tests {
             );
         }
         let open = ConfinedFiles {
-            confinement: Confinement::new(&[root.clone()], true),
+            confinement: Confinement::new(std::slice::from_ref(&root), true),
         };
         assert_eq!(open.read(&root.join("svc/out.txt")).unwrap(), "x");
         // Allowed outside, /proc is still refused.

@@ -218,7 +218,10 @@ mod tests {
     fn excerpts_are_short_quoted_and_escaped() {
         assert_eq!(excerpt("flask==1.0"), "\"flask==1.0\"");
         assert_eq!(excerpt("a\"b\\c"), "\"a\\\"b\\\\c\"");
-        assert_eq!(excerpt("x\u{1b}[31m\r\n\u{202e}"), "\"x\\u{1b}[31m\\r\\n\\u{202e}\"");
+        assert_eq!(
+            excerpt("x\u{1b}[31m\r\n\u{202e}"),
+            "\"x\\u{1b}[31m\\r\\n\\u{202e}\""
+        );
         let long = "é".repeat(200);
         let e = excerpt(&long);
         assert_eq!(e, format!("\"{}\"...", "é".repeat(EXCERPT_CHARS)));

@@ -1063,7 +1063,10 @@ impl Walker<'_, '_> {
             if !self.coordinate(&value, interpolating, scope, ctx, line) && conf_known {
                 self.warn(
                     line,
-                    format!("cannot read dependency notation {}; not included", excerpt(&value)),
+                    format!(
+                        "cannot read dependency notation {}; not included",
+                        excerpt(&value)
+                    ),
                 );
             }
             return;
@@ -1126,7 +1129,10 @@ impl Walker<'_, '_> {
             let text = self.text_of(arg);
             self.warn(
                 line,
-                format!("cannot read dependency {} (not a literal notation); not included", excerpt(&text)),
+                format!(
+                    "cannot read dependency {} (not a literal notation); not included",
+                    excerpt(&text)
+                ),
             );
         }
     }

@@ -169,7 +169,10 @@ fn source(
         Some(other) => {
             warnings.push(input.warning(
                 Some(line),
-                format!("{name}: unknown source type {}; treated as the registry", excerpt(other)),
+                format!(
+                    "{name}: unknown source type {}; treated as the registry",
+                    excerpt(other)
+                ),
             ));
             Source::Registry
         }

@@ -263,7 +263,10 @@ impl<'a, 'i> Reader<'a, 'i> {
             }
             Err(why) => self.warn(
                 line,
-                format!("cannot read requirement {}: {why}; not included", excerpt(trimmed)),
+                format!(
+                    "cannot read requirement {}: {why}; not included",
+                    excerpt(trimmed)
+                ),
             ),
         }
     }

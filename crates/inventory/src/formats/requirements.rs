@@ -182,7 +182,10 @@ impl State {
                         self.warn(
                             path,
                             l.line,
-                            format!("cannot read requirement {}: {why}; not included", excerpt(trimmed)),
+                            format!(
+                                "cannot read requirement {}: {why}; not included",
+                                excerpt(trimmed)
+                            ),
                         );
                     }
                 }
@@ -279,7 +282,14 @@ impl State {
         constraint: bool,
     ) {
         if target.contains("://") {
-            self.warn(path, line, format!("included file {} is a URL; not fetched, its requirements are not included", excerpt(target)));
+            self.warn(
+                path,
+                line,
+                format!(
+                    "included file {} is a URL; not fetched, its requirements are not included",
+                    excerpt(target)
+                ),
+            );
             return;
         }
         let child = path.parent().unwrap_or(Path::new("")).join(target);
@@ -301,7 +311,10 @@ impl State {
             self.warn(
                 path,
                 line,
-                format!("includes nested deeper than {MAX_INCLUDE_DEPTH}; {} not followed", excerpt(target)),
+                format!(
+                    "includes nested deeper than {MAX_INCLUDE_DEPTH}; {} not followed",
+                    excerpt(target)
+                ),
             );
             return;
         }

@@ -407,7 +407,11 @@ fn warnings_quote_a_short_escaped_excerpt_of_the_line() {
     assert_eq!(p.warnings.len(), 2, "{:?}", p.warnings);
     for w in &p.warnings {
         // At most two excerpts (the line, the clause that failed) and the words.
-        assert!(w.message.len() < 2 * crate::text::EXCERPT_CHARS + 120, "{}", w.message);
+        assert!(
+            w.message.len() < 2 * crate::text::EXCERPT_CHARS + 120,
+            "{}",
+            w.message
+        );
         assert!(!w.message.contains(&"SECRET".repeat(12)), "{}", w.message);
         assert!(!w.message.contains('\u{1b}'), "{}", w.message);
     }

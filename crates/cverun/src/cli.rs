@@ -160,6 +160,10 @@ pub struct ScanInputs {
     /// status 2 [default: max_db_age of cverun.toml, else a warning past 7 days]
     #[arg(long, value_name = "AGE", value_parser = parse_age)]
     pub max_db_age: Option<i64>,
+    /// Follow includes (`-r`, `-c`), parent manifests and linked manifests to files
+    /// outside the scanned roots (refused by default; see docs/input-limits.md)
+    #[arg(long)]
+    pub allow_outside_roots: bool,
 }
 
 /// `--max-db-age`: whole days.
@@ -254,6 +258,10 @@ pub enum InventoryCommand {
         /// Output format of the summary.
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
+        /// Follow includes, parent manifests and linked manifests to files outside
+        /// the roots (refused by default; see docs/input-limits.md)
+        #[arg(long)]
+        allow_outside_roots: bool,
     },
 }
 

@@ -18,6 +18,10 @@ mod output;
 fn main() -> ExitCode {
     restore_sigpipe();
     let cli = cli::Cli::parse();
+    if let Err(e) = cverun_inventory::read::check_env() {
+        output::error(&e);
+        return ExitCode::from(2);
+    }
     match commands::run(cli) {
         Ok(code) => code,
         Err(e) => {

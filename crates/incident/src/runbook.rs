@@ -378,7 +378,8 @@ impl Runbook {
 
     /// Reads the runbook file at `path` (over the defaults).
     pub fn load(path: &Path) -> Result<Runbook, RunbookError> {
-        let text = std::fs::read_to_string(path).map_err(|e| RunbookError {
+        let text = cverun_inventory::read::read_text(path, cverun_inventory::read::Class::Config)
+            .map_err(|e| RunbookError {
             path: path.to_owned(),
             line: None,
             message: format!("cannot read the runbook: {e}"),

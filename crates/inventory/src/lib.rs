@@ -19,6 +19,7 @@ pub mod formats;
 pub mod graph;
 mod kind;
 mod package;
+pub mod read;
 pub mod text;
 
 #[cfg(test)]
@@ -26,6 +27,7 @@ pub(crate) mod testutil;
 
 pub use kind::{FileKind, is_constraints_file, not_read_reason};
 pub use package::{Package, Pin, Relation, Scope, Source};
+pub use read::{ConfinedFiles, Confinement};
 
 /// What a parser produced for one file.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -100,22 +102,14 @@ pub trait Files {
     fn read(&self, path: &Path) -> std::io::Result<String>;
 }
 
-/// [`Files`] on the real file system.
+/// [`Files`] on the real file system, unconfined: regular files only, bounded
+/// ([`read::read_text`]). Scans use [`ConfinedFiles`].
 #[derive(Clone, Copy, Debug, Default)]
 pub struct DiskFiles;
 
 impl Files for DiskFiles {
     fn read(&self, path: &Path) -> std::io::Result<String> {
-        let bytes = std::fs::read(path)?;
-        String::from_utf8(bytes).map_err(|e| {
-            std::io::Error::new(
-                std::io::ErrorKind::InvalidData,
-                format!(
-                    "not UTF-8 text (invalid byte at offset {})",
-                    e.utf8_error().valid_up_to()
-                ),
-            )
-        })
+        read::read_text(path, read::Class::Data)
     }
 }
 

@@ -9,6 +9,42 @@ pub fn strip_bom(text: &str) -> &str {
     text.strip_prefix('\u{feff}').unwrap_or(text)
 }
 
+/// How many characters of an input [`excerpt`] quotes.
+pub const EXCERPT_CHARS: usize = 80;
+
+/// A short, quoted and escaped excerpt of text read from an input, for messages:
+/// at most [`EXCERPT_CHARS`] characters, control characters escaped, `...` after the
+/// quote when cut. Messages quote inputs only through this, so that a report never
+/// carries more of a file than a recognisable start of the line that failed.
+pub fn excerpt(text: &str) -> String {
+    let cut = text
+        .char_indices()
+        .nth(EXCERPT_CHARS)
+        .map_or(text.len(), |(i, _)| i);
+    let more = if cut < text.len() { "..." } else { "" };
+    let mut out = String::with_capacity(cut + 8);
+    out.push('"');
+    for c in text[..cut].chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            c if c.is_control() || is_invisible(c) => {
+                out.extend(c.escape_default());
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out.push_str(more);
+    out
+}
+
+/// Characters that change how a terminal shows the text around them (bidirectional
+/// overrides, zero-width characters): escaped in excerpts.
+fn is_invisible(c: char) -> bool {
+    matches!(c, '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{feff}')
+}
+
 /// Maps byte offsets of a text to 1-based line numbers.
 #[derive(Clone, Debug)]
 pub struct LineIndex {
@@ -177,6 +213,20 @@ pub fn escape(token: &str) -> std::borrow::Cow<'_, str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn excerpts_are_short_quoted_and_escaped() {
+        assert_eq!(excerpt("flask==1.0"), "\"flask==1.0\"");
+        assert_eq!(excerpt("a\"b\\c"), "\"a\\\"b\\\\c\"");
+        assert_eq!(
+            excerpt("x\u{1b}[31m\r\n\u{202e}"),
+            "\"x\\u{1b}[31m\\r\\n\\u{202e}\""
+        );
+        let long = "é".repeat(200);
+        let e = excerpt(&long);
+        assert_eq!(e, format!("\"{}\"...", "é".repeat(EXCERPT_CHARS)));
+        assert_eq!(excerpt(&"b".repeat(EXCERPT_CHARS)).len(), EXCERPT_CHARS + 2);
+    }
 
     #[test]
     fn lines() {

@@ -407,7 +407,12 @@ fn walk_error_path(e: &ignore::Error) -> Option<PathBuf> {
 }
 
 /// Reads a file of at most [`MAX_FILE_SIZE`] bytes as text (invalid UTF-8 replaced).
+/// Only regular files are opened: a FIFO put in place of a file would block.
 fn read_limited(path: &Path) -> Result<String, String> {
+    let meta = fs::metadata(path).map_err(|e| e.to_string())?;
+    if !meta.is_file() {
+        return Err("not a regular file".into());
+    }
     let file = fs::File::open(path).map_err(|e| e.to_string())?;
     let mut buf = Vec::new();
     file.take(MAX_FILE_SIZE + 1)

@@ -219,10 +219,12 @@ pub fn parse(path: &Path, text: &str) -> Result<Config, ConfigError> {
     })
 }
 
-/// Reads `<root>/cverun.toml` when there is one.
+/// Reads `<root>/cverun.toml` when there is one: a regular file inside the root
+/// (a link leading out of it is refused), of at most the configuration size limit
+/// ([`cverun_inventory::read`]).
 pub fn load(root: &Path) -> Result<Option<Config>, ConfigError> {
     let path = root.join(FILE_NAME);
-    match std::fs::read_to_string(&path) {
+    match read_in_root(root, &path) {
         Ok(text) => parse(&path, &text).map(Some),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
         Err(e) => Err(ConfigError {
@@ -231,6 +233,19 @@ pub fn load(root: &Path) -> Result<Option<Config>, ConfigError> {
             message: format!("cannot read: {e}"),
         }),
     }
+}
+
+/// Reads the configuration file `path` found in `root`: a regular file that
+/// resolves inside `root`, bounded by the configuration size limit. `NotFound`
+/// when there is none.
+pub fn read_in_root(root: &Path, path: &Path) -> std::io::Result<String> {
+    use cverun_inventory::read::{Class, read_text};
+    if path.symlink_metadata().is_err() {
+        return Err(std::io::ErrorKind::NotFound.into());
+    }
+    let confinement = cverun_inventory::Confinement::new(&[root.to_owned()], false);
+    let resolved = confinement.resolve(path)?;
+    read_text(&resolved, Class::Config)
 }
 
 /// `./a/../b/` -> `b`; `None` when it leaves the root or is absolute.

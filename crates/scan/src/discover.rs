@@ -1,8 +1,11 @@
 //! Finding manifests under the scan roots and grouping them into services.
 //!
 //! The walk honours `.gitignore` (also outside a git checkout), skips hidden
-//! directories and `node_modules`, `vendor`, `target`, `.venv`, and never follows
-//! symbolic links. A file is a manifest when [`FileKind::detect`] recognises its name.
+//! directories and `node_modules`, `vendor`, `target`, `.venv`, and never walks into
+//! a linked directory: each is a warning naming it. A file is a manifest when
+//! [`FileKind::detect`] recognises its name; a link with a manifest's name is read
+//! when it leads to a regular file inside the scanned roots (or anywhere, when the
+//! [`Confinement`] allows it), else it is an error naming it.
 //!
 //! Services: by default each directory holding manifests is one service. With a
 //! `cverun.toml` at the root, every manifest below a configured service's path belongs
@@ -25,7 +28,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
-use cverun_inventory::{FileKind, is_constraints_file, not_read_reason};
+use cverun_inventory::read::kind_of;
+use cverun_inventory::{Confinement, FileKind, is_constraints_file, not_read_reason};
 
 use crate::config::{Config, ServiceConfig};
 
@@ -109,6 +113,8 @@ pub struct Plan {
     pub services: Vec<PlannedService>,
     /// Unreadable parts of the tree.
     pub errors: Vec<WalkError>,
+    /// Parts of the tree not walked: linked directories.
+    pub warnings: Vec<WalkError>,
 }
 
 /// One root to scan and its configuration.
@@ -119,8 +125,48 @@ pub struct Root<'a> {
     pub config: Option<&'a Config>,
 }
 
-/// Walks `roots` and groups their manifests into services.
+/// Walks `roots` and groups their manifests into services; links are followed only
+/// inside the roots.
 pub fn plan(roots: &[Root<'_>]) -> Plan {
+    let paths: Vec<PathBuf> = roots.iter().map(|r| r.path.to_owned()).collect();
+    plan_confined(roots, &Confinement::new(&paths, false))
+}
+
+/// What a linked entry of the walk is.
+enum Link {
+    /// A manifest-named link to a regular file that may be read.
+    Read,
+    /// A link to a directory: not walked.
+    Directory,
+    /// A manifest-named link that is not read, and why.
+    Refused(String),
+    /// Of no interest (a link to an unrelated file).
+    Ignored,
+}
+
+/// Judges the link at `path`, whose name the walk classified as `found`.
+fn judge_link(path: &Path, found: Option<Found>, confinement: &Confinement) -> Link {
+    if std::fs::metadata(path).is_ok_and(|m| m.is_dir()) {
+        return Link::Directory;
+    }
+    if found.is_none() {
+        return Link::Ignored;
+    }
+    match confinement.resolve(path) {
+        Ok(target) => match std::fs::metadata(&target) {
+            Ok(m) if m.is_file() => Link::Read,
+            Ok(m) => Link::Refused(format!(
+                "symbolic link to {}; not read",
+                kind_of(m.file_type())
+            )),
+            Err(e) => Link::Refused(format!("symbolic link: {e}")),
+        },
+        Err(e) => Link::Refused(format!("symbolic link: {e}")),
+    }
+}
+
+/// [`plan`], with links followed as `confinement` allows.
+pub fn plan_confined(roots: &[Root<'_>], confinement: &Confinement) -> Plan {
     let several = roots.len() > 1;
     let mut out = Plan::default();
     for root in roots {
@@ -211,17 +257,45 @@ pub fn plan(roots: &[Root<'_>]) -> Plan {
                     continue;
                 }
             };
-            if !entry.file_type().is_some_and(|t| t.is_file()) {
-                continue;
-            }
-            let Some(found) = classify(entry.path()) else {
-                continue;
-            };
             let rel = entry
                 .path()
                 .strip_prefix(root.path)
                 .unwrap_or(entry.path())
                 .to_owned();
+            if entry.path_is_symlink() && entry.depth() > 0 {
+                match judge_link(entry.path(), classify(entry.path()), confinement) {
+                    Link::Read => {}
+                    Link::Directory => {
+                        out.warnings.push(WalkError {
+                            path: display(&rel),
+                            message: "symbolic link to a directory: not walked, manifests under it are not read (scan its target as a root to check them)".into(),
+                        });
+                        continue;
+                    }
+                    Link::Refused(message) => {
+                        out.errors.push(WalkError {
+                            path: display(&rel),
+                            message,
+                        });
+                        continue;
+                    }
+                    Link::Ignored => continue,
+                }
+            } else if let Some(t) = entry.file_type().filter(|t| !t.is_file() && !t.is_dir()) {
+                // A FIFO, socket or device with a manifest's name: never opened.
+                if classify(entry.path()).is_some() {
+                    out.errors.push(WalkError {
+                        path: display(&rel),
+                        message: format!("not a regular file ({}); not read", kind_of(t)),
+                    });
+                }
+                continue;
+            } else if !entry.file_type().is_some_and(|t| t.is_file()) {
+                continue;
+            }
+            let Some(found) = classify(entry.path()) else {
+                continue;
+            };
             let dir = rel.parent().map(Path::to_owned).unwrap_or_default();
             by_dir.entry(dir).or_default().push((rel, found));
         }

@@ -16,7 +16,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use cverun_db::{Database, Query};
-use cverun_inventory::{DiskFiles, Package, ParseError, Parsed, Pin, parse_file};
+use cverun_inventory::{ConfinedFiles, Confinement, Package, ParseError, Parsed, Pin, parse_file};
 use cverun_versions::Ecosystem;
 
 pub mod config;
@@ -47,6 +47,10 @@ pub struct ScanOptions {
     /// [`cverun_db::coverage::DEFAULT_MAX_AGE_DAYS`] is only warned about; a limit
     /// that is set makes older data fail the scan (exit 2).
     pub max_db_age: Option<i64>,
+    /// Read includes, parent manifests and linked manifests outside the roots
+    /// (`--allow-outside-roots`); by default they are refused (see
+    /// [`cverun_inventory::read`]).
+    pub allow_outside_roots: bool,
 }
 
 /// Receives progress while manifests are parsed (for a progress bar).
@@ -171,7 +175,8 @@ fn run(
             config: c.as_ref(),
         })
         .collect();
-    let plan = discover::plan(&plan_roots);
+    let confinement = Confinement::new(roots, opts.allow_outside_roots);
+    let plan = discover::plan_confined(&plan_roots, &confinement);
     let items = items(&plan, roots);
     let coverage = match db {
         Some(db) => db.coverage()?,
@@ -198,6 +203,7 @@ fn run(
         &items.iter().map(|i| i.manifest).collect::<Vec<_>>(),
         opts.threads,
         progress,
+        &ConfinedFiles { confinement },
     );
     progress.finish();
 
@@ -301,7 +307,15 @@ fn run(
                 message: e.message.clone(),
             })
             .collect(),
-        warnings: Vec::new(),
+        warnings: plan
+            .warnings
+            .iter()
+            .map(|e| Problem {
+                file: e.path.clone(),
+                line: None,
+                message: e.message.clone(),
+            })
+            .collect(),
     };
     nothing_found(&mut report, roots, &items, &plan);
     inventory(&mut report, &items, &names, &parsed, &duplicate, &covered);
@@ -737,9 +751,10 @@ fn parse_all(
     manifests: &[&discover::Manifest],
     threads: usize,
     progress: &dyn Progress,
+    files: &ConfinedFiles,
 ) -> Vec<Result<Parsed, ParseError>> {
     let mut results = parallel(manifests.len(), threads, |i| {
-        let r = parse_file(manifests[i].kind, &manifests[i].path, &DiskFiles);
+        let r = parse_file(manifests[i].kind, &manifests[i].path, files);
         progress.advance();
         r
     });

@@ -17,6 +17,7 @@ use std::sync::Arc;
 
 use cverun_db::signals::Signals;
 use cverun_db::{Database, PackageQuery, RecordSeverity};
+use cverun_inventory::read::Class;
 use cverun_osv::{Finding, FixOptions};
 use cverun_triage::assess::{CveSignals, assess};
 use cverun_triage::decision::{Decision, Workaround, decide};
@@ -56,8 +57,20 @@ pub struct TriageError {
     pub message: String,
 }
 
+/// Reads a policy or exceptions file named on the command line: a regular file of
+/// at most the configuration size limit; `None` when there is none.
 fn read(path: &Path) -> Result<Option<String>, TriageError> {
-    match std::fs::read_to_string(path) {
+    read_with(path, cverun_inventory::read::read_text(path, Class::Config))
+}
+
+/// Reads a policy, exceptions or configuration file found in `root` (a link that
+/// leads out of the root is refused).
+fn read_found(root: &Path, path: &Path) -> Result<Option<String>, TriageError> {
+    read_with(path, crate::config::read_in_root(root, path))
+}
+
+fn read_with(path: &Path, r: std::io::Result<String>) -> Result<Option<String>, TriageError> {
+    match r {
         Ok(t) => Ok(Some(t)),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
         Err(e) => Err(TriageError {
@@ -94,7 +107,7 @@ impl Triage {
                 let mut found = None;
                 for d in &dirs {
                     let p = d.join(POLICY_FILE);
-                    if let Some(text) = read(&p)? {
+                    if let Some(text) = read_found(d, &p)? {
                         found = Some((p, text));
                         break;
                     }
@@ -117,12 +130,12 @@ impl Triage {
         };
         for d in &dirs {
             let config = d.join(crate::config::FILE_NAME);
-            if let Some(text) = read(&config)? {
+            if let Some(text) = read_found(d, &config)? {
                 t.exceptions
                     .merge(Exceptions::parse_section(&config, &text).map_err(convert)?);
             }
             let file = d.join(exceptions::FILE_NAME);
-            if let Some(text) = read(&file)? {
+            if let Some(text) = read_found(d, &file)? {
                 t.exceptions
                     .merge(Exceptions::parse(&file, &text).map_err(convert)?);
             }

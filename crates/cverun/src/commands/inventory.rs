@@ -17,6 +17,7 @@ pub fn run(cmd: InventoryCommand) -> anyhow::Result<ExitCode> {
             output: file,
             threads: n,
             format,
+            allow_outside_roots,
         } => {
             let roots: Vec<PathBuf> = if paths.is_empty() {
                 vec![PathBuf::from(".")]
@@ -32,6 +33,7 @@ pub fn run(cmd: InventoryCommand) -> anyhow::Result<ExitCode> {
                     list_packages: true,
                     triage: Triage::default(),
                     max_db_age: None,
+                    allow_outside_roots,
                 },
                 &progress,
             )?;

@@ -117,6 +117,7 @@ pub fn scan_opened(
             list_packages,
             triage,
             max_db_age: inputs.max_db_age,
+            allow_outside_roots: inputs.allow_outside_roots,
         },
         &progress,
     )?;

@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-use cverun_inventory::{DiskFiles, Package, parse_file};
+use cverun_inventory::{ConfinedFiles, Confinement, Package, parse_file};
 use cverun_scan::discover::{self, Root};
 use serde::Serialize;
 
@@ -128,19 +128,27 @@ pub fn lockfiles(root: &Path) -> (Vec<ManifestRecord>, Vec<String>) {
             None
         }
     };
-    let plan = discover::plan(&[Root {
-        path: root,
-        config: config.as_ref(),
-    }]);
+    // Confined to the root: nothing outside it ends up in the archive.
+    let files = ConfinedFiles {
+        confinement: Confinement::new(&[root.to_owned()], false),
+    };
+    let plan = discover::plan_confined(
+        &[Root {
+            path: root,
+            config: config.as_ref(),
+        }],
+        &files.confinement,
+    );
     notes.extend(
         plan.errors
             .iter()
+            .chain(&plan.warnings)
             .map(|e| format!("{}: {}", e.path, e.message)),
     );
     let mut out = Vec::new();
     for service in &plan.services {
         for m in &service.manifests {
-            let (packages, error, warnings) = match parse_file(m.kind, &m.path, &DiskFiles) {
+            let (packages, error, warnings) = match parse_file(m.kind, &m.path, &files) {
                 Ok(p) => (
                     p.packages,
                     None,

@@ -272,7 +272,9 @@ pub fn collect(opts: &CollectOptions) -> Result<Collected> {
     notes.extend(walk_notes);
     staged.push(json_member("inventory.json", &inv)?);
     for m in &inv.manifests {
-        match std::fs::read(&m.disk_path) {
+        // The walk kept only regular files inside the root; read as the scan reads.
+        match cverun_inventory::read::read_bytes(&m.disk_path, cverun_inventory::read::Class::Data)
+        {
             Ok(bytes) => staged.push(Staged {
                 member: Member {
                     path: format!("lockfiles/{}", clean(&m.path)),

@@ -64,6 +64,7 @@
 //! (a method call, a concatenation, an unknown variable) is a warning with its line.
 //! Unbalanced braces are a warning; a build script is never an error.
 
+use crate::text::excerpt;
 use std::collections::HashMap;
 use std::path::Path;
 
@@ -976,7 +977,7 @@ impl Walker<'_, '_> {
             };
             self.warn(
                 line,
-                format!("dependency {raw:?}: {bad} {why}; kept unpinned"),
+                format!("dependency {}: {bad} {why}; kept unpinned", excerpt(raw)),
             );
         }
         let pin = match version {
@@ -1062,7 +1063,10 @@ impl Walker<'_, '_> {
             if !self.coordinate(&value, interpolating, scope, ctx, line) && conf_known {
                 self.warn(
                     line,
-                    format!("cannot read dependency notation {value:?}; not included"),
+                    format!(
+                        "cannot read dependency notation {}; not included",
+                        excerpt(&value)
+                    ),
                 );
             }
             return;
@@ -1125,7 +1129,10 @@ impl Walker<'_, '_> {
             let text = self.text_of(arg);
             self.warn(
                 line,
-                format!("cannot read dependency `{text}` (not a literal notation); not included"),
+                format!(
+                    "cannot read dependency {} (not a literal notation); not included",
+                    excerpt(&text)
+                ),
             );
         }
     }

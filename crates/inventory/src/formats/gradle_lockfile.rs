@@ -21,6 +21,7 @@
 //! else, is an error: it is not a Gradle lockfile. A file of comments only is valid
 //! and empty.
 
+use crate::text::excerpt;
 use cverun_versions::Ecosystem;
 
 use crate::{Input, Package, ParseError, Parsed, Pin, Scope};
@@ -81,14 +82,17 @@ pub fn parse(input: &Input<'_>) -> Result<Parsed, ParseError> {
         }
         parsed.warnings.push(input.warning(
             Some(n),
-            format!("cannot read line {line:?} (expected `group:artifact:version=configurations`); ignored"),
+            format!(
+                "cannot read line {} (expected `group:artifact:version=configurations`); ignored",
+                excerpt(line)
+            ),
         ));
     }
     if !recognised {
         if let Some((n, line)) = first_bad {
             return Err(input.error(
                 Some(n),
-                format!("not a Gradle lockfile: no `group:artifact:version=configurations` line (first line {line:?})"),
+                format!("not a Gradle lockfile: no `group:artifact:version=configurations` line (first line {})", excerpt(&line)),
             ));
         }
     }

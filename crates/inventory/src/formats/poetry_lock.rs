@@ -32,6 +32,7 @@
 //!
 //! [`Relation::Unknown`]: crate::Relation::Unknown
 
+use crate::text::excerpt;
 use cverun_versions::Ecosystem;
 use toml::de::DeTable;
 
@@ -168,7 +169,10 @@ fn source(
         Some(other) => {
             warnings.push(input.warning(
                 Some(line),
-                format!("{name}: unknown source type {other:?}; treated as the registry"),
+                format!(
+                    "{name}: unknown source type {}; treated as the registry",
+                    excerpt(other)
+                ),
             ));
             Source::Registry
         }

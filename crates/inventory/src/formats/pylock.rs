@@ -34,6 +34,7 @@
 //!
 //! [`Relation::Unknown`]: crate::Relation::Unknown
 
+use crate::text::excerpt;
 use cverun_versions::Ecosystem;
 use toml::de::DeTable;
 
@@ -60,7 +61,7 @@ pub fn parse(input: &Input<'_>) -> Result<Parsed, ParseError> {
         if text.split('.').next() != Some("1") {
             warnings.push(input.warning(
                 Some(doc.line_of(v)),
-                format!("lock-version {text:?} is not 1.x; read as 1.0"),
+                format!("lock-version {} is not 1.x; read as 1.0", excerpt(text)),
             ));
         }
     }

@@ -46,6 +46,7 @@
 //!
 //! [`Relation::Direct`]: crate::Relation::Direct
 
+use crate::text::excerpt;
 use std::collections::HashMap;
 
 use cverun_versions::Ecosystem;
@@ -262,7 +263,10 @@ impl<'a, 'i> Reader<'a, 'i> {
             }
             Err(why) => self.warn(
                 line,
-                format!("cannot read requirement {trimmed:?}: {why}; not included"),
+                format!(
+                    "cannot read requirement {}: {why}; not included",
+                    excerpt(trimmed)
+                ),
             ),
         }
     }

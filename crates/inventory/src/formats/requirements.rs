@@ -40,6 +40,8 @@ use std::path::{Component, Path, PathBuf};
 use cverun_versions::{Ecosystem, normalize_name};
 
 use crate::graph::Graph;
+use crate::read::refusal;
+use crate::text::excerpt;
 use crate::{Input, Package, ParseError, Parsed, Pin, Relation, Source, Warning, io_message};
 
 /// How deep `-r` includes may nest before it is treated as a loop.
@@ -50,6 +52,9 @@ pub fn parse(input: &Input<'_>) -> Result<Parsed, ParseError> {
     let mut state = State::default();
     let root = input.path.to_owned();
     state.file(input, &root, input.text, &mut vec![normalize(&root)], false);
+    if let Some(e) = state.refused.take() {
+        return Err(e);
+    }
     Ok(state.finish(&root))
 }
 
@@ -64,6 +69,9 @@ struct State {
     constraints: BTreeMap<String, (String, PathBuf, u32)>,
     warnings: Vec<Warning>,
     includes: Vec<PathBuf>,
+    /// The first include refused (outside the roots, not a regular file, too
+    /// large): the file's requirements are then incomplete, an error.
+    refused: Option<ParseError>,
 }
 
 /// One logical line: text and the 1-based number of its first physical line.
@@ -174,7 +182,10 @@ impl State {
                         self.warn(
                             path,
                             l.line,
-                            format!("cannot read requirement {trimmed:?}: {why}; not included"),
+                            format!(
+                                "cannot read requirement {}: {why}; not included",
+                                excerpt(trimmed)
+                            ),
                         );
                     }
                 }
@@ -245,7 +256,7 @@ impl State {
                     None => self.warn(
                         path,
                         l.line,
-                        format!("editable requirement {target:?} does not name its package (add #egg=name); not included"),
+                        format!("editable requirement {} does not name its package (add #egg=name); not included", excerpt(target)),
                     ),
                 }
             }
@@ -256,7 +267,7 @@ impl State {
             _ => self.warn(
                 path,
                 l.line,
-                format!("unknown option {opt:?}; line ignored"),
+                format!("unknown option {}; line ignored", excerpt(opt)),
             ),
         }
     }
@@ -271,7 +282,14 @@ impl State {
         constraint: bool,
     ) {
         if target.contains("://") {
-            self.warn(path, line, format!("included file {target:?} is a URL; not fetched, its requirements are not included"));
+            self.warn(
+                path,
+                line,
+                format!(
+                    "included file {} is a URL; not fetched, its requirements are not included",
+                    excerpt(target)
+                ),
+            );
             return;
         }
         let child = path.parent().unwrap_or(Path::new("")).join(target);
@@ -293,7 +311,10 @@ impl State {
             self.warn(
                 path,
                 line,
-                format!("includes nested deeper than {MAX_INCLUDE_DEPTH}; {target} not followed"),
+                format!(
+                    "includes nested deeper than {MAX_INCLUDE_DEPTH}; {} not followed",
+                    excerpt(target)
+                ),
             );
             return;
         }
@@ -305,6 +326,24 @@ impl State {
                 stack.push(key);
                 self.file(input, &child, &text, stack, constraint);
                 stack.pop();
+            }
+            Err(e) if refusal(&e).is_some() => {
+                if self.refused.is_none() {
+                    // Located in this file, or through the include that failed.
+                    let (at, nested) = if path == input.path {
+                        (Some(line), String::new())
+                    } else {
+                        (None, format!(" (line {line} of {})", path.display()))
+                    };
+                    self.refused = Some(ParseError::at(
+                        input.path,
+                        at,
+                        format!(
+                            "included file {}{nested}: {e}; its requirements are missing",
+                            excerpt(target)
+                        ),
+                    ));
+                }
             }
             Err(e) => self.warn(
                 path,
@@ -516,7 +555,7 @@ pub(crate) fn requirement(line: &str) -> Result<Requirement, String> {
                 || e.bytes()
                     .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
         }) {
-            return Err(format!("invalid extras [{extras}]"));
+            return Err(format!("invalid extras {}", excerpt(extras)));
         }
         rest = r[end + 1..].trim_start();
     }
@@ -588,14 +627,19 @@ fn specifiers(spec: &str) -> Result<(Pin, Option<String>), String> {
             .iter()
             .find(|op| clause.starts_with(*op))
             .map(|op| op.len())
-            .ok_or_else(|| format!("{clause:?} is not a version specifier (==, >=, ~=, ...)"))?;
+            .ok_or_else(|| {
+                format!(
+                    "{} is not a version specifier (==, >=, ~=, ...)",
+                    excerpt(clause)
+                )
+            })?;
         let (op, version) = clause.split_at(op_len);
         let version = version.trim();
         if version.is_empty() {
             return Err(format!("{op} without a version"));
         }
         if version.contains(char::is_whitespace) || version.contains(['(', ')', '@', '[', ']']) {
-            return Err(format!("{version:?} is not a version"));
+            return Err(format!("{} is not a version", excerpt(version)));
         }
         normalized.push(format!("{op}{version}"));
         if (op == "==" && !version.contains('*')) || op == "===" {
@@ -616,7 +660,8 @@ fn specifiers(spec: &str) -> Result<(Pin, Option<String>), String> {
         Some(v) if v.contains("${") => Ok((
             Pin::Unpinned { specifier },
             Some(format!(
-                "version {v} comes from an environment variable, unknown here: kept as unpinned"
+                "version {} comes from an environment variable, unknown here: kept as unpinned",
+                excerpt(&v)
             )),
         )),
         Some(v) => Ok((Pin::Exact(v), None)),

@@ -399,3 +399,67 @@ fn unreadable_lines_name_their_line() {
     assert_eq!(lines, vec![1, 2, 3, 5]);
     assert!(matches!(p.packages[0].pin, Pin::Unpinned { .. }));
 }
+
+#[test]
+fn warnings_quote_a_short_escaped_excerpt_of_the_line() {
+    let long = format!("bad \u{1b}[2J line {}", "SECRET".repeat(100));
+    let p = one(&format!("flask==1.0\n{long}\n--weird{}\n", "x".repeat(500)));
+    assert_eq!(p.warnings.len(), 2, "{:?}", p.warnings);
+    for w in &p.warnings {
+        // At most two excerpts (the line, the clause that failed) and the words.
+        assert!(
+            w.message.len() < 2 * crate::text::EXCERPT_CHARS + 120,
+            "{}",
+            w.message
+        );
+        assert!(!w.message.contains(&"SECRET".repeat(12)), "{}", w.message);
+        assert!(!w.message.contains('\u{1b}'), "{}", w.message);
+    }
+    assert!(
+        p.warnings[0]
+            .message
+            .starts_with("cannot read requirement \"bad \\u{1b}[2J line SECRETSECRET"),
+        "{}",
+        p.warnings[0].message
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn includes_leaving_the_root_are_errors_at_the_including_line() {
+    use crate::{ConfinedFiles, Confinement, parse_file};
+    let outer = tempfile::tempdir().unwrap();
+    let root = outer.path().join("root");
+    std::fs::create_dir_all(root.join("svc")).unwrap();
+    std::fs::write(outer.path().join("outside.txt"), "django==1.11\n").unwrap();
+    std::fs::write(root.join("base.txt"), "-r ../outside.txt\n").unwrap();
+    let files = ConfinedFiles {
+        confinement: Confinement::new(std::slice::from_ref(&root), false),
+    };
+    let req = root.join("svc/requirements.txt");
+    std::fs::write(&req, "flask==1.0\n-r ../../outside.txt\n").unwrap();
+    let e = parse_file(FileKind::Requirements, &req, &files).unwrap_err();
+    assert_eq!(e.line, Some(2));
+    assert!(
+        e.message
+            .starts_with("included file \"../../outside.txt\": resolves to "),
+        "{}",
+        e.message
+    );
+    // Through an include inside the root: located by the nested file's line.
+    std::fs::write(&req, "flask==1.0\n-r ../base.txt\n").unwrap();
+    let e = parse_file(FileKind::Requirements, &req, &files).unwrap_err();
+    assert_eq!(e.line, None);
+    assert!(
+        e.message.starts_with(&format!(
+            "included file \"../outside.txt\" (line 1 of {}): resolves to ",
+            root.join("svc/../base.txt").display()
+        )),
+        "{}",
+        e.message
+    );
+    // A missing include stays a warning.
+    std::fs::write(&req, "flask==1.0\n-r missing.txt\n").unwrap();
+    let p = parse_file(FileKind::Requirements, &req, &files).unwrap();
+    assert!(p.warnings[0].message.contains("no such file"));
+}

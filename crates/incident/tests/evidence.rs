@@ -49,6 +49,8 @@ impl Fixture {
             logs: vec![self.path("logs/a/app.log"), self.path("logs/b/app.log")],
             output: self.path(output),
             proc: PathBuf::from("/proc"),
+            follow_links: false,
+            max_log_bytes: evidence::DEFAULT_MAX_LOG_BYTES,
         }
     }
 }
@@ -123,7 +125,7 @@ fn collects_everything_into_a_private_verifiable_archive() {
     );
     // The manifest lists every other member with its hash, and is what was hashed.
     let manifest: serde_json::Value = serde_json::from_slice(&all[0].1).unwrap();
-    assert_eq!(manifest["schema"], "cverun.evidence-manifest/1");
+    assert_eq!(manifest["schema"], "cverun.evidence-manifest/2");
     assert_eq!(manifest["members"].as_array().unwrap().len(), 7);
     assert_eq!(c.manifest_sha256.len(), 64);
     let big = std::fs::read(f.path("logs/b/app.log")).unwrap();

@@ -424,14 +424,9 @@ fn secrets_in_command_lines_and_lockfiles_are_masked_by_rule() {
         );
     }
     // What identifies the secret stays.
-    let procs = String::from_utf8_lossy(
-        &members
-            .iter()
-            .find(|m| m.0 == "processes.json")
-            .unwrap()
-            .1,
-    )
-    .into_owned();
+    let procs =
+        String::from_utf8_lossy(&members.iter().find(|m| m.0 == "processes.json").unwrap().1)
+            .into_owned();
     assert!(
         procs.contains("postgres://alice:***@127.0.0.1/db") && procs.contains("API_TOKEN=***"),
         "{procs}"

@@ -289,9 +289,13 @@ fn url_password(s: &[u8], i: usize, tally: &mut Tally) -> Option<Hit> {
     }
     let authority = scheme_end + 3;
     let authority_end = run(s, authority, |c| {
-        !(c.is_ascii_whitespace() || matches!(c, b'/' | b'?' | b'#' | b'"' | b'\'' | b'<' | b'>' | b'`'))
+        !(c.is_ascii_whitespace()
+            || matches!(c, b'/' | b'?' | b'#' | b'"' | b'\'' | b'<' | b'>' | b'`'))
     });
-    let at = authority + s[authority..authority_end].iter().rposition(|&c| c == b'@')?;
+    let at = authority
+        + s[authority..authority_end]
+            .iter()
+            .rposition(|&c| c == b'@')?;
     let colon = authority + s[authority..at].iter().position(|&c| c == b':')?;
     let password = &s[colon + 1..at];
     if password.is_empty() || password == MASK.as_bytes() {
@@ -411,7 +415,9 @@ fn mask_value(s: &[u8], i: usize, value: usize, extra: &[u8], rule: &'static str
 }
 
 fn secret_flag(s: &[u8], i: usize) -> Option<Hit> {
-    if s[i] != b'-' || (i > 0 && !(s[i - 1].is_ascii_whitespace() || matches!(s[i - 1], b'"' | b'\''))) {
+    if s[i] != b'-'
+        || (i > 0 && !(s[i - 1].is_ascii_whitespace() || matches!(s[i - 1], b'"' | b'\'')))
+    {
         return None;
     }
     let name_end = flag_at(s, i)?;

@@ -278,3 +278,53 @@ fn the_manifest_hash_is_recorded_in_the_timeline() {
     assert!(!f.path("out/third.tar.gz").exists());
     assert_eq!(store.load(&id).unwrap().events.len(), 2);
 }
+
+#[cfg(unix)]
+#[test]
+fn a_link_member_is_verified_by_its_target() {
+    let f = Fixture::new();
+    std::os::unix::fs::symlink("/etc/shadow", f.path("logs/shadow.log")).unwrap();
+    let mut o = f.options("out/e.tar.gz");
+    o.logs = vec![f.path("logs/shadow.log")];
+    let c = evidence::collect(&o).unwrap();
+    let link = c.manifest.members.last().unwrap();
+    assert_eq!(
+        (link.path.as_str(), link.link.as_deref(), link.size),
+        ("logs/shadow.log", Some("/etc/shadow"), 0)
+    );
+    assert_eq!(c.manifest.redaction.verbatim, ["logs/shadow.log"]);
+    assert!(evidence::verify(&c.path).unwrap().problems.is_empty());
+
+    // The same archive with the link pointing elsewhere.
+    let file = std::fs::File::open(&c.path).unwrap();
+    let mut a = tar::Archive::new(flate2::read::GzDecoder::new(file));
+    let mut b = tar::Builder::new(flate2::write::GzEncoder::new(
+        Vec::new(),
+        flate2::Compression::fast(),
+    ));
+    for e in a.entries().unwrap() {
+        let mut e = e.unwrap();
+        let name = e.path().unwrap().into_owned();
+        let mut h = e.header().clone();
+        if h.entry_type().is_symlink() {
+            b.append_link(&mut h, &name, "/etc/passwd").unwrap();
+        } else {
+            let mut data = Vec::new();
+            e.read_to_end(&mut data).unwrap();
+            b.append_data(&mut h, &name, &data[..]).unwrap();
+        }
+    }
+    std::fs::write(
+        f.path("relinked.tar.gz"),
+        b.into_inner().unwrap().finish().unwrap(),
+    )
+    .unwrap();
+    let p = evidence::verify(&f.path("relinked.tar.gz"))
+        .unwrap()
+        .problems;
+    assert_eq!(p.len(), 1, "{p:?}");
+    assert!(
+        p[0].starts_with("logs/shadow.log: content differs"),
+        "{p:?}"
+    );
+}

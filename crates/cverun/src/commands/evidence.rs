@@ -157,7 +157,10 @@ pub fn run(args: EvidenceArgs) -> anyhow::Result<ExitCode> {
                 );
                 for m in &c.manifest.members {
                     if let Some(target) = &m.link {
-                        anstream::println!("  {} is a link to {target}, archived as a link", m.path);
+                        anstream::println!(
+                            "  {} is a link to {target}, archived as a link",
+                            m.path
+                        );
                     }
                     if !m.redacted.is_empty() {
                         let rules: Vec<String> =

@@ -80,8 +80,7 @@ pub fn read_bounded(path: &Path, limit: u64) -> std::io::Result<Bounded> {
         ));
     }
     let mut bytes = Vec::new();
-    file.take(limit.saturating_add(1))
-        .read_to_end(&mut bytes)?;
+    file.take(limit.saturating_add(1)).read_to_end(&mut bytes)?;
     let truncated = bytes.len() as u64 > limit;
     bytes.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
     Ok(Bounded { bytes, truncated })
@@ -204,7 +203,10 @@ mod tests {
         assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
         // Opening a FIFO without a writer would block without O_NONBLOCK.
         let e = open_log(&fifo, false, 100).unwrap_err();
-        assert!(e.ends_with("is a FIFO; only regular files are archived"), "{e}");
+        assert!(
+            e.ends_with("is a FIFO; only regular files are archived"),
+            "{e}"
+        );
         let e = read_bounded(&fifo, 100).unwrap_err();
         assert!(e.to_string().contains("is a FIFO"), "{e}");
 

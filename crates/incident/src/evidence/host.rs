@@ -334,10 +334,7 @@ mod tests {
             ["app", "--database", "postgres://u:pw@h/db"]
         );
         // Cut inside the URL, before its `@`: the part left would not be masked.
-        assert_eq!(
-            split_cmdline(&full[..20], true),
-            ["app", "--database"]
-        );
+        assert_eq!(split_cmdline(&full[..20], true), ["app", "--database"]);
         assert!(split_cmdline(b"", false).is_empty());
     }
 

@@ -493,7 +493,9 @@ fn write_archive(
     for s in staged {
         let path = &s.member.path;
         match s.content {
-            Content::Memory(bytes) => tar.append_data(&mut regular(s.member.size), path, &bytes[..]),
+            Content::Memory(bytes) => {
+                tar.append_data(&mut regular(s.member.size), path, &bytes[..])
+            }
             Content::Spooled(f) => {
                 let mut file = f.reopen().map_err(write_err())?;
                 // Exactly the bytes hashed: the spool is private and complete.

@@ -18,7 +18,10 @@ fn check(input: &str, expected: &str, rules: &[(&str, u64)]) {
     assert_eq!(tally, fired(rules), "rules fired on {input:?}");
     let (again, tally) = r(&out);
     assert_eq!(again, out, "idempotent on {input:?}");
-    assert!(tally.is_empty(), "nothing fires twice on {out:?}: {tally:?}");
+    assert!(
+        tally.is_empty(),
+        "nothing fires twice on {out:?}: {tally:?}"
+    );
 }
 
 fn unchanged(input: &str) {
@@ -87,7 +90,11 @@ fn secret_flags() {
         "app --token *** --verbose",
         &[("secret-flag", 1)],
     );
-    check("app --token=abc123", "app --token=***", &[("secret-flag", 1)]);
+    check(
+        "app --token=abc123",
+        "app --token=***",
+        &[("secret-flag", 1)],
+    );
     check("-password hunter2", "-password ***", &[("secret-flag", 1)]);
     check(
         "x --DB_PASSWORD='a b c' --api-key \"k y\" --client-secret=s",
@@ -150,7 +157,11 @@ fn secret_flags_in_argument_vectors() {
 
 #[test]
 fn secret_assignments() {
-    check("API_TOKEN=abc123", "API_TOKEN=***", &[("secret-assignment", 1)]);
+    check(
+        "API_TOKEN=abc123",
+        "API_TOKEN=***",
+        &[("secret-assignment", 1)],
+    );
     check(
         "env AWS_SECRET_ACCESS_KEY=wJal PASSWORD=x db_password=\"p w\" run",
         "env AWS_SECRET_ACCESS_KEY=*** PASSWORD=*** db_password=\"***\" run",
@@ -167,7 +178,11 @@ fn secret_assignments() {
         &[("secret-assignment", 2)],
     );
     // Outside a query a value keeps its & and ;.
-    check("MY_SECRET=a&b;c d", "MY_SECRET=*** d", &[("secret-assignment", 1)]);
+    check(
+        "MY_SECRET=a&b;c d",
+        "MY_SECRET=*** d",
+        &[("secret-assignment", 1)],
+    );
     unchanged("PWD=/home/alice");
     unchanged("KEYBOARD=us TOKENIZER=bpe PATH=/usr/bin");
     unchanged("API_TOKEN=");
@@ -224,7 +239,8 @@ fn token_shapes() {
         "key AKIA***, ASIA***",
         &[("aws-access-key-id", 2)],
     );
-    let jwt = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0In0.dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
+    let jwt =
+        "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0In0.dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
     check(&format!("cookie={jwt};"), "cookie=eyJ***;", &[("jwt", 1)]);
     unchanged("ghp_short");
     unchanged("xghp_abcdefghijklmnopqrstuvwxyz0123456789");

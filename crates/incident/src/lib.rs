@@ -17,7 +17,8 @@
 //!   lock, clock events recorded exactly once;
 //! - [`metrics`] (MTTD, MTTR, SLA adherence) computed from stored incidents;
 //! - [`evidence`]: the I/O edge that collects a host's dependency inventory,
-//!   processes, sockets, host facts and logs into a verifiable archive.
+//!   processes, sockets, host facts and logs into a verifiable archive, with
+//!   secrets taken out by the rules of [`redact`].
 //!
 //! Time is always passed in (`now`), never read by the rules, so tests drive a
 //! simulated clock.
@@ -30,6 +31,7 @@ pub mod evidence;
 pub mod interval;
 pub mod metrics;
 pub mod model;
+pub mod redact;
 pub mod rules;
 pub mod runbook;
 pub mod state;

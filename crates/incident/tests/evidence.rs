@@ -49,6 +49,8 @@ impl Fixture {
             logs: vec![self.path("logs/a/app.log"), self.path("logs/b/app.log")],
             output: self.path(output),
             proc: PathBuf::from("/proc"),
+            follow_links: false,
+            max_log_bytes: evidence::DEFAULT_MAX_LOG_BYTES,
         }
     }
 }
@@ -123,7 +125,7 @@ fn collects_everything_into_a_private_verifiable_archive() {
     );
     // The manifest lists every other member with its hash, and is what was hashed.
     let manifest: serde_json::Value = serde_json::from_slice(&all[0].1).unwrap();
-    assert_eq!(manifest["schema"], "cverun.evidence-manifest/1");
+    assert_eq!(manifest["schema"], "cverun.evidence-manifest/2");
     assert_eq!(manifest["members"].as_array().unwrap().len(), 7);
     assert_eq!(c.manifest_sha256.len(), 64);
     let big = std::fs::read(f.path("logs/b/app.log")).unwrap();
@@ -275,4 +277,54 @@ fn the_manifest_hash_is_recorded_in_the_timeline() {
     assert!(evidence::collect_and_record(&mut store, &o).is_err());
     assert!(!f.path("out/third.tar.gz").exists());
     assert_eq!(store.load(&id).unwrap().events.len(), 2);
+}
+
+#[cfg(unix)]
+#[test]
+fn a_link_member_is_verified_by_its_target() {
+    let f = Fixture::new();
+    std::os::unix::fs::symlink("/etc/shadow", f.path("logs/shadow.log")).unwrap();
+    let mut o = f.options("out/e.tar.gz");
+    o.logs = vec![f.path("logs/shadow.log")];
+    let c = evidence::collect(&o).unwrap();
+    let link = c.manifest.members.last().unwrap();
+    assert_eq!(
+        (link.path.as_str(), link.link.as_deref(), link.size),
+        ("logs/shadow.log", Some("/etc/shadow"), 0)
+    );
+    assert_eq!(c.manifest.redaction.verbatim, ["logs/shadow.log"]);
+    assert!(evidence::verify(&c.path).unwrap().problems.is_empty());
+
+    // The same archive with the link pointing elsewhere.
+    let file = std::fs::File::open(&c.path).unwrap();
+    let mut a = tar::Archive::new(flate2::read::GzDecoder::new(file));
+    let mut b = tar::Builder::new(flate2::write::GzEncoder::new(
+        Vec::new(),
+        flate2::Compression::fast(),
+    ));
+    for e in a.entries().unwrap() {
+        let mut e = e.unwrap();
+        let name = e.path().unwrap().into_owned();
+        let mut h = e.header().clone();
+        if h.entry_type().is_symlink() {
+            b.append_link(&mut h, &name, "/etc/passwd").unwrap();
+        } else {
+            let mut data = Vec::new();
+            e.read_to_end(&mut data).unwrap();
+            b.append_data(&mut h, &name, &data[..]).unwrap();
+        }
+    }
+    std::fs::write(
+        f.path("relinked.tar.gz"),
+        b.into_inner().unwrap().finish().unwrap(),
+    )
+    .unwrap();
+    let p = evidence::verify(&f.path("relinked.tar.gz"))
+        .unwrap()
+        .problems;
+    assert_eq!(p.len(), 1, "{p:?}");
+    assert!(
+        p[0].starts_with("logs/shadow.log: content differs"),
+        "{p:?}"
+    );
 }

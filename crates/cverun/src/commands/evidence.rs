@@ -25,14 +25,23 @@ pub struct EvidenceArgs {
 #[derive(Debug, Subcommand)]
 pub enum EvidenceCommand {
     /// Collect the dependency inventory, processes, listening sockets, host facts
-    /// and logs into a .tar.gz (mode 0600) and record its manifest hash.
+    /// and logs into a .tar.gz (mode 0600) and record its manifest hash. Secrets in
+    /// command lines, lockfiles and notes are masked by rule (logs are copied as
+    /// they are); the manifest counts the rules that fired.
     Collect {
         /// The incident.
         #[arg(long, required = true)]
         incident: String,
-        /// Logs to copy into the archive.
+        /// Logs to copy into the archive: regular files only; a symbolic link is
+        /// archived as a link unless --follow-links.
         #[arg(long, value_name = "PATH", num_args = 1..)]
         logs: Vec<PathBuf>,
+        /// Copy what a log that is a symbolic link points to (a regular file only).
+        #[arg(long)]
+        follow_links: bool,
+        /// Largest log accepted, in MiB (a larger one stops the collection).
+        #[arg(long, value_name = "MIB", default_value_t = evidence::DEFAULT_MAX_LOG_BYTES >> 20)]
+        max_log_mib: u64,
         /// Where to look for lockfiles and manifests.
         #[arg(long, value_name = "DIR", default_value = ".")]
         root: PathBuf,
@@ -70,6 +79,7 @@ struct CollectJson<'a> {
     members: &'a [evidence::Member],
     bytes: u64,
     notes: &'a [String],
+    redaction: &'a evidence::Redaction,
 }
 
 #[derive(Serialize)]
@@ -89,6 +99,8 @@ pub fn run(args: EvidenceArgs) -> anyhow::Result<ExitCode> {
         EvidenceCommand::Collect {
             incident,
             logs,
+            follow_links,
+            max_log_mib,
             root,
             site_packages,
             output,
@@ -115,6 +127,8 @@ pub fn run(args: EvidenceArgs) -> anyhow::Result<ExitCode> {
                 logs,
                 output,
                 proc: PathBuf::from("/proc"),
+                follow_links,
+                max_log_bytes: max_log_mib.saturating_mul(1 << 20),
             };
             let c = evidence::collect_and_record(&mut store, &opts)?;
             if format == Format::Json {
@@ -126,6 +140,7 @@ pub fn run(args: EvidenceArgs) -> anyhow::Result<ExitCode> {
                     members: &c.manifest.members,
                     bytes: c.bytes,
                     notes: &c.manifest.notes,
+                    redaction: &c.manifest.redaction,
                 })?;
             } else {
                 anstream::println!(
@@ -140,6 +155,19 @@ pub fn run(args: EvidenceArgs) -> anyhow::Result<ExitCode> {
                     "  manifest sha256 {} (recorded in the timeline)",
                     c.manifest_sha256
                 );
+                for m in &c.manifest.members {
+                    if let Some(target) = &m.link {
+                        anstream::println!(
+                            "  {} is a link to {target}, archived as a link",
+                            m.path
+                        );
+                    }
+                    if !m.redacted.is_empty() {
+                        let rules: Vec<String> =
+                            m.redacted.iter().map(|(r, n)| format!("{r} {n}")).collect();
+                        anstream::println!("  {} redacted: {}", m.path, rules.join(", "));
+                    }
+                }
                 for n in &c.manifest.notes {
                     anstream::println!("  {}", paint(DIM, n));
                 }

@@ -3,7 +3,10 @@
 //!
 //! The parsers are pure functions of the files' text, tested on their formats; the
 //! readers tolerate processes that exit while being read (they are skipped and
-//! counted), since a live system changes under the collector.
+//! counted), since a live system changes under the collector. Every file is read
+//! without blocking and up to a limit (the `MAX_*` constants): a command line cut
+//! at its limit is marked and loses its incomplete last argument, a cut socket
+//! table is noted.
 
 use std::collections::BTreeMap;
 use std::net::{Ipv4Addr, Ipv6Addr};
@@ -20,6 +23,23 @@ pub struct Process {
     pub comm: String,
     /// Its command line (`/proc/PID/cmdline`), empty for kernel threads.
     pub cmdline: Vec<String>,
+    /// Whether the command line was longer than [`MAX_CMDLINE_BYTES`] (its last,
+    /// cut, argument is then left out).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub truncated: bool,
+}
+
+/// The most read of one command line (256 KiB).
+pub const MAX_CMDLINE_BYTES: u64 = 256 << 10;
+/// The most read of a small file: hostname, kernel, uptime, os-release, comm (64 KiB).
+pub const MAX_SMALL_FILE_BYTES: u64 = 64 << 10;
+/// The most read of one socket table, `/proc/net/tcp` and the like (64 MiB).
+pub const MAX_NET_TABLE_BYTES: u64 = 64 << 20;
+
+fn read_small(path: &Path) -> Option<String> {
+    super::files::read_bounded(path, MAX_SMALL_FILE_BYTES)
+        .ok()
+        .map(|b| String::from_utf8_lossy(&b.bytes).into_owned())
 }
 
 /// A listening socket.
@@ -139,8 +159,7 @@ pub fn parse_uptime(text: &str) -> Option<u64> {
 }
 
 fn read_trimmed(path: &Path) -> Option<String> {
-    std::fs::read_to_string(path)
-        .ok()
+    read_small(path)
         .map(|s| s.trim().to_owned())
         .filter(|s| !s.is_empty())
 }
@@ -149,16 +168,14 @@ fn read_trimmed(path: &Path) -> Option<String> {
 pub fn host_facts(proc: &Path) -> HostFacts {
     let os_release = ["/etc/os-release", "/usr/lib/os-release"]
         .iter()
-        .find_map(|p| std::fs::read_to_string(p).ok())
+        .find_map(|p| read_small(Path::new(p)))
         .map(|t| parse_os_release(&t))
         .unwrap_or_default();
     HostFacts {
         hostname: read_trimmed(&proc.join("sys/kernel/hostname")),
         kernel: read_trimmed(&proc.join("sys/kernel/osrelease")),
         os_release,
-        uptime_seconds: std::fs::read_to_string(proc.join("uptime"))
-            .ok()
-            .and_then(|t| parse_uptime(&t)),
+        uptime_seconds: read_small(&proc.join("uptime")).and_then(|t| parse_uptime(&t)),
     }
 }
 
@@ -176,39 +193,60 @@ pub fn processes(proc: &Path) -> std::io::Result<(Vec<Process>, u64)> {
             continue;
         };
         let dir = entry.path();
-        let (Ok(cmdline), Ok(comm)) = (
-            std::fs::read(dir.join("cmdline")),
-            std::fs::read_to_string(dir.join("comm")),
+        let (Ok(cmdline), Some(comm)) = (
+            super::files::read_bounded(&dir.join("cmdline"), MAX_CMDLINE_BYTES),
+            read_small(&dir.join("comm")),
         ) else {
             vanished += 1;
             continue;
         };
-        let cmdline = cmdline
-            .split(|b| *b == 0)
-            .filter(|a| !a.is_empty())
-            .map(|a| String::from_utf8_lossy(a).into_owned())
-            .collect();
         out.push(Process {
             pid,
             comm: comm.trim_end().to_owned(),
-            cmdline,
+            cmdline: split_cmdline(&cmdline.bytes, cmdline.truncated),
+            truncated: cmdline.truncated,
         });
     }
     out.sort_by_key(|p| p.pid);
     Ok((out, vanished))
 }
 
+/// The arguments of a `cmdline` (NUL-separated); when it was cut, the last
+/// argument is incomplete and left out, so no secret is kept half-masked.
+pub fn split_cmdline(bytes: &[u8], truncated: bool) -> Vec<String> {
+    let mut args: Vec<&[u8]> = bytes.split(|b| *b == 0).collect();
+    if truncated {
+        args.pop();
+    }
+    args.into_iter()
+        .filter(|a| !a.is_empty())
+        .map(|a| String::from_utf8_lossy(a).into_owned())
+        .collect()
+}
+
 /// Listening sockets from `proc/net/{tcp,tcp6,udp,udp6}`, with the pids holding
-/// them where the file descriptors are readable.
-pub fn listening_sockets(proc: &Path) -> Vec<Socket> {
+/// them where the file descriptors are readable; and notes on tables cut at
+/// [`MAX_NET_TABLE_BYTES`].
+pub fn listening_sockets(proc: &Path) -> (Vec<Socket>, Vec<String>) {
     let mut out = Vec::new();
+    let mut notes = Vec::new();
     for protocol in ["tcp", "tcp6", "udp", "udp6"] {
-        if let Ok(text) = std::fs::read_to_string(proc.join("net").join(protocol)) {
+        let path = proc.join("net").join(protocol);
+        if let Ok(table) = super::files::read_bounded(&path, MAX_NET_TABLE_BYTES) {
+            let mut text = String::from_utf8_lossy(&table.bytes).into_owned();
+            if table.truncated {
+                // The last line may be cut.
+                text.truncate(text.rfind('\n').unwrap_or(0));
+                notes.push(format!(
+                    "{} is longer than {MAX_NET_TABLE_BYTES} bytes; only its start was read",
+                    path.display()
+                ));
+            }
             out.extend(parse_net_table(&text, protocol));
         }
     }
     if out.is_empty() {
-        return out;
+        return (out, notes);
     }
     let owners = socket_owners(proc);
     for s in &mut out {
@@ -217,7 +255,7 @@ pub fn listening_sockets(proc: &Path) -> Vec<Socket> {
         }
     }
     out.sort_by(|a, b| (&a.protocol, a.port, &a.address).cmp(&(&b.protocol, b.port, &b.address)));
-    out
+    (out, notes)
 }
 
 /// socket inode -> pids, from the `socket:[inode]` links in `proc/PID/fd`.
@@ -289,6 +327,18 @@ mod tests {
     }
 
     #[test]
+    fn a_cut_command_line_loses_its_last_argument() {
+        let full = b"app\0--database\0postgres://u:pw@h/db\0";
+        assert_eq!(
+            split_cmdline(full, false),
+            ["app", "--database", "postgres://u:pw@h/db"]
+        );
+        // Cut inside the URL, before its `@`: the part left would not be masked.
+        assert_eq!(split_cmdline(&full[..20], true), ["app", "--database"]);
+        assert!(split_cmdline(b"", false).is_empty());
+    }
+
+    #[test]
     fn reads_os_release_and_uptime() {
         let o = parse_os_release(
             "# c\nNAME=\"Debian GNU/Linux\"\nVERSION_ID=12\nID='debian'\nbad line\n",
@@ -313,7 +363,8 @@ mod tests {
         let (ps, _) = processes(proc).unwrap();
         let me = std::process::id();
         assert!(ps.iter().any(|p| p.pid == me && !p.cmdline.is_empty()));
-        let socks = listening_sockets(proc);
+        let (socks, notes) = listening_sockets(proc);
+        assert!(notes.is_empty(), "{notes:?}");
         let mine = socks
             .iter()
             .find(|s| s.protocol == "tcp" && s.port == port)

@@ -99,9 +99,10 @@ pub fn site_packages(dir: &Path) -> Result<SitePackages, String> {
         if !name.ends_with(".dist-info") {
             continue;
         }
-        match std::fs::read_to_string(entry.path().join("METADATA"))
+        // The header is at the start: 1 MiB is plenty.
+        match super::files::read_bounded(&entry.path().join("METADATA"), 1 << 20)
             .ok()
-            .and_then(|t| parse_metadata(&t))
+            .and_then(|b| parse_metadata(&String::from_utf8_lossy(&b.bytes)))
         {
             Some((n, v)) => out.distributions.push(Distribution {
                 name: n,

@@ -4,13 +4,21 @@
 //!
 //! | member | content |
 //! | --- | --- |
-//! | `MANIFEST.json` | every other member with its SHA-256 and size (first in the archive) |
+//! | `MANIFEST.json` | every other member with its SHA-256, size and the redaction rules that fired in it (first in the archive) |
 //! | `host.json` | hostname, kernel, os-release, uptime, who collected, when, for which incident |
 //! | `processes.json` | every process: pid, command name, command line |
 //! | `sockets.json` | listening TCP and UDP sockets (IPv4 and IPv6) and the pids holding them |
 //! | `inventory.json` | the manifests found under the root with their packages, and installed Python distributions |
 //! | `lockfiles/<path>` | a copy of each manifest found |
-//! | `logs/<name>` | a copy of each log named |
+//! | `logs/<name>` | a copy of each log named, or a symbolic link to where its link pointed |
+//!
+//! Everything but the logs is redacted by the rules of [`crate::redact`] before it
+//! is hashed: command lines as argument vectors, every string of the JSON members,
+//! the lockfile copies and the manifest's notes. Logs are the record of what
+//! happened and are copied byte for byte; the manifest lists them as verbatim.
+//! What is read is bounded ([`files`]): a log is refused when it is not a regular
+//! file, lives on a kernel file system, or is over its limit; a log that is a
+//! symbolic link is archived as a link unless links are followed.
 //!
 //! The archive is written to a temporary file created with mode 0600 beside the
 //! destination, synced, and renamed into place (never over an existing file), so it
@@ -29,11 +37,22 @@ use sha2::{Digest, Sha256};
 
 use crate::chain::hex;
 use crate::error::{Error, Result};
+use crate::redact;
 use crate::rules::Action;
 use crate::store::Store;
 
+pub mod files;
 pub mod host;
 pub mod inventory;
+
+pub use files::DEFAULT_MAX_LOG_BYTES;
+
+/// The most of one lockfile or manifest copied (64 MiB); a larger one is noted
+/// and not copied.
+pub const MAX_LOCKFILE_BYTES: u64 = 64 << 20;
+
+/// The manifest's schema.
+pub const SCHEMA: &str = "cverun.evidence-manifest/2";
 
 /// Name of the manifest member.
 pub const MANIFEST: &str = "MANIFEST.json";
@@ -57,6 +76,10 @@ pub struct CollectOptions {
     pub output: PathBuf,
     /// The proc file system (normally `/proc`).
     pub proc: PathBuf,
+    /// Follow logs that are symbolic links (else they are archived as links).
+    pub follow_links: bool,
+    /// The most bytes of one log ([`DEFAULT_MAX_LOG_BYTES`] by default).
+    pub max_log_bytes: u64,
 }
 
 /// One member of the archive, as the manifest lists it.
@@ -71,6 +94,25 @@ pub struct Member {
     /// Where it was copied from, for copies.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source: Option<String>,
+    /// For a log archived as a symbolic link: its target (then `sha256` is the
+    /// SHA-256 of the target and `size` is 0).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub link: Option<String>,
+    /// The redaction rules that fired in this member, and how many times.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub redacted: BTreeMap<String, u64>,
+}
+
+/// What the manifest says about redaction.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Redaction {
+    /// The ids of the rules applied to every member not listed as verbatim.
+    pub rules: Vec<String>,
+    /// Members copied byte for byte, without redaction (the logs).
+    pub verbatim: Vec<String>,
+    /// The rules that fired in the manifest's notes.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub notes: BTreeMap<String, u64>,
 }
 
 /// The manifest (`MANIFEST.json`).
@@ -90,6 +132,9 @@ pub struct Manifest {
     pub members: Vec<Member>,
     /// What could not be collected (processes that exited, unreadable parts).
     pub notes: Vec<String>,
+    /// The redaction applied.
+    #[serde(default)]
+    pub redaction: Redaction,
 }
 
 /// What was collected.
@@ -109,6 +154,7 @@ pub struct Collected {
 enum Content {
     Memory(Vec<u8>),
     Spooled(tempfile::NamedTempFile),
+    Link(PathBuf),
 }
 
 struct Staged {
@@ -124,9 +170,13 @@ fn sha256(bytes: &[u8]) -> String {
     hex(&Sha256::digest(bytes))
 }
 
+/// A JSON member, every string in it redacted.
 fn json_member(path: &str, value: &impl Serialize) -> Result<Staged> {
-    let mut bytes = serde_json::to_vec_pretty(value)
-        .map_err(|e| Error::Io(format!("cannot encode {path}: {e}")))?;
+    let cannot = |e: serde_json::Error| Error::Io(format!("cannot encode {path}: {e}"));
+    let mut value = serde_json::to_value(value).map_err(cannot)?;
+    let mut redacted = redact::Tally::new();
+    redact::json(&mut value, &mut redacted);
+    let mut bytes = serde_json::to_vec_pretty(&value).map_err(cannot)?;
     bytes.push(b'\n');
     Ok(Staged {
         member: Member {
@@ -134,6 +184,8 @@ fn json_member(path: &str, value: &impl Serialize) -> Result<Staged> {
             sha256: sha256(&bytes),
             size: bytes.len() as u64,
             source: None,
+            link: None,
+            redacted,
         },
         content: Content::Memory(bytes),
     })
@@ -155,18 +207,14 @@ fn clean(rel: &str) -> String {
     parts.join("/")
 }
 
-/// Copies `path` into a temporary file in `dir`, hashing it on the way.
-fn spool(path: &Path, dir: &Path) -> Result<(tempfile::NamedTempFile, String, u64)> {
-    let meta =
-        std::fs::metadata(path).map_err(io(format!("cannot read log {}", path.display())))?;
-    if !meta.is_file() {
-        return Err(Error::Io(format!(
-            "log {} is not a regular file",
-            path.display()
-        )));
-    }
-    let mut src =
-        std::fs::File::open(path).map_err(io(format!("cannot read log {}", path.display())))?;
+/// Copies at most `limit` bytes of the open log `src` into a temporary file in
+/// `dir`, hashing it on the way; a log that grew past the limit is refused.
+fn spool(
+    src: std::fs::File,
+    path: &Path,
+    limit: u64,
+    dir: &Path,
+) -> Result<(tempfile::NamedTempFile, String, u64)> {
     let mut tmp = tempfile::Builder::new()
         .prefix(".cverun-evidence-")
         .tempfile_in(dir)
@@ -174,6 +222,7 @@ fn spool(path: &Path, dir: &Path) -> Result<(tempfile::NamedTempFile, String, u6
             "cannot create a temporary file in {}",
             dir.display()
         )))?;
+    let mut src = src.take(limit.saturating_add(1));
     let mut h = Sha256::new();
     let mut buf = vec![0u8; 1 << 16];
     let mut size = 0u64;
@@ -184,14 +233,81 @@ fn spool(path: &Path, dir: &Path) -> Result<(tempfile::NamedTempFile, String, u6
         if n == 0 {
             break;
         }
+        size += n as u64;
+        if size > limit {
+            return Err(Error::Io(format!(
+                "log {} grew past the limit of {limit} bytes per log while being read",
+                path.display()
+            )));
+        }
         h.update(&buf[..n]);
         tmp.write_all(&buf[..n])
             .map_err(io("cannot write a temporary file".into()))?;
-        size += n as u64;
     }
     tmp.flush()
         .map_err(io("cannot write a temporary file".into()))?;
     Ok((tmp, hex(&h.finalize()), size))
+}
+
+/// The log at `path` as a member named `logs/<name>`.
+fn log_member(log: &Path, name: String, opts: &CollectOptions, dir: &Path) -> Result<Staged> {
+    let source = Some(log.display().to_string());
+    let path = format!("logs/{name}");
+    match files::open_log(log, opts.follow_links, opts.max_log_bytes).map_err(Error::Io)? {
+        files::Log::Link(target) => {
+            let shown = target.to_string_lossy().into_owned();
+            Ok(Staged {
+                member: Member {
+                    path,
+                    sha256: sha256(shown.as_bytes()),
+                    size: 0,
+                    source,
+                    link: Some(shown),
+                    redacted: BTreeMap::new(),
+                },
+                content: Content::Link(target),
+            })
+        }
+        files::Log::File(file, _) => {
+            let (tmp, hash, size) = spool(file, log, opts.max_log_bytes, dir)?;
+            Ok(Staged {
+                member: Member {
+                    path,
+                    sha256: hash,
+                    size,
+                    source,
+                    link: None,
+                    redacted: BTreeMap::new(),
+                },
+                content: Content::Spooled(tmp),
+            })
+        }
+    }
+}
+
+/// A copy of a lockfile or manifest, redacted; `Err` is a note.
+fn lockfile_member(m: &inventory::ManifestRecord) -> std::result::Result<Staged, String> {
+    let read = files::read_bounded(&m.disk_path, MAX_LOCKFILE_BYTES)
+        .map_err(|e| format!("{}: cannot copy: {e}", m.path))?;
+    if read.truncated {
+        return Err(format!(
+            "{}: not copied: over the limit of {MAX_LOCKFILE_BYTES} bytes",
+            m.path
+        ));
+    }
+    let mut redacted = redact::Tally::new();
+    let bytes = redact::bytes(&read.bytes, &mut redacted);
+    Ok(Staged {
+        member: Member {
+            path: format!("lockfiles/{}", clean(&m.path)),
+            sha256: sha256(&bytes),
+            size: bytes.len() as u64,
+            source: Some(m.disk_path.display().to_string()),
+            link: None,
+            redacted,
+        },
+        content: Content::Memory(bytes),
+    })
 }
 
 /// Collects the evidence into `opts.output`. Nothing is left behind on failure.
@@ -245,6 +361,13 @@ pub fn collect(opts: &CollectOptions) -> Result<Collected> {
             if vanished > 0 {
                 notes.push(format!("{vanished} processes exited while being read"));
             }
+            let cut = ps.iter().filter(|p| p.truncated).count();
+            if cut > 0 {
+                notes.push(format!(
+                    "{cut} command lines were longer than {} bytes; their last argument is left out",
+                    host::MAX_CMDLINE_BYTES
+                ));
+            }
             staged.push(json_member("processes.json", &ps)?);
         }
         Err(e) => notes.push(format!(
@@ -252,10 +375,9 @@ pub fn collect(opts: &CollectOptions) -> Result<Collected> {
             opts.proc.display()
         )),
     }
-    staged.push(json_member(
-        "sockets.json",
-        &host::listening_sockets(&opts.proc),
-    )?);
+    let (sockets, socket_notes) = host::listening_sockets(&opts.proc);
+    notes.extend(socket_notes);
+    staged.push(json_member("sockets.json", &sockets)?);
 
     // Inventory.
     let (manifests, walk_notes) = inventory::lockfiles(&opts.root);
@@ -272,26 +394,16 @@ pub fn collect(opts: &CollectOptions) -> Result<Collected> {
     notes.extend(walk_notes);
     staged.push(json_member("inventory.json", &inv)?);
     for m in &inv.manifests {
-        // The walk kept only regular files inside the root; read as the scan reads.
-        match cverun_inventory::read::read_bytes(&m.disk_path, cverun_inventory::read::Class::Data)
-        {
-            Ok(bytes) => staged.push(Staged {
-                member: Member {
-                    path: format!("lockfiles/{}", clean(&m.path)),
-                    sha256: sha256(&bytes),
-                    size: bytes.len() as u64,
-                    source: Some(m.disk_path.display().to_string()),
-                },
-                content: Content::Memory(bytes),
-            }),
-            Err(e) => notes.push(format!("{}: cannot copy: {e}", m.path)),
+        match lockfile_member(m) {
+            Ok(member) => staged.push(member),
+            Err(note) => notes.push(note),
         }
     }
 
     // Logs: required, so an unreadable one stops the collection.
     let mut names: BTreeMap<String, u32> = BTreeMap::new();
+    let mut verbatim = Vec::new();
     for log in &opts.logs {
-        let (tmp, hash, size) = spool(log, &out_dir)?;
         let base = log
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
@@ -299,25 +411,30 @@ pub fn collect(opts: &CollectOptions) -> Result<Collected> {
         let n = names.entry(base.clone()).or_insert(0);
         *n += 1;
         let name = if *n == 1 { base } else { format!("{base}.{n}") };
-        staged.push(Staged {
-            member: Member {
-                path: format!("logs/{name}"),
-                sha256: hash,
-                size,
-                source: Some(log.display().to_string()),
-            },
-            content: Content::Spooled(tmp),
-        });
+        let member = log_member(log, name, opts, &out_dir)?;
+        verbatim.push(member.member.path.clone());
+        staged.push(member);
     }
 
+    let mut in_notes = redact::Tally::new();
+    let notes = notes
+        .iter()
+        .map(|n| redact::text(n, &mut in_notes))
+        .collect();
+
     let manifest = Manifest {
-        schema: "cverun.evidence-manifest/1".into(),
+        schema: SCHEMA.into(),
         incident: opts.incident.clone(),
         collected_at: opts.now.to_string(),
         collected_by: opts.actor.clone(),
         hostname: facts.hostname.clone(),
         members: staged.iter().map(|s| s.member.clone()).collect(),
         notes,
+        redaction: Redaction {
+            rules: redact::RULES.iter().map(|r| r.id.to_owned()).collect(),
+            verbatim,
+            notes: in_notes,
+        },
     };
     let mut manifest_bytes = serde_json::to_vec_pretty(&manifest)
         .map_err(|e| Error::Io(format!("cannot encode the manifest: {e}")))?;
@@ -360,30 +477,41 @@ fn write_archive(
     let mtime = u64::try_from(opts.now.as_second()).unwrap_or(0);
     let gz = flate2::write::GzEncoder::new(tmp.as_file(), flate2::Compression::default());
     let mut tar = tar::Builder::new(gz);
-    let mut append = |path: &str, size: u64, data: &mut dyn Read| -> Result<()> {
+    let header = |kind: tar::EntryType, size: u64, mode: u32| {
         let mut h = tar::Header::new_gnu();
+        h.set_entry_type(kind);
         h.set_size(size);
-        h.set_mode(0o600);
+        h.set_mode(mode);
         h.set_mtime(mtime);
         h.set_uid(0);
         h.set_gid(0);
-        h.set_entry_type(tar::EntryType::Regular);
-        tar.append_data(&mut h, path, data).map_err(write_err())
+        h
     };
-    append(MANIFEST, manifest.len() as u64, &mut &manifest[..])?;
+    let regular = |size: u64| header(tar::EntryType::Regular, size, 0o600);
+    tar.append_data(&mut regular(manifest.len() as u64), MANIFEST, manifest)
+        .map_err(write_err())?;
     for s in staged {
+        let path = &s.member.path;
         match s.content {
-            Content::Memory(bytes) => append(&s.member.path, s.member.size, &mut &bytes[..])?,
+            Content::Memory(bytes) => {
+                tar.append_data(&mut regular(s.member.size), path, &bytes[..])
+            }
             Content::Spooled(f) => {
                 let mut file = f.reopen().map_err(write_err())?;
                 // Exactly the bytes hashed: the spool is private and complete.
-                append(
-                    &s.member.path,
-                    s.member.size,
-                    &mut (&mut file).take(s.member.size),
-                )?;
+                tar.append_data(
+                    &mut regular(s.member.size),
+                    path,
+                    (&mut file).take(s.member.size),
+                )
             }
+            Content::Link(target) => tar.append_link(
+                &mut header(tar::EntryType::Symlink, 0, 0o777),
+                path,
+                &target,
+            ),
         }
+        .map_err(write_err())?;
     }
     let gz = tar.into_inner().map_err(write_err())?;
     let file = gz.finish().map_err(write_err())?;
@@ -457,6 +585,15 @@ pub fn verify(path: &Path) -> Result<ArchiveCheck> {
             .path()
             .map(|p| p.to_string_lossy().into_owned())
             .map_err(unreadable)?;
+        if entry.header().entry_type().is_symlink() {
+            // A log archived as a link: its hash is the hash of its target.
+            let target = entry
+                .link_name_bytes()
+                .map(|t| String::from_utf8_lossy(&t).into_owned())
+                .unwrap_or_default();
+            found.push((name, sha256(target.as_bytes()), 0));
+            continue;
+        }
         if !entry.header().entry_type().is_file() {
             problems.push(format!("{name}: not a regular file"));
             continue;

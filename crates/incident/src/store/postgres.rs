@@ -33,43 +33,10 @@ pub(crate) struct Postgres {
     label: String,
 }
 
-/// `url` without its password (in the user info or a `password=` parameter).
+/// `url` without its password (in the user info or a `password=` parameter), or
+/// any other secret the redaction rules find ([`crate::redact`]).
 pub fn redact(url: &str) -> String {
-    let url = match url.split_once('?') {
-        Some((base, query)) => {
-            let params: Vec<String> = query
-                .split('&')
-                .map(|p| match p.split_once('=') {
-                    Some((k, _)) if k.eq_ignore_ascii_case("password") => format!("{k}=***"),
-                    _ => p.to_owned(),
-                })
-                .collect();
-            format!("{base}?{}", params.join("&"))
-        }
-        None => url.to_owned(),
-    };
-    let url = url.as_str();
-    let Some(scheme_end) = url.find("://") else {
-        return url.to_owned();
-    };
-    let rest = &url[scheme_end + 3..];
-    let authority_end = rest.find(['/', '?']).unwrap_or(rest.len());
-    let authority = &rest[..authority_end];
-    match authority.rfind('@') {
-        Some(at) => {
-            let userinfo = &authority[..at];
-            match userinfo.find(':') {
-                Some(colon) => format!(
-                    "{}{}:***{}",
-                    &url[..scheme_end + 3],
-                    &userinfo[..colon],
-                    &rest[at..]
-                ),
-                None => url.to_owned(),
-            }
-        }
-        None => url.to_owned(),
-    }
+    crate::redact::text(url, &mut crate::redact::Tally::new())
 }
 
 /// The whole message of a PostgreSQL error: the server's message (with its detail

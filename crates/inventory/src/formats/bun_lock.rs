@@ -174,6 +174,7 @@ fn dep_names(info: &Map<String, Value>) -> Vec<&str> {
 
 /// Parses a bun.lock.
 pub fn parse(input: &Input<'_>) -> Result<Parsed, ParseError> {
+    let input = &super::without_bom(input);
     let mut parsed = Parsed::default();
     if input.text.trim().is_empty() {
         parsed.warnings.push(input.warning(None, "empty file"));

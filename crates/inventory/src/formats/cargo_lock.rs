@@ -48,6 +48,7 @@ struct LockPackage {
 
 /// Parses a Cargo.lock file.
 pub fn parse(input: &Input<'_>) -> Result<Parsed, ParseError> {
+    let input = &super::without_bom(input);
     let lines = LineIndex::new(input.text);
     let lock: Lock = toml::from_str(input.text).map_err(|e| {
         let line = e.span().map(|s| lines.line(s.start));

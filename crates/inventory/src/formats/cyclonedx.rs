@@ -40,6 +40,7 @@ const MAX_NESTING: usize = 32;
 
 /// Parses a CycloneDX JSON SBOM.
 pub fn parse(input: &Input<'_>) -> Result<Parsed, ParseError> {
+    let input = &super::without_bom(input);
     let mut parsed = Parsed::default();
     if input.text.trim().is_empty() {
         parsed.warnings.push(input.warning(None, "empty file"));

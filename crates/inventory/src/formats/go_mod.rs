@@ -43,6 +43,7 @@ struct Replace {
 
 /// Parses a go.mod file.
 pub fn parse(input: &Input<'_>) -> Result<Parsed, ParseError> {
+    let input = &super::without_bom(input);
     let mut parsed = Parsed::default();
     let mut requires: Vec<Require> = Vec::new();
     let mut replaces: Vec<Replace> = Vec::new();

@@ -70,6 +70,7 @@ const LINE_DEPTH: usize = 64;
 
 /// Parses a package-lock.json or npm-shrinkwrap.json.
 pub fn parse(input: &Input<'_>) -> Result<Parsed, ParseError> {
+    let input = &super::without_bom(input);
     let mut parsed = Parsed::default();
     if input.text.trim().is_empty() {
         parsed.warnings.push(input.warning(None, "empty file"));

@@ -343,6 +343,7 @@ fn major(doc: &MarkedYaml<'_>, yt: &YamlText<'_>) -> Option<u32> {
 
 /// Parses a pnpm-lock.yaml.
 pub fn parse(input: &Input<'_>) -> Result<Parsed, ParseError> {
+    let input = &super::without_bom(input);
     let mut parsed = Parsed::default();
     if input.text.trim().is_empty() {
         parsed.warnings.push(input.warning(None, "empty file"));

@@ -46,6 +46,7 @@ const DOCUMENT: &str = "SPDXRef-DOCUMENT";
 
 /// Parses an SPDX JSON SBOM.
 pub fn parse(input: &Input<'_>) -> Result<Parsed, ParseError> {
+    let input = &super::without_bom(input);
     let mut parsed = Parsed::default();
     if input.text.trim().is_empty() {
         parsed.warnings.push(input.warning(None, "empty file"));

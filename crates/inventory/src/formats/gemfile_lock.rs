@@ -802,7 +802,7 @@ DEPENDENCIES
             Expect::Ok {
                 count: 0,
                 pins: &[],
-                warnings: 0,
+                warnings: 1, // "empty: no packages found"
             },
         ),
         (
@@ -810,7 +810,7 @@ DEPENDENCIES
             Expect::Ok {
                 count: 0,
                 pins: &[],
-                warnings: 0,
+                warnings: 1, // "empty: no packages found"
             },
         ),
         (
@@ -818,7 +818,7 @@ DEPENDENCIES
             Expect::Ok {
                 count: 0,
                 pins: &[],
-                warnings: 0,
+                warnings: 1, // "empty: no packages found"
             },
         ),
         (

@@ -35,6 +35,7 @@ pub mod pyproject;
 mod python;
 pub mod requirements;
 pub mod spdx;
+mod structure;
 mod toml_doc;
 pub mod uv_lock;
 pub mod yarn_lock;
@@ -76,9 +77,18 @@ fn parser(kind: FileKind) -> fn(&Input<'_>) -> Result<Parsed, ParseError> {
 }
 
 /// Parses `input` as `kind`. A UTF-8 byte order mark at the start is skipped for
-/// every format (it sits on line 1, so no line moves).
+/// every format (it sits on line 1, so no line moves). A file that gives no
+/// package always comes with a warning: when its parser found nothing to say, the
+/// warning is "empty: no packages found", so that no file passes as checked and
+/// clean without a word.
 pub fn parse(kind: FileKind, input: &Input<'_>) -> Result<Parsed, ParseError> {
-    parser(kind)(&without_bom(input))
+    let mut parsed = parser(kind)(&without_bom(input))?;
+    if parsed.packages.is_empty() && parsed.warnings.is_empty() {
+        parsed
+            .warnings
+            .push(input.warning(None, "empty: no packages found"));
+    }
+    Ok(parsed)
 }
 
 /// `input` with its text after a UTF-8 byte order mark, if it has one. Every

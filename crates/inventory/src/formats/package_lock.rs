@@ -51,6 +51,11 @@
 //! `packages`/`dependencies` that is not an object is an error (with the line); an
 //! entry that is not an object, or whose name cannot be told, is a warning with its
 //! line and is skipped. Whitespace only: no packages and an "empty file" warning.
+//! Structure: a `lockfileVersion` that is not a number, or a lockfile with no
+//! `packages` or `dependencies` (allowed only in a version 1 lockfile, whose
+//! project has no dependencies) is an error, naming a misspelled key if there is
+//! one; top-level keys that misspell npm's are warnings; no package at all is an
+//! "empty" warning.
 
 use std::collections::HashMap;
 

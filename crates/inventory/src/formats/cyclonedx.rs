@@ -36,6 +36,7 @@ use cverun_versions::normalize_name;
 use serde_json::Value;
 
 use super::purl::Purl;
+use super::structure::json_type;
 use crate::graph::Graph;
 use crate::text::{JsonLines, escape};
 use crate::{Input, ParseError, Parsed, Pin, Scope};
@@ -287,18 +288,6 @@ fn check_structure(
         }
     }
     Ok(())
-}
-
-/// The JSON type of a value, for messages.
-pub(crate) fn json_type(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "boolean",
-        Value::Number(_) => "number",
-        Value::String(_) => "string",
-        Value::Array(_) => "array",
-        Value::Object(_) => "object",
-    }
 }
 
 /// Adds the package of one component (or a warning); returns its index.

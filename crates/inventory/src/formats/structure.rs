@@ -53,6 +53,18 @@ pub(crate) fn hint_for<'a>(wanted: &str, keys: impl IntoIterator<Item = &'a str>
         .unwrap_or_default()
 }
 
+/// The JSON type of a value, for messages.
+pub(crate) fn json_type(v: &serde_json::Value) -> &'static str {
+    match v {
+        serde_json::Value::Null => "null",
+        serde_json::Value::Bool(_) => "boolean",
+        serde_json::Value::Number(_) => "number",
+        serde_json::Value::String(_) => "string",
+        serde_json::Value::Array(_) => "array",
+        serde_json::Value::Object(_) => "object",
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

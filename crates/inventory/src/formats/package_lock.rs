@@ -138,7 +138,8 @@ const TOP_KEYS: &[&str] = &[
 
 /// Checks the structure that makes a file a package-lock.json: a `lockfileVersion`
 /// number, and a `packages` or `dependencies` member, except in a version 1
-/// lockfile (that of a project without dependencies has neither). Misspelled top-level keys are
+/// lockfile (that of a project without dependencies has neither) and in an empty
+/// object (read as an empty lockfile). Misspelled top-level keys are
 /// warnings.
 fn check_structure(
     input: &Input<'_>,
@@ -171,7 +172,7 @@ fn check_structure(
                 super::structure::hint_for("packages", keys())
             ),
         )),
-        None if !has("packages") && !has("dependencies") => {
+        None if !root.is_empty() && !has("packages") && !has("dependencies") => {
             let hint = keys()
                 .find_map(|k| super::structure::misspelling_of(k, TOP_KEYS).map(|w| (k, w)))
                 .map(|(k, w)| format!("; found {k:?} (did you mean {w:?}?)"))
@@ -759,7 +760,11 @@ mod tests {
         assert!(e.message.contains("not valid JSON"));
         let p = run(" \n").unwrap();
         assert_eq!(p.warnings[0].message, "empty file");
-        let e = run("{}").unwrap_err();
+        // An empty object: nothing to read, said so.
+        let p = run("{}").unwrap();
+        assert!(p.packages.is_empty());
+        assert_eq!(p.warnings[0].message, "empty: no dependencies declared");
+        let e = run("{\"name\": \"x\"}").unwrap_err();
         assert_eq!(e.line, Some(1));
         assert!(e.message.contains("no `lockfileVersion`"), "{e}");
     }

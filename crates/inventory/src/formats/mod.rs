@@ -309,6 +309,144 @@ mod tests {
         }
     }
 
+    /// Hand-made malformations: each fails with the file and a line, or parses
+    /// with a warning; never an Ok with no package and nothing said. The first
+    /// group (`true`) used to parse to zero packages without a word and now gets a
+    /// message from its own parser (not only the catch-all "empty: no packages
+    /// found" of [`parse`]).
+    #[test]
+    fn malformations_are_never_silent() {
+        use FileKind as K;
+        let cases: &[(K, &str, bool)] = &[
+            (
+                K::PackageLockJson,
+                "{\"name\": \"x\", \"lockfileVersion\": 3}",
+                true,
+            ),
+            (
+                K::PackageLockJson,
+                "{\"lockfileVersion\": 3,\n\"pakages\": {\"node_modules/a\": {\"version\": \"1.0.0\"}}}",
+                true,
+            ),
+            (K::PackageLockJson, "{\"name\": \"x\"}", true),
+            (
+                K::PackageLockJson,
+                "{\"lockfileVersion\": 3, \"packages\": {\"\": {}}}",
+                true,
+            ),
+            (
+                K::PnpmLock,
+                "lockfileVersion: '9.0'\npakages:\n  a@1.0.0:\n    resolution: {integrity: x}\n",
+                true,
+            ),
+            (
+                K::PnpmLock,
+                "lockfileVerison: '9.0'\npackages:\n  a@1.0.0: {}\n",
+                true,
+            ),
+            (K::PnpmLock, "lockfileVersion: '9.0'\n", true),
+            (
+                K::PnpmLock,
+                "lockfileVersion: '9.0'\nimporters:\n  .:\n    dependencies:\n      a:\n        specifier: ^1\n",
+                true,
+            ),
+            (
+                K::CargoLock,
+                "version = 3\n[[pakage]]\nname = \"a\"\nversion = \"1.0.0\"\n",
+                true,
+            ),
+            (K::CargoLock, "", true),
+            (K::CargoLock, "version = 3\n", true),
+            (
+                K::UvLock,
+                "version = 1\n[[pakage]]\nname = \"a\"\nversion = \"1.0.0\"\n",
+                true,
+            ),
+            (K::UvLock, "version = 1\n", true),
+            (K::GoMod, "", true),
+            (K::GoMod, "module example.com/x\n", true),
+            (
+                K::CycloneDx,
+                "{\"bomFormat\": \"CycloneDX\", \"specVersion\": \"1.5\",\n\"components\": \"a\"}",
+                true,
+            ),
+            (
+                K::CycloneDx,
+                "{\"bomFormat\": \"CycloneDX\", \"specVersion\": \"1.5\",\n\"compnents\": []}",
+                true,
+            ),
+            (
+                K::CycloneDx,
+                "{\"bomFormat\": \"CycloneDX\", \"specVersion\": \"1.5\"}",
+                true,
+            ),
+            (
+                K::Spdx,
+                "{\"spdxVersion\": \"SPDX-2.3\",\n\"packages\": \"a\"}",
+                true,
+            ),
+            (
+                K::Spdx,
+                "{\"spdxVersion\": \"SPDX-2.3\",\n\"pakages\": []}",
+                true,
+            ),
+            (K::Spdx, "{\"spdxVersion\": \"SPDX-2.3\"}", true),
+            (K::BunLock, "{\"packages\": {}}", true),
+            (
+                K::BunLock,
+                "{\"lockfileVersion\": 1, \"pakages\": {}}",
+                true,
+            ),
+            (K::GemfileLock, "PLATFORMS\n  ruby\n", false),
+            (
+                K::GemfileLock,
+                "GEM\n  remote: https://rubygems.org/\n  specs:\n\nPLATFORMS\n  ruby\n",
+                false,
+            ),
+            (K::YarnLock, "# yarn lockfile v1\n", false),
+            (K::PipfileLock, "{\"_meta\": {}}", false),
+            (K::PoetryLock, "[metadata]\nlock-version = \"2.0\"\n", false),
+            (K::PdmLock, "[metadata]\nlock_version = \"4.4\"\n", false),
+            (
+                K::PyLock,
+                "lock-version = \"1.0\"\n[[pakages]]\nname = \"a\"\nversion = \"1\"\n",
+                false,
+            ),
+            (K::MixLock, "%{}\n", false),
+            (K::GradleLockfile, "# x\nempty=\n", false),
+            (K::NuGetLock, "{\"version\": 1, \"depndencies\": {}}", false),
+            (K::ComposerLock, "{\"content-hash\": \"x\"}", false),
+        ];
+        let none = MemFiles::default();
+        for (kind, text, specific) in cases {
+            let path = Path::new("svc/f");
+            match parse_text(*kind, path, text, &none) {
+                Ok(p) => {
+                    assert!(
+                        !p.packages.is_empty() || !p.warnings.is_empty(),
+                        "{kind:?} {text:?}: silent"
+                    );
+                    if *specific {
+                        let own = parser(*kind)(&Input {
+                            path,
+                            text,
+                            files: &none,
+                        })
+                        .unwrap();
+                        assert!(
+                            !own.warnings.is_empty(),
+                            "{kind:?} {text:?}: only the catch-all warning"
+                        );
+                    }
+                }
+                Err(e) => {
+                    assert!(e.line.is_some(), "{kind:?} {text:?}: {e}");
+                    assert!(e.to_string().starts_with("svc/f:"), "{e}");
+                }
+            }
+        }
+    }
+
     /// A manifest read beside a lockfile may start with a BOM too.
     #[test]
     fn siblings_with_a_bom() {

@@ -129,7 +129,8 @@ impl Input<'_> {
         ParseError::at(self.path, line, message)
     }
 
-    /// Reads `file_name` beside this file (a manifest beside its lockfile). A missing
+    /// Reads `file_name` beside this file (a manifest beside its lockfile), without
+    /// a UTF-8 byte order mark. A missing
     /// file is `None`; an unreadable one is `None` and a warning saying what is then
     /// unknown (`consequence`, e.g. "direct dependencies unknown").
     pub fn sibling(
@@ -140,7 +141,7 @@ impl Input<'_> {
     ) -> Option<(PathBuf, String)> {
         let path = self.path.with_file_name(file_name);
         match self.files.read(&path) {
-            Ok(text) => Some((path, text)),
+            Ok(text) => Some((path, text::strip_bom(&text).to_owned())),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
             Err(e) => {
                 warnings.push(self.warning(

@@ -696,7 +696,7 @@ fn load_catalog(input: &Input<'_>) -> Option<Result<Catalog, String>> {
         let p = d.join("gradle").join("libs.versions.toml");
         input.files.read(&p).ok().map(|t| (p, t))
     })?;
-    let table: toml::Table = match text.parse() {
+    let table: toml::Table = match crate::text::strip_bom(&text).parse() {
         Ok(t) => t,
         Err(e) => return Some(Err(format!("{}: {}", path.display(), e.message()))),
     };
@@ -1469,6 +1469,7 @@ fn kotlin_plugin_version(toks: &[Token], resolver: &Resolver<'_>) -> Option<Stri
 
 /// Parses a `build.gradle` or `build.gradle.kts`.
 pub fn parse(input: &Input<'_>) -> Result<Parsed, ParseError> {
+    let input = &super::without_bom(input);
     if input.text.trim().is_empty() {
         let mut parsed = Parsed::default();
         parsed.warnings.push(input.warning(None, "empty file"));
@@ -1482,7 +1483,7 @@ pub fn parse(input: &Input<'_>) -> Result<Parsed, ParseError> {
     collect_vars(&toks, &mut vars);
     let dir = input.path.parent().unwrap_or(Path::new(""));
     if let Ok(text) = input.files.read(&dir.join("gradle.properties")) {
-        vars.properties = read_properties(&text);
+        vars.properties = read_properties(crate::text::strip_bom(&text));
     }
     let (catalog, catalog_error) = match load_catalog(input) {
         Some(Ok(c)) => (Some(c), None),

@@ -34,7 +34,11 @@
 //! `packages` that is not an object is an error (with the line); an entry that is
 //! not an array starting with a `name@…` string is a warning with its line and is
 //! skipped. Whitespace only: an "empty file" warning.
-
+//!
+//! Structure: a non-empty object without `lockfileVersion` is not a bun.lock (an
+//! error naming a misspelling of it); top-level keys that misspell bun's are
+//! warnings; an empty object or a lockfile with no package says it declares no
+//! dependency.
 use std::collections::HashMap;
 
 use serde_json::{Map, Value};
@@ -172,8 +176,22 @@ fn dep_names(info: &Map<String, Value>) -> Vec<&str> {
         .collect()
 }
 
+/// The top-level keys bun writes.
+const TOP_KEYS: &[&str] = &[
+    "lockfileVersion",
+    "configVersion",
+    "workspaces",
+    "packages",
+    "overrides",
+    "patchedDependencies",
+    "trustedDependencies",
+    "catalog",
+    "catalogs",
+];
+
 /// Parses a bun.lock.
 pub fn parse(input: &Input<'_>) -> Result<Parsed, ParseError> {
+    let input = &super::without_bom(input);
     let mut parsed = Parsed::default();
     if input.text.trim().is_empty() {
         parsed.warnings.push(input.warning(None, "empty file"));
@@ -190,6 +208,25 @@ pub fn parse(input: &Input<'_>) -> Result<Parsed, ParseError> {
         return Err(input.error(Some(1), "not a bun.lock: expected a JSON object"));
     };
     let lines = JsonLines::new(&text, 2);
+    super::structure::warn_misspelled(
+        input,
+        root.keys()
+            .map(|k| (k.as_str(), lines.line(&format!("/{}", escape(k))))),
+        TOP_KEYS,
+        &mut parsed.warnings,
+    );
+    if root.is_empty() {
+        return Ok(Parsed::no_dependencies(input, Some(1)));
+    }
+    if !root.contains_key("lockfileVersion") {
+        return Err(input.error(
+            Some(1),
+            format!(
+                "not a bun.lock: no `lockfileVersion`{}",
+                super::structure::hint_for("lockfileVersion", root.keys().map(String::as_str))
+            ),
+        ));
+    }
     let empty = Map::new();
     let packages = match root.get("packages") {
         None => &empty,
@@ -299,6 +336,12 @@ pub fn parse(input: &Input<'_>) -> Result<Parsed, ParseError> {
         }
     }
     parsed.packages = finish(out, &edges, &direct);
+    if parsed.packages.is_empty() {
+        let line = lines.line("/lockfileVersion");
+        parsed
+            .warnings
+            .extend(Parsed::no_dependencies(input, line).warnings);
+    }
     Ok(parsed)
 }
 
@@ -429,12 +472,51 @@ mod tests {
         assert_eq!(e.line, Some(1));
         let e = run("[]").unwrap_err();
         assert!(e.message.contains("expected a JSON object"), "{e}");
-        let e = run("{\n\"packages\": [],\n}").unwrap_err();
-        assert_eq!(e.line, Some(2));
+        let e = run("{\n\"lockfileVersion\": 1,\n\"packages\": [],\n}").unwrap_err();
+        assert_eq!(e.line, Some(3));
         let e = run("{\n\"packages\": {\n\"a\": [\"a@1.0.0\"\n").unwrap_err();
         assert!(e.message.contains("not valid JSON"), "{e}");
         let p = run("\n").unwrap();
         assert_eq!(p.warnings[0].message, "empty file");
+    }
+
+    /// Malformations that used to parse to zero packages without a word.
+    #[test]
+    fn structure() {
+        let e = run("{\n\"packages\": {}\n}").unwrap_err();
+        assert_eq!(e.line, Some(1));
+        assert!(e.message.contains("no `lockfileVersion`"), "{e}");
+        let e = run("{\"lockfileVerison\": 1}").unwrap_err();
+        assert!(
+            e.message
+                .ends_with("found \"lockfileVerison\" (did you mean \"lockfileVersion\"?)"),
+            "{e}"
+        );
+        let p = run("{\n\"lockfileVersion\": 1,\n\"pakages\": {\"a\": [\"a@1.0.0\"]}\n}").unwrap();
+        let w: Vec<(Option<u32>, &str)> = p
+            .warnings
+            .iter()
+            .map(|w| (w.line, w.message.as_str()))
+            .collect();
+        assert_eq!(
+            w,
+            [
+                (
+                    Some(3),
+                    "unknown key \"pakages\" (did you mean \"packages\"?)"
+                ),
+                (Some(2), "empty: no dependencies declared"),
+            ]
+        );
+        for text in [
+            "{}",
+            "{\"lockfileVersion\": 1, \"workspaces\": {\"\": {\"name\": \"x\"}}}",
+        ] {
+            let p = run(text).unwrap();
+            assert!(p.packages.is_empty());
+            let w: Vec<&str> = p.warnings.iter().map(|w| w.message.as_str()).collect();
+            assert_eq!(w, ["empty: no dependencies declared"], "{text}");
+        }
     }
 
     /// Every fixture: expected outcomes read from the files.
@@ -466,7 +548,7 @@ mod tests {
                     ("stopwords", "0.0.1"),
                 ],
             ),
-            ("empty.json5", Ok((0, 0)), &[]),
+            ("empty.json5", Ok((0, 1)), &[]), // "empty: no dependencies declared"
             ("files.json5", Ok((2, 0)), &[("lodash", "1.3.1")]),
             (
                 "nested-dependencies-dup.json5",
@@ -482,7 +564,7 @@ mod tests {
                     ("has-flag", "3.0.0"),
                 ],
             ),
-            ("no-packages.json5", Ok((0, 0)), &[]),
+            ("no-packages.json5", Ok((0, 1)), &[]), // "empty: no dependencies declared"
             ("not-json.txt", Err("not valid JSON"), &[]),
             ("one-package-dev.json5", Ok((1, 0)), &[("wrappy", "1.0.2")]),
             ("one-package.json5", Ok((1, 0)), &[("wrappy", "1.0.2")]),

@@ -17,6 +17,12 @@
 //! `name version (source)` (format 1 always writes all three); an entry naming no
 //! package of the file is a warning.
 //!
+//! Structure: a file with neither `[[package]]` tables nor a `version = N` header
+//! is not a Cargo.lock (an error naming a misspelled key if there is one), nor is
+//! one whose header is not a number or whose package lacks `name` or `version`;
+//! top-level keys that misspell Cargo's are warnings; a lockfile with no package
+//! besides the project's own crates says so.
+//!
 //! cargo-lock (the RustSec crate) was considered; it does not report positions, and
 //! cverun reports every package with its line, so this module reads the TOML with
 //! `toml`'s spans instead.
@@ -27,9 +33,10 @@ use cverun_versions::Ecosystem;
 use serde::Deserialize;
 use toml::Spanned;
 
+use super::toml_doc::{self, Doc};
 use crate::graph::Graph;
 use crate::text::LineIndex;
-use crate::{Input, Package, ParseError, Parsed, Pin, Source};
+use crate::{Input, Package, ParseError, Parsed, Pin, Source, Warning};
 
 #[derive(Deserialize)]
 struct Lock {
@@ -48,6 +55,12 @@ struct LockPackage {
 
 /// Parses a Cargo.lock file.
 pub fn parse(input: &Input<'_>) -> Result<Parsed, ParseError> {
+    let input = &super::without_bom(input);
+    if toml_doc::is_blank(input.text) {
+        return Ok(Parsed::empty_file(input));
+    }
+    let mut structure = Vec::new();
+    let version_line = check_structure(input, &mut structure)?;
     let lines = LineIndex::new(input.text);
     let lock: Lock = toml::from_str(input.text).map_err(|e| {
         let line = e.span().map(|s| lines.line(s.start));
@@ -120,7 +133,65 @@ pub fn parse(input: &Input<'_>) -> Result<Parsed, ParseError> {
         .filter(|(i, _)| !roots.contains(i))
         .map(|(_, p)| p)
         .collect();
+    parsed.warnings.extend(structure);
+    if parsed.packages.is_empty() {
+        let line = lock
+            .package
+            .first()
+            .map(|p| lines.line(p.name.span().start))
+            .or(version_line);
+        parsed
+            .warnings
+            .extend(Parsed::no_dependencies(input, line).warnings);
+    }
     Ok(parsed)
+}
+
+/// The top-level keys Cargo writes.
+const TOP_KEYS: &[&str] = &["version", "package", "metadata", "patch"];
+
+/// Checks the structure that makes a file a Cargo.lock: `[[package]]` tables or a
+/// `version = N` header (formats 3 and 4; a lockfile of a crate without
+/// dependencies has no other package than the crate itself, and format 1 and 2
+/// files have no header). Misspelled top-level keys are warnings in `warnings`.
+/// Returns the line of the header.
+fn check_structure(
+    input: &Input<'_>,
+    warnings: &mut Vec<Warning>,
+) -> Result<Option<u32>, ParseError> {
+    let doc = Doc::parse(input)?;
+    let keys = || doc.root.iter().map(|(k, _)| k.get_ref().as_ref());
+    super::structure::warn_misspelled(
+        input,
+        doc.root
+            .iter()
+            .map(|(k, _)| (k.get_ref().as_ref(), Some(doc.line(k.span())))),
+        TOP_KEYS,
+        warnings,
+    );
+    let version_line = match toml_doc::get(&doc.root, "version") {
+        None => None,
+        Some(v) if v.get_ref().as_integer().is_some() => Some(doc.line_of(v)),
+        Some(v) => {
+            return Err(input.error(
+                Some(doc.line_of(v)),
+                format!(
+                    "not a Cargo.lock: `version` is a {}, not a number",
+                    toml_doc::type_name(v.get_ref())
+                ),
+            ));
+        }
+    };
+    if version_line.is_none() && toml_doc::get(&doc.root, "package").is_none() {
+        return Err(input.error(
+            Some(1),
+            format!(
+                "not a Cargo.lock: no [[package]] and no `version`{}",
+                super::structure::hint_for("package", keys())
+            ),
+        ));
+    }
+    Ok(version_line)
 }
 
 /// Resolves `name`, `name version` or `name version (source)` to a package index.

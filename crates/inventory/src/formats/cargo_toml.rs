@@ -47,6 +47,7 @@ const SECTIONS: [(&str, Scope); 5] = [
 
 /// Parses a `Cargo.toml`.
 pub fn parse(input: &Input<'_>) -> Result<Parsed, ParseError> {
+    let input = &super::without_bom(input);
     if toml_doc::is_blank(input.text) {
         return Ok(Parsed::empty_file(input));
     }

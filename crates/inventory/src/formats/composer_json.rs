@@ -38,6 +38,7 @@ use crate::{Input, Package, ParseError, Parsed, Pin, Relation, Scope};
 
 /// Parses a `composer.json`.
 pub fn parse(input: &Input<'_>) -> Result<Parsed, ParseError> {
+    let input = &super::without_bom(input);
     let text = strip_bom(input.text);
     if text.trim().is_empty() {
         return Ok(Parsed::empty_file(input));

@@ -23,7 +23,12 @@
 //! `repository_url` often name mirrors and are not used.
 //!
 //! Text that is not JSON is an error at serde_json's line; a JSON value that is
-//! not an object with `"bomFormat": "CycloneDX"` is an error.
+//! not an object with `"bomFormat": "CycloneDX"` is an error, and so is a
+//! `components` that is not an array. Wrong-typed members that cverun reads
+//! (`dependencies`, `metadata`, nested `components`, a component that is not an
+//! object, a component's `name`, `group`, `version`, `purl` or `scope` that is not
+//! a string) are warnings with their line; top-level keys that misspell
+//! CycloneDX's are warnings; an SBOM without components says so.
 
 use std::collections::HashMap;
 
@@ -31,8 +36,9 @@ use cverun_versions::normalize_name;
 use serde_json::Value;
 
 use super::purl::Purl;
+use super::structure::json_type;
 use crate::graph::Graph;
-use crate::text::JsonLines;
+use crate::text::{JsonLines, escape};
 use crate::{Input, ParseError, Parsed, Pin, Scope};
 
 /// How deeply nested `components` are followed.
@@ -40,6 +46,7 @@ const MAX_NESTING: usize = 32;
 
 /// Parses a CycloneDX JSON SBOM.
 pub fn parse(input: &Input<'_>) -> Result<Parsed, ParseError> {
+    let input = &super::without_bom(input);
     let mut parsed = Parsed::default();
     if input.text.trim().is_empty() {
         parsed.warnings.push(input.warning(None, "empty file"));
@@ -95,6 +102,8 @@ pub fn parse(input: &Input<'_>) -> Result<Parsed, ParseError> {
         ));
     }
 
+    check_structure(input, root, &lines, &mut parsed.warnings)?;
+
     let subject = root.get("metadata").and_then(|m| m.get("component"));
     let root_ref = subject
         .and_then(|c| c.get("bom-ref"))
@@ -131,6 +140,16 @@ pub fn parse(input: &Input<'_>) -> Result<Parsed, ParseError> {
     let mut direct: Vec<usize> = Vec::new();
     while let Some((c, ptr, parent, depth)) = work.pop() {
         let line = lines.line(&ptr);
+        if !c.is_object() {
+            parsed.warnings.push(input.warning(
+                line,
+                format!(
+                    "a component is a JSON {}, not an object; not read",
+                    json_type(c)
+                ),
+            ));
+            continue;
+        }
         let this = component(input, c, line, &mut parsed, &mut index);
         if let (Some(i), Some(r)) = (this, c.get("bom-ref").and_then(Value::as_str)) {
             by_ref.entry(r.to_owned()).or_insert(i);
@@ -139,6 +158,15 @@ pub fn parse(input: &Input<'_>) -> Result<Parsed, ParseError> {
             (Parent::Root, Some(i)) => direct.push(i),
             (Parent::Component(Some(p)), Some(i)) => edges.push((p, i)),
             _ => {}
+        }
+        if let Some(other) = c.get("components").filter(|v| !v.is_array()) {
+            parsed.warnings.push(input.warning(
+                lines.line(&format!("{ptr}/components")).or(line),
+                format!(
+                    "nested `components` is a JSON {}, not an array; not read",
+                    json_type(other)
+                ),
+            ));
         }
         if let Some(nested) = c.get("components").and_then(Value::as_array) {
             if depth + 1 >= MAX_NESTING {
@@ -193,7 +221,73 @@ pub fn parse(input: &Input<'_>) -> Result<Parsed, ParseError> {
         direct.dedup();
         graph.annotate(&direct, &mut parsed.packages);
     }
+    if parsed.packages.is_empty() && parsed.warnings.is_empty() {
+        let line = lines.line("/components").or(lines.line("/bomFormat"));
+        parsed = Parsed::no_dependencies(input, line);
+    }
     Ok(parsed)
+}
+
+/// The top-level keys of CycloneDX 1.2 to 1.6.
+const TOP_KEYS: &[&str] = &[
+    "$schema",
+    "bomFormat",
+    "specVersion",
+    "serialNumber",
+    "version",
+    "metadata",
+    "components",
+    "services",
+    "externalReferences",
+    "dependencies",
+    "compositions",
+    "properties",
+    "vulnerabilities",
+    "annotations",
+    "formulation",
+    "declarations",
+    "definitions",
+    "signature",
+];
+
+/// Checks the types of the members cverun reads: `components` and
+/// `dependencies` must be arrays (`components` that is not one is an error: the
+/// packages cannot be read), `metadata` an object; top-level keys that misspell
+/// CycloneDX's are warnings.
+fn check_structure(
+    input: &Input<'_>,
+    root: &serde_json::Map<String, Value>,
+    lines: &JsonLines,
+    warnings: &mut Vec<crate::Warning>,
+) -> Result<(), ParseError> {
+    super::structure::warn_misspelled(
+        input,
+        root.keys()
+            .map(|k| (k.as_str(), lines.line(&format!("/{}", escape(k))))),
+        TOP_KEYS,
+        warnings,
+    );
+    if let Some(c) = root.get("components").filter(|v| !v.is_array()) {
+        return Err(input.error(
+            lines.line("/components"),
+            format!("`components` is a JSON {}, not an array", json_type(c)),
+        ));
+    }
+    for (key, want_array) in [("dependencies", true), ("metadata", false)] {
+        if let Some(v) = root.get(key) {
+            if (want_array && !v.is_array()) || (!want_array && !v.is_object()) {
+                warnings.push(input.warning(
+                    lines.line(&format!("/{key}")),
+                    format!(
+                        "`{key}` is a JSON {}, not an {}; not read",
+                        json_type(v),
+                        if want_array { "array" } else { "object" }
+                    ),
+                ));
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Adds the package of one component (or a warning); returns its index.
@@ -228,6 +322,17 @@ fn component(
             l
         }
     };
+    for key in ["name", "group", "version", "purl", "scope"] {
+        if let Some(v) = c.get(key).filter(|v| !v.is_string() && !v.is_null()) {
+            parsed.warnings.push(input.warning(
+                line,
+                format!(
+                    "component {label}: `{key}` is a JSON {}, not a string; ignored",
+                    json_type(v)
+                ),
+            ));
+        }
+    }
     let Some(purl_text) = c.get("purl").and_then(Value::as_str) else {
         parsed.warnings.push(input.warning(
             line,
@@ -292,6 +397,80 @@ mod tests {
             text,
             files: &DiskFiles,
         })
+    }
+
+    fn messages(p: &Parsed) -> Vec<(Option<u32>, String)> {
+        p.warnings
+            .iter()
+            .map(|w| (w.line, w.message.clone()))
+            .collect()
+    }
+
+    const HEAD: &str = "{\n\"bomFormat\": \"CycloneDX\",\n\"specVersion\": \"1.5\",\n";
+
+    /// Malformations that used to parse to zero packages without a word.
+    #[test]
+    fn structure() {
+        // `components` as a string: an error at its line.
+        let e = run(&format!("{HEAD}\"components\": \"left-pad\"\n}}")).unwrap_err();
+        assert_eq!(e.line, Some(4));
+        assert_eq!(e.message, "`components` is a JSON string, not an array");
+        // Misspelled: a warning at its line, and "empty".
+        let p = run(&format!(
+            "{HEAD}\"compnents\": [{{\"name\": \"a\", \"purl\": \"pkg:npm/a@1.0.0\"}}]\n}}"
+        ))
+        .unwrap();
+        assert!(p.packages.is_empty());
+        assert_eq!(
+            messages(&p),
+            [(
+                Some(4),
+                "unknown key \"compnents\" (did you mean \"components\"?)".to_owned()
+            )]
+        );
+        // No components at all: said so.
+        let p = run(&format!("{HEAD}\"version\": 1\n}}")).unwrap();
+        assert_eq!(
+            messages(&p),
+            [(Some(2), "empty: no dependencies declared".to_owned())]
+        );
+        // A component that is not an object, one with a numeric version beside a
+        // readable one, and `dependencies` as an object.
+        let p = run(&format!(
+            "{HEAD}\"components\": [\n\"a\",\n{{\"name\": \"b\", \"version\": 2, \"purl\": \"pkg:npm/b@2.0.0\"}}\n],\n\"dependencies\": {{}}\n}}"
+        ))
+        .unwrap();
+        assert_eq!(p.packages.len(), 1);
+        assert_eq!(
+            messages(&p),
+            [
+                (
+                    Some(8),
+                    "`dependencies` is a JSON object, not an array; not read".to_owned()
+                ),
+                (
+                    Some(5),
+                    "a component is a JSON string, not an object; not read".to_owned()
+                ),
+                (
+                    Some(6),
+                    "component b: `version` is a JSON number, not a string; ignored".to_owned()
+                ),
+            ]
+        );
+        // Nested components that are not an array.
+        let p = run(&format!(
+            "{HEAD}\"components\": [{{\"name\": \"b\", \"purl\": \"pkg:npm/b@2.0.0\",\n\"components\": {{}}}}]\n}}"
+        ))
+        .unwrap();
+        assert_eq!(p.packages.len(), 1);
+        assert_eq!(
+            messages(&p),
+            [(
+                Some(5),
+                "nested `components` is a JSON object, not an array; not read".to_owned()
+            )]
+        );
     }
 
     fn find<'a>(p: &'a Parsed, name: &str) -> &'a Package {

@@ -41,6 +41,7 @@ use crate::{Input, Package, ParseError, Parsed, Pin, Relation, Scope, Source, Wa
 
 /// Parses a `Gemfile`.
 pub fn parse(input: &Input<'_>) -> Result<Parsed, ParseError> {
+    let input = &super::without_bom(input);
     let mut parsed = Parsed::default();
     if input.text.trim().is_empty() {
         parsed.warnings.push(input.warning(None, "empty file"));

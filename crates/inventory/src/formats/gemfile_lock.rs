@@ -44,6 +44,7 @@ use crate::{Input, Package, ParseError, Parsed, Pin, Scope, Source, Warning};
 
 /// Parses a `Gemfile.lock`.
 pub fn parse(input: &Input<'_>) -> Result<Parsed, ParseError> {
+    let input = &super::without_bom(input);
     let mut parsed = Parsed::default();
     if input.text.trim().is_empty() {
         parsed.warnings.push(input.warning(None, "empty file"));
@@ -801,7 +802,7 @@ DEPENDENCIES
             Expect::Ok {
                 count: 0,
                 pins: &[],
-                warnings: 0,
+                warnings: 1, // "empty: no packages found"
             },
         ),
         (
@@ -809,7 +810,7 @@ DEPENDENCIES
             Expect::Ok {
                 count: 0,
                 pins: &[],
-                warnings: 0,
+                warnings: 1, // "empty: no packages found"
             },
         ),
         (
@@ -817,7 +818,7 @@ DEPENDENCIES
             Expect::Ok {
                 count: 0,
                 pins: &[],
-                warnings: 0,
+                warnings: 1, // "empty: no packages found"
             },
         ),
         (

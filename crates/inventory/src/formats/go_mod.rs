@@ -21,7 +21,10 @@
 //! not in this inventory).
 //!
 //! An unknown directive is a warning; a file in which no line is a go.mod directive
-//! is an error.
+//! is an error. Structure: a file with nothing but blank lines and comments is an
+//! "empty file"; a missing `module` line is a warning (the go command refuses the
+//! file; fragments without one are still read); a go.mod with no `go` line and no
+//! requirement says it declares no dependency.
 
 use cverun_versions::Ecosystem;
 
@@ -43,12 +46,14 @@ struct Replace {
 
 /// Parses a go.mod file.
 pub fn parse(input: &Input<'_>) -> Result<Parsed, ParseError> {
+    let input = &super::without_bom(input);
     let mut parsed = Parsed::default();
     let mut requires: Vec<Require> = Vec::new();
     let mut replaces: Vec<Replace> = Vec::new();
     let mut go: Option<(String, u32)> = None;
     let mut toolchain: Option<(String, u32)> = None;
     let mut known = 0usize;
+    let mut module: Option<u32> = None;
     let mut first_unknown: Option<(String, u32)> = None;
     let mut block: Option<String> = None;
 
@@ -85,7 +90,10 @@ pub fn parse(input: &Input<'_>) -> Result<Parsed, ParseError> {
             None => (code, ""),
         };
         match directive {
-            "module" => known += 1,
+            "module" => {
+                known += 1;
+                module = module.or(Some(n));
+            }
             "go" => {
                 known += 1;
                 go = Some((unquote(rest).to_owned(), n));
@@ -148,6 +156,13 @@ pub fn parse(input: &Input<'_>) -> Result<Parsed, ParseError> {
                 format!("not a go.mod file: unknown directive {word:?}"),
             ));
         }
+        return Ok(Parsed::empty_file(input));
+    }
+    if module.is_none() {
+        parsed.warnings.push(input.warning(
+            None,
+            "no `module` line: go refuses such a go.mod; its requirements are read as written",
+        ));
     }
 
     // The standard library.
@@ -213,6 +228,10 @@ pub fn parse(input: &Input<'_>) -> Result<Parsed, ParseError> {
         if !duplicate {
             parsed.packages.push(p);
         }
+    }
+    if parsed.packages.is_empty() {
+        let empty = Parsed::no_dependencies(input, module);
+        parsed.warnings.extend(empty.warnings);
     }
     Ok(parsed)
 }

@@ -45,6 +45,7 @@ use crate::{Input, Package, ParseError, Parsed, Pin, Source, Warning};
 
 /// Parses a `mix.lock`.
 pub fn parse(input: &Input<'_>) -> Result<Parsed, ParseError> {
+    let input = &super::without_bom(input);
     let mut parsed = Parsed::default();
     if input.text.trim().is_empty() {
         parsed.warnings.push(input.warning(None, "empty file"));

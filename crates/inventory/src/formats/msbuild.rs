@@ -83,6 +83,7 @@ struct ProjectFile {
 
 /// Parses an MSBuild project file.
 pub fn parse(input: &Input<'_>) -> Result<Parsed, ParseError> {
+    let input = &super::without_bom(input);
     let mut parsed = Parsed::default();
     if input.text.trim().is_empty() {
         parsed.warnings.push(input.warning(None, "empty file"));
@@ -307,7 +308,7 @@ fn nearest(input: &Input<'_>, dir: &Path, name: &str) -> Vec<(PathBuf, ProjectFi
         let Ok(text) = input.files.read(&path) else {
             continue;
         };
-        let Ok(doc) = Document::parse(&text) else {
+        let Ok(doc) = Document::parse(crate::text::strip_bom(&text)) else {
             continue;
         };
         let f = read_file(&doc);

@@ -49,6 +49,7 @@ use crate::{Input, Package, ParseError, Parsed, Pin, Relation, Scope, Source};
 
 /// Parses a NuGet `packages.lock.json`.
 pub fn parse(input: &Input<'_>) -> Result<Parsed, ParseError> {
+    let input = &super::without_bom(input);
     let mut parsed = Parsed::default();
     if input.text.trim().is_empty() {
         parsed.warnings.push(input.warning(None, "empty file"));

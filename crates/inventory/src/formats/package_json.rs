@@ -120,7 +120,8 @@ pub(crate) fn sibling(input: &Input<'_>) -> Result<Option<Vec<Declared>>, String
             ));
         }
     };
-    let value: Value = serde_json::from_str(&text).map_err(|e| {
+    let text = crate::text::strip_bom(&text);
+    let value: Value = serde_json::from_str(text).map_err(|e| {
         format!(
             "the package.json beside it is not valid JSON (line {}): {e}",
             e.line()
@@ -129,12 +130,13 @@ pub(crate) fn sibling(input: &Input<'_>) -> Result<Option<Vec<Declared>>, String
     if !value.is_object() {
         return Err("the package.json beside it is not a JSON object".to_owned());
     }
-    let lines = JsonLines::new(&text, 2);
+    let lines = JsonLines::new(text, 2);
     Ok(Some(declared(&value, &lines).0))
 }
 
 /// Parses a package.json.
 pub fn parse(input: &Input<'_>) -> Result<Parsed, ParseError> {
+    let input = &super::without_bom(input);
     let mut parsed = Parsed::default();
     if input.text.trim().is_empty() {
         parsed.warnings.push(input.warning(None, "empty file"));

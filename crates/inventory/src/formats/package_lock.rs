@@ -51,6 +51,11 @@
 //! `packages`/`dependencies` that is not an object is an error (with the line); an
 //! entry that is not an object, or whose name cannot be told, is a warning with its
 //! line and is skipped. Whitespace only: no packages and an "empty file" warning.
+//! Structure: a `lockfileVersion` that is not a number, or a lockfile with no
+//! `packages` or `dependencies` (allowed only in a version 1 lockfile, whose
+//! project has no dependencies) is an error, naming a misspelled key if there is
+//! one; top-level keys that misspell npm's are warnings; no package at all is an
+//! "empty" warning.
 
 use std::collections::HashMap;
 
@@ -70,6 +75,7 @@ const LINE_DEPTH: usize = 64;
 
 /// Parses a package-lock.json or npm-shrinkwrap.json.
 pub fn parse(input: &Input<'_>) -> Result<Parsed, ParseError> {
+    let input = &super::without_bom(input);
     let mut parsed = Parsed::default();
     if input.text.trim().is_empty() {
         parsed.warnings.push(input.warning(None, "empty file"));
@@ -84,6 +90,8 @@ pub fn parse(input: &Input<'_>) -> Result<Parsed, ParseError> {
     let Some(root) = value.as_object() else {
         return Err(input.error(Some(1), "not a package-lock.json: expected a JSON object"));
     };
+    let top = JsonLines::new(input.text, 1);
+    check_structure(input, root, &top, &mut parsed.warnings)?;
     // `packages` wins unless it holds nothing but the root while the legacy tree
     // has entries (then the tree is all there is to read).
     let legacy_only = root
@@ -110,7 +118,74 @@ pub fn parse(input: &Input<'_>) -> Result<Parsed, ParseError> {
         };
         parsed.packages = parse_tree(input, deps, &lines, &mut parsed.warnings);
     }
+    if parsed.packages.is_empty() {
+        let line = top.line("/packages").or(top.line("/dependencies"));
+        let empty = Parsed::no_dependencies(input, line);
+        parsed.warnings.extend(empty.warnings);
+    }
     Ok(parsed)
+}
+
+/// The top-level keys npm writes.
+const TOP_KEYS: &[&str] = &[
+    "name",
+    "version",
+    "lockfileVersion",
+    "requires",
+    "packages",
+    "dependencies",
+];
+
+/// Checks the structure that makes a file a package-lock.json: a `lockfileVersion`
+/// number, and a `packages` or `dependencies` member, except in a version 1
+/// lockfile (that of a project without dependencies has neither) and in an empty
+/// object (read as an empty lockfile). Misspelled top-level keys are
+/// warnings.
+fn check_structure(
+    input: &Input<'_>,
+    root: &Map<String, Value>,
+    top: &JsonLines,
+    warnings: &mut Vec<crate::Warning>,
+) -> Result<(), ParseError> {
+    let keys = || root.keys().map(String::as_str);
+    super::structure::warn_misspelled(
+        input,
+        keys().map(|k| (k, top.line(&format!("/{}", escape(k))))),
+        TOP_KEYS,
+        warnings,
+    );
+    let version = match root.get("lockfileVersion") {
+        None => None,
+        Some(v) => Some(v.as_u64().ok_or_else(|| {
+            input.error(
+                top.line("/lockfileVersion"),
+                format!("`lockfileVersion` is not a number: {v}"),
+            )
+        })?),
+    };
+    let has = |k: &str| root.contains_key(k);
+    match version {
+        Some(v) if v >= 2 && !has("packages") && !has("dependencies") => Err(input.error(
+            top.line("/lockfileVersion"),
+            format!(
+                "not a package-lock.json: lockfileVersion {v} without a `packages` object{}",
+                super::structure::hint_for("packages", keys())
+            ),
+        )),
+        None if !root.is_empty() && !has("packages") && !has("dependencies") => {
+            let hint = keys()
+                .find_map(|k| super::structure::misspelling_of(k, TOP_KEYS).map(|w| (k, w)))
+                .map(|(k, w)| format!("; found {k:?} (did you mean {w:?}?)"))
+                .unwrap_or_default();
+            Err(input.error(
+                Some(1),
+                format!(
+                    "not a package-lock.json: no `lockfileVersion`, `packages` or `dependencies`{hint}"
+                ),
+            ))
+        }
+        _ => Ok(()),
+    }
 }
 
 /// The scope npm's flags give an entry.
@@ -685,7 +760,58 @@ mod tests {
         assert!(e.message.contains("not valid JSON"));
         let p = run(" \n").unwrap();
         assert_eq!(p.warnings[0].message, "empty file");
-        assert!(run("{}").unwrap().packages.is_empty());
+        // An empty object: nothing to read, said so.
+        let p = run("{}").unwrap();
+        assert!(p.packages.is_empty());
+        assert_eq!(p.warnings[0].message, "empty: no dependencies declared");
+        let e = run("{\"name\": \"x\"}").unwrap_err();
+        assert_eq!(e.line, Some(1));
+        assert!(e.message.contains("no `lockfileVersion`"), "{e}");
+    }
+
+    /// Malformations that used to parse to zero packages without a word.
+    #[test]
+    fn structure() {
+        // No `packages` at all, in a version 3 lockfile: an error at the version.
+        let e = run("{\n\"name\": \"x\",\n\"lockfileVersion\": 3\n}").unwrap_err();
+        assert_eq!(e.line, Some(3));
+        assert!(e.message.contains("without a `packages` object"), "{e}");
+        // Misspelled: the error says what was meant.
+        let e = run("{\n\"lockfileVersion\": 3,\n\"pakages\": {\"node_modules/a\": {\"version\": \"1.0.0\"}}\n}")
+            .unwrap_err();
+        assert_eq!(e.line, Some(2));
+        assert!(
+            e.message
+                .ends_with("found \"pakages\" (did you mean \"packages\"?)"),
+            "{e}"
+        );
+        // No version and nothing to read.
+        let e = run("{\"name\": \"x\", \"pakages\": {}}").unwrap_err();
+        assert!(e.message.contains("did you mean \"packages\""), "{e}");
+        // A misspelled key beside a readable lockfile: a warning at its line.
+        let p = run("{\n\"lockfileVersion\": 3,\n\"packages\": {\"node_modules/a\": {\"version\": \"1.0.0\"}},\n\"lockfileVerison\": 2\n}")
+            .unwrap();
+        assert_eq!(p.packages.len(), 1);
+        assert_eq!(p.warnings.len(), 1, "{:?}", p.warnings);
+        assert_eq!(p.warnings[0].line, Some(4));
+        assert_eq!(
+            p.warnings[0].message,
+            "unknown key \"lockfileVerison\" (did you mean \"lockfileVersion\"?)"
+        );
+        // A version that is not a number.
+        let e = run("{\n\"lockfileVersion\": \"3\",\n\"packages\": {}\n}").unwrap_err();
+        assert_eq!(e.line, Some(2));
+        // Valid but empty: a version 1 lockfile without dependencies, a version 3
+        // one with only the root. Both say so.
+        for text in [
+            "{\n\"name\": \"x\",\n\"lockfileVersion\": 1,\n\"requires\": true\n}",
+            "{\n\"lockfileVersion\": 3,\n\"packages\": {\n\"\": {\"name\": \"x\"}\n}\n}",
+        ] {
+            let p = run(text).unwrap();
+            assert!(p.packages.is_empty());
+            let w: Vec<&str> = p.warnings.iter().map(|w| w.message.as_str()).collect();
+            assert_eq!(w, ["empty: no dependencies declared"], "{text}");
+        }
     }
 
     /// Every fixture: expected outcomes read from the files.
@@ -833,7 +959,14 @@ mod tests {
             match (expected, got) {
                 (Ok(n), Ok(p)) => {
                     assert_eq!(p.packages.len(), *n, "{file}");
-                    assert!(p.warnings.is_empty(), "{file}: {:?}", p.warnings);
+                    let warnings: Vec<&str> =
+                        p.warnings.iter().map(|w| w.message.as_str()).collect();
+                    let expected: &[&str] = if *n == 0 {
+                        &["empty: no dependencies declared"]
+                    } else {
+                        &[]
+                    };
+                    assert_eq!(warnings, expected, "{file}");
                     for (name, v) in *pins {
                         assert!(
                             p.packages

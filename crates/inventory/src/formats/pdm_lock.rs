@@ -52,6 +52,7 @@ struct Entry {
 
 /// Parses a `pdm.lock`.
 pub fn parse(input: &Input<'_>) -> Result<Parsed, ParseError> {
+    let input = &super::without_bom(input);
     if toml_doc::is_blank(input.text) {
         return Ok(Parsed::empty_file(input));
     }

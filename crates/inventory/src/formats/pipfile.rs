@@ -37,6 +37,7 @@ const NON_PACKAGE_TABLES: [&str; 4] = ["source", "requires", "scripts", "pipenv"
 
 /// Parses a `Pipfile`.
 pub fn parse(input: &Input<'_>) -> Result<Parsed, ParseError> {
+    let input = &super::without_bom(input);
     if toml_doc::is_blank(strip_bom(input.text)) {
         return Ok(Parsed::empty_file(input));
     }

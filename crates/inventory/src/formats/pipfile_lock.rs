@@ -45,6 +45,7 @@ const PIPFILE_NON_PACKAGE_TABLES: [&str; 4] = ["source", "requires", "scripts", 
 
 /// Parses a `Pipfile.lock`.
 pub fn parse(input: &Input<'_>) -> Result<Parsed, ParseError> {
+    let input = &super::without_bom(input);
     if input.text.trim().is_empty() {
         return Ok(Parsed {
             warnings: vec![input.warning(None, "empty file")],

@@ -39,10 +39,13 @@
 //!   reference (with the reference's line) and a warning says so. A reference that is
 //!   neither a version nor a known key is a warning.
 //!
-//! Errors: text that is not YAML, not a mapping, or a mapping with none of
-//! `lockfileVersion`, `packages`, `importers` is an error with its line; `packages`,
+//! Errors: text that is not YAML, not a mapping, or a mapping without
+//! `lockfileVersion` is an error with its line; `packages`,
 //! `snapshots` or `importers` that is not a mapping is an error with its line.
-//! Whitespace only: an "empty file" warning; comments only: no packages.
+//! Whitespace or comments only: an "empty file" warning. Structure: a top-level
+//! `lockfileVersion` is required (an error naming a misspelling of it); top-level
+//! keys that misspell a known one are warnings; a lockfile with no package says
+//! so; an importer or package dependency with no version is a warning.
 
 use std::collections::HashMap;
 
@@ -68,6 +71,28 @@ const GROUPS: [(&str, Scope); 3] = [
     ("dependencies", Scope::Runtime),
     ("devDependencies", Scope::Development),
     ("optionalDependencies", Scope::Optional),
+];
+
+/// The top-level keys pnpm writes (5.x to 9.x).
+const TOP_KEYS: &[&str] = &[
+    "lockfileVersion",
+    "settings",
+    "importers",
+    "packages",
+    "snapshots",
+    "specifiers",
+    "dependencies",
+    "devDependencies",
+    "optionalDependencies",
+    "overrides",
+    "catalogs",
+    "patchedDependencies",
+    "packageExtensionsChecksum",
+    "pnpmfileChecksum",
+    "onlyBuiltDependencies",
+    "neverBuiltDependencies",
+    "ignoredOptionalDependencies",
+    "time",
 ];
 
 /// Keeps only the last one or two path segments of a name (drops registry hosts).
@@ -319,16 +344,29 @@ impl Nodes<'_> {
 
 /// The `name: version` pairs of a dependency map (`version` or `{specifier,
 /// version}`), with their lines.
-fn dep_pairs(map: &MarkedYaml<'_>, yt: &YamlText<'_>) -> Vec<(String, String, Option<u32>)> {
+fn dep_pairs(
+    map: &MarkedYaml<'_>,
+    yt: &YamlText<'_>,
+    input: &Input<'_>,
+    warnings: &mut Vec<Warning>,
+) -> Vec<(String, String, Option<u32>)> {
     let mut out = Vec::new();
     for (k, v) in yaml_entries(map).unwrap_or_default() {
-        let Some(name) = yt.str(k) else { continue };
+        let Some(name) = yt.str(k) else {
+            warnings
+                .push(input.warning(yaml_line(k), "a dependency name is not a string; skipped"));
+            continue;
+        };
         let version = match v.data.as_mapping_get("version") {
             Some(ver) => yt.str(ver),
             None => yt.str(v),
         };
-        if let Some(version) = version {
-            out.push((name, version, yaml_line(k)));
+        match version.filter(|v| !v.trim().is_empty()) {
+            Some(version) => out.push((name, version, yaml_line(k))),
+            None => warnings.push(input.warning(
+                yaml_line(k),
+                format!("dependency `{name}` has no version; not read"),
+            )),
         }
     }
     out
@@ -343,13 +381,16 @@ fn major(doc: &MarkedYaml<'_>, yt: &YamlText<'_>) -> Option<u32> {
 
 /// Parses a pnpm-lock.yaml.
 pub fn parse(input: &Input<'_>) -> Result<Parsed, ParseError> {
+    let input = &super::without_bom(input);
     let mut parsed = Parsed::default();
     if input.text.trim().is_empty() {
         parsed.warnings.push(input.warning(None, "empty file"));
         return Ok(parsed);
     }
     let doc = load_yaml(input.text).map_err(|(line, msg)| input.error(line, msg))?;
-    let Some(doc) = doc else { return Ok(parsed) };
+    let Some(doc) = doc else {
+        return Ok(Parsed::empty_file(input));
+    };
     let not_pnpm = || {
         input.error(
             yaml_line(&doc).or(Some(1)),
@@ -359,11 +400,28 @@ pub fn parse(input: &Input<'_>) -> Result<Parsed, ParseError> {
     if yaml_entries(&doc).is_none() {
         return Err(not_pnpm());
     }
-    let has = |k: &str| doc.data.as_mapping_get(k).is_some();
-    if !has("lockfileVersion") && !has("packages") && !has("importers") {
-        return Err(not_pnpm());
-    }
     let yt = YamlText::new(input.text);
+    let top: Vec<(String, Option<u32>)> = yaml_entries(&doc)
+        .unwrap_or_default()
+        .into_iter()
+        .filter_map(|(k, _)| yt.str(k).map(|s| (s, yaml_line(k))))
+        .collect();
+    if doc.data.as_mapping_get("lockfileVersion").is_none() {
+        return Err(input.error(
+            yaml_line(&doc).or(Some(1)),
+            format!(
+                "not a pnpm-lock.yaml: no `lockfileVersion`{}",
+                super::structure::hint_for("lockfileVersion", top.iter().map(|(k, _)| k.as_str()))
+            ),
+        ));
+    }
+    let mut structure = Vec::new();
+    super::structure::warn_misspelled(
+        input,
+        top.iter().map(|(k, l)| (k.as_str(), *l)),
+        TOP_KEYS,
+        &mut structure,
+    );
     let major = major(&doc, &yt);
     let style = major.map(|m| if m < 6 { Style::Slash } else { Style::At });
     let section = |name: &str| -> Result<Vec<(&MarkedYaml<'_>, &MarkedYaml<'_>)>, ParseError> {
@@ -445,7 +503,7 @@ pub fn parse(input: &Input<'_>) -> Result<Parsed, ParseError> {
             let Some(map) = entry.data.as_mapping_get(group) else {
                 continue;
             };
-            for (name, version, line) in dep_pairs(map, &yt) {
+            for (name, version, line) in dep_pairs(map, &yt, input, &mut nodes.warnings) {
                 if let Some(to) = nodes.resolve(&name, &version, ".", line) {
                     add_edge(&mut nodes.edges, from, to);
                 }
@@ -467,7 +525,7 @@ pub fn parse(input: &Input<'_>) -> Result<Parsed, ParseError> {
             let Some(map) = importer.data.as_mapping_get(group) else {
                 continue;
             };
-            for (name, version, line) in dep_pairs(map, &yt) {
+            for (name, version, line) in dep_pairs(map, &yt, input, &mut nodes.warnings) {
                 if let Some(i) = nodes.resolve(&name, &version, &base, line) {
                     add_direct(&mut direct, i, scope);
                 }
@@ -487,6 +545,16 @@ pub fn parse(input: &Input<'_>) -> Result<Parsed, ParseError> {
     } = nodes;
     parsed.packages = finish(packages, &edges, &direct);
     parsed.warnings = warnings;
+    parsed.warnings.extend(structure);
+    if parsed.packages.is_empty() {
+        let line = doc
+            .data
+            .as_mapping_get("lockfileVersion")
+            .and_then(yaml_line);
+        parsed
+            .warnings
+            .extend(Parsed::no_dependencies(input, line).warnings);
+    }
     parsed.warnings.sort_by_key(|w| w.line.unwrap_or(u32::MAX));
     Ok(parsed)
 }
@@ -782,11 +850,64 @@ packages:
         let e = run("lockfileVersion: '9.0'\npackages:\n  a@1.0.0: {\n").unwrap_err();
         assert!(e.message.contains("not valid YAML"), "{e}");
         let p = run("lockfileVersion: '9.0'\npackages:\n  a@1.0.0: 3\n").unwrap();
-        assert_eq!(p.warnings.len(), 1);
-        assert_eq!(p.warnings[0].line, Some(3));
+        assert_eq!(p.warnings.len(), 2, "{:?}", p.warnings); // the entry, and "empty"
+        assert_eq!(p.warnings[0].line, Some(1));
+        assert_eq!(p.warnings[1].line, Some(3));
         let p = run("\n  \n").unwrap();
         assert_eq!(p.warnings[0].message, "empty file");
         assert!(run("# only a comment\n").unwrap().packages.is_empty());
+    }
+
+    /// Malformations that used to parse to zero packages, or lose one, without a
+    /// word.
+    #[test]
+    fn structure() {
+        // No lockfileVersion, or a misspelled one: not a pnpm lockfile.
+        let e = run("packages:\n  a@1.0.0:\n    resolution: {integrity: x}\n").unwrap_err();
+        assert_eq!(e.line, Some(1));
+        assert!(e.message.contains("no `lockfileVersion`"), "{e}");
+        let e = run("lockfileVerison: '9.0'\npackages:\n  a@1.0.0: {}\n").unwrap_err();
+        assert!(
+            e.message
+                .ends_with("found \"lockfileVerison\" (did you mean \"lockfileVersion\"?)"),
+            "{e}"
+        );
+        // A misspelled section: its packages are not read, and the warnings say why.
+        let p =
+            run("lockfileVersion: '9.0'\n\npakages:\n  a@1.0.0:\n    resolution: {integrity: x}\n")
+                .unwrap();
+        assert!(p.packages.is_empty());
+        let w: Vec<(Option<u32>, &str)> = p
+            .warnings
+            .iter()
+            .map(|w| (w.line, w.message.as_str()))
+            .collect();
+        assert_eq!(
+            w,
+            [
+                (Some(1), "empty: no dependencies declared"),
+                (
+                    Some(3),
+                    "unknown key \"pakages\" (did you mean \"packages\"?)"
+                ),
+            ]
+        );
+        // An importer dependency with no version: a warning at its line.
+        let p = run("lockfileVersion: '9.0'\n\nimporters:\n  .:\n    dependencies:\n      a:\n        specifier: ^1.0.0\n      b:\n        specifier: ^2.0.0\n        version: 2.0.0\n\npackages:\n  b@2.0.0:\n    resolution: {integrity: x}\n")
+            .unwrap();
+        assert_eq!(p.packages.len(), 1);
+        assert_eq!(p.warnings.len(), 1, "{:?}", p.warnings);
+        assert_eq!(p.warnings[0].line, Some(6));
+        assert_eq!(
+            p.warnings[0].message,
+            "dependency `a` has no version; not read"
+        );
+        // A package key with no version: a warning at its line.
+        let p = run("lockfileVersion: '6.0'\npackages:\n  /a:\n    resolution: {integrity: x}\n  /b@1.0.0:\n    resolution: {integrity: x}\n")
+            .unwrap();
+        assert_eq!(p.packages.len(), 1);
+        assert_eq!(p.warnings.len(), 1, "{:?}", p.warnings);
+        assert_eq!(p.warnings[0].line, Some(3));
     }
 
     /// Every fixture: expected outcomes read from the files.
@@ -816,7 +937,7 @@ packages:
                     ("mocks", "20.0.1"),
                 ],
             ),
-            ("empty.yaml", Ok((0, 0)), &[]),
+            ("empty.yaml", Ok((0, 1)), &[]), // "empty file" (comments only)
             // `github.com/kevva/is-positive` and `/foo/bar` have no version; the
             // direct dependency has no entry.
             (
@@ -856,7 +977,7 @@ packages:
                 Ok((2, 3)),
                 &[("acorn", "8.7.0"), ("test", "1.2.3")],
             ),
-            ("missing-packages.yaml", Ok((0, 0)), &[]),
+            ("missing-packages.yaml", Ok((0, 1)), &[]),
             (
                 "mixed-groups.v53.yaml",
                 Ok((3, 0)),
@@ -919,8 +1040,8 @@ packages:
                     ("aws-sdk", "2.1087.0"),
                 ],
             ),
-            ("no-packages.v9.yaml", Ok((0, 0)), &[]),
-            ("no-packages.yaml", Ok((0, 0)), &[]),
+            ("no-packages.v9.yaml", Ok((0, 1)), &[]),
+            ("no-packages.yaml", Ok((0, 1)), &[]),
             ("not-yaml.txt", Err("not a pnpm-lock.yaml"), &[]),
             (
                 "one-package-dev.v9.yaml",

@@ -42,6 +42,7 @@ use crate::{Input, Package, ParseError, Parsed, Pin, Scope, Source, Warning};
 
 /// Parses a `poetry.lock`.
 pub fn parse(input: &Input<'_>) -> Result<Parsed, ParseError> {
+    let input = &super::without_bom(input);
     if toml_doc::is_blank(input.text) {
         return Ok(Parsed::empty_file(input));
     }

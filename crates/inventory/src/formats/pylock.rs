@@ -47,6 +47,7 @@ type DepRefs = Vec<(String, Option<String>)>;
 
 /// Parses a `pylock.toml`.
 pub fn parse(input: &Input<'_>) -> Result<Parsed, ParseError> {
+    let input = &super::without_bom(input);
     if toml_doc::is_blank(input.text) {
         return Ok(Parsed::empty_file(input));
     }

@@ -64,6 +64,7 @@ const TABLES: [&str; 4] = ["project", "build-system", "tool", "dependency-groups
 
 /// Parses a `pyproject.toml`.
 pub fn parse(input: &Input<'_>) -> Result<Parsed, ParseError> {
+    let input = &super::without_bom(input);
     if toml_doc::is_blank(strip_bom(input.text)) {
         return Ok(Parsed::empty_file(input));
     }

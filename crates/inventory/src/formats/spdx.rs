@@ -30,7 +30,12 @@
 //! elements are ignored.
 //!
 //! Text that is not JSON is an error at serde_json's line; a JSON value that is
-//! not an object with a `spdxVersion` is an error.
+//! not an object with a `spdxVersion` is an error, and so is a `packages` that is
+//! not an array. Wrong-typed members cverun reads (`relationships`,
+//! `documentDescribes`, a package that is not an object, a package's `SPDXID`,
+//! `name` or `versionInfo` that is not a string, `externalRefs` that is not an
+//! array) are warnings with their line; top-level keys that misspell SPDX's are
+//! warnings; a document without packages says so.
 
 use std::collections::{HashMap, HashSet, VecDeque};
 
@@ -38,14 +43,16 @@ use cverun_versions::{Ecosystem, normalize_name};
 use serde_json::Value;
 
 use super::purl::Purl;
+use super::structure::json_type;
 use crate::graph::Graph;
-use crate::text::JsonLines;
+use crate::text::{JsonLines, escape};
 use crate::{Input, ParseError, Parsed, Pin, Scope};
 
 const DOCUMENT: &str = "SPDXRef-DOCUMENT";
 
 /// Parses an SPDX JSON SBOM.
 pub fn parse(input: &Input<'_>) -> Result<Parsed, ParseError> {
+    let input = &super::without_bom(input);
     let mut parsed = Parsed::default();
     if input.text.trim().is_empty() {
         parsed.warnings.push(input.warning(None, "empty file"));
@@ -84,6 +91,7 @@ pub fn parse(input: &Input<'_>) -> Result<Parsed, ParseError> {
         return Err(input.error(Some(1), format!("not an SPDX 2 document: {why}")));
     };
     let lines = JsonLines::new(input.text, 2);
+    check_structure(input, root, &lines, &mut parsed.warnings)?;
     if !matches!(version, "SPDX-2.2" | "SPDX-2.3") {
         parsed.warnings.push(input.warning(
             lines.line("/spdxVersion"),
@@ -172,6 +180,36 @@ pub fn parse(input: &Input<'_>) -> Result<Parsed, ParseError> {
         .enumerate()
     {
         let line = lines.line(&format!("/packages/{k}"));
+        if !pkg.is_object() {
+            parsed.warnings.push(input.warning(
+                line,
+                format!(
+                    "a package is a JSON {}, not an object; not read",
+                    json_type(pkg)
+                ),
+            ));
+            continue;
+        }
+        for key in ["SPDXID", "name", "versionInfo"] {
+            if let Some(v) = pkg.get(key).filter(|v| !v.is_string() && !v.is_null()) {
+                parsed.warnings.push(input.warning(
+                    line,
+                    format!(
+                        "a package's `{key}` is a JSON {}, not a string; ignored",
+                        json_type(v)
+                    ),
+                ));
+            }
+        }
+        if let Some(v) = pkg.get("externalRefs").filter(|v| !v.is_array()) {
+            parsed.warnings.push(input.warning(
+                line,
+                format!(
+                    "a package's `externalRefs` is a JSON {}, not an array; not read",
+                    json_type(v)
+                ),
+            ));
+        }
         let id = pkg.get("SPDXID").and_then(Value::as_str).unwrap_or("");
         let name = pkg.get("name").and_then(Value::as_str).unwrap_or("");
         let version = pkg
@@ -296,7 +334,65 @@ pub fn parse(input: &Input<'_>) -> Result<Parsed, ParseError> {
     if !roots.is_empty() {
         graph.annotate(&direct, &mut parsed.packages);
     }
+    if parsed.packages.is_empty() && parsed.warnings.is_empty() {
+        let line = lines.line("/packages").or(lines.line("/spdxVersion"));
+        parsed = Parsed::no_dependencies(input, line);
+    }
     Ok(parsed)
+}
+
+/// The top-level keys of SPDX 2.2 and 2.3 JSON documents.
+const TOP_KEYS: &[&str] = &[
+    "$schema",
+    "spdxVersion",
+    "SPDXID",
+    "name",
+    "dataLicense",
+    "documentNamespace",
+    "creationInfo",
+    "comment",
+    "externalDocumentRefs",
+    "documentDescribes",
+    "packages",
+    "files",
+    "snippets",
+    "relationships",
+    "annotations",
+    "hasExtractedLicensingInfos",
+];
+
+/// Checks the types of the members cverun reads: `packages` must be an array
+/// (else an error: the packages cannot be read); `relationships` and
+/// `documentDescribes` that are not arrays are warnings; top-level keys that
+/// misspell SPDX's are warnings.
+fn check_structure(
+    input: &Input<'_>,
+    root: &serde_json::Map<String, Value>,
+    lines: &JsonLines,
+    warnings: &mut Vec<crate::Warning>,
+) -> Result<(), ParseError> {
+    super::structure::warn_misspelled(
+        input,
+        root.keys()
+            .map(|k| (k.as_str(), lines.line(&format!("/{}", escape(k))))),
+        TOP_KEYS,
+        warnings,
+    );
+    if let Some(p) = root.get("packages").filter(|v| !v.is_array()) {
+        return Err(input.error(
+            lines.line("/packages"),
+            format!("`packages` is a JSON {}, not an array", json_type(p)),
+        ));
+    }
+    for key in ["relationships", "documentDescribes"] {
+        if let Some(v) = root.get(key).filter(|v| !v.is_array()) {
+            warnings.push(input.warning(
+                lines.line(&format!("/{key}")),
+                format!("`{key}` is a JSON {}, not an array; not read", json_type(v)),
+            ));
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -311,6 +407,69 @@ mod tests {
             text,
             files: &DiskFiles,
         })
+    }
+
+    fn messages(p: &Parsed) -> Vec<(Option<u32>, String)> {
+        p.warnings
+            .iter()
+            .map(|w| (w.line, w.message.clone()))
+            .collect()
+    }
+
+    const HEAD: &str = "{\n\"spdxVersion\": \"SPDX-2.3\",\n\"SPDXID\": \"SPDXRef-DOCUMENT\",\n";
+
+    /// Malformations that used to parse to zero packages without a word.
+    #[test]
+    fn structure() {
+        let e = run(&format!("{HEAD}\"packages\": \"left-pad\"\n}}")).unwrap_err();
+        assert_eq!(e.line, Some(4));
+        assert_eq!(e.message, "`packages` is a JSON string, not an array");
+        let p = run(&format!("{HEAD}\"pakages\": []\n}}")).unwrap();
+        assert_eq!(
+            messages(&p),
+            [(
+                Some(4),
+                "unknown key \"pakages\" (did you mean \"packages\"?)".to_owned()
+            )]
+        );
+        let p = run(&format!("{HEAD}\"name\": \"x\"\n}}")).unwrap();
+        assert_eq!(
+            messages(&p),
+            [(Some(2), "empty: no dependencies declared".to_owned())]
+        );
+        let purl = "\"externalRefs\": [{\"referenceCategory\": \"PACKAGE-MANAGER\", \"referenceType\": \"purl\", \"referenceLocator\": \"pkg:npm/b@2.0.0\"}]";
+        let p = run(&format!(
+            "{HEAD}\"packages\": [\n\"a\",\n{{\"name\": \"b\", \"versionInfo\": 2, {purl}}},\n{{\"name\": \"c\", \"externalRefs\": \"x\"}}\n],\n\"relationships\": {{}}\n}}"
+        ))
+        .unwrap();
+        assert_eq!(p.packages.len(), 1);
+        assert_eq!(
+            messages(&p),
+            [
+                (
+                    Some(9),
+                    "`relationships` is a JSON object, not an array; not read".to_owned()
+                ),
+                (
+                    Some(5),
+                    "a package is a JSON string, not an object; not read".to_owned()
+                ),
+                (
+                    Some(6),
+                    "a package's `versionInfo` is a JSON number, not a string; ignored".to_owned()
+                ),
+                (
+                    Some(7),
+                    "a package's `externalRefs` is a JSON string, not an array; not read"
+                        .to_owned()
+                ),
+                (
+                    Some(7),
+                    "package c has no package URL (purl): its ecosystem is unknown; not checked"
+                        .to_owned()
+                ),
+            ]
+        );
     }
 
     fn find<'a>(p: &'a Parsed, name: &str) -> &'a Package {

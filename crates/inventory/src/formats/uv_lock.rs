@@ -34,8 +34,9 @@
 //!   it comes from a registry, where a version is required).
 //! - A `[[package]]` without a name is a warning and not included; a dependency
 //!   naming a package the lock lacks is a warning. Invalid TOML, a `package` that
-//!   is not an array of tables, or a document with neither `version` nor `package`
-//!   is an error.
+//!   is not an array of tables, or a document without a `version = N` header is an
+//!   error. Top-level keys that misspell uv's are warnings; a lock with no package
+//!   besides the project says so.
 
 use std::collections::HashSet;
 
@@ -67,6 +68,7 @@ struct Entry {
 
 /// Parses a `uv.lock`.
 pub fn parse(input: &Input<'_>) -> Result<Parsed, ParseError> {
+    let input = &super::without_bom(input);
     if toml_doc::is_blank(input.text) {
         return Ok(Parsed::empty_file(input));
     }
@@ -74,12 +76,14 @@ pub fn parse(input: &Input<'_>) -> Result<Parsed, ParseError> {
     if doc.root.is_empty() {
         return Ok(Parsed::empty_file(input));
     }
-    let list = toml_doc::get(&doc.root, "package");
-    if list.is_none() && doc.root.get("version").is_none() {
-        return Err(input.error(Some(1), "not a uv.lock: no `version` and no [[package]]"));
-    }
-    let Some(list) = list else {
-        return Ok(Parsed::default());
+    let mut warnings = Vec::new();
+    let version_line = check_structure(input, &doc, &mut warnings)?;
+    let Some(list) = toml_doc::get(&doc.root, "package") else {
+        warnings.extend(Parsed::no_dependencies(input, Some(version_line)).warnings);
+        return Ok(Parsed {
+            warnings,
+            ..Parsed::default()
+        });
     };
     let Some(array) = list.get_ref().as_array() else {
         return Err(input.error(
@@ -98,7 +102,6 @@ pub fn parse(input: &Input<'_>) -> Result<Parsed, ParseError> {
                 .collect()
         })
         .unwrap_or_default();
-    let mut warnings = Vec::new();
     let mut entries = Vec::new();
     for item in array.iter() {
         let line = doc.line_of(item);
@@ -183,7 +186,64 @@ pub fn parse(input: &Input<'_>) -> Result<Parsed, ParseError> {
             }
         }
     }
-    Ok(finish(packages, &edges, &seeds, warnings))
+    let mut parsed = finish(packages, &edges, &seeds, warnings);
+    if parsed.packages.is_empty() {
+        let empty = Parsed::no_dependencies(input, Some(doc.line_of(list)));
+        parsed.warnings.extend(empty.warnings);
+    }
+    Ok(parsed)
+}
+
+/// The top-level keys uv writes.
+const TOP_KEYS: &[&str] = &[
+    "version",
+    "revision",
+    "requires-python",
+    "resolution-markers",
+    "supported-markers",
+    "required-markers",
+    "conflicts",
+    "options",
+    "manifest",
+    "package",
+];
+
+/// Checks the structure that makes a file a uv.lock: a `version = N` header (uv
+/// always writes one). Misspelled top-level keys are warnings. Returns the
+/// header's line.
+fn check_structure(
+    input: &Input<'_>,
+    doc: &Doc<'_>,
+    warnings: &mut Vec<Warning>,
+) -> Result<u32, ParseError> {
+    super::structure::warn_misspelled(
+        input,
+        doc.root
+            .iter()
+            .map(|(k, _)| (k.get_ref().as_ref(), Some(doc.line(k.span())))),
+        TOP_KEYS,
+        warnings,
+    );
+    match toml_doc::get(&doc.root, "version") {
+        Some(v) if v.get_ref().as_integer().is_some() => Ok(doc.line_of(v)),
+        Some(v) => Err(input.error(
+            Some(doc.line_of(v)),
+            format!(
+                "not a uv.lock: `version` is a {}, not a number",
+                toml_doc::type_name(v.get_ref())
+            ),
+        )),
+        None => Err(input.error(
+            Some(1),
+            format!(
+                "not a uv.lock: no `version = N` header{}",
+                super::structure::hint_for(
+                    "version",
+                    doc.root.iter().map(|(k, _)| k.get_ref().as_ref())
+                )
+            ),
+        )),
+    }
 }
 
 /// Reads one `[[package]]` table.
@@ -393,6 +453,68 @@ mod tests {
             .iter()
             .find(|x| x.name == name)
             .unwrap_or_else(|| panic!("{name} in {:?}", p.packages))
+    }
+
+    fn messages(p: &Parsed) -> Vec<(Option<u32>, String)> {
+        p.warnings
+            .iter()
+            .map(|w| (w.line, w.message.clone()))
+            .collect()
+    }
+
+    /// Malformations that used to parse to zero packages without a word.
+    #[test]
+    fn structure() {
+        let err = |t: &str| parse_str(KIND, "uv.lock", t).unwrap_err();
+        // `[[pakage]]`: not read, and the warnings say why.
+        let p = ok("version = 1\nrevision = 2\n\n[[pakage]]\nname = \"a\"\nversion = \"1.0.0\"\n");
+        assert!(p.packages.is_empty());
+        assert_eq!(
+            messages(&p),
+            [
+                (
+                    Some(4),
+                    "unknown key \"pakage\" (did you mean \"package\"?)".to_owned()
+                ),
+                (Some(1), "empty: no dependencies declared".to_owned()),
+            ]
+        );
+        // A header only, and a project with no dependency: said so.
+        assert_eq!(
+            messages(&ok("version = 1\n")),
+            [(Some(1), "empty: no dependencies declared".to_owned())]
+        );
+        let p = ok(
+            "version = 1\n\n[[package]]\nname = \"app\"\nversion = \"0.1.0\"\nsource = { editable = \".\" }\n",
+        );
+        assert_eq!(
+            messages(&p),
+            [(Some(3), "empty: no dependencies declared".to_owned())]
+        );
+        // No header, a misspelled one, one that is not a number.
+        let e = err("[[package]]\nname = \"a\"\nversion = \"1.0.0\"\n");
+        assert_eq!(e.line, Some(1));
+        assert!(e.message.contains("no `version = N` header"), "{e}");
+        let e = err("verison = 1\n[[package]]\nname = \"a\"\nversion = \"1.0.0\"\n");
+        assert!(
+            e.message
+                .ends_with("found \"verison\" (did you mean \"version\"?)"),
+            "{e}"
+        );
+        let e = err("\nversion = \"1\"\n");
+        assert_eq!(e.line, Some(2));
+        // A misspelled key beside readable packages: one warning at its line.
+        let p = ok(
+            "version = 1\nrequires-pyton = \">=3.8\"\n[[package]]\nname = \"a\"\nversion = \"1.0.0\"\nsource = { registry = \"https://pypi.org/simple\" }\n",
+        );
+        assert_eq!(p.packages.len(), 1);
+        assert_eq!(
+            messages(&p),
+            [(
+                Some(2),
+                "unknown key \"requires-pyton\" (did you mean \"requires-python\"?)".to_owned()
+            )]
+        );
     }
 
     const SAMPLE: &str = r#"version = 1

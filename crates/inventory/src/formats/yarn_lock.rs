@@ -78,6 +78,7 @@ struct Entry {
 
 /// Parses a yarn.lock (classic or berry).
 pub fn parse(input: &Input<'_>) -> Result<Parsed, ParseError> {
+    let input = &super::without_bom(input);
     let mut parsed = Parsed::default();
     if input.text.trim().is_empty() {
         parsed.warnings.push(input.warning(None, "empty file"));

@@ -211,3 +211,59 @@ fn shared_fixtures() {
         );
     }
 }
+
+/// Malformations that used to parse to zero packages without a word.
+#[test]
+fn structure() {
+    let run = |t: &str| parse_str(FileKind::CargoLock, "Cargo.lock", t);
+    let messages = |p: &crate::Parsed| -> Vec<(Option<u32>, String)> {
+        p.warnings
+            .iter()
+            .map(|w| (w.line, w.message.clone()))
+            .collect()
+    };
+    // Empty, and a header with nothing else: said so.
+    assert_eq!(
+        messages(&run("").unwrap()),
+        [(None, "empty file".to_owned())]
+    );
+    assert_eq!(
+        messages(&run("# generated\nversion = 3\n").unwrap()),
+        [(Some(2), "empty: no dependencies declared".to_owned())]
+    );
+    // Only the crate itself: no dependency, said so at its table.
+    let p = run("version = 3\n\n[[package]]\nname = \"app\"\nversion = \"0.1.0\"\n").unwrap();
+    assert!(p.packages.is_empty());
+    assert_eq!(
+        messages(&p),
+        [(Some(4), "empty: no dependencies declared".to_owned())]
+    );
+    // `[[pakage]]`: its packages are not read, and the warnings say why.
+    let p = run("version = 3\n\n[[pakage]]\nname = \"a\"\nversion = \"1.0.0\"\n").unwrap();
+    assert!(p.packages.is_empty());
+    assert_eq!(
+        messages(&p),
+        [
+            (
+                Some(3),
+                "unknown key \"pakage\" (did you mean \"package\"?)".to_owned()
+            ),
+            (Some(1), "empty: no dependencies declared".to_owned()),
+        ]
+    );
+    // No header and no [[package]]: not a Cargo.lock.
+    let e = run("[[pakage]]\nname = \"a\"\nversion = \"1.0.0\"\n").unwrap_err();
+    assert_eq!(e.line, Some(1));
+    assert!(
+        e.message
+            .ends_with("found \"pakage\" (did you mean \"package\"?)"),
+        "{e}"
+    );
+    // A header that is not a number.
+    let e = run("\nversion = \"3\"\n").unwrap_err();
+    assert_eq!(e.line, Some(2));
+    assert!(e.message.contains("not a number"), "{e}");
+    // A package without a version: an error at its line.
+    let e = run("version = 3\n[[package]]\nname = \"a\"\n").unwrap_err();
+    assert_eq!(e.line, Some(2));
+}

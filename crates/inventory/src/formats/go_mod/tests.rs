@@ -233,3 +233,38 @@ fn shared_fixtures() {
         );
     }
 }
+
+/// Malformations that used to parse to zero packages without a word.
+#[test]
+fn structure() {
+    let run = |t: &str| {
+        let p = crate::testutil::parse_str(crate::FileKind::GoMod, "go.mod", t).unwrap();
+        let w: Vec<(Option<u32>, String)> = p
+            .warnings
+            .iter()
+            .map(|w| (w.line, w.message.clone()))
+            .collect();
+        (p.packages.len(), w)
+    };
+    let empty = |line| {
+        (
+            0,
+            vec![(line, "empty: no dependencies declared".to_owned())],
+        )
+    };
+    assert_eq!(run(""), (0, vec![(None, "empty file".to_owned())]));
+    assert_eq!(
+        run("// only a comment\n\n"),
+        (0, vec![(None, "empty file".to_owned())])
+    );
+    assert_eq!(run("module example.com/x\n"), empty(Some(1)));
+    assert_eq!(
+        run("// x\nmodule example.com/x\n\nrequire ()\n"),
+        empty(Some(2))
+    );
+    // Requirements without a module line: read, with a warning.
+    let (n, w) = run("require golang.org/x/text v0.3.0\n");
+    assert_eq!(n, 1);
+    assert_eq!(w.len(), 1, "{w:?}");
+    assert!(w[0].1.starts_with("no `module` line"), "{w:?}");
+}

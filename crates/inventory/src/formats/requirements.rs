@@ -324,7 +324,9 @@ impl State {
                     self.includes.push(child.clone());
                 }
                 stack.push(key);
-                self.file(input, &child, &text, stack, constraint);
+                // An included file may start with a byte-order mark too.
+                let text = crate::text::strip_bom(&text);
+                self.file(input, &child, text, stack, constraint);
                 stack.pop();
             }
             Err(e) if refusal(&e).is_some() => {

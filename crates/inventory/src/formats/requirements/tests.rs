@@ -463,3 +463,32 @@ fn includes_leaving_the_root_are_errors_at_the_including_line() {
     let p = parse_file(FileKind::Requirements, &req, &files).unwrap();
     assert!(p.warnings[0].message.contains("no such file"));
 }
+
+/// An included file (and a constraints file) that starts with a byte-order mark
+/// gives the same packages, at the same lines, as without it.
+#[test]
+fn included_files_may_start_with_a_bom() {
+    let files = |bom: &str| {
+        parse_mem(
+            &[
+                (
+                    "svc/requirements.txt",
+                    "-r base.txt\n-c constraints.txt\nrequests\n",
+                ),
+                ("svc/base.txt", &format!("{bom}six==1.16.0\nidna==3.7\n")),
+                ("svc/constraints.txt", &format!("{bom}requests==2.31.0\n")),
+            ],
+            "svc/requirements.txt",
+        )
+    };
+    let plain = files("");
+    let bom = files("\u{feff}");
+    assert_eq!(
+        summary(&bom),
+        pairs(&[("six", "1.16.0"), ("idna", "3.7"), ("requests", "2.31.0")])
+    );
+    assert_eq!(summary(&bom), summary(&plain));
+    let lines = |p: &crate::Parsed| p.packages.iter().map(|x| x.line).collect::<Vec<_>>();
+    assert_eq!(lines(&bom), lines(&plain));
+    assert!(bom.warnings.is_empty(), "{:?}", bom.warnings);
+}

@@ -5,3 +5,4 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 cargo bench -p cverun --bench advisory
 cargo bench -p cverun --bench fleet
+cargo bench -p cverun --bench parsers

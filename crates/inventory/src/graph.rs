@@ -45,6 +45,13 @@ impl Graph {
         let n = self.edges.len().min(packages.len());
         let mut paths: Vec<Vec<Vec<usize>>> = vec![Vec::new(); n];
         let mut queue = VecDeque::new();
+        // Membership of `direct` by index: a look-up per edge, not a scan.
+        let mut is_direct = vec![false; n];
+        for &d in direct {
+            if d < n {
+                is_direct[d] = true;
+            }
+        }
         for &d in direct {
             if d < n && paths[d].is_empty() {
                 paths[d].push(vec![d]);
@@ -54,7 +61,7 @@ impl Graph {
         while let Some((u, k)) = queue.pop_front() {
             let path = paths[u][k].clone();
             for &v in &self.edges[u] {
-                if v >= n || direct.contains(&v) || path.contains(&v) {
+                if v >= n || is_direct[v] || path.contains(&v) {
                     continue;
                 }
                 let first = path[0];
@@ -77,7 +84,7 @@ impl Graph {
             }
         }
         for (i, p) in packages.iter_mut().enumerate().take(n) {
-            if direct.contains(&i) {
+            if is_direct[i] {
                 p.relation = Relation::Direct;
                 p.paths = Vec::new();
             } else if !paths[i].is_empty() {
@@ -214,5 +221,32 @@ mod tests {
         assert_eq!(p[4].paths.len(), MAX_PATHS);
         assert_eq!(p[5].paths.len(), MAX_PATHS);
         assert!(p[5].paths.iter().all(|path| path.len() == 3));
+    }
+
+    /// 20,000 direct dependencies, each depending on the next and on one package
+    /// of its own: the direct ones stay direct, each of the others has the paths
+    /// through its own direct parent first.
+    #[test]
+    fn many_direct_dependencies() {
+        let n = 20_000;
+        let names: Vec<String> = (0..2 * n).map(|i| format!("p{i}")).collect();
+        let refs: Vec<&str> = names.iter().map(String::as_str).collect();
+        let mut p = pkgs(&refs);
+        let mut g = Graph::new(2 * n);
+        for i in 0..n {
+            g.add_edge(i, n + i);
+            if i + 1 < n {
+                g.add_edge(i, i + 1);
+            }
+        }
+        let direct: Vec<usize> = (0..n).collect();
+        g.annotate(&direct, &mut p);
+        assert!(p[..n].iter().all(|q| q.relation == Relation::Direct));
+        assert!(p[n..].iter().all(|q| q.relation == Relation::Transitive));
+        assert_eq!(p[n].paths, vec![vec!["p0@1.0.0", "p20000@1.0.0"]]);
+        assert_eq!(
+            p[2 * n - 1].paths,
+            vec![vec!["p19999@1.0.0", "p39999@1.0.0"]]
+        );
     }
 }

@@ -91,7 +91,7 @@ impl Package {
 }
 
 /// How precisely a file pins a package.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Pin {
     /// One exact version, as written.
@@ -162,7 +162,7 @@ impl Scope {
 }
 
 /// Where a package comes from.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Source {
     /// The ecosystem's registry (or a mirror of it): matchable.

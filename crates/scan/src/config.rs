@@ -19,8 +19,10 @@
 //! directory, as without a configuration. Unknown keys, duplicate names or paths, an
 //! unknown exposure and paths leaving the scan root are errors naming the line.
 
+use std::collections::HashMap;
 use std::path::{Component, Path, PathBuf};
 
+use cverun_inventory::text::LineIndex;
 use serde::{Deserialize, Serialize};
 use toml::Spanned;
 
@@ -122,15 +124,6 @@ enum Tier {
     Number(i64),
 }
 
-fn line_of(text: &str, offset: usize) -> u32 {
-    let n = text[..offset.min(text.len())]
-        .bytes()
-        .filter(|b| *b == b'\n')
-        .count()
-        + 1;
-    u32::try_from(n).unwrap_or(u32::MAX)
-}
-
 /// Parses the text of `path` (a cverun.toml).
 pub fn parse(path: &Path, text: &str) -> Result<Config, ConfigError> {
     let err = |line: Option<u32>, message: String| ConfigError {
@@ -138,20 +131,24 @@ pub fn parse(path: &Path, text: &str) -> Result<Config, ConfigError> {
         line,
         message,
     };
+    let lines = LineIndex::new(text);
     let raw: RawConfig = toml::from_str(text).map_err(|e| {
         err(
-            e.span().map(|s| line_of(text, s.start)),
+            e.span().map(|s| lines.line(s.start)),
             e.message().trim().to_owned(),
         )
     })?;
     let mut services: Vec<ServiceConfig> = Vec::new();
+    // Index in `services` by name and by path, for the duplicate checks.
+    let mut by_name: HashMap<String, usize> = HashMap::new();
+    let mut by_path: HashMap<PathBuf, usize> = HashMap::new();
     for s in raw.service {
-        let line = line_of(text, s.name.span().start);
+        let line = lines.line(s.name.span().start);
         let name = s.name.into_inner();
         if name.trim().is_empty() {
             return Err(err(Some(line), "service name is empty".into()));
         }
-        let path_line = line_of(text, s.path.span().start);
+        let path_line = lines.line(s.path.span().start);
         let rel = normalise(s.path.get_ref()).ok_or_else(|| {
             err(
                 Some(path_line),
@@ -161,13 +158,13 @@ pub fn parse(path: &Path, text: &str) -> Result<Config, ConfigError> {
                 ),
             )
         })?;
-        if let Some(other) = services.iter().find(|o| o.name == name) {
+        if let Some(other) = by_name.get(&name).map(|&i| &services[i]) {
             return Err(err(
                 Some(line),
                 format!("service {name:?} is already defined at line {}", other.line),
             ));
         }
-        if let Some(other) = services.iter().find(|o| o.path == rel) {
+        if let Some(other) = by_path.get(&rel).map(|&i| &services[i]) {
             return Err(err(
                 Some(path_line),
                 format!(
@@ -177,6 +174,8 @@ pub fn parse(path: &Path, text: &str) -> Result<Config, ConfigError> {
                 ),
             ));
         }
+        by_name.insert(name.clone(), services.len());
+        by_path.insert(rel.clone(), services.len());
         services.push(ServiceConfig {
             name,
             path: rel,
@@ -193,7 +192,7 @@ pub fn parse(path: &Path, text: &str) -> Result<Config, ConfigError> {
     let max_db_age = match raw.max_db_age {
         None => None,
         Some(v) => {
-            let line = Some(line_of(text, v.span().start));
+            let line = Some(lines.line(v.span().start));
             let text = match v.get_ref() {
                 toml::Value::String(t) => t.clone(),
                 toml::Value::Integer(n) => n.to_string(),
@@ -345,5 +344,38 @@ path = "."
     #[test]
     fn empty_file_is_no_services() {
         assert_eq!(p("").unwrap(), Config::default());
+    }
+
+    /// 20,000 services: every one read, with the line of its name; a duplicate name
+    /// or path after them names the line of the first.
+    #[test]
+    fn a_large_file_is_read_whole_with_its_lines() {
+        let n = 20_000;
+        let mut text = String::new();
+        for i in 0..n {
+            text.push_str(&format!(
+                "[[service]]\nname = \"svc-{i}\"\npath = \"services/{i}\"\n\n"
+            ));
+        }
+        let c = p(&text).unwrap();
+        assert_eq!(c.services.len(), n);
+        let (first, last) = (&c.services[0], &c.services[n - 1]);
+        assert_eq!((first.name.as_str(), first.line), ("svc-0", 2));
+        assert_eq!(
+            (last.name.as_str(), last.path.as_path(), last.line),
+            (
+                "svc-19999",
+                Path::new("services/19999"),
+                4 * (n as u32 - 1) + 2
+            )
+        );
+        let name = format!("{text}[[service]]\nname = \"svc-7\"\npath = \"new\"\n");
+        let e = p(&name).unwrap_err();
+        assert_eq!(e.line, Some(4 * n as u32 + 2));
+        assert!(e.message.contains("already defined at line 30"), "{e}");
+        let path = format!("{text}[[service]]\nname = \"new\"\npath = \"services/7/\"\n");
+        let e = p(&path).unwrap_err();
+        assert_eq!(e.line, Some(4 * n as u32 + 3));
+        assert!(e.message.contains("of service \"svc-7\""), "{e}");
     }
 }

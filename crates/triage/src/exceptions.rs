@@ -37,6 +37,7 @@
 //! Pure: nothing here reads files or the clock; the current date is passed in.
 
 use std::borrow::Cow;
+use std::collections::HashMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
@@ -475,6 +476,8 @@ pub fn check(ex: &Exceptions, today: Date, max: &ExceptionDays) -> Vec<CheckProb
     .into_iter()
     .max_by_key(|(_, d)| *d)
     .unwrap_or((Level::Routine, max.routine));
+    // The first entry of each id and scope (see `same_scope`), for the duplicate check.
+    let mut first: HashMap<ScopeKey<'_>, usize> = HashMap::new();
     for (i, e) in ex.entries.iter().enumerate() {
         let mut mine: Vec<CheckProblem> = Vec::new();
         let mut push = |line: u32, severity: Severity, message: String| {
@@ -588,7 +591,8 @@ pub fn check(ex: &Exceptions, today: Date, max: &ExceptionDays) -> Vec<CheckProb
             }
         }
         if !e.id.is_empty() {
-            if let Some(d) = ex.entries[..i].iter().find(|o| same_scope(o, e)) {
+            let earlier = *first.entry(scope_key(e)).or_insert(i);
+            if let Some(d) = (earlier < i).then(|| &ex.entries[earlier]) {
                 push(
                     e.line,
                     Severity::Warning,
@@ -606,6 +610,31 @@ pub fn check(ex: &Exceptions, today: Date, max: &ExceptionDays) -> Vec<CheckProb
     out
 }
 
+/// What `same_scope` compares, as a key: two entries have the same scope exactly
+/// when their keys are equal.
+type ScopeKey<'a> = (
+    Cow<'a, str>,
+    Option<&'a str>,
+    Option<(Option<Ecosystem>, Cow<'a, str>)>,
+);
+
+fn scope_key(e: &Exception) -> ScopeKey<'_> {
+    let id = if is_cve(&e.id) {
+        Cow::Owned(e.id.to_ascii_uppercase())
+    } else {
+        Cow::Borrowed(e.id.as_str())
+    };
+    let package = e.package_scope().map(|(eco, name)| {
+        let name = match &eco {
+            Some(eco) => normalize_name(eco, name),
+            None => Cow::Borrowed(name),
+        };
+        (eco, name)
+    });
+    (id, e.service.as_deref(), package)
+}
+
+#[cfg(test)]
 fn same_scope(a: &Exception, b: &Exception) -> bool {
     same_id(&a.id, &b.id)
         && a.service == b.service
@@ -624,12 +653,16 @@ fn same_scope(a: &Exception, b: &Exception) -> bool {
 
 /// Ids are compared exactly, except CVE ids, which compare in any case.
 fn same_id(a: &str, b: &str) -> bool {
-    let cve = |s: &str| s.len() > 4 && s[..4].eq_ignore_ascii_case("CVE-");
-    if cve(a) && cve(b) {
+    if is_cve(a) && is_cve(b) {
         a.eq_ignore_ascii_case(b)
     } else {
         a == b
     }
+}
+
+/// A CVE id, in any case.
+fn is_cve(s: &str) -> bool {
+    s.len() > 4 && s.as_bytes()[..4].eq_ignore_ascii_case(b"CVE-")
 }
 
 /// An OSV ecosystem name cverun supports, in any case.
@@ -657,13 +690,26 @@ fn package_matches(spec: &str, ecosystem: &str, package: &str) -> bool {
     !name.is_empty() && normalize_name(&finding_eco, name) == normalize_name(&finding_eco, package)
 }
 
-fn line_of(text: &str, offset: usize) -> u32 {
-    let n = text[..offset.min(text.len())]
-        .bytes()
-        .filter(|b| *b == b'\n')
-        .count()
-        + 1;
-    u32::try_from(n).unwrap_or(u32::MAX)
+/// 1-based lines of byte offsets: the offsets where lines start, searched by
+/// bisection (linear in the text to build, logarithmic per look-up).
+struct Lines(Vec<usize>);
+
+impl Lines {
+    fn new(text: &str) -> Lines {
+        let mut starts = vec![0];
+        starts.extend(
+            text.bytes()
+                .enumerate()
+                .filter(|(_, b)| *b == b'\n')
+                .map(|(i, _)| i + 1),
+        );
+        Lines(starts)
+    }
+
+    fn line(&self, offset: usize) -> u32 {
+        let n = self.0.partition_point(|&start| start <= offset);
+        u32::try_from(n).unwrap_or(u32::MAX)
+    }
 }
 
 type Key<'i> = Spanned<Cow<'i, str>>;
@@ -676,9 +722,10 @@ fn sorted<'t, 'i>(table: &'t DeTable<'i>) -> Vec<(&'t Key<'i>, &'t Val<'i>)> {
 }
 
 fn parse_text(path: &Path, text: &str, standalone: bool) -> Result<Exceptions, ExceptionsError> {
+    let lines = Lines::new(text);
     let err = |offset: Option<usize>, message: String| ExceptionsError {
         path: path.to_owned(),
-        line: offset.map(|o| line_of(text, o)),
+        line: offset.map(|o| lines.line(o)),
         message,
     };
     let root = DeTable::parse(text)
@@ -724,13 +771,13 @@ fn parse_text(path: &Path, text: &str, standalone: bool) -> Result<Exceptions, E
                 ),
             ));
         };
-        let line = line_of(text, item.span().start);
-        out.entries.push(parse_entry(path, text, line, table));
+        let line = lines.line(item.span().start);
+        out.entries.push(parse_entry(path, &lines, line, table));
     }
     Ok(out)
 }
 
-fn parse_entry(path: &Path, text: &str, line: u32, table: &DeTable<'_>) -> Exception {
+fn parse_entry(path: &Path, lines: &Lines, line: u32, table: &DeTable<'_>) -> Exception {
     let mut e = Exception {
         path: path.to_owned(),
         line,
@@ -753,7 +800,7 @@ fn parse_entry(path: &Path, text: &str, line: u32, table: &DeTable<'_>) -> Excep
         let key: &str = k.get_ref();
         seen.push(key);
         let at = |span: std::ops::Range<usize>, message: String| Problem {
-            line: line_of(text, span.start),
+            line: lines.line(span.start),
             message,
         };
         match key {

@@ -1506,15 +1506,16 @@ pub fn parse(input: &Input<'_>) -> Result<Parsed, ParseError> {
     };
     walker.walk();
     let mut parsed = std::mem::take(&mut walker.parsed);
+    // (name, pin) -> index in `parsed.packages`: one entry per pair, linear in the file.
+    let mut seen: HashMap<(String, Pin), usize> = HashMap::new();
     for f in std::mem::take(&mut walker.found) {
         let mut p = Package::new(Ecosystem::Maven, &f.name, f.pin);
         p.relation = f.relation;
         p.scope = f.scope;
         p.line = Some(f.line);
-        match parsed
-            .packages
-            .iter_mut()
-            .find(|q| q.name == p.name && q.pin == p.pin)
+        match seen
+            .get(&(p.name.clone(), p.pin.clone()))
+            .map(|&i| &mut parsed.packages[i])
         {
             Some(q) => {
                 if p.scope.breadth() > q.scope.breadth() {
@@ -1524,7 +1525,10 @@ pub fn parse(input: &Input<'_>) -> Result<Parsed, ParseError> {
                     q.relation = Relation::Direct;
                 }
             }
-            None => parsed.packages.push(p),
+            None => {
+                seen.insert((p.name.clone(), p.pin.clone()), parsed.packages.len());
+                parsed.packages.push(p);
+            }
         }
     }
     Ok(parsed)
@@ -2008,5 +2012,30 @@ dependencies {
             let _ = run_in("x/build.gradle", &t, &Mem(Vec::new()));
             let _ = run_in("x/build.gradle.kts", &t, &Mem(Vec::new()));
         }
+    }
+
+    /// 20,000 dependencies, the first declared again for tests: every one read once,
+    /// with its own line.
+    #[test]
+    fn a_large_build_file_is_read_whole_with_its_lines() {
+        let n = 20_000;
+        let mut text = String::from("dependencies {\n");
+        for i in 0..n {
+            text.push_str(&format!("    implementation 'g:a-{i}:1.{i}'\n"));
+        }
+        text.push_str("    testImplementation 'g:a-0:1.0'\n}\n");
+        let p = groovy(&text);
+        assert!(p.warnings.is_empty(), "{:?}", p.warnings.first());
+        assert_eq!(p.packages.len(), n);
+        let (first, last) = (&p.packages[0], &p.packages[n - 1]);
+        assert_eq!(
+            (first.name.as_str(), first.exact_version(), first.line),
+            ("g:a-0", Some("1.0"), Some(2))
+        );
+        assert_eq!(first.scope, Scope::Runtime);
+        assert_eq!(
+            (last.name.as_str(), last.exact_version(), last.line),
+            ("g:a-19999", Some("1.19999"), Some(n as u32 + 1))
+        );
     }
 }

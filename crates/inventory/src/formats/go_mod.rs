@@ -26,6 +26,8 @@
 //! file; fragments without one are still read); a go.mod with no `go` line and no
 //! requirement says it declares no dependency.
 
+use std::collections::{HashMap, HashSet};
+
 use cverun_versions::Ecosystem;
 
 use crate::{Input, Package, ParseError, Parsed, Pin, Relation, Source};
@@ -194,9 +196,22 @@ pub fn parse(input: &Input<'_>) -> Result<Parsed, ParseError> {
         }
     }
 
+    // Replacements by old path, in file order; the last matching one applies.
+    let mut replaced: HashMap<&str, Vec<&Replace>> = HashMap::new();
+    for rep in &replaces {
+        replaced.entry(rep.old.as_str()).or_default().push(rep);
+    }
+    let mut seen: HashSet<(String, Pin, Source)> = parsed
+        .packages
+        .iter()
+        .map(|q| (q.name.clone(), q.pin.clone(), q.source.clone()))
+        .collect();
     for r in requires {
-        let replacement = replaces.iter().rev().find(|rep| {
-            rep.old == r.path && rep.old_version.as_ref().is_none_or(|v| *v == r.version)
+        let replacement = replaced.get(r.path.as_str()).and_then(|reps| {
+            reps.iter()
+                .rev()
+                .find(|rep| rep.old_version.as_ref().is_none_or(|v| *v == r.version))
+                .copied()
         });
         let mut p = match replacement {
             Some(Replace {
@@ -221,11 +236,7 @@ pub fn parse(input: &Input<'_>) -> Result<Parsed, ParseError> {
             Relation::Direct
         };
         p.line = Some(r.line);
-        let duplicate = parsed
-            .packages
-            .iter()
-            .any(|q| q.name == p.name && q.pin == p.pin && q.source == p.source);
-        if !duplicate {
+        if seen.insert((p.name.clone(), p.pin.clone(), p.source.clone())) {
             parsed.packages.push(p);
         }
     }

@@ -40,12 +40,13 @@
 //! Text that is not XML is an error at the parser's line; XML whose root is not
 //! `<Project>` is an error.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use cverun_versions::Ecosystem;
 use roxmltree::{Document, Node};
 
+use crate::text::LineIndex;
 use crate::{Input, Package, ParseError, Parsed, Pin, Relation, Scope, Warning};
 
 /// How far up `Directory.*.props` files are looked for.
@@ -144,6 +145,8 @@ pub fn parse(input: &Input<'_>) -> Result<Parsed, ParseError> {
         );
     }
 
+    // Packages kept, by lower-case name and pin (names compare in any case).
+    let mut kept: HashSet<(String, Pin)> = HashSet::new();
     for (item, from) in items {
         for raw_name in item.name.split(';') {
             let (name, unresolved_name) = expand(raw_name.trim(), &layers);
@@ -210,8 +213,7 @@ pub fn parse(input: &Input<'_>) -> Result<Parsed, ParseError> {
             };
             p.line = item.line;
             p.file = from.map(Path::to_owned);
-            let same = |q: &Package| q.name.eq_ignore_ascii_case(&p.name) && q.pin == p.pin;
-            if !parsed.packages.iter().any(same) {
+            if kept.insert((p.name.to_ascii_lowercase(), p.pin.clone())) {
                 parsed.packages.push(p);
             }
         }
@@ -340,6 +342,8 @@ fn child_text(n: &Node<'_, '_>, name: &str) -> Option<String> {
 /// Reads properties, package items and `PackageVersion`s of one MSBuild file.
 fn read_file(doc: &Document<'_>) -> ProjectFile {
     let mut f = ProjectFile::default();
+    // `Document::text_pos_at` counts lines from the start each time.
+    let lines = LineIndex::new(doc.input_text());
     for n in doc.descendants().filter(Node::is_element) {
         let parent_is = |name: &str| n.parent_element().is_some_and(|p| local(&p) == name);
         let tag = local(&n);
@@ -394,7 +398,7 @@ fn read_file(doc: &Document<'_>) -> ProjectFile {
             kind,
             name: name.to_owned(),
             version,
-            line: Some(doc.text_pos_at(n.range().start).row),
+            line: Some(lines.line(n.range().start)),
         });
     }
     f
@@ -788,5 +792,32 @@ mod tests {
             }
             let _ = run(&String::from_utf8_lossy(&bytes));
         }
+    }
+
+    /// 20,000 references, the first again in other letter case: every one read once,
+    /// with its own line.
+    #[test]
+    fn a_large_project_is_read_whole_with_its_lines() {
+        let n = 20_000;
+        let mut text = String::from("<Project Sdk=\"Microsoft.NET.Sdk\">\n  <ItemGroup>\n");
+        for i in 0..n {
+            text.push_str(&format!(
+                "    <PackageReference Include=\"Pkg.{i}\" Version=\"1.0.{i}\" />\n"
+            ));
+        }
+        text.push_str("    <PackageReference Include=\"PKG.0\" Version=\"1.0.0\" />\n");
+        text.push_str("  </ItemGroup>\n</Project>\n");
+        let p = run(&text).unwrap();
+        assert!(p.warnings.is_empty(), "{:?}", p.warnings.first());
+        assert_eq!(p.packages.len(), n);
+        let (first, last) = (&p.packages[0], &p.packages[n - 1]);
+        assert_eq!(
+            (first.name.as_str(), first.exact_version(), first.line),
+            ("Pkg.0", Some("1.0.0"), Some(3))
+        );
+        assert_eq!(
+            (last.name.as_str(), last.exact_version(), last.line),
+            ("Pkg.19999", Some("1.0.19999"), Some(n as u32 + 2))
+        );
     }
 }

@@ -41,7 +41,8 @@ pub fn parse(input: &Input<'_>) -> Result<Parsed, ParseError> {
         )
     })?;
     let root = doc.root_element();
-    let line_of = |node: roxmltree::Node<'_, '_>| doc.text_pos_at(node.range().start).row;
+    let lines = crate::text::LineIndex::new(text);
+    let line_of = |node: roxmltree::Node<'_, '_>| lines.line(node.range().start);
     if root.tag_name().name() != "packages" {
         return Err(input.error(
             Some(line_of(root)),
@@ -238,5 +239,30 @@ mod tests {
         };
         let text = std::fs::read_to_string(fx.join("dotnet/packagesconfig/valid")).unwrap();
         never_panics(KIND, &text);
+    }
+
+    /// 20,000 packages: every one read, with its own line.
+    #[test]
+    fn a_large_file_is_read_whole_with_its_lines() {
+        let n = 20_000;
+        let mut text = String::from("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<packages>\n");
+        for i in 0..n {
+            text.push_str(&format!(
+                "  <package id=\"Pkg.{i}\" version=\"1.0.{i}\" targetFramework=\"net48\" />\n"
+            ));
+        }
+        text.push_str("</packages>\n");
+        let p = ok(&text);
+        assert!(p.warnings.is_empty(), "{:?}", p.warnings.first());
+        assert_eq!(p.packages.len(), n);
+        let (first, last) = (&p.packages[0], &p.packages[n - 1]);
+        assert_eq!(
+            (first.name.as_str(), first.exact_version(), first.line),
+            ("Pkg.0", Some("1.0.0"), Some(3))
+        );
+        assert_eq!(
+            (last.name.as_str(), last.exact_version(), last.line),
+            ("Pkg.19999", Some("1.0.19999"), Some(n as u32 + 2))
+        );
     }
 }

@@ -52,12 +52,13 @@
 //! XML is an error at the XML parser's line; XML whose root is not `<project>` is an
 //! error.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use cverun_versions::Ecosystem;
 use roxmltree::{Document, Node};
 
+use crate::text::LineIndex;
 use crate::{Input, Package, ParseError, Parsed, Pin, Relation, Scope, Source, Warning};
 
 /// How many local parents are followed.
@@ -225,14 +226,33 @@ pub fn parse(input: &Input<'_>) -> Result<Parsed, ParseError> {
 
     // Dependencies: the project's, then inherited ones it does not redeclare.
     let mut deps: Vec<Dep> = pom.dependencies.clone();
+    let mut keys: HashSet<_> = deps.iter().map(|c| dep_key(c, &props)).collect();
     for parent in &parents {
         for d in &parent.dependencies {
-            let key = dep_key(d, &props);
-            if !deps.iter().any(|c| dep_key(c, &props) == key) {
+            if keys.insert(dep_key(d, &props)) {
                 deps.push(d.clone());
             }
         }
     }
+
+    // Dependency management by (group, artifact, type, classifier) and by
+    // (group, artifact): the first (nearest) entry of each.
+    let mut managed_exact: HashMap<(String, String, String, String), &Dep> = HashMap::new();
+    let mut managed_name: HashMap<(String, String), &Dep> = HashMap::new();
+    for m in managed
+        .iter()
+        .copied()
+        .filter(|m| m.scope.as_deref() != Some("import"))
+    {
+        let (mg, ma) = (
+            interpolate(m.group.as_deref().unwrap_or(""), &props).0,
+            interpolate(m.artifact.as_deref().unwrap_or(""), &props).0,
+        );
+        let (ty, cl) = type_classifier(m, &props);
+        managed_name.entry((mg.clone(), ma.clone())).or_insert(m);
+        managed_exact.entry((mg, ma, ty, cl)).or_insert(m);
+    }
+    let mut kept: HashSet<(String, Pin)> = HashSet::new();
 
     for d in &deps {
         let (Some(g), Some(a)) = (d.group.as_deref(), d.artifact.as_deref()) else {
@@ -261,30 +281,10 @@ pub fn parse(input: &Input<'_>) -> Result<Parsed, ParseError> {
             parsed.warnings.push(warning_at(input, d, message));
         }
         let (ty, cl) = type_classifier(d, &props);
-        let managed_entry = managed
-            .iter()
-            .filter(|m| m.scope.as_deref() != Some("import"))
-            .find(|m| {
-                let (mg, ma) = (
-                    m.group.as_deref().unwrap_or(""),
-                    m.artifact.as_deref().unwrap_or(""),
-                );
-                interpolate(mg, &props).0 == g
-                    && interpolate(ma, &props).0 == a
-                    && type_classifier(m, &props) == (ty.clone(), cl.clone())
-            })
-            .or_else(|| {
-                managed
-                    .iter()
-                    .filter(|m| m.scope.as_deref() != Some("import"))
-                    .find(|m| {
-                        let (mg, ma) = (
-                            m.group.as_deref().unwrap_or(""),
-                            m.artifact.as_deref().unwrap_or(""),
-                        );
-                        interpolate(mg, &props).0 == g && interpolate(ma, &props).0 == a
-                    })
-            });
+        let managed_entry = managed_exact
+            .get(&(g.clone(), a.clone(), ty, cl))
+            .or_else(|| managed_name.get(&(g.clone(), a.clone())))
+            .copied();
         let raw_version = d
             .version
             .clone()
@@ -341,11 +341,7 @@ pub fn parse(input: &Input<'_>) -> Result<Parsed, ParseError> {
         }
         p.line = d.line;
         p.file = d.file.clone();
-        if !parsed
-            .packages
-            .iter()
-            .any(|q| q.name == p.name && q.pin == p.pin)
-        {
+        if kept.insert((p.name.clone(), p.pin.clone())) {
             parsed.packages.push(p);
         }
     }
@@ -539,7 +535,7 @@ fn text_of(n: Node<'_, '_>, name: &str) -> Option<String> {
     child(n, name).map(|c| c.text().unwrap_or("").trim().to_owned())
 }
 
-fn read_deps(doc: &Document<'_>, list: Option<Node<'_, '_>>, inactive_profile: bool) -> Vec<Dep> {
+fn read_deps(lines: &LineIndex, list: Option<Node<'_, '_>>, inactive_profile: bool) -> Vec<Dep> {
     let Some(list) = list else {
         return Vec::new();
     };
@@ -553,7 +549,7 @@ fn read_deps(doc: &Document<'_>, list: Option<Node<'_, '_>>, inactive_profile: b
             ty: text_of(d, "type").filter(|s| !s.is_empty()),
             classifier: text_of(d, "classifier").filter(|s| !s.is_empty()),
             system_path: text_of(d, "systemPath").filter(|s| !s.is_empty()),
-            line: Some(doc.text_pos_at(d.range().start).row),
+            line: Some(lines.line(d.range().start)),
             file: None,
             inactive_profile,
         })
@@ -576,6 +572,8 @@ fn read_properties(n: Option<Node<'_, '_>>) -> Vec<(String, String)> {
 }
 
 fn read_pom(doc: &Document<'_>, root: Node<'_, '_>) -> Pom {
+    // `Document::text_pos_at` counts lines from the start each time.
+    let lines = LineIndex::new(doc.input_text());
     let parent = child(root, "parent").map(|p| ParentRef {
         group: text_of(p, "groupId").unwrap_or_default(),
         artifact: text_of(p, "artifactId").unwrap_or_default(),
@@ -589,9 +587,9 @@ fn read_pom(doc: &Document<'_>, root: Node<'_, '_>) -> Pom {
         parent,
         properties: read_properties(child(root, "properties")),
         inactive_properties: Vec::new(),
-        dependencies: read_deps(doc, child(root, "dependencies"), false),
+        dependencies: read_deps(&lines, child(root, "dependencies"), false),
         managed: read_deps(
-            doc,
+            &lines,
             child(root, "dependencyManagement").and_then(|m| child(m, "dependencies")),
             false,
         ),
@@ -608,9 +606,9 @@ fn read_pom(doc: &Document<'_>, root: Node<'_, '_>) -> Pom {
                 pom.inactive_properties.extend(props);
             }
             pom.dependencies
-                .extend(read_deps(doc, child(profile, "dependencies"), !active));
+                .extend(read_deps(&lines, child(profile, "dependencies"), !active));
             pom.managed.extend(read_deps(
-                doc,
+                &lines,
                 child(profile, "dependencyManagement").and_then(|m| child(m, "dependencies")),
                 !active,
             ));
@@ -1191,5 +1189,44 @@ mod tests {
             }
             let _ = run(&String::from_utf8_lossy(&bytes));
         }
+    }
+
+    /// 20,000 dependencies, versions from 20,000 managed entries listed in reverse
+    /// order, the first dependency declared twice: every one read once, with its
+    /// managed version and its own line.
+    #[test]
+    fn a_large_pom_is_read_whole_with_its_lines() {
+        let n = 20_000;
+        let mut text = String::from("<project>\n  <dependencyManagement>\n    <dependencies>\n");
+        for j in (0..n).rev() {
+            text.push_str(&format!(
+                "      <dependency><groupId>g</groupId><artifactId>a-{j}</artifactId><version>1.{j}</version></dependency>\n"
+            ));
+        }
+        text.push_str("    </dependencies>\n  </dependencyManagement>\n  <dependencies>\n");
+        for i in (0..n).chain([0]) {
+            text.push_str(&format!(
+                "    <dependency><groupId>g</groupId><artifactId>a-{i}</artifactId></dependency>\n"
+            ));
+        }
+        text.push_str("  </dependencies>\n</project>\n");
+        let p = run(&text).unwrap();
+        assert!(p.warnings.is_empty(), "{:?}", p.warnings.first());
+        assert_eq!(p.packages.len(), n);
+        // Line 1 <project>, 2-3 management, n managed lines, 3 closing/opening lines.
+        let first_line = 3 + n as u32 + 3 + 1;
+        let (first, last) = (&p.packages[0], &p.packages[n - 1]);
+        assert_eq!(
+            (first.name.as_str(), first.exact_version(), first.line),
+            ("g:a-0", Some("1.0"), Some(first_line))
+        );
+        assert_eq!(
+            (last.name.as_str(), last.exact_version(), last.line),
+            (
+                "g:a-19999",
+                Some("1.19999"),
+                Some(first_line + n as u32 - 1)
+            )
+        );
     }
 }

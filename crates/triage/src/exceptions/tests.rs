@@ -1178,3 +1178,87 @@ fn suggestions() {
         assert_eq!(suggest(typo), want, "{typo}");
     }
 }
+
+#[test]
+fn scope_keys_are_equal_exactly_when_scopes_are_the_same() {
+    // Every pair of these entries, compared by key and by `same_scope` (the
+    // definition the duplicate check had before it used keys).
+    let specs = [
+        ("GHSA-6757-jp84-gxfx", "", ""),
+        ("GHSA-6757-jp84-gxfx", "package = \"PyPI/PyYAML\"\n", ""),
+        ("GHSA-6757-jp84-gxfx", "package = \"pypi/pyyaml\"\n", ""),
+        ("GHSA-6757-jp84-gxfx", "package = \"pyyaml\"\n", ""),
+        ("GHSA-6757-jp84-gxfx", "package = \"PyYAML\"\n", ""),
+        ("GHSA-6757-jp84-gxfx", "package = \"npm/pyyaml\"\n", ""),
+        ("GHSA-6757-JP84-GXFX", "", ""),
+        ("CVE-2021-44228", "", ""),
+        ("cve-2021-44228", "", ""),
+        ("cve-2021-44228", "", "service = \"x\"\n"),
+        ("CVE-2021-44228", "", "service = \"x\"\n"),
+        ("CVE-2021-44228", "", "service = \"X\"\n"),
+        ("CVE-", "", ""),
+        ("cve-", "", ""),
+        ("CVEé-1", "", ""),
+        ("cveé-1", "", ""),
+    ];
+    let text: Vec<String> = specs
+        .iter()
+        .map(|(id, package, service)| {
+            format!(
+                "[[exception]]\nid = \"{id}\"\n{package}{service}justification = \"j\"\n\
+                 owner = \"o\"\napproved_by = \"a\"\napproved_on = 2026-11-20\n\
+                 expires = 2026-12-20\n"
+            )
+        })
+        .collect();
+    let ex = parse(&text.join("\n"));
+    assert_eq!(ex.entries.len(), specs.len());
+    let mut same = 0;
+    for a in &ex.entries {
+        for b in &ex.entries {
+            assert_eq!(
+                scope_key(a) == scope_key(b),
+                same_scope(a, b),
+                "{:?} / {:?}",
+                (&a.id, &a.package, &a.service),
+                (&b.id, &b.package, &b.service)
+            );
+            same += usize::from(same_scope(a, b));
+        }
+    }
+    // Beyond each entry with itself: PyPI/PyYAML ~ pypi/pyyaml, CVE ids in any
+    // case (with and without the service), both ways.
+    assert_eq!(same, specs.len() + 2 * 3);
+}
+
+#[test]
+fn a_large_file_is_read_whole_with_its_lines() {
+    // 20,000 entries of 9 lines each, a blank line between; every third a duplicate
+    // of the entry before it (same id and package, another approver).
+    let n = 20_000;
+    let mut text = String::new();
+    for i in 0..n {
+        let id = i - usize::from(i % 3 == 2);
+        text.push_str(&format!(
+            "[[exception]]\nid = \"CVE-2026-{id}\"\npackage = \"PyPI/pkg-{id}\"\n\
+             justification = \"j\"\nmitigations = [\"m\"]\nowner = \"o\"\n\
+             approved_by = \"a{i}\"\napproved_on = 2026-11-20\nexpires = 2026-12-20\n\n"
+        ));
+    }
+    let ex = parse(&text);
+    assert_eq!(ex.entries.len(), n);
+    assert_eq!(ex.entries[0].line, 1);
+    assert_eq!(ex.entries[n - 1].line, 10 * (n as u32 - 1) + 1);
+    assert_eq!(ex.entries[n - 1].approved_by, format!("a{}", n - 1));
+    let got = check(&ex, today(), &max());
+    assert_eq!(got.len(), n / 3);
+    assert_eq!(got[0].line, 21);
+    let last = got.last().unwrap();
+    // Entry 19,999 (0-based; 19,999 % 3 == 1) is no duplicate; 19,997 is, of 19,996.
+    assert_eq!(last.line, 10 * 19_997 + 1);
+    assert!(
+        last.message.contains("cverun-exceptions.toml:199961"),
+        "{}",
+        last.message
+    );
+}

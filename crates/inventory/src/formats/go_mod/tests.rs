@@ -268,3 +268,41 @@ fn structure() {
     assert_eq!(w.len(), 1, "{w:?}");
     assert!(w[0].1.starts_with("no `module` line"), "{w:?}");
 }
+
+/// 20,000 requirements, every thousandth replaced (twice: the last replacement
+/// applies), the second required again: every one read once, with its own line.
+#[test]
+fn a_large_file_is_read_whole_with_its_lines() {
+    let n = 20_000;
+    let mut text = String::from("module example.com/svc\n\ngo 1.22\n\nrequire (\n");
+    for i in 0..n {
+        text.push_str(&format!("\texample.com/a{i} v1.0.{i}\n"));
+    }
+    text.push_str(")\n\nrequire example.com/a1 v1.0.1\n\nreplace (\n");
+    for i in (0..n).step_by(1000) {
+        text.push_str(&format!("\texample.com/a{i} => example.com/x v9.0.0\n"));
+        text.push_str(&format!(
+            "\texample.com/a{i} v1.0.{i} => example.com/b{i} v2.0.0\n"
+        ));
+    }
+    text.push_str(")\n");
+    let p = parse(&text);
+    assert!(p.warnings.is_empty(), "{:?}", p.warnings.first());
+    // The standard library first, then one package per requirement.
+    assert_eq!(p.packages.len(), n + 1);
+    assert_eq!(p.packages[0].name, "stdlib");
+    let (first, last) = (&p.packages[1], &p.packages[n]);
+    assert_eq!(
+        (first.name.as_str(), first.exact_version(), first.line),
+        ("example.com/b0", Some("v2.0.0"), Some(6))
+    );
+    assert_eq!(
+        (last.name.as_str(), last.exact_version(), last.line),
+        ("example.com/a19999", Some("v1.0.19999"), Some(n as u32 + 5))
+    );
+    let replaced = p
+        .packages
+        .iter()
+        .filter(|q| q.name.starts_with("example.com/b"));
+    assert_eq!(replaced.count(), n / 1000);
+}

@@ -519,10 +519,19 @@ pub(crate) fn load_yaml(text: &str) -> Result<Option<MarkedYaml<'_>>, (Option<u3
     }
     match MarkedYaml::load_from_str(text) {
         Ok(docs) => Ok(docs.into_iter().next()),
-        Err(e) => Err((
-            u32::try_from(e.marker().line()).ok().filter(|l| *l > 0),
-            format!("not valid YAML: {}", e.info()),
-        )),
+        Err(e) => {
+            // An error found at the end of the text is marked on the line after
+            // the last: name the last line instead.
+            let last =
+                u32::try_from(text.bytes().filter(|&b| b == b'\n').count() + 1).unwrap_or(u32::MAX);
+            Err((
+                u32::try_from(e.marker().line())
+                    .ok()
+                    .filter(|l| *l > 0)
+                    .map(|l| l.min(last)),
+                format!("not valid YAML: {}", e.info()),
+            ))
+        }
     }
 }
 

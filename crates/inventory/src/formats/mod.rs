@@ -2,7 +2,7 @@
 //! and keeps its tests beside it.
 
 use crate::text::strip_bom;
-use crate::{FileKind, Input, ParseError, Parsed};
+use crate::{FileKind, Input, ParseError, Parsed, Pin};
 
 pub mod build_gradle;
 pub mod bun_lock;
@@ -83,12 +83,38 @@ fn parser(kind: FileKind) -> fn(&Input<'_>) -> Result<Parsed, ParseError> {
 /// clean without a word.
 pub fn parse(kind: FileKind, input: &Input<'_>) -> Result<Parsed, ParseError> {
     let mut parsed = parser(kind)(&without_bom(input))?;
+    keep_readable(input, &mut parsed);
     if parsed.packages.is_empty() && parsed.warnings.is_empty() {
         parsed
             .warnings
             .push(input.warning(None, "empty: no packages found"));
     }
     Ok(parsed)
+}
+
+/// What every format guarantees, whatever the file says: an entry with an empty
+/// name (`"": "1.0.0"` in a JSON map, say) is no package but a warning at its
+/// line, and an empty exact version is no version (unpinned, so reported as
+/// unmatchable rather than compared).
+fn keep_readable(input: &Input<'_>, parsed: &mut Parsed) {
+    let mut warnings = Vec::new();
+    parsed.packages.retain_mut(|p| {
+        if p.name.trim().is_empty() {
+            let mut w = input.warning(p.line, "package entry with an empty name; skipped");
+            if let Some(file) = &p.file {
+                w.path = file.clone();
+            }
+            warnings.push(w);
+            return false;
+        }
+        if matches!(&p.pin, Pin::Exact(v) if v.trim().is_empty()) {
+            p.pin = Pin::Unpinned {
+                specifier: String::new(),
+            };
+        }
+        true
+    });
+    parsed.warnings.extend(warnings);
 }
 
 /// `input` with its text after a UTF-8 byte order mark, if it has one. Every
@@ -533,5 +559,76 @@ mod tests {
             "{} of {checked} fixture files parse differently with a BOM ({losing} lose packages): {differing:#?}",
             differing.len()
         );
+    }
+}
+
+#[cfg(test)]
+mod fuzz_findings {
+    use crate::testutil::{parse_str, summary};
+    use crate::{FileKind, Pin};
+
+    /// Found by the fuzz targets `inv_package_json`, `inv_composer_json`,
+    /// `inv_nuget_lock` and `inv_pipfile_lock` (docs/fuzzing.md): a map key `""`
+    /// became a package with an empty name.
+    #[test]
+    fn entries_with_empty_names_are_warnings() {
+        let cases = [
+            (
+                FileKind::PackageJson,
+                "package.json",
+                "{\n  \"dependencies\": {\n    \"\": \"8.16.1\",\n    \"a\": \"1.0.0\"\n  }\n}\n",
+                "a",
+            ),
+            (
+                FileKind::ComposerJson,
+                "composer.json",
+                "{\n  \"require\": {\n    \"\": \"v5.4.3\",\n    \"acme/a\": \"1.0.0\"\n  }\n}\n",
+                "acme/a",
+            ),
+            (
+                FileKind::NuGetLock,
+                "packages.lock.json",
+                "{\n  \"version\": 1,\n  \"dependencies\": {\n    \"net6.0\": {\n      \"\": {\"type\": \"Direct\", \"resolved\": \"1.0.0\"},\n      \"A\": {\"type\": \"Direct\", \"resolved\": \"1.0.0\"}\n    }\n  }\n}\n",
+                "A",
+            ),
+            (
+                FileKind::PipfileLock,
+                "Pipfile.lock",
+                "{\n  \"default\": {\n    \"\": {\"version\": \"==1.0\"},\n    \"a\": {\"version\": \"==1.0\"}\n  }\n}\n",
+                "a",
+            ),
+        ];
+        for (kind, name, text, kept) in cases {
+            let p = parse_str(kind, name, text).unwrap_or_else(|e| panic!("{name}: {e}"));
+            assert_eq!(
+                p.packages
+                    .iter()
+                    .map(|p| p.name.as_str())
+                    .collect::<Vec<_>>(),
+                [kept],
+                "{name}"
+            );
+            let w: Vec<_> = p
+                .warnings
+                .iter()
+                .filter(|w| w.message.contains("empty name"))
+                .collect();
+            assert_eq!(w.len(), 1, "{name}: {:?}", p.warnings);
+            assert!(w[0].line.is_some(), "{name}: {w:?}");
+        }
+    }
+
+    /// Found by the fuzz target `inv_go_mod`: a `go` directive without a version
+    /// made the standard library `stdlib` pinned to the empty string.
+    #[test]
+    fn an_empty_exact_version_is_no_version() {
+        let p = parse_str(FileKind::GoMod, "go.mod", "module example.com/m\n\ngo\n").unwrap();
+        assert_eq!(summary(&p), [("stdlib".to_owned(), "unpinned:".to_owned())]);
+        assert_eq!(p.packages[0].line, Some(3));
+        assert_eq!(
+            p.packages[0].unmatchable_reason().as_deref(),
+            Some("no version given")
+        );
+        assert!(matches!(&p.packages[0].pin, Pin::Unpinned { specifier } if specifier.is_empty()));
     }
 }

@@ -910,6 +910,16 @@ packages:
         assert_eq!(p.warnings[0].line, Some(3));
     }
 
+    /// Found by the fuzz target `inv_pnpm_lock` (docs/fuzzing.md): a YAML error at
+    /// the end of a text without a final newline was placed on a line after the
+    /// last one.
+    #[test]
+    fn yaml_error_at_the_end_names_the_last_line() {
+        let e = run("lockfileVersion: '9.0'\npackages:\n  a@1.0.0: {").unwrap_err();
+        assert!(e.message.contains("not valid YAML"), "{e}");
+        assert_eq!(e.line, Some(3));
+    }
+
     /// Every fixture: expected outcomes read from the files.
     #[test]
     fn fixtures() {

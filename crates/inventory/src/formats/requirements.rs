@@ -486,15 +486,21 @@ fn split_comment(line: &str) -> (&str, Option<&str>) {
 
 /// `-r file`, `-rfile`, `--requirement=file`, `--requirement file`.
 fn split_option(s: &str) -> (&str, Option<&str>) {
-    let (head, rest) = match s.find(|c: char| c.is_whitespace() || c == '=') {
-        Some(i) => (&s[..i], Some(s[i + 1..].trim())),
+    let (head, rest) = match s
+        .char_indices()
+        .find(|&(_, c)| c.is_whitespace() || c == '=')
+    {
+        // The separator may be wider than a byte (U+3000, say).
+        Some((i, c)) => (&s[..i], Some(s[i + c.len_utf8()..].trim())),
         None => (s, None),
     };
-    // Short options may carry their value attached: -rother.txt
+    // Short options may carry their value attached: -rother.txt (split only on a
+    // character boundary: `-\u{e9}` is an unknown option).
     if !head.starts_with("--") && head.len() > 2 {
-        let (o, v) = head.split_at(2);
-        if matches!(o, "-r" | "-c" | "-e") {
-            return (o, Some(v));
+        if let Some((o, v)) = head.split_at_checked(2) {
+            if matches!(o, "-r" | "-c" | "-e") {
+                return (o, Some(v));
+            }
         }
     }
     let value = rest.filter(|v| !v.is_empty()).map(|v| {

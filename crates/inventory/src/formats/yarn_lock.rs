@@ -808,6 +808,17 @@ bad: 3
         assert!(p.packages.is_empty() && p.warnings.is_empty());
     }
 
+    /// Found by the fuzz target `inv_yarn_lock` (docs/fuzzing.md): a YAML error at
+    /// the end of a text without a final newline was placed on a line after the
+    /// last one.
+    #[test]
+    fn yaml_error_at_the_end_names_the_last_line() {
+        let none = MemFiles::default();
+        let e = run("__metadata:\n  version: 5\n\"a@npm:1\": [", &none).unwrap_err();
+        assert!(e.message.contains("not valid YAML"), "{e}");
+        assert_eq!(e.line, Some(3));
+    }
+
     /// Every fixture: expected outcomes read from the files.
     #[test]
     fn fixtures() {

@@ -492,3 +492,30 @@ fn included_files_may_start_with_a_bom() {
     assert_eq!(lines(&bom), lines(&plain));
     assert!(bom.warnings.is_empty(), "{:?}", bom.warnings);
 }
+
+/// Found by the fuzz target `inv_requirements` (docs/fuzzing.md): an option
+/// followed by a multi-byte character, or separated from its value by one,
+/// panicked slicing a string inside that character.
+#[test]
+fn options_beside_multibyte_characters_are_read_not_panicked_on() {
+    let p = one("-\u{e9}\nflask==2.0.1\n");
+    assert_eq!(summary(&p), pairs(&[("flask", "2.0.1")]));
+    assert_eq!(p.warnings.len(), 1, "{:?}", p.warnings);
+    assert_eq!(p.warnings[0].line, Some(1));
+    // U+3000 (ideographic space, three bytes) separates an option from its value.
+    let p = parse_mem(
+        &[
+            ("r.txt", "-r\u{3000}other.txt\n"),
+            ("other.txt", "six==1.16.0\n"),
+        ],
+        "r.txt",
+    );
+    assert_eq!(summary(&p), pairs(&[("six", "1.16.0")]));
+    let p = one("-r\u{e9}.txt\n");
+    assert!(p.packages.is_empty());
+    assert!(
+        p.warnings.iter().any(|w| w.message.contains("\u{e9}.txt")),
+        "{:?}",
+        p.warnings
+    );
+}

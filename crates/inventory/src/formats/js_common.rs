@@ -509,6 +509,25 @@ fn too_deep(text: &str) -> Option<u32> {
 
 /// Loads a YAML text as one document (`Ok(None)` when it has none), or the line
 /// and message of the syntax error (or of nesting too deep to load safely).
+/// `text` with every carriage return that is not followed by a line feed made a
+/// space: YAML counts a lone `\r` as a line break, lines as people count them
+/// (and as cverun reports them) do not. The length, and so every offset, stays.
+pub(crate) fn lone_cr_as_space(text: &str) -> std::borrow::Cow<'_, str> {
+    let bytes = text.as_bytes();
+    let lone = |i: usize| bytes[i] == b'\r' && bytes.get(i + 1) != Some(&b'\n');
+    if !(0..bytes.len()).any(lone) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let fixed: Vec<u8> = (0..bytes.len())
+        .map(|i| if lone(i) { b' ' } else { bytes[i] })
+        .collect();
+    // Only ASCII bytes were replaced by ASCII bytes: still UTF-8.
+    std::borrow::Cow::Owned(
+        String::from_utf8(fixed)
+            .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()),
+    )
+}
+
 pub(crate) fn load_yaml(text: &str) -> Result<Option<MarkedYaml<'_>>, (Option<u32>, String)> {
     use saphyr::LoadableYamlNode;
     if let Some(line) = too_deep(text) {
@@ -836,6 +855,19 @@ mod tests {
             }
         }
         assert!(load_yaml("# nothing\n").unwrap().is_none());
+        // Found by the fuzz target `inv_yarn_lock` (docs/fuzzing.md): YAML counts a
+        // lone carriage return as a line break; made a space, the lines reported are
+        // those a person counts (CRLF stays one line break).
+        let text = "a: 1\rb: [\r\nc: 2\n";
+        let fixed = lone_cr_as_space(text);
+        assert_eq!(fixed, "a: 1 b: [\r\nc: 2\n");
+        assert_eq!(fixed.len(), text.len());
+        let (line, _) = load_yaml(&fixed).unwrap_err();
+        assert!(line.is_some_and(|l| l <= 3), "{line:?}");
+        assert!(matches!(
+            lone_cr_as_space("x\r\n"),
+            std::borrow::Cow::Borrowed(_)
+        ));
     }
 
     #[test]

@@ -387,7 +387,8 @@ pub fn parse(input: &Input<'_>) -> Result<Parsed, ParseError> {
         parsed.warnings.push(input.warning(None, "empty file"));
         return Ok(parsed);
     }
-    let doc = load_yaml(input.text).map_err(|(line, msg)| input.error(line, msg))?;
+    let text = super::js_common::lone_cr_as_space(input.text);
+    let doc = load_yaml(&text).map_err(|(line, msg)| input.error(line, msg))?;
     let Some(doc) = doc else {
         return Ok(Parsed::empty_file(input));
     };

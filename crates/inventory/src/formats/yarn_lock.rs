@@ -451,7 +451,8 @@ fn berry_source(reference: &str, depth: u8) -> Source {
 
 /// Berry (v2+) lockfiles.
 fn parse_berry(input: &Input<'_>, warnings: &mut Vec<Warning>) -> Result<Vec<Entry>, ParseError> {
-    let doc = load_yaml(input.text).map_err(|(line, msg)| input.error(line, msg))?;
+    let text = super::js_common::lone_cr_as_space(input.text);
+    let doc = load_yaml(&text).map_err(|(line, msg)| input.error(line, msg))?;
     let Some(doc) = doc else {
         return Ok(Vec::new());
     };

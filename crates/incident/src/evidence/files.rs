@@ -26,30 +26,13 @@ pub struct Bounded {
 
 /// What a file type is, in words.
 pub fn kind(t: &FileType) -> &'static str {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::FileTypeExt;
-        if t.is_fifo() {
-            return "a FIFO";
-        }
-        if t.is_socket() {
-            return "a socket";
-        }
-        if t.is_char_device() {
-            return "a character device";
-        }
-        if t.is_block_device() {
-            return "a block device";
-        }
-    }
-    if t.is_dir() {
-        "a directory"
-    } else if t.is_symlink() {
+    if t.is_symlink() {
         "a symbolic link"
     } else if t.is_file() {
         "a regular file"
     } else {
-        "not a regular file"
+        // FIFOs, sockets, devices, directories: as the scan's reader names them.
+        cverun_inventory::read::kind_of(*t)
     }
 }
 

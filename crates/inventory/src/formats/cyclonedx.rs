@@ -38,7 +38,7 @@ use serde_json::Value;
 use super::purl::Purl;
 use super::structure::json_type;
 use crate::graph::Graph;
-use crate::text::{JsonLines, escape};
+use crate::text::JsonLines;
 use crate::{Input, ParseError, Parsed, Pin, Scope};
 
 /// How deeply nested `components` are followed.
@@ -250,44 +250,26 @@ const TOP_KEYS: &[&str] = &[
     "signature",
 ];
 
-/// Checks the types of the members cverun reads: `components` and
-/// `dependencies` must be arrays (`components` that is not one is an error: the
-/// packages cannot be read), `metadata` an object; top-level keys that misspell
-/// CycloneDX's are warnings.
+/// Checks the types of the members cverun reads: `components` must be an array
+/// (else an error: the packages cannot be read), `dependencies` an array and
+/// `metadata` an object (else warnings); top-level keys that misspell CycloneDX's
+/// are warnings.
 fn check_structure(
     input: &Input<'_>,
     root: &serde_json::Map<String, Value>,
     lines: &JsonLines,
     warnings: &mut Vec<crate::Warning>,
 ) -> Result<(), ParseError> {
-    super::structure::warn_misspelled(
+    use super::structure::{Shape, check_json_root};
+    check_json_root(
         input,
-        root.keys()
-            .map(|k| (k.as_str(), lines.line(&format!("/{}", escape(k))))),
+        root,
+        lines,
         TOP_KEYS,
+        ("components", Shape::Array),
+        &[("dependencies", Shape::Array), ("metadata", Shape::Object)],
         warnings,
-    );
-    if let Some(c) = root.get("components").filter(|v| !v.is_array()) {
-        return Err(input.error(
-            lines.line("/components"),
-            format!("`components` is a JSON {}, not an array", json_type(c)),
-        ));
-    }
-    for (key, want_array) in [("dependencies", true), ("metadata", false)] {
-        if let Some(v) = root.get(key) {
-            if (want_array && !v.is_array()) || (!want_array && !v.is_object()) {
-                warnings.push(input.warning(
-                    lines.line(&format!("/{key}")),
-                    format!(
-                        "`{key}` is a JSON {}, not an {}; not read",
-                        json_type(v),
-                        if want_array { "array" } else { "object" }
-                    ),
-                ));
-            }
-        }
-    }
-    Ok(())
+    )
 }
 
 /// Adds the package of one component (or a warning); returns its index.

@@ -45,7 +45,7 @@ use serde_json::Value;
 use super::purl::Purl;
 use super::structure::json_type;
 use crate::graph::Graph;
-use crate::text::{JsonLines, escape};
+use crate::text::JsonLines;
 use crate::{Input, ParseError, Parsed, Pin, Scope};
 
 const DOCUMENT: &str = "SPDXRef-DOCUMENT";
@@ -371,28 +371,19 @@ fn check_structure(
     lines: &JsonLines,
     warnings: &mut Vec<crate::Warning>,
 ) -> Result<(), ParseError> {
-    super::structure::warn_misspelled(
+    use super::structure::{Shape, check_json_root};
+    check_json_root(
         input,
-        root.keys()
-            .map(|k| (k.as_str(), lines.line(&format!("/{}", escape(k))))),
+        root,
+        lines,
         TOP_KEYS,
+        ("packages", Shape::Array),
+        &[
+            ("relationships", Shape::Array),
+            ("documentDescribes", Shape::Array),
+        ],
         warnings,
-    );
-    if let Some(p) = root.get("packages").filter(|v| !v.is_array()) {
-        return Err(input.error(
-            lines.line("/packages"),
-            format!("`packages` is a JSON {}, not an array", json_type(p)),
-        ));
-    }
-    for key in ["relationships", "documentDescribes"] {
-        if let Some(v) = root.get(key).filter(|v| !v.is_array()) {
-            warnings.push(input.warning(
-                lines.line(&format!("/{key}")),
-                format!("`{key}` is a JSON {}, not an array; not read", json_type(v)),
-            ));
-        }
-    }
-    Ok(())
+    )
 }
 
 #[cfg(test)]

@@ -100,3 +100,70 @@ mod tests {
         assert_eq!(hint_for("packages", ["name"]), "");
     }
 }
+
+/// The JSON type a top-level member must have.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Shape {
+    /// An array.
+    Array,
+    /// An object.
+    Object,
+}
+
+impl Shape {
+    fn fits(self, v: &serde_json::Value) -> bool {
+        match self {
+            Shape::Array => v.is_array(),
+            Shape::Object => v.is_object(),
+        }
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            Shape::Array => "an array",
+            Shape::Object => "an object",
+        }
+    }
+}
+
+/// Checks a JSON document's top level: keys that misspell one of `known` are
+/// warnings; `required`, when present with another type, is an error (what the
+/// packages are read from cannot be read); each of `optional` with another type is
+/// a warning (it is not read).
+pub(crate) fn check_json_root(
+    input: &Input<'_>,
+    root: &serde_json::Map<String, serde_json::Value>,
+    lines: &crate::text::JsonLines,
+    known: &[&str],
+    required: (&str, Shape),
+    optional: &[(&str, Shape)],
+    warnings: &mut Vec<Warning>,
+) -> Result<(), crate::ParseError> {
+    let line = |key: &str| lines.line(&format!("/{}", crate::text::escape(key)));
+    warn_misspelled(
+        input,
+        root.keys().map(|k| (k.as_str(), line(k))),
+        known,
+        warnings,
+    );
+    let (key, shape) = required;
+    if let Some(v) = root.get(key).filter(|v| !shape.fits(v)) {
+        return Err(input.error(
+            line(key),
+            format!("`{key}` is a JSON {}, not {}", json_type(v), shape.name()),
+        ));
+    }
+    for &(key, shape) in optional {
+        if let Some(v) = root.get(key).filter(|v| !shape.fits(v)) {
+            warnings.push(input.warning(
+                line(key),
+                format!(
+                    "`{key}` is a JSON {}, not {}; not read",
+                    json_type(v),
+                    shape.name()
+                ),
+            ));
+        }
+    }
+    Ok(())
+}

@@ -298,24 +298,8 @@ fn run(
         not_matchable: Vec::new(),
         not_checked: Vec::new(),
         packages: opts.list_packages.then(Vec::new),
-        errors: plan
-            .errors
-            .iter()
-            .map(|e| Problem {
-                file: e.path.clone(),
-                line: None,
-                message: e.message.clone(),
-            })
-            .collect(),
-        warnings: plan
-            .warnings
-            .iter()
-            .map(|e| Problem {
-                file: e.path.clone(),
-                line: None,
-                message: e.message.clone(),
-            })
-            .collect(),
+        errors: plan.errors.iter().map(walk_problem).collect(),
+        warnings: plan.warnings.iter().map(walk_problem).collect(),
     };
     nothing_found(&mut report, roots, &items, &plan);
     inventory(&mut report, &items, &names, &parsed, &duplicate, &covered);
@@ -452,6 +436,15 @@ fn service_report(s: &discover::PlannedService, name: &Arc<str>) -> ServiceRepor
         unpinned: 0,
         not_matchable: 0,
         not_checked: 0,
+    }
+}
+
+/// A problem of the walk, as the report lists it.
+fn walk_problem(e: &discover::WalkError) -> Problem {
+    Problem {
+        file: e.path.clone(),
+        line: None,
+        message: e.message.clone(),
     }
 }
 

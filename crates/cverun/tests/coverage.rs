@@ -212,6 +212,47 @@ fn ecosystems_without_data_are_not_checked() {
             .unwrap()
             .contains("no advisory data for Maven")
     );
+    // The same answer from a saved inventory.
+    let inv = db.path().join("fleet.inventory");
+    let inv = inv.to_string_lossy().into_owned();
+    let r = run(&["inventory", "save", &fleet, "-o", &inv], None);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let r = run(
+        &[
+            "blast",
+            "Maven/org.apache.logging.log4j:log4j-core",
+            "--inventory",
+            &inv,
+            "--format",
+            "json",
+        ],
+        Some(db.path()),
+    );
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    let i = json(&r);
+    let key = |v: &Value| -> Vec<String> {
+        v["entries"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| {
+                [
+                    "service",
+                    "status",
+                    "package",
+                    "version",
+                    "manifest",
+                    "line",
+                    "unverifiable",
+                ]
+                .map(|k| e[k].to_string())
+                .join(" ")
+            })
+            .collect()
+    };
+    assert_eq!(key(&i), key(&b));
+    assert_eq!(i["cannot_judge"], b["cannot_judge"]);
+    assert_eq!(i["summary"]["not_checked"], 1);
 }
 
 /// A database without any advisory source (only the KEV catalog), a missing

@@ -53,6 +53,14 @@ pub fn parse_fixture(fixtures: &Path, kind: FileKind, rel: &str) -> Result<Parse
     parse_file(kind, &fixtures.join(rel), &DiskFiles)
 }
 
+/// The package named `name` in `p` (the test fails when there is none).
+pub fn get<'a>(p: &'a Parsed, name: &str) -> &'a crate::Package {
+    p.packages
+        .iter()
+        .find(|x| x.name == name)
+        .unwrap_or_else(|| panic!("{name} not in {:?}", summary(p)))
+}
+
 /// (name, exact version or specifier) of each package, for compact assertions.
 pub fn summary(p: &Parsed) -> Vec<(String, String)> {
     p.packages

@@ -268,19 +268,12 @@ mod tests {
     use super::*;
     use crate::FileKind;
     use crate::formats::toml_doc::testing::flipped;
-    use crate::testutil::{never_panics, parse_str};
+    use crate::testutil::{get, never_panics, parse_str};
 
     const KIND: FileKind = FileKind::CargoToml;
 
     fn ok(text: &str) -> Parsed {
         parse_str(KIND, "Cargo.toml", text).expect("parses")
-    }
-
-    fn get<'a>(p: &'a Parsed, name: &str) -> &'a Package {
-        p.packages
-            .iter()
-            .find(|x| x.name == name)
-            .unwrap_or_else(|| panic!("{name} in {:?}", p.packages))
     }
 
     const SAMPLE: &str = r#"[package]

@@ -169,19 +169,12 @@ fn is_exact_version(v: &str) -> bool {
 mod tests {
     use super::*;
     use crate::FileKind;
-    use crate::testutil::{never_panics, parse_str, summary};
+    use crate::testutil::{get, never_panics, parse_str, summary};
 
     const KIND: FileKind = FileKind::ComposerJson;
 
     fn ok(text: &str) -> Parsed {
         parse_str(KIND, "svc/composer.json", text).expect("parses")
-    }
-
-    fn get<'a>(p: &'a Parsed, name: &str) -> &'a Package {
-        p.packages
-            .iter()
-            .find(|p| p.name == name)
-            .unwrap_or_else(|| panic!("{name} not in {:?}", summary(p)))
     }
 
     const COMPOSER: &str = r#"{

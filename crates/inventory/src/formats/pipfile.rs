@@ -157,19 +157,12 @@ fn package(
 mod tests {
     use super::*;
     use crate::FileKind;
-    use crate::testutil::{never_panics, parse_str, summary};
+    use crate::testutil::{get, never_panics, parse_str, summary};
 
     const KIND: FileKind = FileKind::Pipfile;
 
     fn ok(text: &str) -> Parsed {
         parse_str(KIND, "svc/Pipfile", text).expect("parses")
-    }
-
-    fn get<'a>(p: &'a Parsed, name: &str) -> &'a Package {
-        p.packages
-            .iter()
-            .find(|p| p.name == name)
-            .unwrap_or_else(|| panic!("{name} not in {:?}", summary(p)))
     }
 
     /// The Pipfile of Pipenv's documentation (Basic Usage), with the kinds of

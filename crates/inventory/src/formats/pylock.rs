@@ -264,19 +264,12 @@ mod tests {
     use crate::FileKind;
     use crate::Relation;
     use crate::formats::toml_doc::testing::{fixture_files, flipped};
-    use crate::testutil::{Expect, check_fixtures, never_panics, parse_str};
+    use crate::testutil::{Expect, check_fixtures, get, never_panics, parse_str};
 
     const KIND: FileKind = FileKind::PyLock;
 
     fn ok(text: &str) -> Parsed {
         parse_str(KIND, "pylock.toml", text).expect("parses")
-    }
-
-    fn get<'a>(p: &'a Parsed, name: &str) -> &'a Package {
-        p.packages
-            .iter()
-            .find(|x| x.name == name)
-            .unwrap_or_else(|| panic!("{name} in {:?}", p.packages))
     }
 
     const SAMPLE: &str = r#"lock-version = "1.0"

@@ -458,19 +458,12 @@ fn uv_source(t: &DeTable<'_>) -> Option<Source> {
 mod tests {
     use super::*;
     use crate::FileKind;
-    use crate::testutil::{never_panics, parse_str, summary};
+    use crate::testutil::{get, never_panics, parse_str, summary};
 
     const KIND: FileKind = FileKind::PyProject;
 
     fn ok(text: &str) -> Parsed {
         parse_str(KIND, "svc/pyproject.toml", text).expect("parses")
-    }
-
-    fn get<'a>(p: &'a Parsed, name: &str) -> &'a Package {
-        p.packages
-            .iter()
-            .find(|p| p.name == name)
-            .unwrap_or_else(|| panic!("{name} not in {:?}", summary(p)))
     }
 
     fn unpinned(spec: &str) -> Pin {

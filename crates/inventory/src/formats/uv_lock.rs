@@ -440,19 +440,12 @@ mod tests {
     use crate::FileKind;
     use crate::Relation;
     use crate::formats::toml_doc::testing::{fixture_files, flipped};
-    use crate::testutil::{Expect, check_fixtures, never_panics, parse_str};
+    use crate::testutil::{Expect, check_fixtures, get, never_panics, parse_str};
 
     const KIND: FileKind = FileKind::UvLock;
 
     fn ok(text: &str) -> Parsed {
         parse_str(KIND, "uv.lock", text).expect("parses")
-    }
-
-    fn get<'a>(p: &'a Parsed, name: &str) -> &'a Package {
-        p.packages
-            .iter()
-            .find(|x| x.name == name)
-            .unwrap_or_else(|| panic!("{name} in {:?}", p.packages))
     }
 
     fn messages(p: &Parsed) -> Vec<(Option<u32>, String)> {

@@ -197,7 +197,7 @@ fn priority_label(e: &Entry) -> String {
         (Status::NotAffected, _) => "not affected".to_owned(),
         (Status::NotChecked, _) => "NOT CHECKED".to_owned(),
         (Status::Unverifiable, None) => "UNVERIFIABLE".to_owned(),
-        (_, Some(p)) => format!("{} ({} h)", p.level, p.response_hours),
+        (_, Some(p)) => format!("{} ({})", p.level, p.response_text()),
         (Status::Named, None) => "VERSION".to_owned(),
         (_, None) => "-".to_owned(),
     }

@@ -54,19 +54,71 @@ fn fail_on_priority() {
     assert_eq!(cmd("scan", d.path(), &["--fail-on", "P0"]).code, 0);
 }
 
+/// The runbook's response times are the scan's: one definition, in minutes if need
+/// be. pyyaml's finding is P2 (see PYYAML).
+#[test]
+fn response_times_come_from_the_runbook() {
+    let d = fleet_with(&[
+        PYYAML,
+        (
+            "state/runbook.toml",
+            "[priority.P2]\nresponse = \"1h 30m\"\n",
+        ),
+    ]);
+    let state = d.path().join("state");
+    let dir = d.path().to_string_lossy().into_owned();
+    let adv = advisories();
+    let out = common::bin()
+        .env("CVERUN_STATE", &state)
+        .args(["scan", &dir, "--advisories", &adv, "--format", "json"])
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let p = &v["findings"][0]["priority"];
+    assert_eq!(p["level"], "P2");
+    assert_eq!(p["response_hours"], 1.5);
+    assert_eq!(p["response_minutes"], 90);
+    assert_eq!(p["due"], "2026-11-23T13:30:00Z", "CVERUN_NOW + 90 minutes");
+    assert!(
+        p["explanation"]
+            .as_str()
+            .unwrap()
+            .ends_with("respond within 90 min"),
+        "{p}"
+    );
+    // Without the runbook: the built-in 72 h.
+    let (_, v) = scan_json(d.path(), &[]);
+    assert_eq!(v["findings"][0]["priority"]["response_hours"], 72);
+    // A runbook that cannot be read stops the scan, naming its line.
+    std::fs::write(
+        state.join("runbook.toml"),
+        "[priority.P2]\nresponse = \"soon\"\n",
+    )
+    .unwrap();
+    let out = common::bin()
+        .env("CVERUN_STATE", &state)
+        .args(["scan", &dir, "--advisories", &adv])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("runbook.toml:2"), "{err}");
+}
+
 #[test]
 fn policy_file_changes_thresholds_and_is_named() {
     let d = fleet_with(&[
         PYYAML,
         (
             "cverun-policy.toml",
-            "high_cvss = 9.9\nresponse_hours = { P0 = 1, P1 = 4, P2 = 48, routine = 240 }\n",
+            "high_cvss = 9.9\nroutine_response = \"10d\"\n",
         ),
     ]);
     let (_, v) = scan_json(d.path(), &[]);
     let p = &v["findings"][0]["priority"];
     assert_eq!(p["level"], "routine", "9.8 is below the policy's 9.9");
     assert_eq!(p["response_hours"], 240);
+    assert_eq!(p["response_minutes"], 240 * 60);
     assert!(
         p["explanation"]
             .as_str()
@@ -80,6 +132,20 @@ fn policy_file_changes_thresholds_and_is_named() {
             .unwrap()
             .ends_with("cverun-policy.toml")
     );
+
+    // Response times of P0-P2 are the runbook's: a policy that sets them is refused,
+    // naming its line.
+    let twice = fleet_with(&[
+        PYYAML,
+        (
+            "cverun-policy.toml",
+            "high_cvss = 9.9\nresponse_hours = { P0 = 1, P1 = 4, P2 = 48, routine = 240 }\n",
+        ),
+    ]);
+    let r = cmd("scan", twice.path(), &[]);
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("cverun-policy.toml:2:"), "{}", r.stderr);
+    assert!(r.stderr.contains("the runbook's"), "{}", r.stderr);
 
     // A bad policy names its file and line, and nothing is scanned.
     let bad = fleet_with(&[

@@ -10,6 +10,8 @@
 //! - [`decision`]: the runbook's decision matrix (HOTFIX, HOTFIX + CODE CHANGES,
 //!   WORKAROUND + EXCEPTION, ROLLBACK, REMOVE / REPLACE) from the fix options and an
 //!   exception in force.
+//! - [`interval`]: lengths of time as runbooks write them (`15m`, `2h`, `3d`), the
+//!   unit of response times shared with the incident runbook.
 //! - [`exceptions`]: risk-acceptance exceptions parsed from the text of
 //!   `cverun-exceptions.toml` or of `cverun.toml`'s `[[exception]]` entries, every
 //!   problem with its line; where an exception stands on a given day for a finding's
@@ -21,5 +23,6 @@
 pub mod assess;
 pub mod decision;
 pub mod exceptions;
+pub mod interval;
 pub mod policy;
 pub mod severity;

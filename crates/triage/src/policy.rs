@@ -22,16 +22,17 @@
 //! Service context raises the level of findings at P2 or above (and routine ones
 //! when `raise_routine` is set): internet exposure, customer data at risk, and a
 //! package on the critical list each count; the total raise is capped at
-//! `max_raise` levels (default 1). Response times: P0 2 h, P1 8 h, P2 72 h,
-//! routine 30 days. Every result names the rule that fired and its inputs.
+//! `max_raise` levels (default 1). Response times are the incident runbook's for P0
+//! (default 2 h), P1 (8 h) and P2 (72 h), and `routine_response` (30 days). Every result names the rule that fired and its inputs.
 
 use std::fmt;
 use std::path::Path;
 use std::sync::Arc;
 
-use jiff::{SignedDuration, Timestamp};
+use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
+use crate::interval::Interval;
 use crate::severity::{Rating, Score};
 
 /// A runbook level.
@@ -108,29 +109,39 @@ pub struct Policy {
     /// in OSV `related` (different vulnerabilities, never aliases) as exploit
     /// signals of the vulnerability, named as related in the explanation.
     pub related_signals: bool,
-    /// Response time per level, in hours.
-    pub response_hours: ResponseHours,
+    /// Response time of the routine level (`routine_response = "30d"`). The response
+    /// times of P0, P1 and P2 are the runbook's (`[priority.P0] response`), set
+    /// with [`Policy::with_response`]; a policy file cannot set them.
+    pub routine_response: Interval,
+    /// Response times of P0, P1 and P2: the runbook's.
+    #[serde(skip)]
+    pub response: ResponseTimes,
     /// Service context.
     pub context: ContextRules,
     /// Longest exception per level, in days.
     pub exception_max_days: ExceptionDays,
 }
 
-/// Response times in hours.
-#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ResponseHours {
-    #[serde(rename = "P0")]
+/// Response times of P0, P1 and P2, as the incident runbook defines them (its
+/// built-in values are the defaults here: 2 h, 8 h, 72 h).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ResponseTimes {
     /// P0.
-    pub p0: u32,
-    #[serde(rename = "P1")]
+    pub p0: Interval,
     /// P1.
-    pub p1: u32,
-    #[serde(rename = "P2")]
+    pub p1: Interval,
     /// P2.
-    pub p2: u32,
-    /// Routine.
-    pub routine: u32,
+    pub p2: Interval,
+}
+
+impl Default for ResponseTimes {
+    fn default() -> Self {
+        ResponseTimes {
+            p0: Interval::hours(2),
+            p1: Interval::hours(8),
+            p2: Interval::hours(72),
+        }
+    }
 }
 
 /// Longest exception per level, in days.
@@ -207,12 +218,8 @@ impl Default for Policy {
             unknown_severity: Level::P2,
             active_exploitation: Vec::new(),
             related_signals: true,
-            response_hours: ResponseHours {
-                p0: 2,
-                p1: 8,
-                p2: 72,
-                routine: 720,
-            },
+            routine_response: Interval::hours(720),
+            response: ResponseTimes::default(),
             context: ContextRules::default(),
             exception_max_days: ExceptionDays {
                 p0: 30,
@@ -220,6 +227,24 @@ impl Default for Policy {
                 p2: 180,
                 routine: 365,
             },
+        }
+    }
+}
+
+impl Policy {
+    /// The policy with the runbook's response times for P0, P1 and P2.
+    pub fn with_response(mut self, response: ResponseTimes) -> Policy {
+        self.response = response;
+        self
+    }
+
+    /// The response time of `level`.
+    pub fn response_time(&self, level: Level) -> Interval {
+        match level {
+            Level::P0 => self.response.p0,
+            Level::P1 => self.response.p1,
+            Level::P2 => self.response.p2,
+            Level::Routine => self.routine_response,
         }
     }
 }
@@ -248,7 +273,7 @@ impl Policy {
     /// unknown_severity = "P2"
     /// active_exploitation = ["CVE-2021-44228"]
     /// related_signals = true
-    /// response_hours = { P0 = 2, P1 = 8, P2 = 72, routine = 720 }
+    /// routine_response = "30d"
     /// exception_max_days = { P0 = 30, P1 = 90, P2 = 180, routine = 365 }
     ///
     /// [context]
@@ -259,7 +284,18 @@ impl Policy {
     /// max_raise = 1
     /// raise_routine = false
     /// ```
+    ///
+    /// The response times of P0, P1 and P2 are not set here: they are the
+    /// runbook's, defined once there; `response_hours` is refused with a message
+    /// saying so, naming its line.
     pub fn parse(path: &Path, text: &str) -> Result<Policy, PolicyError> {
+        if let Some(line) = moved_key_line(text, "response_hours") {
+            return Err(PolicyError {
+                path: path.to_owned(),
+                line: Some(line),
+                message: "response_hours is no longer read here: the response times of P0, P1 and P2 are the runbook's ([priority.P0] response = \"2h\" in the runbook file, which incidents follow too), and routine's is routine_response = \"30d\"".to_owned(),
+            });
+        }
         let policy: Policy = toml::from_str(text).map_err(|e| PolicyError {
             path: path.to_owned(),
             line: e.span().map(|s| line_of(text, s.start)),
@@ -283,6 +319,19 @@ impl Policy {
         }
         Ok(policy)
     }
+}
+
+/// The line of a top-level `key = ...` in `text`, when there is one.
+fn moved_key_line(text: &str, key: &str) -> Option<u32> {
+    let table: toml::Table = toml::from_str(text).ok()?;
+    table.get(key)?;
+    text.lines()
+        .position(|l| {
+            l.trim_start()
+                .strip_prefix(key)
+                .is_some_and(|r| r.trim_start().starts_with('='))
+        })
+        .and_then(|i| u32::try_from(i + 1).ok())
 }
 
 fn line_of(text: &str, offset: usize) -> u32 {
@@ -433,7 +482,7 @@ pub struct Thresholds {
 }
 
 /// A priority with everything that explains it. Serialised as `level`, `due`,
-/// `response_hours`, `base`, `rule` (its [`Rule::id`]), `raised_by` and
+/// `response_hours` and `response_minutes`, `base`, `rule` (its [`Rule::id`]), `raised_by` and
 /// `explanation` (sentences), and `inputs` (severity and exploit signals).
 #[derive(Clone, Debug, PartialEq)]
 pub struct Priority {
@@ -441,8 +490,8 @@ pub struct Priority {
     pub level: Level,
     /// The response deadline: when the assessment was made plus the level's response time.
     pub due: Timestamp,
-    /// The response time, in hours.
-    pub response_hours: u32,
+    /// The response time.
+    pub response: Interval,
     /// The level before service context.
     pub base: Level,
     /// The rule that set the base level.
@@ -534,6 +583,18 @@ impl Priority {
         }
     }
 
+    /// The response time for people: `8 h`, or `90 min` when not whole hours.
+    pub fn response_text(&self) -> String {
+        let secs = self.response.as_seconds();
+        if secs % 3600 == 0 {
+            format!("{} h", secs / 3600)
+        } else if secs % 60 == 0 {
+            format!("{} min", secs / 60)
+        } else {
+            self.response.to_string()
+        }
+    }
+
     /// One sentence saying all of it.
     pub fn explanation(&self) -> String {
         let mut e = format!("{}: {}", self.base, self.rule_text());
@@ -541,7 +602,7 @@ impl Priority {
             let why: Vec<String> = self.raised_by.iter().map(ToString::to_string).collect();
             e.push_str(&format!("; raised to {}: {}", self.level, why.join(", ")));
         }
-        e.push_str(&format!("; respond within {} h", self.response_hours));
+        e.push_str(&format!("; respond within {}", self.response_text()));
         e
     }
 }
@@ -550,7 +611,14 @@ impl Priority {
     fn serialize_fields<S: serde::ser::SerializeStruct>(&self, st: &mut S) -> Result<(), S::Error> {
         st.serialize_field("level", &self.level)?;
         st.serialize_field("due", &self.due)?;
-        st.serialize_field("response_hours", &self.response_hours)?;
+        // Whole hours stay integers (the field's type before minutes were allowed).
+        let secs = self.response.as_seconds();
+        if secs % 3600 == 0 {
+            st.serialize_field("response_hours", &(secs / 3600))?;
+        } else {
+            st.serialize_field("response_hours", &(secs as f64 / 3600.0))?;
+        }
+        st.serialize_field("response_minutes", &(secs / 60))?;
         st.serialize_field("base", &self.base)?;
         st.serialize_field("rule", self.rule.id())?;
         let raised: Vec<String> = self.raised_by.iter().map(ToString::to_string).collect();
@@ -562,7 +630,7 @@ impl Priority {
     /// inputs once, beside its findings).
     pub fn serialize_compact<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeStruct;
-        let mut st = s.serialize_struct("Priority", 7)?;
+        let mut st = s.serialize_struct("Priority", 8)?;
         self.serialize_fields(&mut st)?;
         st.end()
     }
@@ -571,7 +639,7 @@ impl Priority {
 impl Serialize for Priority {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeStruct;
-        let mut st = s.serialize_struct("Priority", 8)?;
+        let mut st = s.serialize_struct("Priority", 9)?;
         self.serialize_fields(&mut st)?;
         st.serialize_field("inputs", &*self.inputs)?;
         st.end()
@@ -660,19 +728,12 @@ pub fn prioritize(policy: &Policy, a: &Arc<Assessment>, ctx: &Context, now: Time
             raised_by.push(r);
         }
     }
-    let hours = match level {
-        Level::P0 => policy.response_hours.p0,
-        Level::P1 => policy.response_hours.p1,
-        Level::P2 => policy.response_hours.p2,
-        Level::Routine => policy.response_hours.routine,
-    };
-    let due = now
-        .checked_add(SignedDuration::from_hours(i64::from(hours)))
-        .unwrap_or(now);
+    let response = policy.response_time(level);
+    let due = response.after(now);
     Priority {
         level,
         due,
-        response_hours: hours,
+        response,
         base,
         rule,
         raised_by,

@@ -6,7 +6,6 @@ use std::process::ExitCode;
 use anyhow::Context as _;
 use cverun_blast::radius::{Source, report_from_inventory};
 use cverun_blast::{Inventory, Target, blast, resolve};
-use cverun_scan::Triage;
 
 use super::scan::{load_inputs, scan_opened};
 use super::{now, open_for_matching, threads};
@@ -31,7 +30,7 @@ pub fn run(db_flag: Option<&Path>, args: BlastArgs) -> anyhow::Result<ExitCode> 
                 .map(PathBuf::from)
                 .filter(|r| r.is_dir())
                 .collect();
-            let triage = Triage::load(
+            let triage = super::load_triage(
                 &roots,
                 args.inputs.policy.as_deref(),
                 &args.inputs.exceptions,

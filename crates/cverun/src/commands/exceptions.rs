@@ -3,7 +3,6 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use cverun_scan::Triage;
 use cverun_scan::triage::today;
 use cverun_triage::exceptions::{CheckProblem, Severity, check};
 use serde::Serialize;
@@ -44,7 +43,7 @@ pub fn run(cmd: ExceptionsCommand) -> anyhow::Result<ExitCode> {
     } else {
         paths
     };
-    let t = Triage::load(&roots, policy.as_deref(), &exceptions)?;
+    let t = super::load_triage(&roots, policy.as_deref(), &exceptions)?;
     let day = today(now()?);
     let problems = check(&t.exceptions, day, &t.policy.exception_max_days);
     let entries: Vec<Entry> = t

@@ -503,10 +503,12 @@ fn runbook(s: &StoreArgs, flag: Option<&Path>) -> anyhow::Result<(Runbook, Strin
 fn auto_priority(
     db_flag: Option<&Path>,
     d: &DeclareArgs,
+    rb: &Runbook,
     now: Timestamp,
 ) -> anyhow::Result<(AssignedPriority, Option<String>)> {
     use cverun_triage::policy::Level;
-    let triage = cverun_scan::Triage::load(&[PathBuf::from(".")], d.policy.as_deref(), &[])?;
+    let mut triage = cverun_scan::Triage::load(&[PathBuf::from(".")], d.policy.as_deref(), &[])?;
+    triage.policy.response = super::response_times(rb);
     let db = super::open_for_matching(db_flag, &d.advisories)?;
     let id = cverun_scan::explain::canonical_id(&d.advisory);
     let Some(cverun_scan::explain::Known {
@@ -545,8 +547,9 @@ fn declare(
     actor: &str,
     now: Timestamp,
 ) -> anyhow::Result<ExitCode> {
+    let (rb, _) = runbook(s, runbook_flag)?;
     let (priority, summary) = match d.priority.trim() {
-        p if p.eq_ignore_ascii_case("auto") => auto_priority(db_flag, &d, now)?,
+        p if p.eq_ignore_ascii_case("auto") => auto_priority(db_flag, &d, &rb, now)?,
         p => (
             AssignedPriority::declared_by(
                 p.parse::<Priority>().map_err(anyhow::Error::msg)?,
@@ -565,7 +568,6 @@ fn declare(
         .as_deref()
         .map(|t| parse_time("--detected", t, now))
         .transpose()?;
-    let (rb, _) = runbook(s, runbook_flag)?;
     let declaration = Declaration {
         advisory: d.advisory,
         priority,

@@ -50,6 +50,48 @@ pub fn now() -> anyhow::Result<jiff::Timestamp> {
     }
 }
 
+/// The runbook of the project state: `flag`, else `runbook.toml` in `$CVERUN_STATE`
+/// (or `.cverun`) when present, else the built-in one; with where it comes from.
+pub fn project_runbook(flag: Option<&Path>) -> anyhow::Result<(cverun_incident::Runbook, String)> {
+    use cverun_incident::Runbook;
+    if let Some(p) = flag {
+        return Ok((Runbook::load(p)?, p.display().to_string()));
+    }
+    let state = std::env::var_os("CVERUN_STATE")
+        .filter(|s| !s.is_empty())
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(".cverun"));
+    let p = state.join("runbook.toml");
+    if p.exists() {
+        return Ok((Runbook::load(&p)?, p.display().to_string()));
+    }
+    Ok((Runbook::default(), "built in".to_owned()))
+}
+
+/// The response times of P0, P1 and P2 that `runbook` defines (the triage policy
+/// reads these, so a deadline in a scan and in an incident is the same).
+pub fn response_times(runbook: &cverun_incident::Runbook) -> cverun_triage::policy::ResponseTimes {
+    use cverun_incident::Priority;
+    cverun_triage::policy::ResponseTimes {
+        p0: runbook.policy(Priority::P0).response,
+        p1: runbook.policy(Priority::P1).response,
+        p2: runbook.policy(Priority::P2).response,
+    }
+}
+
+/// The policy and exceptions for `roots` (see `Triage::load`), with the response
+/// times of the project's runbook.
+pub fn load_triage(
+    roots: &[PathBuf],
+    policy: Option<&Path>,
+    exceptions: &[PathBuf],
+) -> anyhow::Result<cverun_scan::Triage> {
+    let mut t = cverun_scan::Triage::load(roots, policy, exceptions)?;
+    let (rb, _) = project_runbook(None)?;
+    t.policy.response = response_times(&rb);
+    Ok(t)
+}
+
 /// The database directory: `--db`/`CVERUN_DB`, else the XDG cache default.
 pub fn db_dir(flag: Option<&Path>) -> anyhow::Result<PathBuf> {
     match flag {

@@ -95,7 +95,7 @@ pub fn load_inputs(inputs: &ScanInputs) -> anyhow::Result<(Vec<PathBuf>, Triage)
     } else {
         inputs.paths.clone()
     };
-    let triage = Triage::load(&roots, inputs.policy.as_deref(), &inputs.exceptions)?;
+    let triage = super::load_triage(&roots, inputs.policy.as_deref(), &inputs.exceptions)?;
     Ok((roots, triage))
 }
 

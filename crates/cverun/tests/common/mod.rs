@@ -9,6 +9,7 @@ pub fn bin() -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_cverun"));
     c.env("NO_COLOR", "1")
         .env_remove("CVERUN_DB")
+        .env_remove("CVERUN_STATE")
         .env("CVERUN_NOW", "2026-11-23T12:00:00Z");
     c
 }

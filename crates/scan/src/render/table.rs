@@ -332,7 +332,7 @@ fn list(
 /// `P1 (8 h)`, or `-` without a priority.
 fn priority_label(f: &FindingRecord) -> String {
     match &f.priority {
-        Some(p) => format!("{} ({} h)", p.level, p.response_hours),
+        Some(p) => format!("{} ({})", p.level, p.response_text()),
         None => "-".to_owned(),
     }
 }

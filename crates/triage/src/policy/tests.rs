@@ -127,7 +127,7 @@ fn qualitative_rating_stands_in_for_a_missing_vector() {
 #[test]
 fn deadlines_follow_the_level() {
     let p = level(a(Some(CRITICAL), true, None));
-    assert_eq!(p.response_hours, 2);
+    assert_eq!(p.response, crate::interval::Interval::hours(2));
     assert_eq!(p.due.to_string(), "2026-11-23T14:00:00Z");
     assert_eq!(
         level(a(Some(HIGH), false, None)).due.to_string(),
@@ -226,11 +226,11 @@ fn critical_packages_by_name_or_ecosystem_and_name() {
 fn policy_files() {
     let p = Policy::parse(
         std::path::Path::new("cverun-policy.toml"),
-        "epss_threshold = 0.2\nresponse_hours = { P0 = 1, P1 = 4, P2 = 24, routine = 168 }\n[context]\ncritical_packages = [\"openssl\"]\n",
+        "epss_threshold = 0.2\nroutine_response = \"7d\"\n[context]\ncritical_packages = [\"openssl\"]\n",
     )
     .unwrap();
     assert_eq!(p.epss_threshold, 0.2);
-    assert_eq!(p.response_hours.p0, 1);
+    assert_eq!(p.routine_response, crate::interval::Interval::hours(168));
     assert_eq!(p.context.critical_packages, vec!["openssl"]);
     assert_eq!(p.context.max_raise, 1, "unset fields keep their defaults");
     assert_eq!(
@@ -319,4 +319,46 @@ fn related_signals_is_a_policy_switch_on_by_default() {
     assert!(!p.related_signals);
     let err = Policy::parse(Path::new("p.toml"), "\nrelated_signals = \"yes\"\n").unwrap_err();
     assert_eq!(err.line, Some(2), "{err}");
+}
+
+#[test]
+fn response_times_are_the_runbooks_and_may_be_minutes() {
+    use crate::interval::Interval;
+    let policy = Policy::default().with_response(ResponseTimes {
+        p0: Interval::minutes(15),
+        ..ResponseTimes::default()
+    });
+    let p = prioritize(
+        &policy,
+        &Arc::new(a(Some(CRITICAL), true, None)),
+        &Context::default(),
+        now(),
+    );
+    assert_eq!(p.level, Level::P0);
+    assert_eq!(p.due.to_string(), "2026-11-23T12:15:00Z");
+    assert!(
+        p.explanation().ends_with("respond within 15 min"),
+        "{}",
+        p.explanation()
+    );
+    let mut out = Vec::new();
+    p.serialize_compact(&mut serde_json::Serializer::new(&mut out))
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    assert_eq!(v["response_hours"], 0.25);
+    assert_eq!(v["response_minutes"], 15);
+    // A policy file cannot set them: one definition, in the runbook.
+    let e = Policy::parse(
+        std::path::Path::new("cverun-policy.toml"),
+        "epss_threshold = 0.2\nresponse_hours = { P0 = 1, P1 = 4, P2 = 24, routine = 168 }\n",
+    )
+    .unwrap_err();
+    assert_eq!(e.line, Some(2), "{e}");
+    assert!(e.message.contains("runbook"), "{e}");
+    // Routine's is the policy's own.
+    let p = Policy::parse(
+        std::path::Path::new("p.toml"),
+        "routine_response = \"2w\"\n",
+    );
+    assert!(p.unwrap_err().message.contains("invalid length of time"));
 }

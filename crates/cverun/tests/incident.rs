@@ -302,10 +302,6 @@ fn a_p0_from_declaration_to_resolution(env: &Env) {
             "P0",
             "--commander",
             "alice",
-            "--service",
-            "checkout",
-            "--service",
-            "cart",
             "--title",
             "log4shell",
             "--published",
@@ -855,8 +851,6 @@ fn show_list_and_clocks_in_json(env: &Env) {
             "GHSA-1",
             "--priority",
             "P2",
-            "--service",
-            "api",
         ],
     );
     let list = env.json(&at(60), &["incident", "list", "--format", "json"]);

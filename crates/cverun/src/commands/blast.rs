@@ -13,16 +13,47 @@ use crate::cli::{BlastArgs, Format};
 use crate::output;
 
 pub fn run(db_flag: Option<&Path>, args: BlastArgs) -> anyhow::Result<ExitCode> {
-    let target = cverun_blast::target::parse(&args.subject).map_err(anyhow::Error::msg)?;
-    let threads = threads(args.inputs.threads);
+    let r = radius(
+        db_flag,
+        &args.subject,
+        &args.inputs,
+        args.inventory.as_deref(),
+        !args.no_reach,
+    )?;
+    match args.format {
+        Format::Json => output::json(&r.blast)?,
+        Format::Table => anstream::print!("{}", cverun_blast::render::render(&r.blast)),
+    }
+    Ok(ExitCode::from(r.blast.exit_code()))
+}
+
+/// A blast radius and the services it was computed over.
+pub struct Radius {
+    /// The blast radius.
+    pub blast: cverun_blast::Blast,
+    /// Every service scanned or in the inventory, affected or not.
+    pub services: Vec<String>,
+}
+
+/// The blast radius of `subject` (an advisory id or `ECOSYSTEM/PACKAGE[@VERSION]`)
+/// over the roots of `inputs`, or over the saved `inventory`.
+pub fn radius(
+    db_flag: Option<&Path>,
+    subject: &str,
+    inputs: &crate::cli::ScanInputs,
+    inventory: Option<&Path>,
+    reach: bool,
+) -> anyhow::Result<Radius> {
+    let target = cverun_blast::target::parse(subject).map_err(anyhow::Error::msg)?;
+    let threads = threads(inputs.threads);
     // For a package: whether any advisory names it, and close names (advisories'
     // and the fleet's) for a "did you mean".
     let mut known: Option<(bool, Vec<String>)> = None;
-    let (report, subject, source) = match &args.inventory {
+    let (report, subject, source) = match inventory {
         Some(file) => {
             let inv = Inventory::open(file)?;
             // Resolve first: an unknown advisory fails before any work.
-            let db = open_for_matching(db_flag, &args.inputs.advisories)?;
+            let db = open_for_matching(db_flag, &inputs.advisories)?;
             let subject = resolve(&db, &target)?;
             let roots: Vec<PathBuf> = inv
                 .roots
@@ -30,13 +61,9 @@ pub fn run(db_flag: Option<&Path>, args: BlastArgs) -> anyhow::Result<ExitCode> 
                 .map(PathBuf::from)
                 .filter(|r| r.is_dir())
                 .collect();
-            let triage = super::load_triage(
-                &roots,
-                args.inputs.policy.as_deref(),
-                &args.inputs.exceptions,
-            )?;
+            let triage = super::load_triage(&roots, inputs.policy.as_deref(), &inputs.exceptions)?;
             let mut report = report_from_inventory(&inv, &db, &subject, &triage, now()?, threads)?;
-            report.freshness = Some(super::freshness(&report.database, args.inputs.max_db_age)?);
+            report.freshness = Some(super::freshness(&report.database, inputs.max_db_age)?);
             if let Target::Package {
                 ecosystem, name, ..
             } = &target
@@ -51,11 +78,11 @@ pub fn run(db_flag: Option<&Path>, args: BlastArgs) -> anyhow::Result<ExitCode> 
             (report, subject, source)
         }
         None => {
-            let (roots, triage) = load_inputs(&args.inputs)?;
-            let db = open_for_matching(db_flag, &args.inputs.advisories)?;
+            let (roots, triage) = load_inputs(inputs)?;
+            let db = open_for_matching(db_flag, &inputs.advisories)?;
             let subject = resolve(&db, &target)?;
             // Every package listed: who ships it at any version, affected or not.
-            let report = scan_opened(&roots, &db, triage, &args.inputs, true)
+            let report = scan_opened(&roots, &db, triage, inputs, true)
                 .context("scanning for the blast radius")?;
             if let Target::Package {
                 ecosystem, name, ..
@@ -78,7 +105,8 @@ pub fn run(db_flag: Option<&Path>, args: BlastArgs) -> anyhow::Result<ExitCode> 
             (report, subject, source)
         }
     };
-    let mut b = blast(&report, subject, source, !args.no_reach, threads);
+    let services = report.services.iter().map(|s| s.name.to_string()).collect();
+    let mut b = blast(&report, subject, source, reach, threads);
     // A package that no service declares and no advisory names is most likely a
     // typo: never an empty, clean-looking answer.
     if let Some((named, close)) = known
@@ -96,11 +124,7 @@ pub fn run(db_flag: Option<&Path>, args: BlastArgs) -> anyhow::Result<ExitCode> 
         }
         b.did_you_mean = close;
     }
-    match args.format {
-        Format::Json => output::json(&b)?,
-        Format::Table => anstream::print!("{}", cverun_blast::render::render(&b)),
-    }
-    Ok(ExitCode::from(b.exit_code()))
+    Ok(Radius { blast: b, services })
 }
 
 /// Whether an advisory of `db` names the package, and up to three close names

@@ -168,7 +168,7 @@ pub struct IncidentArgs {
 #[derive(Debug, Subcommand)]
 pub enum IncidentCommand {
     /// Declare an incident for an advisory (status CONTAINMENT).
-    Declare(DeclareArgs),
+    Declare(Box<DeclareArgs>),
     /// List incidents: phase, next deadline, commander, last update.
     List {
         /// Also list resolved and cancelled incidents.
@@ -349,15 +349,25 @@ pub struct DeclareArgs {
     /// The incident commander.
     #[arg(long, value_name = "NAME")]
     pub commander: Option<String>,
-    /// Title [default: the advisory id]
+    /// Title [default: the advisory's summary from the advisory database, else its
+    /// id]
     #[arg(long)]
     pub title: Option<String>,
     /// Description.
     #[arg(long)]
     pub description: Option<String>,
-    /// An affected service (repeatable).
+    /// An affected service (repeatable): a service of the fleet given with --from or
+    /// --inventory [default: every service the advisory's blast radius affects]
     #[arg(long = "service", value_name = "NAME")]
     pub services: Vec<String>,
+    /// Scan these directories for the advisory's blast radius: services named with
+    /// --service must exist there, and without --service the affected ones are taken
+    /// (repeatable).
+    #[arg(long = "from", value_name = "PATH")]
+    pub from: Vec<PathBuf>,
+    /// A saved inventory (`cverun inventory save`) instead of scanning with --from.
+    #[arg(long, value_name = "FILE", conflicts_with = "from")]
+    pub inventory: Option<PathBuf>,
     /// When the advisory was published (RFC 3339), for MTTD.
     #[arg(long, value_name = "TIME")]
     pub published: Option<String>,
@@ -381,7 +391,9 @@ pub fn run(db_flag: Option<&Path>, args: IncidentArgs) -> anyhow::Result<ExitCod
         Ok(ExitCode::SUCCESS)
     };
     match args.command {
-        IncidentCommand::Declare(d) => declare(s, args.runbook.as_deref(), db_flag, d, &actor, now),
+        IncidentCommand::Declare(d) => {
+            declare(s, args.runbook.as_deref(), db_flag, *d, &actor, now)
+        }
         IncidentCommand::List { all, format } => list(s, all, format, now),
         IncidentCommand::Show { id, format } => {
             let (_, loaded) = s.load(&incident_id(&id))?;
@@ -539,6 +551,113 @@ fn auto_priority(
     Ok((assigned, summary))
 }
 
+/// The advisory's summary, when the advisory database (or --advisories) knows it;
+/// `None` otherwise (the title is then the id, with a warning).
+fn advisory_summary(
+    db_flag: Option<&Path>,
+    d: &DeclareArgs,
+    rb: &Runbook,
+    now: Timestamp,
+) -> Option<String> {
+    let db = super::open_for_matching(db_flag, &d.advisories).ok()?;
+    let policy = cverun_triage::policy::Policy::default().with_response(super::response_times(rb));
+    let id = cverun_scan::explain::canonical_id(&d.advisory);
+    cverun_scan::explain::known(&db, &policy, &id, now)
+        .ok()
+        .flatten()
+        .and_then(|k| k.summary)
+}
+
+/// The services an incident is declared for: those named with --service, each
+/// checked against the fleet of --from or --inventory; without --service, every
+/// service the advisory's blast radius affects there. Naming services without a
+/// fleet to check them against is refused.
+fn affected_services(db_flag: Option<&Path>, d: &DeclareArgs) -> anyhow::Result<Vec<String>> {
+    if d.from.is_empty() && d.inventory.is_none() {
+        if let Some(first) = d.services.first() {
+            bail!(
+                "--service {first:?} cannot be checked: give --from PATH (the fleet to scan) or --inventory FILE (a saved inventory), so that every service named exists"
+            );
+        }
+        output::warn(
+            "no affected services recorded: give --from PATH or --inventory FILE to take them from the blast radius",
+        );
+        return Ok(Vec::new());
+    }
+    let inputs = crate::cli::ScanInputs {
+        paths: d.from.clone(),
+        advisories: d.advisories.clone(),
+        policy: d.policy.clone(),
+        exceptions: Vec::new(),
+        threads: None,
+        max_db_age: None,
+        allow_outside_roots: false,
+    };
+    let r = super::blast::radius(db_flag, &d.advisory, &inputs, d.inventory.as_deref(), false)?;
+    if let Some(why) = &r.blast.cannot_judge {
+        bail!("cannot judge the blast radius of {}: {why}", d.advisory);
+    }
+    for p in &r.blast.incomplete {
+        let at = p.line.map(|l| format!(":{l}")).unwrap_or_default();
+        output::warn(&format!(
+            "the blast radius is incomplete, affected services may be missing: {}{at}: {}",
+            p.file, p.message
+        ));
+    }
+    use cverun_blast::radius::Status;
+    let mut affected: Vec<String> = Vec::new();
+    for e in &r.blast.entries {
+        let counts = matches!(
+            e.status,
+            Status::Affected | Status::Named | Status::Unverifiable | Status::NotChecked
+        );
+        if counts && !affected.iter().any(|a| **a == *e.service) {
+            affected.push(e.service.to_string());
+        }
+    }
+    if d.services.is_empty() {
+        if affected.is_empty() {
+            output::warn(&format!(
+                "no service of the fleet ({} scanned) ships a version {} affects",
+                r.services.len(),
+                d.advisory
+            ));
+        }
+        return Ok(affected);
+    }
+    let mut out = Vec::new();
+    for name in &d.services {
+        let found = r
+            .services
+            .iter()
+            .find(|s| *s == name)
+            .or_else(|| r.services.iter().find(|s| s.eq_ignore_ascii_case(name)));
+        let Some(found) = found else {
+            let close =
+                cverun_versions::similar::similar(name, r.services.iter().map(String::as_str), 3);
+            let hint = if close.is_empty() {
+                String::new()
+            } else {
+                format!(" (did you mean {}?)", close.join(", "))
+            };
+            bail!(
+                "--service {name:?} is not a service of the fleet ({} services){hint}",
+                r.services.len()
+            );
+        };
+        if !affected.contains(found) {
+            output::warn(&format!(
+                "{found} does not ship a version {} affects (per the blast radius); recorded as named",
+                d.advisory
+            ));
+        }
+        if !out.contains(found) {
+            out.push(found.clone());
+        }
+    }
+    Ok(out)
+}
+
 fn declare(
     s: &StoreArgs,
     runbook_flag: Option<&Path>,
@@ -547,17 +666,7 @@ fn declare(
     actor: &str,
     now: Timestamp,
 ) -> anyhow::Result<ExitCode> {
-    let (rb, _) = runbook(s, runbook_flag)?;
-    let (priority, summary) = match d.priority.trim() {
-        p if p.eq_ignore_ascii_case("auto") => auto_priority(db_flag, &d, &rb, now)?,
-        p => (
-            AssignedPriority::declared_by(
-                p.parse::<Priority>().map_err(anyhow::Error::msg)?,
-                actor,
-            ),
-            None,
-        ),
-    };
+    // What the command line says is checked before anything is looked up.
     let published = d
         .published
         .as_deref()
@@ -568,13 +677,36 @@ fn declare(
         .as_deref()
         .map(|t| parse_time("--detected", t, now))
         .transpose()?;
+    let declared = match d.priority.trim() {
+        p if p.eq_ignore_ascii_case("auto") => None,
+        p => Some(p.parse::<Priority>().map_err(anyhow::Error::msg)?),
+    };
+    let (rb, _) = runbook(s, runbook_flag)?;
+    let (priority, summary) = match declared {
+        None => auto_priority(db_flag, &d, &rb, now)?,
+        Some(level) => (
+            AssignedPriority::declared_by(level, actor),
+            advisory_summary(db_flag, &d, &rb, now),
+        ),
+    };
+    let title = match (d.title.clone(), summary) {
+        (Some(t), _) | (None, Some(t)) => Some(t),
+        (None, None) => {
+            output::warn(&format!(
+                "the advisory database has no summary of {}: the title is its id (give --title)",
+                d.advisory
+            ));
+            None
+        }
+    };
+    let services = affected_services(db_flag, &d)?;
     let declaration = Declaration {
         advisory: d.advisory,
         priority,
-        title: d.title.or(summary),
+        title,
         description: d.description,
         commander: d.commander,
-        services: d.services,
+        services,
         published,
         detected,
     };

@@ -10,7 +10,7 @@ use cverun_db::import::import_all;
 use crate::cli::{Cli, Command};
 use crate::output;
 
-mod blast;
+pub mod blast;
 mod db;
 pub mod evidence;
 mod exceptions;

@@ -34,6 +34,7 @@ use crate::runbook::Runbook;
 use crate::state::{FoldError, Incident};
 
 mod postgres;
+mod tls;
 mod sqlite;
 
 pub use postgres::redact;

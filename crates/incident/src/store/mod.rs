@@ -34,8 +34,8 @@ use crate::runbook::Runbook;
 use crate::state::{FoldError, Incident};
 
 mod postgres;
-mod tls;
 mod sqlite;
+mod tls;
 
 pub use postgres::redact;
 pub use sqlite::BUSY_TIMEOUT;

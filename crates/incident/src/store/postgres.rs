@@ -98,7 +98,10 @@ impl Postgres {
             if let Some(why) = tls.explain(mode, &e) {
                 m.push_str(&format!(" ({why})"));
             }
-            Error::Database { context, message: m }
+            Error::Database {
+                context,
+                message: m,
+            }
         })?;
         let mut p = Postgres { client, label };
         p.migrate()?;

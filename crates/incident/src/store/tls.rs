@@ -25,7 +25,9 @@ use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, Server
 use rustls::crypto::WebPkiSupportedAlgorithms;
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
-use rustls::{CertificateError, ClientConfig, DigitallySignedStruct, RootCertStore, SignatureScheme};
+use rustls::{
+    CertificateError, ClientConfig, DigitallySignedStruct, RootCertStore, SignatureScheme,
+};
 use tokio_postgres_rustls::MakeRustlsConnect;
 
 /// libpq's `sslmode` values that cverun supports.
@@ -169,9 +171,7 @@ impl Settings {
         match mode {
             Mode::Disable => postgres::config::SslMode::Disable,
             Mode::Prefer => postgres::config::SslMode::Prefer,
-            Mode::Require | Mode::VerifyCa | Mode::VerifyFull => {
-                postgres::config::SslMode::Require
-            }
+            Mode::Require | Mode::VerifyCa | Mode::VerifyFull => postgres::config::SslMode::Require,
         }
     }
 
@@ -422,7 +422,10 @@ mod tests {
         let (rest, s) =
             take("postgres://u@db:5432/x?application_name=a&sslmode=verify-full&sslrootcert=%2Fetc%2Fca%20b.pem&connect_timeout=3")
                 .unwrap();
-        assert_eq!(rest, "postgres://u@db:5432/x?application_name=a&connect_timeout=3");
+        assert_eq!(
+            rest,
+            "postgres://u@db:5432/x?application_name=a&connect_timeout=3"
+        );
         assert_eq!(s.mode, Some(Mode::VerifyFull));
         assert_eq!(s.root_cert, Some(PathBuf::from("/etc/ca b.pem")));
 
@@ -493,17 +496,27 @@ mod tests {
         };
         let missing = dir.path().join("missing.pem");
         let e = s(&missing).connector(Mode::VerifyFull).err().unwrap();
-        assert!(e.contains("cannot read sslrootcert") && e.contains("missing.pem"), "{e}");
+        assert!(
+            e.contains("cannot read sslrootcert") && e.contains("missing.pem"),
+            "{e}"
+        );
         let empty = dir.path().join("empty.pem");
         std::fs::write(&empty, "not a certificate\n").unwrap();
         let e = s(&empty).connector(Mode::VerifyFull).err().unwrap();
         assert!(e.contains("holds no PEM certificate"), "{e}");
         let bad = dir.path().join("bad.pem");
-        std::fs::write(&bad, "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n").unwrap();
+        std::fs::write(
+            &bad,
+            "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n",
+        )
+        .unwrap();
         let e = s(&bad).connector(Mode::VerifyCa).err().unwrap();
         assert!(e.contains("certificate 1"), "{e}");
         // The built-in roots need no file.
-        let builtin = Settings { mode: Some(Mode::VerifyFull), root_cert: None };
+        let builtin = Settings {
+            mode: Some(Mode::VerifyFull),
+            root_cert: None,
+        };
         assert!(builtin.connector(Mode::VerifyFull).is_ok());
         assert!(builtin.connector(Mode::Require).is_ok());
     }

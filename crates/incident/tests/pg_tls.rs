@@ -443,6 +443,12 @@ fn unknown_sslmode_is_a_clear_error_without_the_password() {
         "{e}"
     );
     assert!(!e.contains("s3cret-pw"), "{e}");
+    // Client certificates are not supported: refused, not ignored.
+    let e = open_err(
+        "postgres://alice:s3cret-pw@127.0.0.1:1/db?sslmode=verify-full&sslcert=client.pem",
+    );
+    assert!(e.contains("sslcert"), "{e}");
+    assert!(!e.contains("s3cret-pw"), "{e}");
 }
 
 /// A server that answers the SSLRequest with 'N' (no TLS); reports whether the

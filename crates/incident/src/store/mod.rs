@@ -35,6 +35,7 @@ use crate::state::{FoldError, Incident};
 
 mod postgres;
 mod sqlite;
+mod tls;
 
 pub use postgres::redact;
 pub use sqlite::BUSY_TIMEOUT;

@@ -14,7 +14,7 @@
 use std::str::FromStr;
 use std::time::Duration;
 
-use postgres::{Client, IsolationLevel, NoTls};
+use postgres::{Client, IsolationLevel};
 
 use super::{Backend, IncidentRow, MIGRATIONS, Tx, event_from, head_from, to_i64, too_new};
 use crate::chain::{GENESIS, Head};
@@ -72,19 +72,36 @@ fn err(label: &str, what: &str) -> impl Fn(postgres::Error) -> Error {
 impl Postgres {
     pub(crate) fn connect(url: &str) -> Result<Postgres> {
         let label = redact(url);
-        let mut config = postgres::Config::from_str(url).map_err(|e| Error::Database {
+        let invalid = |m: String| Error::Database {
             context: format!("invalid PostgreSQL URL {label}"),
-            message: message(&e),
-        })?;
+            message: crate::redact::text(&m, &mut crate::redact::Tally::new()),
+        };
+        // sslmode and sslrootcert are read here (the postgres crate knows neither
+        // verify-ca/verify-full nor sslrootcert): see super::tls.
+        let (rest, tls) = super::tls::Settings::take(url).map_err(invalid)?;
+        let mut config = postgres::Config::from_str(&rest).map_err(|e| invalid(message(&e)))?;
+        let mode = tls.mode(config.get_ssl_mode());
+        config.ssl_mode(super::tls::Settings::postgres_mode(mode));
         if config.get_connect_timeout().is_none() {
             config.connect_timeout(CONNECT_TIMEOUT);
         }
         if config.get_application_name().is_none() {
             config.application_name("cverun");
         }
-        let client = config.connect(NoTls).map_err(|e| Error::Database {
-            context: format!("cannot connect to the incident store {label}"),
-            message: message(&e),
+        let context = format!("cannot connect to the incident store {label}");
+        let connector = tls.connector(mode).map_err(|m| Error::Database {
+            context: context.clone(),
+            message: m,
+        })?;
+        let client = config.connect(connector).map_err(|e| {
+            let mut m = message(&e);
+            if let Some(why) = tls.explain(mode, &e) {
+                m.push_str(&format!(" ({why})"));
+            }
+            Error::Database {
+                context,
+                message: m,
+            }
         })?;
         let mut p = Postgres { client, label };
         p.migrate()?;

@@ -3,23 +3,12 @@
 
 use std::fmt::Write as _;
 
-use anstyle::{AnsiColor, Color, Style};
+use anstyle::Style;
 use cverun_reach::Reach;
+use cverun_scan::render::style::{BOLD, DIM, GREEN, RED, YELLOW, paint};
 use cverun_triage::policy::Level;
 
 use crate::radius::{Blast, Entry, Status, Subject};
-
-const BOLD: Style = Style::new().bold();
-const DIM: Style = Style::new().dimmed();
-const RED: Style = Style::new()
-    .fg_color(Some(Color::Ansi(AnsiColor::Red)))
-    .bold();
-const YELLOW: Style = Style::new().fg_color(Some(Color::Ansi(AnsiColor::Yellow)));
-const GREEN: Style = Style::new().fg_color(Some(Color::Ansi(AnsiColor::Green)));
-
-fn paint(style: Style, text: impl std::fmt::Display) -> String {
-    format!("{style}{text}{style:#}")
-}
 
 /// Renders `blast` as a table.
 pub fn render(blast: &Blast) -> String {

@@ -1,22 +1,9 @@
 //! Printing helpers: styles (dropped when the output is not a terminal or `NO_COLOR`
 //! is set, by `anstream`), errors and warnings on stderr, JSON.
 
-use anstyle::{AnsiColor, Color, Style};
 use serde::Serialize;
 
-pub const BOLD: Style = Style::new().bold();
-pub const DIM: Style = Style::new().dimmed();
-pub const RED: Style = Style::new()
-    .fg_color(Some(Color::Ansi(AnsiColor::Red)))
-    .bold();
-pub const YELLOW: Style = Style::new().fg_color(Some(Color::Ansi(AnsiColor::Yellow)));
-pub const GREEN: Style = Style::new().fg_color(Some(Color::Ansi(AnsiColor::Green)));
-pub const CYAN: Style = Style::new().fg_color(Some(Color::Ansi(AnsiColor::Cyan)));
-
-/// `text` in `style` (the escape codes are removed on output when not wanted).
-pub fn paint(style: Style, text: impl std::fmt::Display) -> String {
-    format!("{style}{text}{style:#}")
-}
+pub use cverun_scan::render::style::{BOLD, CYAN, DIM, GREEN, RED, YELLOW, paint};
 
 /// Prints an error line on stderr.
 pub fn error(message: &str) {

@@ -3,4 +3,5 @@
 
 pub mod markdown;
 pub mod sarif;
+pub mod style;
 pub mod table;

@@ -5,24 +5,12 @@
 
 use std::fmt::Write as _;
 
-use anstyle::{AnsiColor, Color, Style};
-
+use anstyle::Style;
 use cverun_triage::policy::Level;
 
 use crate::report::{FindingRecord, PackageRecord, Report, ServiceReport};
 
-const BOLD: Style = Style::new().bold();
-const DIM: Style = Style::new().dimmed();
-const RED: Style = Style::new()
-    .fg_color(Some(Color::Ansi(AnsiColor::Red)))
-    .bold();
-const YELLOW: Style = Style::new().fg_color(Some(Color::Ansi(AnsiColor::Yellow)));
-const CYAN: Style = Style::new().fg_color(Some(Color::Ansi(AnsiColor::Cyan)));
-const GREEN: Style = Style::new().fg_color(Some(Color::Ansi(AnsiColor::Green)));
-
-fn paint(style: Style, text: impl std::fmt::Display) -> String {
-    format!("{style}{text}{style:#}")
-}
+use super::style::{BOLD, CYAN, DIM, GREEN, RED, YELLOW, paint};
 
 /// How many aliases are shown before `+N`.
 const ALIASES_SHOWN: usize = 2;

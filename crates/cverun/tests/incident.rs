@@ -138,9 +138,8 @@ impl Env {
     fn tamper(&self, sql: &str) {
         match &self.backend {
             Backend::Sqlite => {
-                let mut s = cverun_incident::Store::sqlite(&self.state().join("incidents.sqlite3"))
-                    .unwrap();
-                s.execute_raw(sql).unwrap();
+                let c = rusqlite::Connection::open(self.state().join("incidents.sqlite3")).unwrap();
+                c.execute_batch(sql).unwrap();
             }
             Backend::Postgres { url, .. } => {
                 let mut c = ::postgres::Client::connect(url, ::postgres::NoTls).unwrap();
@@ -568,12 +567,14 @@ fn parallel_processes_lose_nothing(env: &Env) {
             .map(|n| format!("INC-2026-11-23-{n}"))
             .collect::<Vec<_>>()
     );
-    // Responders writing to one incident at once, with ticks racing them.
+    // Responders writing to one incident at once, with ticks racing them, all at
+    // one simulated time (a timeline only moves forward: a writer at an earlier
+    // simulated time than the tick would be refused).
     let mut children = Vec::new();
     for round in 0..3 {
         for w in 0..6 {
             let mut c = env.cmd(
-                &at(round),
+                &at(24 * 60),
                 &format!("writer{w}"),
                 &[
                     "incident",

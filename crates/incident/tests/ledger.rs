@@ -163,16 +163,28 @@ fn a_timeline_only_moves_forward(b: &dyn Backend) {
     assert!(s.act(&id, &update(2), "bob").is_err());
     s.set_now(at(29)).unwrap();
     let t = s.tick("cron").unwrap();
-    assert_eq!(t.failed.len(), 1, "tick reports the incident it cannot stamp");
+    assert_eq!(
+        t.failed.len(),
+        1,
+        "tick reports the incident it cannot stamp"
+    );
     assert_eq!(s.load(&id).unwrap().events.len(), n);
     // Within the tolerance (skew between writers): recorded at the last time.
-    s.set_now(at(30).checked_sub(jiff::SignedDuration::from_secs(3)).unwrap())
-        .unwrap();
+    s.set_now(
+        at(30)
+            .checked_sub(jiff::SignedDuration::from_secs(3))
+            .unwrap(),
+    )
+    .unwrap();
     let r = s.act(&id, &update(3), "bob").unwrap();
     assert_eq!(r.events[0].time().unwrap(), at(30));
     // Six seconds back is beyond it.
-    s.set_now(at(30).checked_sub(jiff::SignedDuration::from_secs(6)).unwrap())
-        .unwrap();
+    s.set_now(
+        at(30)
+            .checked_sub(jiff::SignedDuration::from_secs(6))
+            .unwrap(),
+    )
+    .unwrap();
     assert!(s.act(&id, &update(4), "bob").is_err());
     s.set_now(at(31)).unwrap();
     s.act(&id, &update(5), "bob").unwrap();
@@ -238,7 +250,9 @@ fn p0_rewritten_to_p2_and_rehashed_is_caught(b: &dyn Backend) {
     assert!(events[0].details.contains("\"priority\":\"P0\""));
     rehash(b, &events, 1, |e| {
         if e.seq == 1 {
-            e.details = e.details.replace("\"priority\":\"P0\"", "\"priority\":\"P2\"");
+            e.details = e
+                .details
+                .replace("\"priority\":\"P0\"", "\"priority\":\"P2\"");
         }
     });
     b.sql(&format!(
@@ -295,7 +309,10 @@ fn a_deleted_incident_leaves_a_gap_in_the_store_log(b: &dyn Backend) {
     assert_eq!(v.problems, vec![], "the newest incident leaves no gap");
     let p = s.check_head(&store_head).unwrap();
     assert_eq!(kinds(&p), vec![(ProblemKind::Truncated, 2)]);
-    assert!(p[0].message.contains("the store log ends at seq 1"), "{p:?}");
+    assert!(
+        p[0].message.contains("the store log ends at seq 1"),
+        "{p:?}"
+    );
     // An incident's own head, of an incident now gone.
     let p = s
         .check_head(&Anchor::new(&ids[2], 2, &"a".repeat(64), &test_key(), true))
@@ -356,18 +373,29 @@ fn wrong_missing_and_rotated_keys(b: &dyn Backend) {
             .map(|p| (ProblemKind::Unauthenticated, p))
             .collect::<Vec<_>>()
     );
-    assert!(l.problems[0].message.contains("not available"), "{:?}", l.problems);
+    assert!(
+        l.problems[0].message.contains("not available"),
+        "{:?}",
+        l.problems
+    );
     assert!(wrong.act(&id, &update(7), "bob").is_err(), "not written to");
     let e = wrong
         .declare(&declaration(Priority::P1), &Runbook::default(), "alice")
         .unwrap_err();
-    assert!(e.to_string().contains("store log fails verification"), "{e}");
+    assert!(
+        e.to_string().contains("store log fails verification"),
+        "{e}"
+    );
     assert!(!wrong.verify_log().unwrap().problems.is_empty());
     // No key: never valid, nothing written.
     let mut none = b.open_with(Clock::Simulated(at(10)), Keyring::none());
     let l = none.load(&id).unwrap();
     assert_eq!(kinds(&l.problems), vec![(ProblemKind::Unauthenticated, 1)]);
-    assert!(l.problems[0].message.contains("no incident key"), "{:?}", l.problems);
+    assert!(
+        l.problems[0].message.contains("no incident key"),
+        "{:?}",
+        l.problems
+    );
     assert!(none.act(&id, &update(7), "bob").is_err());
     assert!(none.head(&id).is_err());
     // Rotation: the new key signs, the old one still verifies.

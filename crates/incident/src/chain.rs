@@ -6,7 +6,8 @@
 //! 3339 as stored, details as canonical JSON with sorted keys and no spaces).
 //! `prev_hash` is the previous event's hash, 64 zeros for the first event. The
 //! incident row also records the head (last seq and hash), so events removed from
-//! the end are noticed too.
+//! the end are noticed unless the head row is moved back too (that takes an
+//! [`Anchor`] kept elsewhere).
 //!
 //! [`verify`] recomputes the chain and names every event that was edited, deleted,
 //! inserted or reordered, by position and seq.
@@ -968,5 +969,74 @@ mod tests {
             kinds(&verify(&events, &head)),
             vec![(ProblemKind::Edited, 3, 3)]
         );
+    }
+    #[test]
+    fn heads_print_parse_and_authenticate() {
+        let key = crate::key::Key::from_bytes(vec![3; 32]).unwrap();
+        let a = Anchor::new("INC-2026-11-23-1", 12, &"ab".repeat(32), &key, false);
+        let text = a.to_string();
+        assert!(text.starts_with("INC-2026-11-23-1:12:abab"), "{text}");
+        let b = Anchor::parse(&format!("  {text}\n")).unwrap();
+        assert_eq!(a, b);
+        let ring = Keyring::new(Some(key), vec![]);
+        assert!(b.authentic(&ring, false));
+        assert!(!b.authentic(&ring, true), "the clock mode is bound");
+        assert!(!b.authentic(&Keyring::none(), false));
+        let mut moved = b.clone();
+        moved.seq = 11;
+        assert!(!moved.authentic(&ring, false));
+        for bad in [
+            "",
+            "INC-1:12:abc",
+            &format!("INC-1:x:{}:{}", "a".repeat(64), "b".repeat(64)),
+            &format!(":1:{}:{}", "a".repeat(64), "b".repeat(64)),
+            &format!("INC-1:1:{}:{}", "a".repeat(63), "b".repeat(64)),
+        ] {
+            assert!(
+                Anchor::parse(bad).unwrap_err().contains("not a head"),
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_store_log_names_gaps_and_strangers() {
+        let key = crate::key::Key::from_bytes(vec![5; 32]).unwrap();
+        let ring = Keyring::new(Some(key.clone()), vec![]);
+        let mut entries = Vec::new();
+        let mut prev = GENESIS.to_owned();
+        for n in 1..=4u64 {
+            let e = LogEntry::new(
+                n,
+                &format!("INC-{n}"),
+                "t",
+                &format!("h{n}"),
+                &prev,
+                &key,
+                true,
+            );
+            prev = e.hash.clone();
+            entries.push(e);
+        }
+        let stored = |ids: &[u64]| -> Vec<(String, Option<String>)> {
+            ids.iter()
+                .map(|n| (format!("INC-{n}"), Some(format!("h{n}"))))
+                .collect()
+        };
+        assert_eq!(
+            verify_log(&entries, &stored(&[1, 2, 3, 4]), &ring, true),
+            vec![]
+        );
+        let mut gap = entries.clone();
+        gap.remove(1);
+        let p = verify_log(&gap, &stored(&[1, 3, 4]), &ring, true);
+        assert_eq!(kinds(&p), vec![(ProblemKind::Deleted, 2, 2)]);
+        let p = verify_log(&entries, &stored(&[1, 2, 3, 4, 5]), &ring, true);
+        assert_eq!(p.len(), 1);
+        assert_eq!(p[0].kind, ProblemKind::Inserted);
+        assert!(p[0].message.contains("INC-5"), "{}", p[0].message);
+        let p = verify_log(&entries, &stored(&[1, 2, 3, 4]), &ring, false);
+        assert_eq!(p.len(), 4, "signed as simulated: {p:?}");
+        assert!(p.iter().all(|p| p.kind == ProblemKind::ForgedMac));
     }
 }

@@ -133,8 +133,8 @@ fn collect_record_and_verify() {
         ],
     );
     assert_eq!(r.code, 0, "{}", r.stderr);
-    let mut s = cverun_incident::Store::sqlite(&p.join(".cverun/incidents.sqlite3")).unwrap();
-    s.execute_raw(&format!(
+    let s = rusqlite::Connection::open(p.join(".cverun/incidents.sqlite3")).unwrap();
+    s.execute_batch(&format!(
         "DELETE FROM events WHERE incident_id = '{ID}' AND kind = 'evidence' AND actor = 'mallory'"
     ))
     .unwrap();

@@ -70,7 +70,10 @@ impl Env {
             .env("CVERUN_NOW", now)
             .env("CVERUN_ACTOR", actor)
             .env_remove("CVERUN_STATE")
-            .env_remove("CVERUN_DATABASE_URL");
+            .env_remove("CVERUN_DATABASE_URL")
+            .env_remove("CVERUN_INCIDENT_KEY")
+            .env_remove("CVERUN_INCIDENT_KEY_FILE")
+            .env_remove("CVERUN_INCIDENT_OLD_KEYS");
         if let Backend::Postgres { url, .. } = &self.backend {
             c.env("CVERUN_DATABASE_URL", url);
         }
@@ -80,6 +83,24 @@ impl Env {
 
     fn run(&self, now: &str, actor: &str, args: &[&str]) -> Run {
         let out = self.cmd(now, actor, args).output().expect("run cverun");
+        Run {
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
+    }
+
+    /// The command at `now` (`None`: the real clock, no `CVERUN_NOW`) with more
+    /// environment variables.
+    fn run_env(&self, now: Option<&str>, actor: &str, args: &[&str], vars: &[(&str, &str)]) -> Run {
+        let mut c = self.cmd(now.unwrap_or(""), actor, args);
+        if now.is_none() {
+            c.env_remove("CVERUN_NOW");
+        }
+        for (k, v) in vars {
+            c.env(k, v);
+        }
+        let out = c.output().expect("run cverun");
         Run {
             code: out.status.code().unwrap_or(-1),
             stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
@@ -138,9 +159,8 @@ impl Env {
     fn tamper(&self, sql: &str) {
         match &self.backend {
             Backend::Sqlite => {
-                let mut s = cverun_incident::Store::sqlite(&self.state().join("incidents.sqlite3"))
-                    .unwrap();
-                s.execute_raw(sql).unwrap();
+                let c = rusqlite::Connection::open(self.state().join("incidents.sqlite3")).unwrap();
+                c.execute_batch(sql).unwrap();
             }
             Backend::Postgres { url, .. } => {
                 let mut c = ::postgres::Client::connect(url, ::postgres::NoTls).unwrap();
@@ -564,12 +584,14 @@ fn parallel_processes_lose_nothing(env: &Env) {
             .map(|n| format!("INC-2026-11-23-{n}"))
             .collect::<Vec<_>>()
     );
-    // Responders writing to one incident at once, with ticks racing them.
+    // Responders writing to one incident at once, with ticks racing them, all at
+    // one simulated time (a timeline only moves forward: a writer at an earlier
+    // simulated time than the tick would be refused).
     let mut children = Vec::new();
     for round in 0..3 {
         for w in 0..6 {
             let mut c = env.cmd(
-                &at(round),
+                &at(24 * 60),
                 &format!("writer{w}"),
                 &[
                     "incident",
@@ -1108,7 +1130,320 @@ update-every = "15m"
     assert_eq!(show["incident"]["phase"], "deployment");
 }
 
+const SIMULATED: &str = "SIMULATED store";
+
+fn mode(p: &std::path::Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(p)
+        .unwrap_or_else(|e| panic!("{}: {e}", p.display()))
+        .permissions()
+        .mode()
+        & 0o777
+}
+
+/// Without CVERUN_NOW the store is real: times come from the clock (the system's,
+/// or the PostgreSQL server's), CVERUN_NOW is refused on it, nothing says
+/// simulated, and the files are private.
+fn backdating_a_real_store_is_refused(env: &Env) {
+    let r = env.run_env(
+        None,
+        "alice",
+        &[
+            "incident",
+            "declare",
+            "--advisory",
+            "CVE-2026-5",
+            "--priority",
+            "P1",
+            "--format",
+            "json",
+        ],
+        &[],
+    );
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    let v: Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(v["simulated"], false);
+    let id = v["incident"]["id"].as_str().unwrap().to_owned();
+    let today = jiff::Timestamp::now().strftime("%Y-%m-%d").to_string();
+    assert!(id.starts_with(&format!("INC-{today}-")), "{id}");
+    // The reproduction of the issue: an update years before the declaration.
+    let r = env.run_env(
+        Some("2020-01-01T00:00:00Z"),
+        "mallory",
+        &["incident", "update", &id, "all fine since 2020"],
+        &[],
+    );
+    assert_eq!(r.code, 2, "{}{}", r.stdout, r.stderr);
+    assert!(
+        r.stderr.contains("CVERUN_NOW is set, but") && r.stderr.contains("real incident store"),
+        "{}",
+        r.stderr
+    );
+    let r = env.run_env(None, "bob", &["incident", "update", &id, "patching"], &[]);
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    assert!(!r.stdout.contains(SIMULATED), "{}", r.stdout);
+    let r = env.run_env(
+        None,
+        "viewer",
+        &["incident", "timeline", &id, "--format", "json"],
+        &[],
+    );
+    let t: Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(t["simulated"], false);
+    let events = t["events"].as_array().unwrap();
+    assert_eq!(events.len(), 2);
+    assert!(events.iter().all(|e| e["actor"] != "mallory"));
+    let times: Vec<jiff::Timestamp> = events
+        .iter()
+        .map(|e| e["at"].as_str().unwrap().parse().unwrap())
+        .collect();
+    assert!(times[0] <= times[1], "{times:?}");
+    let age = jiff::Timestamp::now().duration_since(times[0]);
+    assert!(
+        age.as_secs().abs() < 120,
+        "stamped now, not by the caller: {times:?}"
+    );
+    for args in [
+        &["incident", "show", id.as_str()][..],
+        &["incident", "list"],
+        &["incident", "verify"],
+        &["report", "metrics"],
+    ] {
+        let r = env.run_env(None, "viewer", args, &[]);
+        assert_eq!(r.code, 0, "{args:?}{}{}", r.stdout, r.stderr);
+        assert!(!r.stdout.contains(SIMULATED), "{args:?}: {}", r.stdout);
+    }
+    let r = env.run_env(None, "viewer", &["incident", "verify", &id], &[]);
+    assert!(
+        r.stdout.contains("chain valid and authenticated"),
+        "{}",
+        r.stdout
+    );
+    // The key (never printed) and, for SQLite, the store are private.
+    let key = env.state().join("incident.key");
+    assert_eq!(mode(&key), 0o600);
+    let secret = std::fs::read_to_string(&key).unwrap();
+    assert!(!r.stdout.contains(secret.trim()) && !r.stderr.contains(secret.trim()));
+    if matches!(env.backend, Backend::Sqlite) {
+        assert_eq!(mode(&env.state()), 0o700);
+        assert_eq!(mode(&env.state().join("incidents.sqlite3")), 0o600);
+    }
+}
+
+/// With CVERUN_NOW on a fresh state, the store is simulated and every view says
+/// so; a simulated time going back is refused; the real clock is refused on it.
+fn simulated_stores_say_so(env: &Env) {
+    env.ok(
+        &at(0),
+        "alice",
+        &[
+            "incident",
+            "declare",
+            "--advisory",
+            "CVE-2026-6",
+            "--priority",
+            "P0",
+        ],
+    );
+    env.ok(&at(10), "alice", &["incident", "update", ID, "contained"]);
+    let e = env.refused(&at(5), "mallory", &["incident", "update", ID, "earlier"]);
+    assert!(e.contains("before the incident's last event"), "{e}");
+    let tables: [&[&str]; 6] = [
+        &["incident", "show", ID],
+        &["incident", "list"],
+        &["incident", "timeline", ID],
+        &["incident", "verify"],
+        &["incident", "tick"],
+        &["report", "metrics"],
+    ];
+    for args in tables {
+        let r = env.ok(&at(200), "viewer", args);
+        assert!(r.stdout.contains(SIMULATED), "{args:?}: {}", r.stdout);
+    }
+    for args in tables {
+        let mut args = args.to_vec();
+        args.extend(["--format", "json"]);
+        let v = env.json(&at(200), &args);
+        assert_eq!(v["simulated"], true, "{args:?}: {v}");
+    }
+    let r = env.run_env(None, "viewer", &["incident", "show", ID], &[]);
+    assert_eq!(r.code, 2, "{}{}", r.stdout, r.stderr);
+    assert!(
+        r.stderr.contains("is a simulated incident store"),
+        "{}",
+        r.stderr
+    );
+}
+
+fn verify_json(env: &Env, args: &[&str], vars: &[(&str, &str)], code: i32) -> Value {
+    let mut a = args.to_vec();
+    a.extend(["--format", "json"]);
+    let r = env.run_env(Some(&at(100)), "auditor", &a, vars);
+    assert_eq!(r.code, code, "{a:?}\n{}\n{}", r.stdout, r.stderr);
+    serde_json::from_str(&r.stdout).unwrap()
+}
+
+/// Heads kept outside the database catch truncation; a deleted incident is a gap
+/// in the store log; without the key nothing verifies; a wrong key fails every
+/// event; an old key listed for rotation still verifies.
+fn heads_keys_and_rewrites(env: &Env) {
+    for n in 0..3 {
+        env.ok(
+            &at(n),
+            "alice",
+            &[
+                "incident",
+                "declare",
+                "--advisory",
+                "CVE-2026-7",
+                "--priority",
+                "P2",
+            ],
+        );
+    }
+    for n in 0..5 {
+        env.ok(
+            &at(10 + n),
+            "bob",
+            &["incident", "update", ID, &format!("u{n}")],
+        );
+    }
+    let head = env.ok(&at(20), "bob", &["incident", "head", ID]).stdout;
+    let head = head.trim();
+    assert_eq!(head.lines().count(), 1, "{head}");
+    assert!(head.starts_with(&format!("{ID}:6:")), "{head}");
+    let j = env.json(&at(20), &["incident", "head", ID, "--format", "json"]);
+    assert_eq!(j["head"], head);
+    assert_eq!(j["seq"], 6);
+    let store_head = env.ok(&at(20), "bob", &["incident", "head"]).stdout;
+    assert!(store_head.starts_with("store:3:"), "{store_head}");
+    env.ok(
+        &at(21),
+        "auditor",
+        &["incident", "verify", ID, "--expect", head],
+    );
+
+    // Keys: none, wrong, rotated.
+    let key = env.state().join("incident.key");
+    let old = env.dir.path().join("old.key");
+    std::fs::rename(&key, &old).unwrap();
+    let v = verify_json(env, &["incident", "verify"], &[], 1);
+    assert_eq!(v["valid"], false);
+    assert_eq!(v["incidents"][0]["problems"][0]["kind"], "unauthenticated");
+    let r = env.run_env(Some(&at(100)), "auditor", &["incident", "verify", ID], &[]);
+    assert!(!r.stdout.contains("chain valid"), "{}", r.stdout);
+    assert!(
+        r.stdout.contains("no incident key is available"),
+        "{}",
+        r.stdout
+    );
+    let e = env.refused(&at(100), "bob", &["incident", "update", ID, "no key"]);
+    assert!(e.contains("no incident key"), "{e}");
+    let other = "5a".repeat(32);
+    let wrong = [("CVERUN_INCIDENT_KEY", other.as_str())];
+    let v = verify_json(env, &["incident", "verify", ID], &wrong, 1);
+    let problems = v["incidents"][0]["problems"].as_array().unwrap();
+    assert_eq!(problems.len(), 6, "every event is reported: {v}");
+    assert!(
+        problems.iter().all(|p| p["kind"] == "unauthenticated"),
+        "{v}"
+    );
+    let old_s = old.to_str().unwrap();
+    let rotated = [
+        ("CVERUN_INCIDENT_KEY", other.as_str()),
+        ("CVERUN_INCIDENT_OLD_KEYS", old_s),
+    ];
+    let v = verify_json(env, &["incident", "verify"], &rotated, 0);
+    assert_eq!(v["valid"], true, "{v}");
+    let r = env.run_env(
+        Some(&at(101)),
+        "bob",
+        &["incident", "update", ID, "rotated"],
+        &rotated,
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let r = env.run_env(
+        Some(&at(101)),
+        "auditor",
+        &["incident", "verify", ID, "--expect", head],
+        &rotated,
+    );
+    assert_eq!(
+        r.code, 0,
+        "an old head still verifies: {}{}",
+        r.stdout, r.stderr
+    );
+    std::fs::rename(&old, &key).unwrap();
+    let v = verify_json(env, &["incident", "verify", ID], &[], 1);
+    assert_eq!(
+        v["incidents"][0]["problems"][0]["position"], 7,
+        "the event signed with the new key: {v}"
+    );
+    env.tamper(&format!("DELETE FROM events WHERE incident_id = '{ID}' AND seq = 7; UPDATE incidents SET head_seq = 6, head_hash = (SELECT hash FROM events WHERE incident_id = '{ID}' AND seq = 6) WHERE id = '{ID}';"));
+    verify_json(env, &["incident", "verify", ID], &[], 0);
+
+    // Truncation: the last events deleted and the head moved back consistently.
+    env.tamper(&format!(
+        "DELETE FROM events WHERE incident_id = '{ID}' AND seq > 4;
+         UPDATE incidents SET head_seq = 4, head_hash = (SELECT hash FROM events WHERE incident_id = '{ID}' AND seq = 4) WHERE id = '{ID}';"
+    ));
+    let v = verify_json(env, &["incident", "verify", ID], &[], 0);
+    assert_eq!(v["valid"], true, "consistent as stored: {v}");
+    let v = verify_json(env, &["incident", "verify", ID, "--expect", head], &[], 1);
+    assert_eq!(v["incidents"][0]["problems"][0]["kind"], "truncated", "{v}");
+    let r = env.run_env(
+        Some(&at(100)),
+        "auditor",
+        &["incident", "verify", ID, "--expect", head],
+        &[],
+    );
+    assert!(
+        r.stdout.contains("ends at seq 4") && r.stdout.contains("TAMPERED"),
+        "{}",
+        r.stdout
+    );
+    let e = env.refused(
+        &at(100),
+        "auditor",
+        &["incident", "verify", ID, "--expect", "INC-1:2:3"],
+    );
+    assert!(e.contains("is not a head"), "{e}");
+
+    // A deleted incident (not the newest): a gap in the store's numbering.
+    env.tamper(
+        "DELETE FROM events WHERE incident_id = 'INC-2026-11-23-2';
+         DELETE FROM incidents WHERE id = 'INC-2026-11-23-2';
+         DELETE FROM store_log WHERE incident_id = 'INC-2026-11-23-2';",
+    );
+    let v = verify_json(env, &["incident", "verify"], &[], 1);
+    assert_eq!(v["store"]["problems"][0]["kind"], "deleted", "{v}");
+    assert_eq!(v["store"]["problems"][0]["seq"], 2, "{v}");
+    let r = env.run_env(Some(&at(100)), "auditor", &["incident", "verify"], &[]);
+    assert!(
+        r.stdout.contains("store number 2 is missing"),
+        "{}",
+        r.stdout
+    );
+    // The newest: caught by the store head taken before.
+    env.tamper(
+        "DELETE FROM events WHERE incident_id = 'INC-2026-11-23-3';
+         DELETE FROM incidents WHERE id = 'INC-2026-11-23-3';
+         DELETE FROM store_log WHERE incident_id = 'INC-2026-11-23-3';",
+    );
+    let v = verify_json(
+        env,
+        &["incident", "verify", "--expect", store_head.trim()],
+        &[],
+        1,
+    );
+    let p = v["store"]["problems"].as_array().unwrap();
+    assert!(p.iter().any(|p| p["kind"] == "truncated"), "{v}");
+}
+
 both_backends!(
+    backdating_a_real_store_is_refused,
+    simulated_stores_say_so,
+    heads_keys_and_rewrites,
     auto_priority_from_triage,
     a_p0_from_declaration_to_resolution,
     parallel_processes_lose_nothing,

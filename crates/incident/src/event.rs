@@ -263,6 +263,11 @@ pub struct Event {
     pub prev_hash: String,
     /// This event's hash.
     pub hash: String,
+    /// HMAC-SHA256 (hex) of the hash under the incident key (see
+    /// [`chain::event_mac_parts`]); `None` when written without a key.
+    pub mac: Option<String>,
+    /// The id of the key that made `mac`.
+    pub key_id: Option<String>,
 }
 
 impl Event {
@@ -284,9 +289,18 @@ impl Event {
             details: body.details_json(),
             prev_hash: prev_hash.to_owned(),
             hash: String::new(),
+            mac: None,
+            key_id: None,
         };
         e.hash = e.computed_hash();
         e
+    }
+
+    /// Authenticates the event with `key` (its MAC over the hash and the store's
+    /// clock mode, and the key's id).
+    pub fn sign(&mut self, key: &crate::key::Key, simulated: bool) {
+        self.mac = Some(key.mac(&chain::event_mac_parts(&self.hash, simulated)));
+        self.key_id = Some(key.id().to_owned());
     }
 
     /// The hash this event's content calls for.

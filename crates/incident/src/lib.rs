@@ -20,8 +20,10 @@
 //!   processes, sockets, host facts and logs into a verifiable archive, with
 //!   secrets taken out by the rules of [`redact`].
 //!
-//! Time is always passed in (`now`), never read by the rules, so tests drive a
-//! simulated clock.
+//! Time is always passed in (`now`), never read by the rules. The store takes it
+//! from its [`Clock`]: the system clock (SQLite) or the database server's clock
+//! (PostgreSQL) for real stores, a simulated time for stores marked simulated at
+//! creation; each incident's timeline only moves forward.
 
 pub mod chain;
 pub mod clocks;
@@ -29,6 +31,7 @@ mod error;
 pub mod event;
 pub mod evidence;
 pub mod interval;
+pub mod key;
 pub mod metrics;
 pub mod model;
 pub mod redact;
@@ -40,10 +43,11 @@ pub mod store;
 pub use error::{Error, Result};
 pub use event::{Event, EventBody};
 pub use interval::Interval;
+pub use key::{Key, Keyring};
 pub use model::{
     ApprovalKind, ApprovalNeed, AssignedPriority, Decision, Phase, Priority, PrioritySource, Role,
 };
 pub use rules::{Action, Declaration};
 pub use runbook::{Runbook, RunbookError};
 pub use state::Incident;
-pub use store::{Fired, Loaded, Recorded, Store, TickReport, Verification};
+pub use store::{Clock, Fired, Loaded, LogVerification, Recorded, Store, TickReport, Verification};

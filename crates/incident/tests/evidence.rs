@@ -238,8 +238,16 @@ fn failures_leave_nothing_behind() {
 #[test]
 fn the_manifest_hash_is_recorded_in_the_timeline() {
     let f = Fixture::new();
-    let mut store = Store::sqlite(&f.path("state/incidents.sqlite3")).unwrap();
     let now = "2026-11-23T12:00:00Z".parse().unwrap();
+    let mut store = Store::sqlite(
+        &f.path("state/incidents.sqlite3"),
+        cverun_incident::Clock::Simulated(now),
+        cverun_incident::Keyring::new(
+            Some(cverun_incident::Key::from_bytes(vec![1; 32]).unwrap()),
+            vec![],
+        ),
+    )
+    .unwrap();
     let d = Declaration {
         advisory: "CVE-2021-44228".into(),
         priority: AssignedPriority::declared_by(Priority::P0, "alice"),
@@ -251,7 +259,7 @@ fn the_manifest_hash_is_recorded_in_the_timeline() {
         detected: None,
     };
     let id = store
-        .declare(&d, &Runbook::default(), "alice", now)
+        .declare(&d, &Runbook::default(), "alice")
         .unwrap()
         .incident
         .id;

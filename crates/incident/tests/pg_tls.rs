@@ -22,7 +22,7 @@ use std::str::FromStr;
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
-use cverun_incident::Store;
+use cverun_incident::{Clock, Keyring, Store};
 use postgres::{Client, NoTls};
 
 /// Advisory lock key serialising the server's TLS setup ("cverun" in ASCII, then 2).
@@ -317,8 +317,14 @@ fn path_param(p: &Path) -> String {
     out
 }
 
+/// Opens the store at `url` on the system clock, without a key (the tests only
+/// open it, which runs the migrations, and verify an empty store).
+fn open(url: &str) -> cverun_incident::Result<Store> {
+    Store::postgres(url, Clock::System, Keyring::none())
+}
+
 fn open_err(url: &str) -> String {
-    match Store::postgres(url) {
+    match open(url) {
         Ok(_) => panic!("{url}: connected, expected a failure"),
         Err(e) => e.to_string(),
     }
@@ -332,7 +338,7 @@ fn verify_full_with_the_test_ca_connects_over_tls() {
     let ca = path_param(&t.ca_file());
     for host in ["127.0.0.1", "localhost"] {
         let url = t.url(host, None, &format!("sslmode=verify-full&sslrootcert={ca}"));
-        let mut store = Store::postgres(&url).unwrap_or_else(|e| panic!("{url}: {e}"));
+        let mut store = open(&url).unwrap_or_else(|e| panic!("{url}: {e}"));
         // Opening the store ran its migrations over this connection.
         assert_eq!(store.verify(None).expect("verify").len(), 0);
         let (ssl, version) = t.ssl_of(&mut store);
@@ -388,7 +394,7 @@ fn verify_full_checks_the_host_name_and_verify_ca_does_not() {
         Some("127.0.0.1"),
         &format!("sslmode=verify-ca&sslrootcert={ca}"),
     );
-    let mut store = Store::postgres(&url).unwrap_or_else(|e| panic!("verify-ca: {e}"));
+    let mut store = open(&url).unwrap_or_else(|e| panic!("verify-ca: {e}"));
     assert!(t.ssl_of(&mut store).0);
 }
 
@@ -403,7 +409,7 @@ fn require_encrypts_without_checking_the_certificate() {
         Some("127.0.0.1"),
         "sslmode=require",
     );
-    let mut store = Store::postgres(&url).unwrap_or_else(|e| panic!("require: {e}"));
+    let mut store = open(&url).unwrap_or_else(|e| panic!("require: {e}"));
     assert!(t.ssl_of(&mut store).0, "require: not encrypted");
     // With sslrootcert, require checks the chain (as libpq does).
     let other = t.file("other-ca.pem", &issue(&["localhost"]).ca);
@@ -420,11 +426,11 @@ fn prefer_is_the_default_and_disable_stays_unencrypted() {
     let Some(t) = Tls::new(cverun_testkit::test_name!()) else {
         return;
     };
-    let mut store = Store::postgres(&t.url("127.0.0.1", None, "")).expect("default");
+    let mut store = open(&t.url("127.0.0.1", None, "")).expect("default");
     assert!(t.ssl_of(&mut store).0, "no sslmode: the server offers TLS");
-    let mut store = Store::postgres(&t.url("127.0.0.1", None, "sslmode=prefer")).expect("prefer");
+    let mut store = open(&t.url("127.0.0.1", None, "sslmode=prefer")).expect("prefer");
     assert!(t.ssl_of(&mut store).0, "prefer: the server offers TLS");
-    let mut store = Store::postgres(&t.url("127.0.0.1", None, "sslmode=disable")).expect("disable");
+    let mut store = open(&t.url("127.0.0.1", None, "sslmode=disable")).expect("disable");
     assert!(!t.ssl_of(&mut store).0, "disable: encrypted");
 }
 
@@ -498,7 +504,7 @@ fn tls_required_never_falls_back_to_plaintext() {
     }
     // prefer does go on unencrypted (documented), which the listener sees.
     let (port, server) = refusing_server();
-    let _ = Store::postgres(&format!(
+    let _ = open(&format!(
         "postgres://alice@127.0.0.1:{port}/db?sslmode=prefer&connect_timeout=5"
     ));
     let after = server.join().expect("server thread");

@@ -7,13 +7,13 @@ use std::process::ExitCode;
 
 use anyhow::{Context, bail};
 use clap::{Args, Subcommand};
-use cverun_incident::chain::Problem;
+use cverun_incident::chain::{Anchor, Problem};
 use cverun_incident::clocks::{self, Deadline, DeadlineState};
 use cverun_incident::interval::human_minutes;
 use cverun_incident::rules::approval_gate;
 use cverun_incident::{
-    Action, ApprovalKind, AssignedPriority, Decision, Declaration, Event, EventBody, Incident,
-    Interval, Loaded, Phase, Priority, Role, Runbook, Store,
+    Action, ApprovalKind, AssignedPriority, Clock, Decision, Declaration, Event, EventBody,
+    Incident, Interval, Keyring, Loaded, Phase, Priority, Role, Runbook, Store,
 };
 use jiff::Timestamp;
 use serde::Serialize;
@@ -67,9 +67,21 @@ impl StoreArgs {
             .unwrap_or_else(|| "unknown".to_owned())
     }
 
+    /// The store's clock: simulated at `CVERUN_NOW` when it is set, else the real
+    /// clock (the system's, or the PostgreSQL server's).
+    pub fn clock(&self) -> anyhow::Result<Clock> {
+        match std::env::var("CVERUN_NOW") {
+            Ok(v) if !v.is_empty() => Ok(Clock::Simulated(super::now()?)),
+            _ => Ok(Clock::System),
+        }
+    }
+
     /// Opens the store. For reads (`write` false) a missing SQLite file is `None`:
-    /// there are no incidents yet, and nothing is created.
+    /// there are no incidents yet, and nothing is created. The incident key is
+    /// read (see [`Keyring::load`]); `write` creates `<state>/incident.key` when
+    /// no key is given and there is none yet.
     pub fn open(&self, write: bool) -> anyhow::Result<Option<Store>> {
+        let clock = self.clock()?;
         if let Some(url) = self.database.as_deref().filter(|u| !u.is_empty()) {
             if !(url.starts_with("postgres://") || url.starts_with("postgresql://")) {
                 bail!(
@@ -78,13 +90,24 @@ impl StoreArgs {
                     self.state_dir().join(STORE_FILE).display()
                 );
             }
-            return Ok(Some(Store::postgres(url)?));
+            let keys = Keyring::load(&self.state_dir(), write)?;
+            return Ok(Some(Store::postgres(url, clock, keys)?));
         }
         let path = self.state_dir().join(STORE_FILE);
         if !write && !path.exists() {
             return Ok(None);
         }
-        Ok(Some(Store::sqlite(&path)?))
+        let keys = Keyring::load(&self.state_dir(), write)?;
+        Ok(Some(Store::sqlite(&path, clock, keys)?))
+    }
+
+    /// Whether views are of a simulated store: the store's mark, or (no store
+    /// yet) whether the clock is simulated.
+    pub fn simulated(&self, store: Option<&Store>) -> anyhow::Result<bool> {
+        Ok(match store {
+            Some(s) => s.simulated(),
+            None => self.clock()?.is_simulated(),
+        })
     }
 
     /// Opens the store for writing.
@@ -126,6 +149,17 @@ impl StoreArgs {
 /// tampered with, so this never slices bytes).
 pub fn short_hash(h: &str) -> String {
     h.chars().take(12).collect()
+}
+
+/// The marker every table of a simulated store starts with.
+pub const SIMULATED_BANNER: &str =
+    "SIMULATED store: times come from CVERUN_NOW (a replay), not from a clock";
+
+/// Prints [`SIMULATED_BANNER`] when `simulated`.
+pub fn simulated_banner(simulated: bool) {
+    if simulated {
+        anstream::println!("{}", paint(YELLOW, SIMULATED_BANNER));
+    }
 }
 
 /// Incident ids are upper case; accept any case.
@@ -313,10 +347,25 @@ pub enum IncidentCommand {
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
     },
-    /// Recompute the hash chain of one incident's timeline, or of all (exit 1 when
-    /// tampering is found).
+    /// Recompute the hash chain and check the MACs of one incident's timeline, or
+    /// of all and the store's signed numbering of incidents (exit 1 when tampering
+    /// is found, or when no key is available to authenticate).
     Verify {
         /// Incident id [default: every incident]
+        id: Option<String>,
+        /// A head printed earlier by `cverun incident head` (ID:SEQ:HASH:MAC, or
+        /// store:SEQ:HASH:MAC): exit 1 when the chain no longer reaches it.
+        #[arg(long, value_name = "HEAD")]
+        expect: Option<String>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
+    /// Print the signed head of an incident's timeline (or, without an id, of the
+    /// store's log) as one line to keep outside the database (a ticket, the
+    /// incident channel, git); `verify --expect HEAD` checks it later.
+    Head {
+        /// Incident id [default: the store's log]
         id: Option<String>,
         /// Output format.
         #[arg(long, value_enum, default_value_t = Format::Table)]
@@ -386,7 +435,8 @@ pub fn run(db_flag: Option<&Path>, args: IncidentArgs) -> anyhow::Result<ExitCod
     let act = |id: &str, action: Action| -> anyhow::Result<ExitCode> {
         let id = incident_id(id);
         let mut store = s.open_with(&id)?;
-        let r = store.act(&id, &action, &actor, now)?;
+        let r = store.act(&id, &action, &actor)?;
+        simulated_banner(store.simulated());
         print_recorded(&r.incident, &r.events);
         Ok(ExitCode::SUCCESS)
     };
@@ -396,8 +446,8 @@ pub fn run(db_flag: Option<&Path>, args: IncidentArgs) -> anyhow::Result<ExitCod
         }
         IncidentCommand::List { all, format } => list(s, all, format, now),
         IncidentCommand::Show { id, format } => {
-            let (_, loaded) = s.load(&incident_id(&id))?;
-            show(&loaded, format, now)
+            let (store, loaded) = s.load(&incident_id(&id))?;
+            show(&loaded, format, now, store.simulated())
         }
         IncidentCommand::Assign { id, role, name } => act(
             &id,
@@ -486,10 +536,13 @@ pub fn run(db_flag: Option<&Path>, args: IncidentArgs) -> anyhow::Result<ExitCod
         IncidentCommand::Notify { id, clock, note } => act(&id, Action::Notify { clock, note }),
         IncidentCommand::Tick { format } => tick(s, &actor, now, format),
         IncidentCommand::Timeline { id, format } => {
-            let (_, loaded) = s.load(&incident_id(&id))?;
-            timeline(&loaded, format)
+            let (store, loaded) = s.load(&incident_id(&id))?;
+            timeline(&loaded, format, store.simulated())
         }
-        IncidentCommand::Verify { id, format } => verify(s, id.as_deref(), format),
+        IncidentCommand::Verify { id, expect, format } => {
+            verify(s, id.as_deref(), expect.as_deref(), format)
+        }
+        IncidentCommand::Head { id, format } => head(s, id.as_deref(), format),
         IncidentCommand::Runbook => {
             let (rb, source) = runbook(s, args.runbook.as_deref())?;
             println!("# The runbook new incidents follow ({source}).");
@@ -711,11 +764,12 @@ fn declare(
         detected,
     };
     let mut store = s.open_for_write()?;
-    let r = store.declare(&declaration, &rb, actor, now)?;
+    let r = store.declare(&declaration, &rb, actor)?;
     if d.format == Format::Json {
         let loaded = store.load(&r.incident.id)?;
-        return show(&loaded, Format::Json, now);
+        return show(&loaded, Format::Json, now, store.simulated());
     }
+    simulated_banner(store.simulated());
     let inc = &r.incident;
     anstream::println!(
         "{} {} {} {}: {}",
@@ -907,6 +961,8 @@ struct View<'a> {
     last_update: Option<&'a cverun_incident::state::StatusUpdate>,
     verified: bool,
     problems: &'a [Problem],
+    /// The store is simulated (times from CVERUN_NOW, not a clock).
+    simulated: bool,
 }
 
 #[derive(Serialize)]
@@ -925,7 +981,12 @@ struct GateView {
     message: Option<String>,
 }
 
-fn view<'a>(inc: &'a Incident, problems: &'a [Problem], now: Timestamp) -> View<'a> {
+fn view<'a>(
+    inc: &'a Incident,
+    problems: &'a [Problem],
+    now: Timestamp,
+    simulated: bool,
+) -> View<'a> {
     let mut checklist = Vec::new();
     for phase in Phase::ACTIVE {
         for item in inc.runbook.items(phase) {
@@ -964,6 +1025,7 @@ fn view<'a>(inc: &'a Incident, problems: &'a [Problem], now: Timestamp) -> View<
         last_update: inc.updates.last(),
         verified: problems.is_empty(),
         problems,
+        simulated,
         incident: inc,
     }
 }
@@ -977,9 +1039,14 @@ fn state_of(loaded: &Loaded) -> anyhow::Result<&Incident> {
     })
 }
 
-fn show(loaded: &Loaded, format: Format, now: Timestamp) -> anyhow::Result<ExitCode> {
+fn show(
+    loaded: &Loaded,
+    format: Format,
+    now: Timestamp,
+    simulated: bool,
+) -> anyhow::Result<ExitCode> {
     let inc = state_of(loaded)?;
-    let v = view(inc, &loaded.problems, now);
+    let v = view(inc, &loaded.problems, now, simulated);
     if format == Format::Json {
         output::json(&IncidentJson {
             schema: "cverun.incident/1",
@@ -987,6 +1054,7 @@ fn show(loaded: &Loaded, format: Format, now: Timestamp) -> anyhow::Result<ExitC
         })?;
         return Ok(ExitCode::SUCCESS);
     }
+    simulated_banner(simulated);
     let p = |k: &str, v: String| anstream::println!("  {} {v}", paint(DIM, format!("{k:<10}")));
     anstream::println!("{} {}", paint(BOLD, &inc.id), paint(BOLD, &inc.title));
     p("advisory", inc.advisory.clone());
@@ -1190,6 +1258,7 @@ struct ListJson<'a> {
     schema: &'static str,
     now: Timestamp,
     incidents: Vec<ListItem<'a>>,
+    simulated: bool,
 }
 
 #[derive(Serialize)]
@@ -1211,7 +1280,9 @@ struct ListItem<'a> {
 }
 
 fn list(s: &StoreArgs, all: bool, format: Format, now: Timestamp) -> anyhow::Result<ExitCode> {
-    let loaded = match s.open(false)? {
+    let store = s.open(false)?;
+    let simulated = s.simulated(store.as_ref())?;
+    let loaded = match store {
         Some(mut store) => store.load_all()?,
         None => Vec::new(),
     };
@@ -1277,9 +1348,11 @@ fn list(s: &StoreArgs, all: bool, format: Format, now: Timestamp) -> anyhow::Res
             schema: "cverun.incident-list/1",
             now,
             incidents: items,
+            simulated,
         })?;
         return Ok(ExitCode::SUCCESS);
     }
+    simulated_banner(simulated);
     if items.is_empty() {
         anstream::println!(
             "{}",
@@ -1408,6 +1481,7 @@ struct TickJson {
     evaluated: u64,
     fired: Vec<FiredJson>,
     failed: Vec<FailedJson>,
+    simulated: bool,
 }
 
 #[derive(Serialize)]
@@ -1429,8 +1503,10 @@ fn details(e: &Event) -> serde_json::Value {
 }
 
 fn tick(s: &StoreArgs, actor: &str, now: Timestamp, format: Format) -> anyhow::Result<ExitCode> {
-    let report = match s.open(false)? {
-        Some(mut store) => store.tick(actor, now)?,
+    let store = s.open(false)?;
+    let simulated = s.simulated(store.as_ref())?;
+    let report = match store {
+        Some(mut store) => store.tick(actor)?,
         None => Default::default(),
     };
     let code = if report.failed.is_empty() {
@@ -1461,8 +1537,10 @@ fn tick(s: &StoreArgs, actor: &str, now: Timestamp, format: Format) -> anyhow::R
                     error: e.clone(),
                 })
                 .collect(),
+            simulated,
         })?;
     } else {
+        simulated_banner(simulated);
         for f in &report.fired {
             anstream::println!(
                 "{} #{}: {}",
@@ -1496,6 +1574,7 @@ struct TimelineJson<'a> {
     verified: bool,
     problems: &'a [Problem],
     events: Vec<EventJson<'a>>,
+    simulated: bool,
 }
 
 #[derive(Serialize)]
@@ -1507,9 +1586,11 @@ struct EventJson<'a> {
     details: serde_json::Value,
     prev_hash: &'a str,
     hash: &'a str,
+    mac: Option<&'a str>,
+    key_id: Option<&'a str>,
 }
 
-fn timeline(loaded: &Loaded, format: Format) -> anyhow::Result<ExitCode> {
+fn timeline(loaded: &Loaded, format: Format, simulated: bool) -> anyhow::Result<ExitCode> {
     if format == Format::Json {
         output::json(&TimelineJson {
             schema: "cverun.timeline/1",
@@ -1527,11 +1608,15 @@ fn timeline(loaded: &Loaded, format: Format) -> anyhow::Result<ExitCode> {
                     details: details(e),
                     prev_hash: &e.prev_hash,
                     hash: &e.hash,
+                    mac: e.mac.as_deref(),
+                    key_id: e.key_id.as_deref(),
                 })
                 .collect(),
+            simulated,
         })?;
         return Ok(ExitCode::SUCCESS);
     }
+    simulated_banner(simulated);
     anstream::println!(
         "{}",
         paint(
@@ -1572,32 +1657,93 @@ struct VerifyJson<'a> {
     schema: &'static str,
     valid: bool,
     incidents: &'a [cverun_incident::Verification],
+    /// The store's log (every incident's signed number); null when one incident
+    /// is verified.
+    store: Option<&'a cverun_incident::LogVerification>,
+    /// The head given with --expect, when one was.
+    expected: Option<&'a Anchor>,
+    simulated: bool,
 }
 
-fn verify(s: &StoreArgs, id: Option<&str>, format: Format) -> anyhow::Result<ExitCode> {
-    let results = match id {
-        Some(id) => {
-            let id = incident_id(id);
-            let (mut store, _) = s.load(&id)?;
-            store.verify(Some(&id))?
-        }
-        None => match s.open(false)? {
-            Some(mut store) => store.verify(None)?,
-            None => Vec::new(),
-        },
+fn verify(
+    s: &StoreArgs,
+    id: Option<&str>,
+    expect: Option<&str>,
+    format: Format,
+) -> anyhow::Result<ExitCode> {
+    let id = id.map(incident_id);
+    let expect = expect
+        .map(Anchor::parse)
+        .transpose()
+        .map_err(|e| anyhow::anyhow!("--expect {e}"))?;
+    if let (Some(id), Some(a)) = (&id, &expect)
+        && a.name != *id
+    {
+        bail!(
+            "--expect: the head is of {}, not of {id}",
+            if a.name == cverun_incident::chain::STORE_ANCHOR {
+                "the store log (verify without an incident id to check it)".to_owned()
+            } else {
+                a.name.clone()
+            }
+        );
+    }
+    let store = match &id {
+        Some(id) => Some(s.open_with(id)?),
+        None => s.open(false)?,
     };
-    let valid = results.iter().all(|v| v.problems.is_empty());
+    let simulated = s.simulated(store.as_ref())?;
+    let (mut results, mut log) = (Vec::new(), None);
+    if let Some(mut store) = store {
+        match &id {
+            Some(id) => results = store.verify(Some(id))?,
+            None => {
+                results = store.verify(None)?;
+                log = Some(store.verify_log()?);
+            }
+        }
+        if let Some(a) = &expect {
+            let problems = store.check_head(a)?;
+            if a.name == cverun_incident::chain::STORE_ANCHOR {
+                if let Some(l) = log.as_mut() {
+                    l.problems.extend(problems);
+                }
+            } else {
+                match results.iter_mut().find(|v| v.incident == a.name) {
+                    Some(v) => v.problems.extend(problems),
+                    None => results.push(cverun_incident::Verification {
+                        incident: a.name.clone(),
+                        events: 0,
+                        head_seq: 0,
+                        head_hash: cverun_incident::chain::GENESIS.to_owned(),
+                        problems,
+                    }),
+                }
+            }
+        }
+    } else if expect.is_some() {
+        bail!(
+            "--expect: there is no incident store at {}, so nothing reaches the head",
+            s.label()
+        );
+    }
+    let valid = results.iter().all(|v| v.problems.is_empty())
+        && log.as_ref().is_none_or(|l| l.problems.is_empty());
     if format == Format::Json {
         output::json(&VerifyJson {
             schema: "cverun.verify/1",
             valid,
             incidents: &results,
+            store: log.as_ref(),
+            expected: expect.as_ref(),
+            simulated,
         })?;
     } else {
+        simulated_banner(simulated);
         for v in &results {
             if v.problems.is_empty() {
                 anstream::println!(
-                    "{} {}: {} events, chain valid, head {}",
+                    "{} {}: {} events, chain valid and authenticated, head {}",
                     paint(GREEN, "ok"),
                     paint(BOLD, &v.incident),
                     v.events,
@@ -1616,8 +1762,36 @@ fn verify(s: &StoreArgs, id: Option<&str>, format: Format) -> anyhow::Result<Exi
                 }
             }
         }
-        if results.is_empty() {
+        if let Some(l) = &log {
+            if l.problems.is_empty() {
+                anstream::println!(
+                    "{} store log: {} numbered, authenticated, head {}",
+                    paint(GREEN, "ok"),
+                    output::count(l.entries as usize, "incident", "incidents"),
+                    l.head_hash
+                );
+            } else {
+                anstream::println!(
+                    "{} store log: {} numbered, {}",
+                    paint(RED, "TAMPERED"),
+                    output::count(l.entries as usize, "incident", "incidents"),
+                    output::count(l.problems.len(), "problem", "problems")
+                );
+                for p in &l.problems {
+                    anstream::println!("  {}", p.message);
+                }
+            }
+        }
+        if results.is_empty() && log.is_none() {
             anstream::println!("{}", paint(DIM, format!("no incidents in {}", s.label())));
+        }
+        if let (Some(a), true) = (&expect, valid) {
+            anstream::println!(
+                "{} the chain reaches the expected head {}:{}",
+                paint(GREEN, "ok"),
+                a.name,
+                a.seq
+            );
         }
     }
     Ok(if valid {
@@ -1625,4 +1799,49 @@ fn verify(s: &StoreArgs, id: Option<&str>, format: Format) -> anyhow::Result<Exi
     } else {
         ExitCode::from(1)
     })
+}
+
+#[derive(Serialize)]
+struct HeadJson<'a> {
+    schema: &'static str,
+    /// The whole head, as one line (`NAME:SEQ:HASH:MAC`).
+    head: String,
+    #[serde(flatten)]
+    anchor: &'a Anchor,
+    simulated: bool,
+}
+
+fn head(s: &StoreArgs, id: Option<&str>, format: Format) -> anyhow::Result<ExitCode> {
+    let (store, anchor) = match id.map(incident_id) {
+        Some(id) => {
+            let mut store = s.open_with(&id)?;
+            let a = store.head(&id)?;
+            (store, a)
+        }
+        None => {
+            let Some(mut store) = s.open(false)? else {
+                bail!(
+                    "there is no incident store at {} (declare an incident first)",
+                    s.label()
+                );
+            };
+            let a = store.store_head()?;
+            (store, a)
+        }
+    };
+    let simulated = store.simulated();
+    if format == Format::Json {
+        output::json(&HeadJson {
+            schema: "cverun.head/1",
+            head: anchor.to_string(),
+            anchor: &anchor,
+            simulated,
+        })?;
+    } else {
+        if simulated {
+            output::warn(SIMULATED_BANNER);
+        }
+        println!("{anchor}");
+    }
+    Ok(ExitCode::SUCCESS)
 }

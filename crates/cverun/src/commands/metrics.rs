@@ -38,6 +38,8 @@ pub enum ReportCommand {
 #[derive(Serialize)]
 struct MetricsJson<'a> {
     schema: &'static str,
+    /// The store is simulated (times from CVERUN_NOW, not a clock).
+    simulated: bool,
     /// Incidents whose timeline could not be read (not counted).
     unreadable: Vec<String>,
     #[serde(flatten)]
@@ -57,7 +59,9 @@ pub fn run(args: ReportArgs) -> anyhow::Result<ExitCode> {
             Err(_) => parse_time("--since", s, now)?,
         }),
     };
-    let loaded = match args.store.open(false)? {
+    let store = args.store.open(false)?;
+    let simulated = args.store.simulated(store.as_ref())?;
+    let loaded = match store {
         Some(mut store) => store.load_all()?,
         None => Vec::new(),
     };
@@ -73,11 +77,13 @@ pub fn run(args: ReportArgs) -> anyhow::Result<ExitCode> {
     if format == Format::Json {
         output::json(&MetricsJson {
             schema: "cverun.metrics/1",
+            simulated,
             unreadable,
             metrics: &m,
         })?;
         return Ok(ExitCode::SUCCESS);
     }
+    super::incident::simulated_banner(simulated);
     let avg = |a: &Average, excluded: &str| -> String {
         match (a.mean_seconds, a.median_seconds) {
             (Some(mean), Some(median)) => format!(

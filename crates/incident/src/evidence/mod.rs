@@ -546,7 +546,7 @@ pub fn collect_and_record(store: &mut Store, opts: &CollectOptions) -> Result<Co
         members: collected.manifest.members.len() as u64,
         bytes: collected.bytes,
     };
-    if let Err(e) = store.act(&opts.incident, &action, &opts.actor, opts.now) {
+    if let Err(e) = store.act(&opts.incident, &action, &opts.actor) {
         let _ = std::fs::remove_file(&collected.path);
         return Err(e);
     }

@@ -17,17 +17,30 @@
 //! Incident ids `INC-YYYY-MM-DD-N` come from a per-day counter incremented by one
 //! atomic upsert (`INSERT ... ON CONFLICT DO UPDATE ... RETURNING`), so concurrent
 //! declarers get distinct numbers.
+//!
+//! Time comes from the store's [`Clock`], read inside the write transaction after
+//! the lock is taken: the system clock for SQLite, the database server's
+//! `clock_timestamp()` for PostgreSQL (one clock for every writer), or a simulated
+//! time for a store marked simulated when it was created (`store_meta`). A
+//! timeline only moves forward: an event earlier than the one before it by more
+//! than [`SKEW_TOLERANCE`] is refused, and within it the event is recorded at the
+//! previous event's time.
+//!
+//! Every event is signed with the incident key ([`crate::key`]), every incident
+//! gets a store-wide number in `store_log` (chained and signed), and a write
+//! refuses a timeline or log that does not authenticate.
 
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use jiff::Timestamp;
+use jiff::{SignedDuration, Timestamp};
 use serde::Serialize;
 
-use crate::chain::{self, GENESIS, Head, Problem};
+use crate::chain::{self, Anchor, GENESIS, Head, LogEntry, Problem, ProblemKind};
 use crate::clocks;
 use crate::error::{Error, Result};
 use crate::event::{Event, EventBody};
+use crate::key::{Key, Keyring, MacCheck};
 use crate::model::{Phase, Priority};
 use crate::rules::{self, Action, Declaration};
 use crate::runbook::Runbook;
@@ -43,9 +56,10 @@ pub use sqlite::BUSY_TIMEOUT;
 /// The schema, as numbered migrations. Both dialects run the same text: only
 /// `TEXT` and `BIGINT` columns, standard constraints and indexes. The applied
 /// versions are recorded in `schema_version`.
-pub const MIGRATIONS: &[(i64, &str)] = &[(
-    1,
-    "CREATE TABLE incidents (
+pub const MIGRATIONS: &[(i64, &str)] = &[
+    (
+        1,
+        "CREATE TABLE incidents (
     id TEXT PRIMARY KEY,
     day TEXT NOT NULL,
     number BIGINT NOT NULL,
@@ -74,7 +88,28 @@ CREATE TABLE events (
 );
 CREATE UNIQUE INDEX events_clock ON events (incident_id, clock);
 ",
-)];
+    ),
+    (
+        2,
+        "ALTER TABLE events ADD COLUMN mac TEXT;
+ALTER TABLE events ADD COLUMN key_id TEXT;
+CREATE TABLE store_meta (
+    key TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+CREATE TABLE store_log (
+    seq BIGINT PRIMARY KEY,
+    incident_id TEXT NOT NULL UNIQUE,
+    at TEXT NOT NULL,
+    declared_hash TEXT NOT NULL,
+    prev_hash TEXT NOT NULL,
+    hash TEXT NOT NULL,
+    mac TEXT NOT NULL,
+    key_id TEXT NOT NULL
+);
+",
+    ),
+];
 
 /// The newest schema version this build knows.
 pub fn schema_version() -> i64 {
@@ -115,6 +150,22 @@ pub(crate) trait Tx {
     ) -> Result<()>;
     /// Every incident row, by id.
     fn incidents(&mut self) -> Result<Vec<IncidentRow>>;
+    /// The time now by the backend's clock (SQLite: the system's; PostgreSQL: the
+    /// server's `clock_timestamp()`).
+    fn now(&mut self) -> Result<Timestamp>;
+    /// A `store_meta` value.
+    fn meta(&mut self, key: &str) -> Result<Option<String>>;
+    /// Sets a `store_meta` value unless one is set.
+    fn set_meta_if_absent(&mut self, key: &str, value: &str) -> Result<()>;
+    /// The last `store_log` entry; with `lock`, serialises store-log appends until
+    /// the transaction ends (SQLite already holds the write lock).
+    fn log_tail(&mut self, lock: bool) -> Result<Option<LogEntry>>;
+    /// Appends a `store_log` entry.
+    fn insert_log(&mut self, e: &LogEntry) -> Result<()>;
+    /// The whole `store_log`, by seq.
+    fn log(&mut self) -> Result<Vec<LogEntry>>;
+    /// Every incident id with the hash of its first event (when it has one).
+    fn first_hashes(&mut self) -> Result<Vec<(String, Option<String>)>>;
 }
 
 /// A database connection able to run transactions.
@@ -130,9 +181,47 @@ pub(crate) trait Backend: Send {
     fn execute_batch(&mut self, sql: &str) -> Result<()>;
 }
 
+/// Where a store's time comes from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Clock {
+    /// The real clock: the system's for SQLite, the database server's for
+    /// PostgreSQL, read inside each write transaction.
+    System,
+    /// A simulated time (replaying an incident); only for stores created simulated.
+    Simulated(Timestamp),
+}
+
+impl Clock {
+    /// Whether the clock is simulated.
+    pub fn is_simulated(&self) -> bool {
+        matches!(self, Clock::Simulated(_))
+    }
+}
+
+/// How far back of an incident's last event a new event may be (clocks of
+/// different writers differ a little); such an event is recorded at the previous
+/// event's time. Earlier than that, it is refused.
+pub const SKEW_TOLERANCE: SignedDuration = SignedDuration::from_secs(5);
+
 /// An open incident store.
 pub struct Store {
     backend: Box<dyn Backend>,
+    clock: Clock,
+    keys: Keyring,
+    simulated: bool,
+}
+
+/// The verification of the store's log (the signed numbering of incidents).
+#[derive(Clone, Debug, Serialize)]
+pub struct LogVerification {
+    /// Entries stored.
+    pub entries: u64,
+    /// The last entry's number (0 when empty).
+    pub head_seq: u64,
+    /// The last entry's hash.
+    pub head_hash: String,
+    /// Problems found (empty: valid).
+    pub problems: Vec<Problem>,
 }
 
 /// What a write recorded.
@@ -198,27 +287,103 @@ pub struct TickReport {
 }
 
 impl Store {
-    /// Opens (creating it and its directory when missing) the SQLite store at
-    /// `path`, migrating it to the current schema.
-    pub fn sqlite(path: &Path) -> Result<Store> {
-        Ok(Store {
-            backend: Box::new(sqlite::Sqlite::open(path, true)?),
-        })
+    /// Opens (creating it and its directory when missing: the file with mode 0600
+    /// in a directory created 0700) the SQLite store at `path`, migrating it to the
+    /// current schema. `clock` must match the store's mode (see [`Store::simulated`]);
+    /// `keys` sign and verify.
+    pub fn sqlite(path: &Path, clock: Clock, keys: Keyring) -> Result<Store> {
+        Store::init(Box::new(sqlite::Sqlite::open(path, true)?), clock, keys)
     }
 
     /// Opens an existing SQLite store; an error naming the path when there is none.
-    pub fn sqlite_existing(path: &Path) -> Result<Store> {
-        Ok(Store {
-            backend: Box::new(sqlite::Sqlite::open(path, false)?),
-        })
+    pub fn sqlite_existing(path: &Path, clock: Clock, keys: Keyring) -> Result<Store> {
+        Store::init(Box::new(sqlite::Sqlite::open(path, false)?), clock, keys)
     }
 
     /// Connects to PostgreSQL (`postgres://user@host:port/db`) and migrates the
     /// schema in its search path to the current version.
-    pub fn postgres(url: &str) -> Result<Store> {
-        Ok(Store {
-            backend: Box::new(postgres::Postgres::connect(url)?),
-        })
+    pub fn postgres(url: &str, clock: Clock, keys: Keyring) -> Result<Store> {
+        Store::init(Box::new(postgres::Postgres::connect(url)?), clock, keys)
+    }
+
+    /// Reads (or, for a new store, records) whether the store is simulated and
+    /// refuses a clock that does not match it.
+    fn init(mut backend: Box<dyn Backend>, clock: Clock, keys: Keyring) -> Result<Store> {
+        let mut mode = None;
+        backend.read(&mut |tx| {
+            mode = tx.meta(CLOCK_META)?;
+            Ok(())
+        })?;
+        if mode.is_none() {
+            backend.write(&mut |tx| {
+                // A store holding incidents from before the mark existed is real.
+                let value = if tx.incidents()?.is_empty() {
+                    chain::mode(clock.is_simulated())
+                } else {
+                    chain::mode(false)
+                };
+                tx.set_meta_if_absent(CLOCK_META, value)?;
+                mode = tx.meta(CLOCK_META)?;
+                Ok(())
+            })?;
+        }
+        let label = backend.label();
+        let simulated = match mode.as_deref() {
+            Some("simulated") => true,
+            Some("system") => false,
+            other => {
+                return Err(Error::Corrupt(format!(
+                    "incident store {label}: unknown clock mode {other:?} in store_meta"
+                )));
+            }
+        };
+        match (simulated, clock) {
+            (true, Clock::System) => Err(Error::Refused(format!(
+                "{label} is a simulated incident store (created with CVERUN_NOW set; its times are replayed, not real): set CVERUN_NOW to work with it, or use another state directory (--state DIR) or database for real incidents"
+            ))),
+            (false, Clock::Simulated(_)) => Err(Error::Refused(format!(
+                "CVERUN_NOW is set, but {label} is a real incident store, whose times come from the clock: unset CVERUN_NOW (to replay an incident on a simulated clock, use a new state directory with --state DIR, or a new database)"
+            ))),
+            _ => Ok(Store {
+                backend,
+                clock,
+                keys,
+                simulated,
+            }),
+        }
+    }
+
+    /// Whether the store is simulated: created on a simulated clock, so its times
+    /// are replayed, not real. Every view of it must say so.
+    pub fn simulated(&self) -> bool {
+        self.simulated
+    }
+
+    /// The store's clock.
+    pub fn clock(&self) -> Clock {
+        self.clock
+    }
+
+    /// The keys the store signs and verifies with.
+    pub fn keys(&self) -> &Keyring {
+        &self.keys
+    }
+
+    /// Moves a simulated store's clock to `now`; refused on a real store.
+    pub fn set_now(&mut self, now: Timestamp) -> Result<()> {
+        if !self.simulated {
+            return Err(Error::Refused(format!(
+                "{} is a real incident store: its time comes from the clock",
+                self.label()
+            )));
+        }
+        self.clock = Clock::Simulated(now);
+        Ok(())
+    }
+
+    /// The key new records are signed with, or why there is none.
+    fn signing_key(&self) -> Result<Key> {
+        signing_key(&self.keys)
     }
 
     /// Where the store is, for messages (passwords removed).
@@ -232,19 +397,22 @@ impl Store {
         self.backend.execute_batch(sql)
     }
 
-    /// Declares an incident at `now`; its id is allocated from `now`'s UTC day.
-    pub fn declare(
-        &mut self,
-        d: &Declaration,
-        runbook: &Runbook,
-        actor: &str,
-        now: Timestamp,
-    ) -> Result<Recorded> {
+    /// Declares an incident at the store's time; its id is allocated from that
+    /// time's UTC day, and its store-wide number from the store log.
+    pub fn declare(&mut self, d: &Declaration, runbook: &Runbook, actor: &str) -> Result<Recorded> {
         let actor = check_actor(actor)?;
-        let bodies = rules::declare(d, runbook, now).map_err(Error::Refused)?;
-        let day = now.strftime("%Y-%m-%d").to_string();
+        let key = self.signing_key()?;
+        let (clock, simulated) = (self.clock, self.simulated);
+        let Store { backend, keys, .. } = self;
         let mut out = None;
-        self.backend.write(&mut |tx| {
+        backend.write(&mut |tx| {
+            let now = time_of(clock, tx)?;
+            let bodies = rules::declare(d, runbook, now).map_err(Error::Refused)?;
+            let day = now.strftime("%Y-%m-%d").to_string();
+            let tail = tx.log_tail(true)?;
+            if let Some(t) = &tail {
+                check_log_tail(t, keys, simulated)?;
+            }
             let number = tx.next_number(&day)?;
             let id = format!("INC-{day}-{number}");
             let at = now.to_string();
@@ -253,32 +421,61 @@ impl Store {
                 seq: 0,
                 hash: GENESIS.to_owned(),
             };
-            let events = append(tx, &id, &mut head, actor, now, bodies.clone())?;
+            let events = append(
+                tx,
+                &id,
+                &mut head,
+                actor,
+                now,
+                bodies.clone(),
+                &key,
+                simulated,
+            )?;
             let incident =
                 Incident::from_events(&events).map_err(|e| Error::Corrupt(e.to_string()))?;
             tx.set_head(&id, &head, incident.phase, incident.priority)?;
+            let first = events
+                .first()
+                .ok_or_else(|| Error::Corrupt("the declaration recorded nothing".into()))?;
+            let entry = LogEntry::new(
+                tail.as_ref().map(|t| t.seq + 1).unwrap_or(1),
+                &id,
+                &at,
+                &first.hash,
+                tail.as_ref().map(|t| t.hash.as_str()).unwrap_or(GENESIS),
+                &key,
+                simulated,
+            );
+            tx.insert_log(&entry)?;
             out = Some(Recorded { incident, events });
             Ok(())
         })?;
         out.ok_or_else(|| Error::Corrupt("the declaration recorded nothing".into()))
     }
 
-    /// Applies `action` by `actor` at `now` to incident `id`, in one transaction
-    /// holding the incident's lock.
-    pub fn act(
-        &mut self,
-        id: &str,
-        action: &Action,
-        actor: &str,
-        now: Timestamp,
-    ) -> Result<Recorded> {
+    /// Applies `action` by `actor` at the store's time to incident `id`, in one
+    /// transaction holding the incident's lock.
+    pub fn act(&mut self, id: &str, action: &Action, actor: &str) -> Result<Recorded> {
         let actor = check_actor(actor)?;
         let label = self.label();
+        let (clock, simulated) = (self.clock, self.simulated);
+        let Store { backend, keys, .. } = self;
         let mut out = None;
-        self.backend.write(&mut |tx| {
-            let (mut head, mut incident) = locked_state(tx, id, &label)?;
+        backend.write(&mut |tx| {
+            let (mut head, mut incident, last) = locked_state(tx, id, &label, keys, simulated)?;
+            let key = signing_key(keys)?;
+            let now = event_time(id, time_of(clock, tx)?, last, simulated)?;
             let bodies = rules::act(&incident, action, actor, now).map_err(Error::Refused)?;
-            let appended = append(tx, id, &mut head, actor, now, bodies.clone())?;
+            let appended = append(
+                tx,
+                id,
+                &mut head,
+                actor,
+                now,
+                bodies.clone(),
+                &key,
+                simulated,
+            )?;
             for e in &appended {
                 let body = e.body().map_err(Error::Corrupt)?;
                 incident.apply(actor, now, body).map_err(Error::Corrupt)?;
@@ -293,31 +490,44 @@ impl Store {
         out.ok_or_else(|| Error::Corrupt("the action recorded nothing".into()))
     }
 
-    /// Evaluates every clock of every incident (not cancelled) at `now` and records
-    /// what fired. Each incident is its own transaction under its lock; a clock
-    /// that already fired is never recorded again.
-    pub fn tick(&mut self, actor: &str, now: Timestamp) -> Result<TickReport> {
+    /// Evaluates every clock of every incident (not cancelled) at the store's time
+    /// and records what fired. Each incident is its own transaction under its
+    /// lock; a clock that already fired is never recorded again.
+    pub fn tick(&mut self, actor: &str) -> Result<TickReport> {
         let actor = check_actor(actor)?;
         let label = self.label();
+        let (clock, simulated) = (self.clock, self.simulated);
+        let Store { backend, keys, .. } = self;
         let mut rows = Vec::new();
-        self.backend.read(&mut |tx| {
+        backend.read(&mut |tx| {
             rows = tx.incidents()?;
             Ok(())
         })?;
         let mut report = TickReport::default();
+        let mut key = None;
         for row in rows {
             if row.phase == Phase::Cancelled.key() {
                 continue;
             }
+            if key.is_none() {
+                key = Some(keys.current().cloned().ok_or_else(|| {
+                    Error::Refused(
+                        "no incident key: clocks cannot be recorded without one; set CVERUN_INCIDENT_KEY or CVERUN_INCIDENT_KEY_FILE".into(),
+                    )
+                })?);
+            }
+            let Some(key) = key.as_ref() else { continue };
             let mut fired = Vec::new();
-            let result = self.backend.write(&mut |tx| {
+            let result = backend.write(&mut |tx| {
                 fired.clear();
-                let (mut head, mut incident) = locked_state(tx, &row.id, &label)?;
+                let (mut head, mut incident, last) =
+                    locked_state(tx, &row.id, &label, keys, simulated)?;
+                let now = event_time(&row.id, time_of(clock, tx)?, last, simulated)?;
                 let bodies = clocks::due(&incident, now);
                 if bodies.is_empty() {
                     return Ok(());
                 }
-                let appended = append(tx, &row.id, &mut head, actor, now, bodies)?;
+                let appended = append(tx, &row.id, &mut head, actor, now, bodies, key, simulated)?;
                 for e in &appended {
                     let body = e.body().map_err(Error::Corrupt)?;
                     incident.apply(actor, now, body).map_err(Error::Corrupt)?;
@@ -334,7 +544,7 @@ impl Store {
                         event,
                     }));
                 }
-                Err(e @ (Error::Tampered { .. } | Error::Corrupt(_))) => {
+                Err(e @ (Error::Tampered { .. } | Error::Corrupt(_) | Error::Refused(_))) => {
                     report.failed.push((row.id.clone(), e.to_string()));
                 }
                 Err(e) => return Err(e),
@@ -346,13 +556,15 @@ impl Store {
     /// Loads incident `id` with its chain checked.
     pub fn load(&mut self, id: &str) -> Result<Loaded> {
         let label = self.label();
+        let simulated = self.simulated;
+        let Store { backend, keys, .. } = self;
         let mut out = None;
-        self.backend.read(&mut |tx| {
+        backend.read(&mut |tx| {
             let head = tx
                 .head(id, false)?
                 .ok_or_else(|| Error::UnknownIncident(id.to_owned(), label.clone()))?;
             let events = tx.events(id)?;
-            out = Some(loaded(id.to_owned(), head, events));
+            out = Some(loaded(id.to_owned(), head, events, keys, simulated));
             Ok(())
         })?;
         out.ok_or_else(|| Error::UnknownIncident(id.to_owned(), label))
@@ -360,8 +572,10 @@ impl Store {
 
     /// Loads every incident (by id), each with its chain checked, in one snapshot.
     pub fn load_all(&mut self) -> Result<Vec<Loaded>> {
+        let simulated = self.simulated;
+        let Store { backend, keys, .. } = self;
         let mut out = Vec::new();
-        self.backend.read(&mut |tx| {
+        backend.read(&mut |tx| {
             out.clear();
             let rows = tx.incidents()?;
             let mut by_incident: BTreeMap<String, Vec<Event>> = BTreeMap::new();
@@ -370,7 +584,7 @@ impl Store {
             }
             for row in rows {
                 let events = by_incident.remove(&row.id).unwrap_or_default();
-                out.push(loaded(row.id, row.head, events));
+                out.push(loaded(row.id, row.head, events, keys, simulated));
             }
             // Events of no incident: forged rows (the schema's foreign key keeps
             // them out unless written by hand).
@@ -420,6 +634,205 @@ impl Store {
             })
             .collect())
     }
+
+    /// Verifies the store's log: the signed, store-wide numbering of incidents
+    /// (a missing number is a deleted incident).
+    pub fn verify_log(&mut self) -> Result<LogVerification> {
+        let simulated = self.simulated;
+        let Store { backend, keys, .. } = self;
+        let mut out = None;
+        backend.read(&mut |tx| {
+            let entries = tx.log()?;
+            let incidents = tx.first_hashes()?;
+            let problems = chain::verify_log(&entries, &incidents, keys, simulated);
+            let last = entries.last();
+            out = Some(LogVerification {
+                entries: entries.len() as u64,
+                head_seq: last.map(|e| e.seq).unwrap_or(0),
+                head_hash: last
+                    .map(|e| e.hash.clone())
+                    .unwrap_or_else(|| GENESIS.to_owned()),
+                problems,
+            });
+            Ok(())
+        })?;
+        out.ok_or_else(|| Error::Corrupt("the store log could not be read".into()))
+    }
+
+    /// The signed head of incident `id` (its last seq and hash), to keep outside
+    /// the database. Refused when the timeline fails verification.
+    pub fn head(&mut self, id: &str) -> Result<Anchor> {
+        let key = self.signing_key()?;
+        let l = self.load(id)?;
+        if let Some(p) = l.problems.first() {
+            return Err(Error::Tampered {
+                incident: id.to_owned(),
+                first: p.message.clone(),
+            });
+        }
+        Ok(Anchor::new(
+            id,
+            l.head_seq,
+            &l.head_hash,
+            &key,
+            self.simulated,
+        ))
+    }
+
+    /// The signed head of the store's log (its last number and hash): it covers
+    /// the newest incident, whose deletion leaves no gap. Refused when the log
+    /// fails verification.
+    pub fn store_head(&mut self) -> Result<Anchor> {
+        let key = self.signing_key()?;
+        let v = self.verify_log()?;
+        if let Some(p) = v.problems.first() {
+            return Err(Error::Refused(format!(
+                "the store log fails verification ({}); no head is signed (see `cverun incident verify`)",
+                p.message
+            )));
+        }
+        Ok(Anchor::new(
+            chain::STORE_ANCHOR,
+            v.head_seq,
+            &v.head_hash,
+            &key,
+            self.simulated,
+        ))
+    }
+
+    /// Whether the stored chain named by `anchor` (an incident's timeline, or the
+    /// store log) still reaches it; the problems when not.
+    pub fn check_head(&mut self, anchor: &Anchor) -> Result<Vec<Problem>> {
+        let simulated = self.simulated;
+        let name = anchor.name.clone();
+        let Store { backend, keys, .. } = self;
+        let mut out = Vec::new();
+        backend.read(&mut |tx| {
+            let records: Vec<(u64, String)> = if name == chain::STORE_ANCHOR {
+                tx.log()?.into_iter().map(|e| (e.seq, e.hash)).collect()
+            } else {
+                if tx.head(&name, false)?.is_none() {
+                    out = vec![Problem {
+                        kind: ProblemKind::Deleted,
+                        position: 0,
+                        seq: anchor.seq,
+                        message: format!(
+                            "incident {name} of the expected head no longer exists (deleted)"
+                        ),
+                    }];
+                    if !anchor.authentic(keys, simulated) {
+                        out.extend(chain::check_anchor(&[], anchor, keys, simulated));
+                    }
+                    return Ok(());
+                }
+                tx.events(&name)?
+                    .into_iter()
+                    .map(|e| (e.seq, e.hash))
+                    .collect()
+            };
+            out = chain::check_anchor(&records, anchor, keys, simulated);
+            Ok(())
+        })?;
+        Ok(out)
+    }
+}
+
+const CLOCK_META: &str = "clock";
+
+/// The key new records are signed with, or why there is none.
+fn signing_key(keys: &Keyring) -> Result<Key> {
+    keys.current().cloned().ok_or_else(|| {
+            Error::Refused(format!(
+                "no incident key: nothing is recorded without one; set CVERUN_INCIDENT_KEY or CVERUN_INCIDENT_KEY_FILE to the key that signs this store's events{}",
+                match keys.source() {
+                    Some(s) if !s.starts_with("CVERUN_") => format!(" (expected at {s})"),
+                    _ => String::new(),
+                }
+            ))
+        })
+}
+
+/// Creates `dir` and its missing parents with mode 0700 (an existing directory is
+/// left as it is).
+pub fn create_private_dir(dir: &Path) -> Result<()> {
+    use std::os::unix::fs::DirBuilderExt;
+    if dir.is_dir() {
+        return Ok(());
+    }
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(dir)
+        .map_err(|e| {
+            Error::Io(format!(
+                "cannot create the state directory {}: {e}",
+                dir.display()
+            ))
+        })
+}
+
+/// The time of a write: the simulated time, or the backend's clock.
+fn time_of(clock: Clock, tx: &mut dyn Tx) -> Result<Timestamp> {
+    match clock {
+        Clock::Simulated(t) => Ok(t),
+        Clock::System => tx.now(),
+    }
+}
+
+/// The time to record a new event of incident `id` at, given the clock's `now`
+/// and the incident's last event: `now`, or the last event's time when `now` is
+/// behind it by at most [`SKEW_TOLERANCE`]; refused when further behind.
+pub fn event_time(
+    id: &str,
+    now: Timestamp,
+    last: Option<Timestamp>,
+    simulated: bool,
+) -> Result<Timestamp> {
+    match last {
+        Some(last) if now < last => {
+            let behind = last.duration_since(now);
+            if behind <= SKEW_TOLERANCE {
+                Ok(last)
+            } else {
+                Err(Error::Refused(format!(
+                    "{id}: the time now, {now}, is {} before the incident's last event ({last}); a timeline only moves forward{}",
+                    crate::interval::human_minutes(behind.as_secs()),
+                    if simulated {
+                        " (CVERUN_NOW must not go back)"
+                    } else {
+                        " (writers' clocks may differ by at most 5 s: check this machine's clock)"
+                    }
+                )))
+            }
+        }
+        _ => Ok(now),
+    }
+}
+
+/// Refuses to extend a store log whose last entry does not authenticate.
+fn check_log_tail(t: &LogEntry, keys: &Keyring, simulated: bool) -> Result<()> {
+    let problem = if t.computed_hash() != t.hash {
+        Some("its last entry does not match its hash".to_owned())
+    } else {
+        match keys.check(
+            Some(&t.key_id),
+            Some(&t.mac),
+            &chain::log_mac_parts(&t.hash, simulated),
+        ) {
+            MacCheck::Valid => None,
+            MacCheck::Missing => Some("its last entry carries no MAC".to_owned()),
+            MacCheck::UnknownKey(k) => Some(format!(
+                "its last entry is signed with key {k}, which is not available here (use the store's key: CVERUN_INCIDENT_KEY or CVERUN_INCIDENT_KEY_FILE)"
+            )),
+            MacCheck::Forged => Some("its last entry does not carry a valid MAC".to_owned()),
+        }
+    };
+    match problem {
+        None => Ok(()),
+        Some(p) => Err(Error::Refused(format!(
+            "the store log fails verification ({p}); nothing was recorded (see `cverun incident verify`)"
+        ))),
+    }
 }
 
 fn check_actor(actor: &str) -> Result<&str> {
@@ -430,8 +843,8 @@ fn check_actor(actor: &str) -> Result<&str> {
     Ok(a)
 }
 
-fn loaded(id: String, head: Head, events: Vec<Event>) -> Loaded {
-    let problems = chain::verify(&events, &head);
+fn loaded(id: String, head: Head, events: Vec<Event>, keys: &Keyring, simulated: bool) -> Loaded {
+    let problems = chain::verify_with(&events, &head, keys, simulated);
     let state = Incident::from_events(&events).map_err(|mut e| {
         if e.incident.is_empty() {
             e.incident = id.clone();
@@ -448,24 +861,36 @@ fn loaded(id: String, head: Head, events: Vec<Event>) -> Loaded {
     }
 }
 
-/// Locks incident `id`, reads its timeline, checks the chain, folds the state.
-fn locked_state(tx: &mut dyn Tx, id: &str, label: &str) -> Result<(Head, Incident)> {
+/// Locks incident `id`, reads its timeline, checks the chain and its MACs, folds
+/// the state; also returns the last event's time.
+fn locked_state(
+    tx: &mut dyn Tx,
+    id: &str,
+    label: &str,
+    keys: &Keyring,
+    simulated: bool,
+) -> Result<(Head, Incident, Option<Timestamp>)> {
     let head = tx
         .head(id, true)?
         .ok_or_else(|| Error::UnknownIncident(id.to_owned(), label.to_owned()))?;
     let events = tx.events(id)?;
-    if let Some(p) = chain::verify(&events, &head).first() {
+    if let Some(p) = chain::verify_with(&events, &head, keys, simulated).first() {
         return Err(Error::Tampered {
             incident: id.to_owned(),
             first: p.message.clone(),
         });
     }
     let incident = Incident::from_events(&events).map_err(|e| Error::Corrupt(e.to_string()))?;
-    Ok((head, incident))
+    let last = events
+        .last()
+        .map(|e| e.time().map_err(Error::Corrupt))
+        .transpose()?;
+    Ok((head, incident, last))
 }
 
 /// Appends `bodies` after `head`, moving it; events whose clock already fired are
 /// skipped (not inserted, no seq used).
+#[allow(clippy::too_many_arguments)]
 fn append(
     tx: &mut dyn Tx,
     id: &str,
@@ -473,10 +898,13 @@ fn append(
     actor: &str,
     now: Timestamp,
     bodies: Vec<EventBody>,
+    key: &Key,
+    simulated: bool,
 ) -> Result<Vec<Event>> {
     let mut out = Vec::new();
     for b in bodies {
-        let e = Event::new(id, head.seq + 1, now, actor, &b, &head.hash);
+        let mut e = Event::new(id, head.seq + 1, now, actor, &b, &head.hash);
+        e.sign(key, simulated);
         if tx.insert_event(&e, b.clock())? {
             head.seq = e.seq;
             head.hash = e.hash.clone();
@@ -506,6 +934,8 @@ pub(crate) fn event_from(
     details: String,
     prev_hash: String,
     hash: String,
+    mac: Option<String>,
+    key_id: Option<String>,
 ) -> Event {
     Event {
         incident,
@@ -517,8 +947,42 @@ pub(crate) fn event_from(
         details,
         prev_hash,
         hash,
+        mac,
+        key_id,
     }
 }
+
+/// Parses a stored `store_log` row.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn log_from(
+    seq: i64,
+    incident: String,
+    at: String,
+    declared_hash: String,
+    prev_hash: String,
+    hash: String,
+    mac: String,
+    key_id: String,
+) -> LogEntry {
+    LogEntry {
+        // A negative number (written by hand) becomes 0, which verification reports.
+        seq: u64::try_from(seq).unwrap_or(0),
+        incident,
+        at,
+        declared_hash,
+        prev_hash,
+        hash,
+        mac,
+        key_id,
+    }
+}
+
+/// The columns of `store_log`, in [`log_from`]'s order.
+pub(crate) const LOG_COLUMNS: &str =
+    "seq, incident_id, at, declared_hash, prev_hash, hash, mac, key_id";
+
+/// The SQL listing every incident with its first event's hash.
+pub(crate) const FIRST_HASHES: &str = "SELECT i.id, e.hash FROM incidents i LEFT JOIN events e ON e.incident_id = i.id AND e.seq = 1 ORDER BY i.id";
 
 /// Converts a count to the database's integer.
 pub(crate) fn to_i64(n: u64) -> Result<i64> {

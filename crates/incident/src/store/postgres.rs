@@ -16,14 +16,20 @@ use std::time::Duration;
 
 use postgres::{Client, IsolationLevel};
 
-use super::{Backend, IncidentRow, MIGRATIONS, Tx, event_from, head_from, to_i64, too_new};
-use crate::chain::{GENESIS, Head};
+use super::{
+    Backend, FIRST_HASHES, IncidentRow, LOG_COLUMNS, MIGRATIONS, Tx, event_from, head_from,
+    log_from, to_i64, too_new,
+};
+use crate::chain::{GENESIS, Head, LogEntry};
 use crate::error::{Error, Result};
 use crate::event::Event;
 use crate::model::{Phase, Priority};
 
 /// Advisory lock key serialising migrations ("cverun" in ASCII, then 1).
 const MIGRATION_LOCK: i64 = 0x6376_6572_756e_0001;
+
+/// Advisory lock key serialising appends to the store log ("cverun", then 2).
+const STORE_LOG_LOCK: i64 = 0x6376_6572_756e_0002;
 
 /// How long connecting may take when the URL does not say.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -191,10 +197,26 @@ impl Backend for Postgres {
     }
 }
 
-const EVENT_COLUMNS: &str = "incident_id, seq, at, actor, kind, details, prev_hash, hash";
+const EVENT_COLUMNS: &str =
+    "incident_id, seq, at, actor, kind, details, prev_hash, hash, mac, key_id";
 
 fn event_row(r: &postgres::Row) -> std::result::Result<Event, postgres::Error> {
     Ok(event_from(
+        r.try_get(0)?,
+        r.try_get(1)?,
+        r.try_get(2)?,
+        r.try_get(3)?,
+        r.try_get(4)?,
+        r.try_get(5)?,
+        r.try_get(6)?,
+        r.try_get(7)?,
+        r.try_get(8)?,
+        r.try_get(9)?,
+    ))
+}
+
+fn log_row(r: &postgres::Row) -> std::result::Result<LogEntry, postgres::Error> {
+    Ok(log_from(
         r.try_get(0)?,
         r.try_get(1)?,
         r.try_get(2)?,
@@ -265,7 +287,7 @@ impl Tx for PgTx<'_, '_> {
             .tx
             .execute(
                 &format!(
-                    "INSERT INTO events ({EVENT_COLUMNS}, clock) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+                    "INSERT INTO events ({EVENT_COLUMNS}, clock) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
                      ON CONFLICT (incident_id, clock) DO NOTHING"
                 ),
                 &[
@@ -277,6 +299,8 @@ impl Tx for PgTx<'_, '_> {
                     &e.details,
                     &e.prev_hash,
                     &e.hash,
+                    &e.mac,
+                    &e.key_id,
                     &clock,
                 ],
             )
@@ -371,6 +395,107 @@ impl Tx for PgTx<'_, '_> {
                 })
             })
             .collect()
+    }
+
+    fn now(&mut self) -> Result<jiff::Timestamp> {
+        // The server's clock, one for every writer (microseconds since the epoch).
+        let micros: i64 = self
+            .tx
+            .query_one(
+                "SELECT (EXTRACT(EPOCH FROM clock_timestamp()) * 1000000)::BIGINT",
+                &[],
+            )
+            .and_then(|r| r.try_get(0))
+            .map_err(err(self.label, "cannot read the server's clock"))?;
+        jiff::Timestamp::from_microsecond(micros)
+            .map_err(|e| Error::Corrupt(format!("the server's clock is out of range: {e}")))
+    }
+
+    fn meta(&mut self, key: &str) -> Result<Option<String>> {
+        let row = self
+            .tx
+            .query_opt("SELECT value FROM store_meta WHERE key = $1", &[&key])
+            .map_err(err(self.label, "cannot read store_meta"))?;
+        row.map(|r| r.try_get(0))
+            .transpose()
+            .map_err(err(self.label, "cannot read store_meta"))
+    }
+
+    fn set_meta_if_absent(&mut self, key: &str, value: &str) -> Result<()> {
+        self.tx
+            .execute(
+                "INSERT INTO store_meta (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING",
+                &[&key, &value],
+            )
+            .map_err(err(self.label, "cannot write store_meta"))?;
+        Ok(())
+    }
+
+    fn log_tail(&mut self, lock: bool) -> Result<Option<LogEntry>> {
+        if lock {
+            // Held until the transaction ends; in READ COMMITTED the query below
+            // then sees every entry committed before.
+            self.tx
+                .execute("SELECT pg_advisory_xact_lock($1)", &[&STORE_LOG_LOCK])
+                .map_err(err(self.label, "cannot lock the store log"))?;
+        }
+        let row = self
+            .tx
+            .query_opt(
+                &format!("SELECT {LOG_COLUMNS} FROM store_log ORDER BY seq DESC LIMIT 1"),
+                &[],
+            )
+            .map_err(err(self.label, "cannot read the store log"))?;
+        row.as_ref()
+            .map(log_row)
+            .transpose()
+            .map_err(err(self.label, "cannot read the store log"))
+    }
+
+    fn insert_log(&mut self, e: &LogEntry) -> Result<()> {
+        self.tx
+            .execute(
+                &format!(
+                    "INSERT INTO store_log ({LOG_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
+                ),
+                &[
+                    &to_i64(e.seq)?,
+                    &e.incident,
+                    &e.at,
+                    &e.declared_hash,
+                    &e.prev_hash,
+                    &e.hash,
+                    &e.mac,
+                    &e.key_id,
+                ],
+            )
+            .map_err(err(self.label, "cannot record the store log"))?;
+        Ok(())
+    }
+
+    fn log(&mut self) -> Result<Vec<LogEntry>> {
+        let rows = self
+            .tx
+            .query(
+                &format!("SELECT {LOG_COLUMNS} FROM store_log ORDER BY seq"),
+                &[],
+            )
+            .map_err(err(self.label, "cannot read the store log"))?;
+        rows.iter()
+            .map(log_row)
+            .collect::<std::result::Result<_, _>>()
+            .map_err(err(self.label, "cannot read the store log"))
+    }
+
+    fn first_hashes(&mut self) -> Result<Vec<(String, Option<String>)>> {
+        let rows = self
+            .tx
+            .query(FIRST_HASHES, &[])
+            .map_err(err(self.label, "cannot list incidents"))?;
+        rows.iter()
+            .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
+            .collect::<std::result::Result<_, postgres::Error>>()
+            .map_err(err(self.label, "cannot list incidents"))
     }
 }
 

@@ -9,8 +9,11 @@ use std::time::Duration;
 
 use rusqlite::{Connection, OpenFlags, OptionalExtension, TransactionBehavior, params};
 
-use super::{Backend, IncidentRow, MIGRATIONS, Tx, event_from, head_from, to_i64, too_new};
-use crate::chain::{GENESIS, Head};
+use super::{
+    Backend, FIRST_HASHES, IncidentRow, LOG_COLUMNS, MIGRATIONS, Tx, event_from, head_from,
+    log_from, to_i64, too_new,
+};
+use crate::chain::{GENESIS, Head, LogEntry};
 use crate::error::{Error, Result};
 use crate::event::Event;
 use crate::model::{Phase, Priority};
@@ -36,13 +39,28 @@ impl Sqlite {
                 path.display()
             )));
         }
-        if create && let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(|e| {
-                Error::Io(format!(
-                    "cannot create the state directory {}: {e}",
-                    dir.display()
-                ))
-            })?;
+        if create {
+            if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+                super::create_private_dir(dir)?;
+            }
+            // The file is created here, mode 0600, so SQLite never creates it with
+            // the umask's mode (its WAL and shared-memory files take this mode).
+            use std::os::unix::fs::OpenOptionsExt;
+            match std::fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .mode(0o600)
+                .open(path)
+            {
+                Ok(_) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+                Err(e) => {
+                    return Err(Error::Io(format!(
+                        "cannot create the incident store {}: {e}",
+                        path.display()
+                    )));
+                }
+            }
         }
         let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
             | OpenFlags::SQLITE_OPEN_NO_MUTEX
@@ -149,10 +167,26 @@ impl Backend for Sqlite {
     }
 }
 
-const EVENT_COLUMNS: &str = "incident_id, seq, at, actor, kind, details, prev_hash, hash";
+const EVENT_COLUMNS: &str =
+    "incident_id, seq, at, actor, kind, details, prev_hash, hash, mac, key_id";
 
 fn event_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Event> {
     Ok(event_from(
+        r.get(0)?,
+        r.get(1)?,
+        r.get(2)?,
+        r.get(3)?,
+        r.get(4)?,
+        r.get(5)?,
+        r.get(6)?,
+        r.get(7)?,
+        r.get(8)?,
+        r.get(9)?,
+    ))
+}
+
+fn log_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<LogEntry> {
+    Ok(log_from(
         r.get(0)?,
         r.get(1)?,
         r.get(2)?,
@@ -211,7 +245,7 @@ impl Tx for SqliteTx<'_> {
         let n = self
             .tx
             .prepare_cached(&format!(
-                "INSERT INTO events ({EVENT_COLUMNS}, clock) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
+                "INSERT INTO events ({EVENT_COLUMNS}, clock) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
                  ON CONFLICT (incident_id, clock) DO NOTHING"
             ))
             .and_then(|mut st| {
@@ -224,6 +258,8 @@ impl Tx for SqliteTx<'_> {
                     e.details,
                     e.prev_hash,
                     e.hash,
+                    e.mac,
+                    e.key_id,
                     clock
                 ])
             })
@@ -307,5 +343,85 @@ impl Tx for SqliteTx<'_> {
                 })
             })
             .collect()
+    }
+    fn now(&mut self) -> Result<jiff::Timestamp> {
+        Ok(jiff::Timestamp::now())
+    }
+
+    fn meta(&mut self, key: &str) -> Result<Option<String>> {
+        self.tx
+            .query_row(
+                "SELECT value FROM store_meta WHERE key = ?1",
+                params![key],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(err(self.path, "cannot read store_meta"))
+    }
+
+    fn set_meta_if_absent(&mut self, key: &str, value: &str) -> Result<()> {
+        self.tx
+            .execute(
+                "INSERT INTO store_meta (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO NOTHING",
+                params![key, value],
+            )
+            .map_err(err(self.path, "cannot write store_meta"))?;
+        Ok(())
+    }
+
+    fn log_tail(&mut self, _lock: bool) -> Result<Option<LogEntry>> {
+        self.tx
+            .query_row(
+                &format!("SELECT {LOG_COLUMNS} FROM store_log ORDER BY seq DESC LIMIT 1"),
+                [],
+                log_row,
+            )
+            .optional()
+            .map_err(err(self.path, "cannot read the store log"))
+    }
+
+    fn insert_log(&mut self, e: &LogEntry) -> Result<()> {
+        self.tx
+            .execute(
+                &format!(
+                    "INSERT INTO store_log ({LOG_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"
+                ),
+                params![
+                    to_i64(e.seq)?,
+                    e.incident,
+                    e.at,
+                    e.declared_hash,
+                    e.prev_hash,
+                    e.hash,
+                    e.mac,
+                    e.key_id
+                ],
+            )
+            .map_err(err(self.path, "cannot record the store log"))?;
+        Ok(())
+    }
+
+    fn log(&mut self) -> Result<Vec<LogEntry>> {
+        let mut st = self
+            .tx
+            .prepare(&format!("SELECT {LOG_COLUMNS} FROM store_log ORDER BY seq"))
+            .map_err(err(self.path, "cannot read the store log"))?;
+        let rows = st
+            .query_map([], log_row)
+            .map_err(err(self.path, "cannot read the store log"))?;
+        rows.collect::<rusqlite::Result<_>>()
+            .map_err(err(self.path, "cannot read the store log"))
+    }
+
+    fn first_hashes(&mut self) -> Result<Vec<(String, Option<String>)>> {
+        let mut st = self
+            .tx
+            .prepare(FIRST_HASHES)
+            .map_err(err(self.path, "cannot list incidents"))?;
+        let rows = st
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .map_err(err(self.path, "cannot list incidents"))?;
+        rows.collect::<rusqlite::Result<_>>()
+            .map_err(err(self.path, "cannot list incidents"))
     }
 }

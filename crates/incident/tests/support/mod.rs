@@ -7,19 +7,48 @@
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU32, Ordering};
 
-use cverun_incident::Store;
+use cverun_incident::{Clock, Key, Keyring, Store};
+
+/// The key the tests sign with.
+pub fn test_key() -> Key {
+    Key::from_bytes(vec![0x42; 32]).unwrap()
+}
+
+/// Another key (a wrong one, or the one after a rotation).
+pub fn other_key() -> Key {
+    Key::from_bytes(vec![0x17; 32]).unwrap()
+}
+
+/// The simulated time stores are opened at (2026-11-23T12:00Z).
+pub fn start() -> jiff::Timestamp {
+    "2026-11-23T12:00:00Z".parse().unwrap()
+}
 
 /// Where a test's store lives; every `open` is a new connection to it.
 pub trait Backend: Sync {
-    /// A new connection, or why not.
-    fn try_open(&self) -> cverun_incident::Result<Store>;
+    /// A new connection with this clock and these keys, or why not.
+    fn try_open_with(&self, clock: Clock, keys: Keyring) -> cverun_incident::Result<Store>;
+    /// A new connection, or why not: a simulated store signed with [`test_key`].
+    fn try_open(&self) -> cverun_incident::Result<Store> {
+        self.try_open_with(
+            Clock::Simulated(start()),
+            Keyring::new(Some(test_key()), vec![]),
+        )
+    }
     /// A new connection.
     fn open(&self) -> Store {
         self.try_open()
             .unwrap_or_else(|e| panic!("open the {} store: {e}", self.name()))
     }
+    /// A new connection with this clock and these keys.
+    fn open_with(&self, clock: Clock, keys: Keyring) -> Store {
+        self.try_open_with(clock, keys)
+            .unwrap_or_else(|e| panic!("open the {} store: {e}", self.name()))
+    }
     /// "sqlite" or "postgres".
     fn name(&self) -> &'static str;
+    /// Runs SQL against the store behind cverun's back.
+    fn sql(&self, sql: &str);
 }
 
 pub struct Sqlite {
@@ -36,11 +65,16 @@ impl Sqlite {
 }
 
 impl Backend for Sqlite {
-    fn try_open(&self) -> cverun_incident::Result<Store> {
-        Store::sqlite(&self.path)
+    fn try_open_with(&self, clock: Clock, keys: Keyring) -> cverun_incident::Result<Store> {
+        Store::sqlite(&self.path, clock, keys)
     }
     fn name(&self) -> &'static str {
         "sqlite"
+    }
+    fn sql(&self, sql: &str) {
+        let c = rusqlite::Connection::open(&self.path).expect("open the SQLite file");
+        c.execute_batch(sql)
+            .unwrap_or_else(|e| panic!("{sql}: {e}"));
     }
 }
 
@@ -77,13 +111,6 @@ impl Postgres {
         let url = format!("{admin}{sep}options=-csearch_path%3D{schema}");
         Some(Postgres { admin, schema, url })
     }
-
-    /// Runs SQL in the test's schema (outside cverun).
-    pub fn sql(&self, sql: &str) {
-        let mut c = postgres::Client::connect(&self.url, postgres::NoTls).expect("connect");
-        c.batch_execute(sql)
-            .unwrap_or_else(|e| panic!("{sql}: {e}"));
-    }
 }
 
 impl Drop for Postgres {
@@ -95,11 +122,17 @@ impl Drop for Postgres {
 }
 
 impl Backend for Postgres {
-    fn try_open(&self) -> cverun_incident::Result<Store> {
-        Store::postgres(&self.url)
+    fn try_open_with(&self, clock: Clock, keys: Keyring) -> cverun_incident::Result<Store> {
+        Store::postgres(&self.url, clock, keys)
     }
     fn name(&self) -> &'static str {
         "postgres"
+    }
+    /// Runs SQL in the test's schema (outside cverun).
+    fn sql(&self, sql: &str) {
+        let mut c = postgres::Client::connect(&self.url, postgres::NoTls).expect("connect");
+        c.batch_execute(sql)
+            .unwrap_or_else(|e| panic!("{sql}: {e}"));
     }
 }
 

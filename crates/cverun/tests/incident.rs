@@ -227,6 +227,36 @@ fn check_all(env: &Env, id: &str, items: &[&str], now: &str) {
 
 const ID: &str = "INC-2026-11-23-1";
 
+/// The team's roster: who may hold which role (approvals, assignments and
+/// gate-changing actions need a person of it).
+const TEAM: &str = r#"
+[[person]]
+handle = "alice"
+name = "Alice Martin"
+aliases = ["alice@example.com"]
+roles = ["commander", "security-lead"]
+contact = { email = "alice@example.com", slack = "@alice" }
+
+[[person]]
+handle = "bob"
+roles = ["commander", "devops", "communications-lead"]
+
+[[person]]
+handle = "carol"
+aliases = ["Carol.Lee@example.com"]
+roles = ["commander", "technical-lead"]
+
+[[person]]
+handle = "dave"
+roles = ["security-lead"]
+"#;
+
+/// Writes the state directory's runbook.toml: `extra` and the roster.
+fn with_team(env: &Env, extra: &str) {
+    std::fs::create_dir_all(env.state()).unwrap();
+    std::fs::write(env.state().join("runbook.toml"), format!("{extra}\n{TEAM}")).unwrap();
+}
+
 fn examples() -> String {
     common::repo()
         .join("examples/advisories")
@@ -290,6 +320,7 @@ fn auto_priority_from_triage(env: &Env) {
 }
 
 fn a_p0_from_declaration_to_resolution(env: &Env) {
+    with_team(env, "");
     let r = env.ok(
         &at(0),
         "alice",
@@ -371,9 +402,10 @@ fn a_p0_from_declaration_to_resolution(env: &Env) {
     );
     env.ok(&at(90), "alice", &["incident", "advance", ID]);
     tick_hard(env, &at(121));
+    // Every missed update interval fires: due 70 and 100 after the update at 40.
     assert_eq!(
         clocks(env, ID).keys().collect::<Vec<_>>(),
-        vec!["escalation:P0:2h", "update:0", "update:1"]
+        vec!["escalation:P0:2h", "update:0", "update:1", "update:1:2"]
     );
     check_all(
         env,
@@ -403,6 +435,28 @@ fn a_p0_from_declaration_to_resolution(env: &Env) {
         e.contains("declarer's own approval does not count for P0"),
         "{e}"
     );
+    // Another spelling of the declarer is the same person.
+    for alias in ["ALICE", "Alice@Example.com"] {
+        let e = env.refused(
+            &at(136),
+            alias,
+            &["incident", "approve", ID, "--as", "security"],
+        );
+        assert!(e.contains("declarer's own approval"), "{alias}: {e}");
+    }
+    // Someone without the role, and someone outside the roster.
+    let e = env.refused(
+        &at(136),
+        "bob",
+        &["incident", "approve", ID, "--as", "security"],
+    );
+    assert!(e.contains("bob may not give the security approval"), "{e}");
+    let e = env.refused(
+        &at(136),
+        "mallory",
+        &["incident", "approve", ID, "--as", "security"],
+    );
+    assert!(e.contains("\"mallory\" is not in the roster"), "{e}");
     env.ok(
         &at(137),
         "carol",
@@ -467,10 +521,21 @@ fn a_p0_from_declaration_to_resolution(env: &Env) {
         c.values().all(|n| *n == 1),
         "each clock fired exactly once: {c:?}"
     );
-    assert_eq!(
-        c.keys().collect::<Vec<_>>(),
-        vec!["escalation:P0:2h", "update:0", "update:1", "update:2"]
-    );
+    // After the update at 150: misses at 180, 210, ... up to the tick at 400
+    // (eight), escalated after three; nothing after the resolution.
+    let mut expected: Vec<String> = [
+        "escalation:P0:2h",
+        "missed-updates:2",
+        "update:0",
+        "update:1",
+        "update:1:2",
+        "update:2",
+    ]
+    .map(String::from)
+    .to_vec();
+    expected.extend((2..=8).map(|k| format!("update:2:{k}")));
+    expected.sort();
+    assert_eq!(c.keys().cloned().collect::<Vec<_>>(), expected);
     let events = env.events(ID);
     for (i, e) in events.iter().enumerate() {
         assert_eq!(e["seq"], i as u64 + 1);
@@ -682,6 +747,7 @@ fn bad_input_is_refused_and_writes_nothing(env: &Env) {
             "refusals before any incident create no state"
         );
     }
+    with_team(env, "");
 
     env.ok(
         &at(0),
@@ -711,12 +777,20 @@ fn bad_input_is_refused_and_writes_nothing(env: &Env) {
         ),
         (
             &["incident", "advance", ID, "--to", "sideways"],
-            "unknown phase \"sideways\"",
+            "has no phase SIDEWAYS; its phases: CONTAINMENT, REMEDIATION",
         ),
         (&["incident", "advance", ID], "containment/blast-radius"),
         (
             &["incident", "assign", ID, "boss", "eve"],
             "unknown role \"boss\"",
+        ),
+        (
+            &["incident", "assign", ID, "technical-lead", "eve"],
+            "\"eve\" is not in the roster",
+        ),
+        (
+            &["incident", "assign", ID, "security", "carol"],
+            "carol may not hold the security lead role",
         ),
         (
             &["incident", "check", ID, "nope"],
@@ -845,6 +919,7 @@ fn bad_input_is_refused_and_writes_nothing(env: &Env) {
 }
 
 fn show_list_and_clocks_in_json(env: &Env) {
+    with_team(env, "");
     env.ok(
         &at(0),
         "alice",
@@ -959,10 +1034,16 @@ fn show_list_and_clocks_in_json(env: &Env) {
         .iter()
         .map(|f| f["details"]["clock"].as_str().unwrap())
         .collect();
-    // The update posted at 1h03 was due again 30 minutes later (P0 cadence).
+    // The update posted at 1h03 was due again 30 minutes later (P0 cadence),
+    // and missed again 30 minutes after that.
     assert_eq!(
         fired,
-        vec!["target:containment", "update:1", "escalation:P0:2h"]
+        vec![
+            "target:containment",
+            "update:1",
+            "update:1:2",
+            "escalation:P0:2h"
+        ]
     );
     let t = env.json(&at(125), &["incident", "tick", "--format", "json"]);
     assert_eq!(t["fired"].as_array().unwrap().len(), 0);
@@ -974,6 +1055,7 @@ fn show_list_and_clocks_in_json(env: &Env) {
 }
 
 fn metrics_from_stored_events(env: &Env) {
+    with_team(env, "");
     let declare = |now: &str, p: &str, published: Option<&str>| {
         let mut args = vec![
             "incident",
@@ -1050,9 +1132,8 @@ fn metrics_from_stored_events(env: &Env) {
 }
 
 fn a_team_runbook_overrides_the_defaults(env: &Env) {
-    std::fs::create_dir_all(env.state()).unwrap();
-    std::fs::write(
-        env.state().join("runbook.toml"),
+    with_team(
+        env,
         r#"
 [checklist]
 containment = [{ id = "paged", text = "Owners paged" }]
@@ -1061,8 +1142,7 @@ containment = [{ id = "paged", text = "Owners paged" }]
 approvals = []
 update-every = "15m"
 "#,
-    )
-    .unwrap();
+    );
     let r = env.ok(&at(0), "viewer", &["incident", "runbook"]);
     assert!(
         r.stdout

@@ -32,6 +32,7 @@ pub mod interval;
 pub mod metrics;
 pub mod model;
 pub mod redact;
+pub mod roster;
 pub mod rules;
 pub mod runbook;
 pub mod state;

@@ -232,7 +232,7 @@ mod tests {
                 events: Vec::new(),
                 id: id.into(),
             };
-            let bodies = declare(&d, &Runbook::default(), t(at)).unwrap();
+            let bodies = declare(&d, &crate::runbook::test_runbook(), t(at)).unwrap();
             b.push(at, bodies);
             b
         }
@@ -254,14 +254,23 @@ mod tests {
             self.push(at, bodies);
             self
         }
-        /// Resolves a P1 (one approval by carol at the declaration time).
-        fn resolve_p1(mut self, at: &str) -> Builder {
-            let inc = Incident::from_events(&self.events).unwrap();
-            let first = inc.declared_at.to_string();
+        /// Resolves a P1 at `at`: forced to VALIDATION, approved by carol, forced
+        /// to the end.
+        fn resolve_p1(self, at: &str) -> Builder {
+            let b = self.act(
+                at,
+                Action::Advance {
+                    to: Some(Phase::Validation),
+                    force: true,
+                    reason: Some("fixed".into()),
+                },
+            );
+            let mut b = b;
+            let inc = Incident::from_events(&b.events).unwrap();
             let kind = crate::model::ApprovalKind::Technical;
-            let bodies = act(&inc, &Action::Approve { kind }, "carol", t(&first)).unwrap();
-            self.push(&first, bodies);
-            self.resolve_only(at)
+            let bodies = act(&inc, &Action::Approve { kind }, "carol", t(at)).unwrap();
+            b.push(at, bodies);
+            b.resolve_only(at)
         }
         fn resolve_only(self, at: &str) -> Builder {
             self.act(

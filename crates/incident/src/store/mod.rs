@@ -239,7 +239,7 @@ impl Store {
         actor: &str,
         now: Timestamp,
     ) -> Result<Recorded> {
-        let actor = check_actor(actor)?;
+        let actor = &rules::resolve_in(runbook, check_actor(actor)?);
         let bodies = rules::declare(d, runbook, now).map_err(Error::Refused)?;
         let day = now.strftime("%Y-%m-%d").to_string();
         let mut out = None;
@@ -276,6 +276,7 @@ impl Store {
         let mut out = None;
         self.backend.write(&mut |tx| {
             let (mut head, mut incident) = locked_state(tx, id, &label)?;
+            let actor = &rules::resolve_actor(&incident, actor);
             let bodies = rules::act(&incident, action, actor, now).map_err(Error::Refused)?;
             let appended = append(tx, id, &mut head, actor, now, bodies.clone())?;
             for e in &appended {

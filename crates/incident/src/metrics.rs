@@ -28,7 +28,8 @@ pub struct Average {
     pub median_seconds: Option<i64>,
     /// Incidents counted.
     pub counted: u64,
-    /// Incidents excluded (unknown publication time / not resolved).
+    /// Incidents excluded (unknown publication time, or one after the detection
+    /// recorded before cverun checked it / not resolved).
     pub excluded: u64,
 }
 
@@ -130,8 +131,10 @@ pub fn compute(incidents: &[Incident], since: Option<Timestamp>, now: Timestamp)
             continue;
         }
         match inc.published {
-            Some(p) => detect.push(inc.detected.duration_since(p).as_secs()),
-            None => unknown_published += 1,
+            // Declarations check published <= detected; an older incident that
+            // claims otherwise is excluded rather than averaged as a negative time.
+            Some(p) if p <= inc.detected => detect.push(inc.detected.duration_since(p).as_secs()),
+            _ => unknown_published += 1,
         }
         match inc.resolved_at {
             Some(r) => {

@@ -1095,6 +1095,9 @@ impl Runbook {
             } else {
                 policy.targets.extend(targets);
             }
+        } else if phases_given {
+            let phases = policy.phases.clone();
+            policy.targets.retain(|p, _| phases.contains(p));
         }
         if let Some((g, line)) = gate {
             if !policy.phases.contains(&g) {
@@ -1754,5 +1757,107 @@ label = "Operations"
     fn a_missing_file_is_a_clear_error() {
         let e = Runbook::load(Path::new("/nonexistent/runbook.toml")).unwrap_err();
         assert!(e.message.contains("cannot read the runbook"), "{e}");
+    }
+
+    #[test]
+    fn the_three_phase_example_loads() {
+        let text = include_str!("../../../examples/runbooks/three-phase.toml");
+        let r = parse(text).unwrap();
+        let ids = |ps: &[Phase]| ps.iter().map(|p| p.key()).collect::<Vec<_>>();
+        assert_eq!(
+            ids(r.phases(Priority::P0)),
+            ["immediate", "short-term-mitigation", "resolution"]
+        );
+        let p0 = r.policy(Priority::P0);
+        assert_eq!(
+            p0.targets[&Phase::new("immediate").unwrap()],
+            Interval::minutes(15)
+        );
+        assert_eq!(p0.gate.key(), "resolution");
+        assert_eq!(r.phase_label(p0.phases[1]), "Short-term mitigation");
+        for role in [
+            "dba",
+            "network-engineer",
+            "compliance-officer",
+            "legal-counsel",
+            "executive-sponsor",
+            "cto",
+        ] {
+            assert!(r.resolve_role(role).is_some(), "{role}");
+        }
+        assert_eq!(r.resolve_role("Counsel").unwrap().key(), "legal-counsel");
+        // P1 has no immediate code freeze; P0 has.
+        let immediate = Phase::new("immediate").unwrap();
+        assert!(
+            r.item_ids_for(Priority::P0, immediate)
+                .contains(&"code-freeze")
+        );
+        assert!(
+            !r.item_ids_for(Priority::P1, immediate)
+                .contains(&"code-freeze")
+        );
+        assert_eq!(
+            r.impact["customer-data"].requires,
+            vec![ApprovalKind::new("cto").unwrap()]
+        );
+        let erin = r.person("ERIN@example.com").unwrap();
+        assert_eq!(erin.handle, "erin");
+        assert!(erin.may_hold(Role::new("cto").unwrap()));
+        assert_eq!(erin.contact["phone"], "+33 1 98 76 54 32");
+        assert_eq!(parse(&r.to_toml()).unwrap(), r, "prints and reads back");
+    }
+
+    #[test]
+    fn roster_errors_name_the_line() {
+        let cases = [
+            (
+                "[[person]]\nhandle = \"a\"\nroles = [\"ceo\"]\n",
+                3,
+                "unknown role \"ceo\"",
+            ),
+            (
+                "[[person]]\nhandle = \"a\"\n[[person]]\nhandle = \"A\"\n",
+                4,
+                "used by both a and A",
+            ),
+            (
+                "[[person]]\nhandle = \"a\"\naliases = [\"x\"]\n[[person]]\nhandle = \"b\"\naliases = [\"X\"]\n",
+                6,
+                "used by both a and b",
+            ),
+            ("[[person]]\nhandle = \"a b\"\n", 2, "without spaces"),
+            (
+                "[[person]]\nhandle = \"a\"\nteam = \"x\"\n",
+                3,
+                "unknown field",
+            ),
+            (
+                "[priority.P0]\nescalate = [{ after = \"1h\", to = [\"nobody\"] }]\n",
+                2,
+                "neither a role",
+            ),
+            (
+                "[priority.P0]\nphases = [\"containment\", \"later\"]\n",
+                2,
+                "unknown phase \"later\"",
+            ),
+            (
+                "[phase.fast]\nlabel = \"Fast\"\n[priority.P0]\nphases = [\"fast\"]\n",
+                4,
+                "no target for fast",
+            ),
+            ("[approval.cto]\nroles = [\"cto\"]\n", 2, "unknown role"),
+            (
+                "[impact.x]\nlabel = \"X\"\nrequires = [\"cto\"]\n",
+                3,
+                "unknown approval kind",
+            ),
+            ("[phase.resolved]\nlabel = \"R\"\n", 1, "fixed end state"),
+        ];
+        for (text, line, needle) in cases {
+            let e = parse(text).unwrap_err();
+            assert_eq!(e.line, Some(line), "{text:?}: {e}");
+            assert!(e.message.contains(needle), "{text:?}: {e}");
+        }
     }
 }

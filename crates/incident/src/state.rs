@@ -379,7 +379,13 @@ impl Incident {
             detected,
             declared_at: at,
             declared_by: first.actor.clone(),
-            phase: Phase::Containment,
+            // The first phase of the declared priority (the runbook is complete:
+            // every priority has at least one).
+            phase: runbook
+                .phases(priority)
+                .first()
+                .copied()
+                .unwrap_or(Phase::Containment),
             phase_since: at,
             transitions: Vec::new(),
             completed: BTreeMap::new(),

@@ -284,7 +284,6 @@ mod tests {
     use crate::event::Event;
     use crate::model::{AssignedPriority, Priority};
     use crate::rules::{Action, Declaration, act, declare};
-    use crate::runbook::Runbook;
 
     fn t(s: &str) -> Timestamp {
         s.parse().unwrap()

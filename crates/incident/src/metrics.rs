@@ -202,7 +202,6 @@ mod tests {
     use crate::event::{Event, EventBody};
     use crate::model::{AssignedPriority, Phase};
     use crate::rules::{Action, Declaration, act, declare};
-    use crate::runbook::Runbook;
 
     fn t(s: &str) -> Timestamp {
         s.parse().unwrap()

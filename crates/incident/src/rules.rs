@@ -1386,18 +1386,12 @@ mod tests {
     #[test]
     fn matching_uses_each_person_once() {
         use ApprovalNeed as N;
-        let (Technical, Security) = (ApprovalKind::Technical, ApprovalKind::Security);
-        let (_, unmet) = match_approvals(
-            &[N::Technical, N::Security],
-            &[("a", Technical), ("a", Security)],
-        );
+        let (tech, sec) = (ApprovalKind::Technical, ApprovalKind::Security);
+        let (_, unmet) = match_approvals(&[N::Technical, N::Security], &[("a", tech), ("a", sec)]);
         assert_eq!(unmet.len(), 1);
-        let (_, unmet) = match_approvals(
-            &[N::Any, N::Technical],
-            &[("a", Technical), ("b", Security)],
-        );
+        let (_, unmet) = match_approvals(&[N::Any, N::Technical], &[("a", tech), ("b", sec)]);
         assert!(unmet.is_empty(), "b fills any, a fills technical");
-        let (_, unmet) = match_approvals(&[N::Technical, N::Any], &[("a", Technical)]);
+        let (_, unmet) = match_approvals(&[N::Technical, N::Any], &[("a", tech)]);
         assert_eq!(unmet, vec![N::Any]);
         let (_, unmet) = match_approvals(&[], &[]);
         assert!(unmet.is_empty());

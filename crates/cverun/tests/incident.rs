@@ -247,6 +247,36 @@ fn check_all(env: &Env, id: &str, items: &[&str], now: &str) {
 
 const ID: &str = "INC-2026-11-23-1";
 
+/// The team's roster: who may hold which role (approvals, assignments and
+/// gate-changing actions need a person of it).
+const TEAM: &str = r#"
+[[person]]
+handle = "alice"
+name = "Alice Martin"
+aliases = ["alice@example.com"]
+roles = ["commander", "security-lead"]
+contact = { email = "alice@example.com", slack = "@alice" }
+
+[[person]]
+handle = "bob"
+roles = ["commander", "devops", "communications-lead"]
+
+[[person]]
+handle = "carol"
+aliases = ["Carol.Lee@example.com"]
+roles = ["commander", "technical-lead"]
+
+[[person]]
+handle = "dave"
+roles = ["security-lead"]
+"#;
+
+/// Writes the state directory's runbook.toml: `extra` and the roster.
+fn with_team(env: &Env, extra: &str) {
+    std::fs::create_dir_all(env.state()).unwrap();
+    std::fs::write(env.state().join("runbook.toml"), format!("{extra}\n{TEAM}")).unwrap();
+}
+
 fn examples() -> String {
     common::repo()
         .join("examples/advisories")
@@ -310,6 +340,7 @@ fn auto_priority_from_triage(env: &Env) {
 }
 
 fn a_p0_from_declaration_to_resolution(env: &Env) {
+    with_team(env, "");
     let r = env.ok(
         &at(0),
         "alice",
@@ -387,9 +418,10 @@ fn a_p0_from_declaration_to_resolution(env: &Env) {
     );
     env.ok(&at(90), "alice", &["incident", "advance", ID]);
     tick_hard(env, &at(121));
+    // Every missed update interval fires: due 70 and 100 after the update at 40.
     assert_eq!(
         clocks(env, ID).keys().collect::<Vec<_>>(),
-        vec!["escalation:P0:2h", "update:0", "update:1"]
+        vec!["escalation:P0:2h", "update:0", "update:1", "update:1:2"]
     );
     check_all(
         env,
@@ -419,6 +451,28 @@ fn a_p0_from_declaration_to_resolution(env: &Env) {
         e.contains("declarer's own approval does not count for P0"),
         "{e}"
     );
+    // Another spelling of the declarer is the same person.
+    for alias in ["ALICE", "Alice@Example.com"] {
+        let e = env.refused(
+            &at(136),
+            alias,
+            &["incident", "approve", ID, "--as", "security"],
+        );
+        assert!(e.contains("declarer's own approval"), "{alias}: {e}");
+    }
+    // Someone without the role, and someone outside the roster.
+    let e = env.refused(
+        &at(136),
+        "bob",
+        &["incident", "approve", ID, "--as", "security"],
+    );
+    assert!(e.contains("bob may not give the security approval"), "{e}");
+    let e = env.refused(
+        &at(136),
+        "mallory",
+        &["incident", "approve", ID, "--as", "security"],
+    );
+    assert!(e.contains("\"mallory\" is not in the roster"), "{e}");
     env.ok(
         &at(137),
         "carol",
@@ -483,10 +537,21 @@ fn a_p0_from_declaration_to_resolution(env: &Env) {
         c.values().all(|n| *n == 1),
         "each clock fired exactly once: {c:?}"
     );
-    assert_eq!(
-        c.keys().collect::<Vec<_>>(),
-        vec!["escalation:P0:2h", "update:0", "update:1", "update:2"]
-    );
+    // After the update at 150: misses at 180, 210, ... up to the tick at 400
+    // (eight), escalated after three; nothing after the resolution.
+    let mut expected: Vec<String> = [
+        "escalation:P0:2h",
+        "missed-updates:2",
+        "update:0",
+        "update:1",
+        "update:1:2",
+        "update:2",
+    ]
+    .map(String::from)
+    .to_vec();
+    expected.extend((2..=8).map(|k| format!("update:2:{k}")));
+    expected.sort();
+    assert_eq!(c.keys().cloned().collect::<Vec<_>>(), expected);
     let events = env.events(ID);
     for (i, e) in events.iter().enumerate() {
         assert_eq!(e["seq"], i as u64 + 1);
@@ -700,6 +765,7 @@ fn bad_input_is_refused_and_writes_nothing(env: &Env) {
             "refusals before any incident create no state"
         );
     }
+    with_team(env, "");
 
     env.ok(
         &at(0),
@@ -729,12 +795,20 @@ fn bad_input_is_refused_and_writes_nothing(env: &Env) {
         ),
         (
             &["incident", "advance", ID, "--to", "sideways"],
-            "unknown phase \"sideways\"",
+            "has no phase SIDEWAYS; its phases: CONTAINMENT, REMEDIATION",
         ),
         (&["incident", "advance", ID], "containment/blast-radius"),
         (
             &["incident", "assign", ID, "boss", "eve"],
             "unknown role \"boss\"",
+        ),
+        (
+            &["incident", "assign", ID, "technical-lead", "eve"],
+            "\"eve\" is not in the roster",
+        ),
+        (
+            &["incident", "assign", ID, "security", "carol"],
+            "carol may not hold the security lead role",
         ),
         (
             &["incident", "check", ID, "nope"],
@@ -863,6 +937,7 @@ fn bad_input_is_refused_and_writes_nothing(env: &Env) {
 }
 
 fn show_list_and_clocks_in_json(env: &Env) {
+    with_team(env, "");
     env.ok(
         &at(0),
         "alice",
@@ -975,10 +1050,16 @@ fn show_list_and_clocks_in_json(env: &Env) {
         .iter()
         .map(|f| f["details"]["clock"].as_str().unwrap())
         .collect();
-    // The update posted at 1h03 was due again 30 minutes later (P0 cadence).
+    // The update posted at 1h03 was due again 30 minutes later (P0 cadence),
+    // and missed again 30 minutes after that.
     assert_eq!(
         fired,
-        vec!["target:containment", "update:1", "escalation:P0:2h"]
+        vec![
+            "target:containment",
+            "update:1",
+            "update:1:2",
+            "escalation:P0:2h"
+        ]
     );
     let t = env.json(&at(125), &["incident", "tick", "--format", "json"]);
     assert_eq!(t["fired"].as_array().unwrap().len(), 0);
@@ -990,6 +1071,7 @@ fn show_list_and_clocks_in_json(env: &Env) {
 }
 
 fn metrics_from_stored_events(env: &Env) {
+    with_team(env, "");
     let declare = |now: &str, p: &str, published: Option<&str>| {
         let mut args = vec![
             "incident",
@@ -1066,9 +1148,8 @@ fn metrics_from_stored_events(env: &Env) {
 }
 
 fn a_team_runbook_overrides_the_defaults(env: &Env) {
-    std::fs::create_dir_all(env.state()).unwrap();
-    std::fs::write(
-        env.state().join("runbook.toml"),
+    with_team(
+        env,
         r#"
 [checklist]
 containment = [{ id = "paged", text = "Owners paged" }]
@@ -1077,8 +1158,7 @@ containment = [{ id = "paged", text = "Owners paged" }]
 approvals = []
 update-every = "15m"
 "#,
-    )
-    .unwrap();
+    );
     let r = env.ok(&at(0), "viewer", &["incident", "runbook"]);
     assert!(
         r.stdout
@@ -1440,6 +1520,405 @@ fn heads_keys_and_rewrites(env: &Env) {
     assert!(p.iter().any(|p| p["kind"] == "truncated"), "{v}");
 }
 
+/// The example runbook with three phases, its own roles and a CTO approval when
+/// customer data is affected: a P0 from declaration to resolution.
+fn a_p0_through_the_three_phase_runbook(env: &Env) {
+    std::fs::create_dir_all(env.state()).unwrap();
+    std::fs::copy(
+        common::repo().join("examples/runbooks/three-phase.toml"),
+        env.state().join("runbook.toml"),
+    )
+    .unwrap();
+    env.ok(
+        &at(0),
+        "Alice@Example.com",
+        &[
+            "incident",
+            "declare",
+            "--advisory",
+            "GHSA-jfh8-c2jp-5v3q",
+            "--priority",
+            "P0",
+            "--commander",
+            "alice",
+        ],
+    );
+    let show = env.json(&at(1), &["incident", "show", ID, "--format", "json"]);
+    assert_eq!(show["incident"]["phase"], "immediate");
+    assert_eq!(
+        show["incident"]["declared_by"], "alice",
+        "the canonical handle"
+    );
+    let phases: Vec<&str> = show["phases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(phases, ["immediate", "short-term-mitigation", "resolution"]);
+    assert_eq!(show["gate"], "resolution");
+    let due: BTreeMap<String, Value> = show["deadlines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| (d["clock"].as_str().unwrap().to_owned(), d["due"].clone()))
+        .collect();
+    assert_eq!(due["target:immediate"], at(15));
+    assert_eq!(due["target:short-term-mitigation"], at(120));
+    assert_eq!(due["target:resolution"], at(24 * 60));
+
+    env.ok(
+        &at(2),
+        "alice",
+        &["incident", "assign", ID, "technical-lead", "carol"],
+    );
+    env.ok(
+        &at(2),
+        "alice",
+        &["incident", "assign", ID, "security", "dave@example.com"],
+    );
+    env.ok(
+        &at(3),
+        "alice",
+        &["incident", "assign", ID, "db-admin", "carol"],
+    );
+    let e = env.refused(
+        &at(3),
+        "alice",
+        &["incident", "assign", ID, "legal-counsel", "bob"],
+    );
+    assert!(e.contains("bob may not hold the Legal counsel role"), "{e}");
+    env.ok(
+        &at(3),
+        "alice",
+        &["incident", "assign", ID, "counsel", "frank"],
+    );
+
+    let e = env.refused(&at(4), "bob", &["incident", "check", ID, "fix-deployed"]);
+    assert!(e.contains("belongs to RESOLUTION"), "{e}");
+    let e = env.refused(
+        &at(4),
+        "carol",
+        &["incident", "approve", ID, "--as", "technical"],
+    );
+    assert!(e.contains("accepted from SHORT-TERM-MITIGATION on"), "{e}");
+    check_all(
+        env,
+        ID,
+        &["triaged", "code-freeze", "stakeholders-paged"],
+        &at(5),
+    );
+    env.ok(&at(10), "alice", &["incident", "advance", ID]);
+
+    let r = env.ok(
+        &at(20),
+        "dave",
+        &["incident", "impact", ID, "customer-data"],
+    );
+    assert!(
+        r.stdout
+            .contains("ESCALATED to legal-counsel, compliance-officer, executive-sponsor"),
+        "{}",
+        r.stdout
+    );
+    let show = env.json(&at(21), &["incident", "show", ID, "--format", "json"]);
+    assert_eq!(
+        show["approvals_needed"],
+        serde_json::json!(["technical", "security", "cto"])
+    );
+    check_all(
+        env,
+        ID,
+        &["mitigation-applied", "exposure-checked", "fix-prepared"],
+        &at(60),
+    );
+    env.ok(
+        &at(70),
+        "carol",
+        &["incident", "approve", ID, "--as", "technical"],
+    );
+    env.ok(
+        &at(71),
+        "dave",
+        &["incident", "approve", ID, "--as", "security"],
+    );
+    let e = env.refused(&at(72), "alice", &["incident", "advance", ID]);
+    assert!(
+        e.contains("cannot enter RESOLUTION") && e.contains("missing: cto"),
+        "{e}"
+    );
+    let e = env.refused(&at(73), "bob", &["incident", "approve", ID, "--as", "cto"]);
+    assert!(e.contains("may not give the cto approval"), "{e}");
+    env.ok(
+        &at(74),
+        "ERIN@example.com",
+        &["incident", "approve", ID, "--as", "cto"],
+    );
+    env.ok(&at(75), "alice", &["incident", "advance", ID]);
+    check_all(
+        env,
+        ID,
+        &["fix-deployed", "rescan-clean", "post-mortem"],
+        &at(300),
+    );
+    let r = env.ok(&at(310), "alice", &["incident", "advance", ID]);
+    assert!(r.stdout.contains("RESOLUTION -> RESOLVED"), "{}", r.stdout);
+    env.ok(
+        &at(311),
+        "frank",
+        &[
+            "incident",
+            "update",
+            ID,
+            "resolved: patched, customers told",
+        ],
+    );
+
+    let show = env.json(&at(320), &["incident", "show", ID, "--format", "json"]);
+    let inc = &show["incident"];
+    assert_eq!(inc["phase"], "resolved");
+    assert_eq!(inc["roles"]["dba"][0]["name"], "carol");
+    assert_eq!(inc["roles"]["legal-counsel"][0]["name"], "frank");
+    assert_eq!(inc["roles"]["security-lead"][0]["name"], "dave");
+    let approvers: Vec<&str> = inc["approvals"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["by"].as_str().unwrap())
+        .collect();
+    assert_eq!(approvers, ["carol", "dave", "erin"], "canonical handles");
+    assert_eq!(show["outside_roster"], serde_json::json!([]));
+    let deadlines: BTreeMap<String, Value> = show["deadlines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| (d["clock"].as_str().unwrap().to_owned(), d["state"].clone()))
+        .collect();
+    assert_eq!(deadlines["target:immediate"], "met");
+    assert_eq!(deadlines["target:short-term-mitigation"], "met");
+    assert_eq!(deadlines["target:resolution"], "met");
+    assert_eq!(
+        show["last_update"]["message"],
+        "resolved: patched, customers told"
+    );
+    let v = env.ok(&at(320), "auditor", &["incident", "verify", ID]);
+    assert!(v.stdout.contains("chain valid"), "{}", v.stdout);
+}
+
+/// The reproductions of the issue, refused now: dates out of order, checking an
+/// item of a later phase, approvals in CONTAINMENT; and what is recorded instead:
+/// a forced check with its reason, an uncheck, notes and the resolution message
+/// after RESOLVED, a roster recorded on an incident declared without one.
+fn rules_that_hold(env: &Env) {
+    with_team(env, "");
+    let e = env.refused(
+        &at(0),
+        "alice",
+        &[
+            "incident",
+            "declare",
+            "--advisory",
+            "CVE-2026-5",
+            "--priority",
+            "P1",
+            "--published",
+            "2026-11-23T08:00:00Z",
+            "--detected",
+            "2026-11-23T07:00:00Z",
+        ],
+    );
+    assert!(e.contains("is after --detected"), "{e}");
+    env.ok(
+        &at(0),
+        "alice",
+        &[
+            "incident",
+            "declare",
+            "--advisory",
+            "CVE-2026-5",
+            "--priority",
+            "P0",
+            "--commander",
+            "alice",
+        ],
+    );
+    let e = env.refused(&at(1), "bob", &["incident", "check", ID, "rescan-clean"]);
+    assert!(
+        e.contains("belongs to VALIDATION") && e.contains("--force --reason"),
+        "{e}"
+    );
+    let e = env.refused(
+        &at(1),
+        "carol",
+        &["incident", "approve", ID, "--as", "technical"],
+    );
+    assert!(e.contains("is in CONTAINMENT"), "{e}");
+    let e = env.refused(
+        &at(1),
+        "mallory",
+        &["incident", "approve", ID, "--as", "security"],
+    );
+    assert!(e.contains("not in the roster"), "{e}");
+    env.ok(
+        &at(2),
+        "bob",
+        &[
+            "incident",
+            "check",
+            ID,
+            "rescan-clean",
+            "--force",
+            "--reason",
+            "rescanned with the hotfix branch",
+        ],
+    );
+    let e = env.refused(
+        &at(2),
+        "bob",
+        &["incident", "uncheck", ID, "tests-pass", "--reason", "x"],
+    );
+    assert!(e.contains("is not checked"), "{e}");
+    env.ok(
+        &at(3),
+        "bob",
+        &[
+            "incident",
+            "uncheck",
+            ID,
+            "rescan-clean",
+            "--reason",
+            "a new finding",
+        ],
+    );
+    // Not in the roster: recorded, and flagged.
+    env.ok(
+        &at(4),
+        "mallory",
+        &["incident", "note", ID, "seen in our logs too"],
+    );
+    let events = env.events(ID);
+    let ahead = events.iter().find(|e| e["kind"] == "checked").unwrap();
+    assert_eq!(
+        ahead["details"]["ahead"],
+        "rescanned with the hotfix branch"
+    );
+    let un = events.iter().find(|e| e["kind"] == "unchecked").unwrap();
+    assert_eq!(un["details"]["reason"], "a new finding");
+    assert_eq!(un["details"]["phase"], "validation");
+    let show = env.json(&at(5), &["incident", "show", ID, "--format", "json"]);
+    assert_eq!(show["incident"]["checked"], serde_json::json!({}));
+    assert_eq!(show["outside_roster"], serde_json::json!(["mallory"]));
+    let r = env.ok(&at(5), "viewer", &["incident", "show", ID]);
+    assert!(
+        r.stderr.contains("not in its roster: mallory"),
+        "{}",
+        r.stderr
+    );
+
+    env.ok(
+        &at(6),
+        "alice",
+        &[
+            "incident",
+            "advance",
+            ID,
+            "--to",
+            "validation",
+            "--force",
+            "--reason",
+            "drill",
+        ],
+    );
+    env.ok(
+        &at(7),
+        "carol",
+        &["incident", "approve", ID, "--as", "technical"],
+    );
+    env.ok(
+        &at(7),
+        "dave",
+        &["incident", "approve", ID, "--as", "security"],
+    );
+    env.ok(
+        &at(8),
+        "alice",
+        &[
+            "incident", "advance", ID, "--to", "resolved", "--force", "--reason", "drill",
+        ],
+    );
+    let r = env.ok(
+        &at(9),
+        "bob",
+        &["incident", "update", ID, "resolved: all services patched"],
+    );
+    assert!(r.stdout.contains("no further update due"), "{}", r.stdout);
+    env.ok(
+        &at(10),
+        "bob",
+        &["incident", "note", ID, "customer notice sent"],
+    );
+    let e = env.refused(&at(10), "bob", &["incident", "check", ID, "tests-pass"]);
+    assert!(e.contains("is RESOLVED; reopen it first"), "{e}");
+    let show = env.json(&at(11), &["incident", "show", ID, "--format", "json"]);
+    assert_eq!(show["incident"]["notes"][1]["text"], "customer notice sent");
+    assert_eq!(
+        show["last_update"]["message"],
+        "resolved: all services patched"
+    );
+    assert!(
+        show["deadlines"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|d| !d["clock"].as_str().unwrap().starts_with("update:")),
+        "no update is due after the resolution"
+    );
+
+    // An incident declared under a runbook without people: refusals say how to add
+    // one; `roster` records the current file's on it.
+    let empty = env.dir.path().join("empty.toml");
+    std::fs::write(&empty, "").unwrap();
+    env.ok(
+        &at(12),
+        "alice",
+        &[
+            "incident",
+            "declare",
+            "--advisory",
+            "CVE-2026-6",
+            "--priority",
+            "P2",
+            "--runbook",
+            empty.to_str().unwrap(),
+        ],
+    );
+    let id2 = "INC-2026-11-23-2";
+    let e = env.refused(
+        &at(13),
+        "alice",
+        &["incident", "assign", id2, "commander", "alice"],
+    );
+    assert!(
+        e.contains("has no people") && e.contains("[[person]]"),
+        "{e}"
+    );
+    let e = env.refused(&at(13), "dave", &["incident", "roster", id2]);
+    assert!(e.contains("may not be the incident commander"), "{e}");
+    env.ok(&at(14), "alice", &["incident", "roster", id2]);
+    env.ok(
+        &at(15),
+        "ALICE",
+        &["incident", "assign", id2, "ic", "carol"],
+    );
+    let show = env.json(&at(16), &["incident", "show", id2, "--format", "json"]);
+    assert_eq!(show["incident"]["roles"]["commander"][0]["name"], "carol");
+    assert_eq!(
+        show["outside_roster"],
+        serde_json::json!([]),
+        "alice is in the new roster"
+    );
+}
+
 both_backends!(
     backdating_a_real_store_is_refused,
     simulated_stores_say_so,
@@ -1451,4 +1930,6 @@ both_backends!(
     show_list_and_clocks_in_json,
     metrics_from_stored_events,
     a_team_runbook_overrides_the_defaults,
+    a_p0_through_the_three_phase_runbook,
+    rules_that_hold,
 );

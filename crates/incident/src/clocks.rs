@@ -8,6 +8,8 @@
 //! | `response` | declaration + the priority's `response` | an incident commander assigned |
 //! | `target:<phase>` | declaration + the priority's target for the phase | leaving the phase forward |
 //! | `update:<n>` | previous update (or declaration) + `update-every` | the next status update |
+//! | `update:<n>:<k>` | the same + (k-1) more intervals: the k-th missed interval (k >= 2) | the next status update |
+//! | `missed-updates:<n>` | the `missed-updates.after`-th missed interval: escalates | the next status update |
 //! | `escalation:<P>:<after>` | declaration + `after` | (fires while the incident is open) |
 //! | `regulatory:<id>` | "became aware" + `after` | the notification recorded |
 //!
@@ -114,14 +116,14 @@ pub fn deadlines(inc: &Incident, now: Timestamp) -> Vec<Deadline> {
         due,
         state(inc, due, inc.first_commander_at(), false, now),
     );
-    for phase in Phase::ACTIVE {
+    for phase in inc.phases().iter().copied() {
         let Some(target) = policy.targets.get(&phase) else {
             continue;
         };
         let due = target.after(inc.declared_at);
         push(
             format!("target:{}", phase.key()),
-            format!("{phase} completed (within {target})"),
+            format!("{} completed (within {target})", inc.phase_label(phase)),
             due,
             state(inc, due, inc.completed.get(&phase).copied(), false, now),
         );
@@ -169,18 +171,91 @@ pub fn escalations(inc: &Incident) -> Vec<Escalation> {
         .collect()
 }
 
+/// At most this many missed status-update intervals are recorded per evaluation
+/// (a tick after a long pause catches up over the following ticks).
+pub const MAX_MISSES_PER_TICK: u64 = 100;
+
+/// The clock key of the `k`-th missed interval (from 1) after update `n`.
+pub fn update_clock(n: usize, k: u64) -> String {
+    if k <= 1 {
+        format!("update:{n}")
+    } else {
+        format!("update:{n}:{k}")
+    }
+}
+
 /// The events due at `now` and not fired yet: one `overdue` event per overdue
-/// deadline, one `escalated` event per escalation rule whose time has come while
-/// the incident is open. Each carries its clock key.
+/// deadline and per missed status-update interval, one `escalated` event per
+/// escalation rule whose time has come while the incident is open (and when
+/// status updates were missed the runbook's number of times in a row). Each
+/// carries its clock key.
 pub fn due(inc: &Incident, now: Timestamp) -> Vec<EventBody> {
     let mut out = Vec::new();
     for d in deadlines(inc, now) {
+        if d.clock.starts_with("update:") {
+            continue;
+        }
         if d.state == DeadlineState::Overdue && !inc.fired.contains_key(&d.clock) {
             out.push(EventBody::Overdue {
                 clock: d.clock,
                 deadline: d.due,
                 what: d.label,
             });
+        }
+    }
+    if inc.is_open() {
+        let policy = inc.runbook.policy(inc.priority);
+        let n = inc.updates.len();
+        let base = inc.updates.last().map(|u| u.at).unwrap_or(inc.declared_at);
+        let every = policy.update_every.as_seconds().max(1);
+        let silent = now.duration_since(base).as_secs();
+        let misses = if silent >= every {
+            (silent / every) as u64
+        } else {
+            0
+        };
+        let mut recorded = 0;
+        for k in 1..=misses {
+            let clock = update_clock(n, k);
+            if inc.fired.contains_key(&clock) {
+                continue;
+            }
+            if recorded == MAX_MISSES_PER_TICK {
+                break;
+            }
+            recorded += 1;
+            let deadline =
+                crate::interval::Interval::seconds_saturating(every.saturating_mul(k as i64))
+                    .after(base);
+            out.push(EventBody::Overdue {
+                clock,
+                deadline,
+                what: format!(
+                    "status update #{} (every {}), missed {k} time{}",
+                    n + 1,
+                    policy.update_every,
+                    if k == 1 { "" } else { "s" }
+                ),
+            });
+        }
+        if let Some(m) = &policy.missed_updates {
+            let clock = format!("missed-updates:{n}");
+            if misses >= u64::from(m.after) && !inc.fired.contains_key(&clock) {
+                out.push(EventBody::Escalated {
+                    clock,
+                    to: m.to.clone(),
+                    reason: format!(
+                        "{} status updates missed in a row (every {}, last {})",
+                        misses,
+                        policy.update_every,
+                        if n == 0 {
+                            "none since the declaration".to_owned()
+                        } else {
+                            format!("at {base}")
+                        }
+                    ),
+                });
+            }
         }
     }
     if inc.is_open() {
@@ -209,7 +284,6 @@ mod tests {
     use crate::event::Event;
     use crate::model::{AssignedPriority, Priority};
     use crate::rules::{Action, Declaration, act, declare};
-    use crate::runbook::Runbook;
 
     fn t(s: &str) -> Timestamp {
         s.parse().unwrap()
@@ -231,7 +305,12 @@ mod tests {
             &mut events,
             "alice",
             t("2026-11-23T12:00:00Z"),
-            declare(&d, &Runbook::default(), t("2026-11-23T12:00:00Z")).unwrap(),
+            declare(
+                &d,
+                &crate::runbook::test_runbook(),
+                t("2026-11-23T12:00:00Z"),
+            )
+            .unwrap(),
         );
         events
     }
@@ -264,9 +343,19 @@ mod tests {
         assert_eq!(tick(&mut ev, "2026-11-23T12:10:00Z"), Vec::<String>::new());
         assert_eq!(tick(&mut ev, "2026-11-23T12:30:00Z"), vec!["update:0"]);
         assert_eq!(tick(&mut ev, "2026-11-23T12:45:00Z"), Vec::<String>::new());
+        // Every missed status-update interval fires once (13:00, 13:30, 14:00
+        // after 12:30), and three misses in a row escalate.
         assert_eq!(
             tick(&mut ev, "2026-11-23T14:00:00Z"),
-            vec!["response", "target:containment", "escalation:P0:2h"]
+            vec![
+                "response",
+                "target:containment",
+                "update:0:2",
+                "update:0:3",
+                "update:0:4",
+                "missed-updates:0",
+                "escalation:P0:2h"
+            ]
         );
         assert_eq!(tick(&mut ev, "2026-11-23T14:00:00Z"), Vec::<String>::new());
         let inc = Incident::from_events(&ev).unwrap();
@@ -284,11 +373,20 @@ mod tests {
         assert_eq!(tick(&mut ev, "2026-11-23T14:34:59Z"), Vec::<String>::new());
         assert_eq!(tick(&mut ev, "2026-11-23T14:35:00Z"), vec!["update:1"]);
         let inc = Incident::from_events(&ev).unwrap();
-        assert_eq!(inc.escalations[0].to, vec!["executive"]);
+        assert_eq!(inc.escalations[0].clock, "missed-updates:0");
+        assert_eq!(inc.escalations[0].to, vec!["commander"]);
         assert!(
-            inc.escalations[0].reason.contains("still open 2h"),
+            inc.escalations[0]
+                .reason
+                .contains("4 status updates missed"),
             "{}",
             inc.escalations[0].reason
+        );
+        assert_eq!(inc.escalations[1].to, vec!["executive"]);
+        assert!(
+            inc.escalations[1].reason.contains("still open 2h"),
+            "{}",
+            inc.escalations[1].reason
         );
     }
 
@@ -350,9 +448,20 @@ mod tests {
         .unwrap();
         append(&mut ev, "bob", t("2026-11-23T15:00:00Z"), b);
         let fired = tick(&mut ev, "2026-11-23T15:00:00Z");
+        // Three hours without an update at P0's 30-minute cadence: six misses.
         assert_eq!(
             fired,
-            vec!["target:containment", "update:0", "escalation:P0:2h"]
+            vec![
+                "target:containment",
+                "update:0",
+                "update:0:2",
+                "update:0:3",
+                "update:0:4",
+                "update:0:5",
+                "update:0:6",
+                "missed-updates:0",
+                "escalation:P0:2h"
+            ]
         );
     }
 

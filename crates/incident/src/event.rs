@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::chain;
 use crate::model::{ApprovalKind, Decision, Phase, Priority, PrioritySource, Role};
+use crate::roster::Person;
 use crate::runbook::Runbook;
 
 /// A phase left with required checklist items open, and why.
@@ -66,6 +67,19 @@ pub enum EventBody {
         item: String,
         /// Its text.
         text: String,
+        /// Why it was checked before the incident reached its phase (`--force
+        /// --reason`); absent for an item of the current or an earlier phase.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        ahead: Option<String>,
+    },
+    /// A checked item was unchecked (it no longer holds).
+    Unchecked {
+        /// Its phase.
+        phase: Phase,
+        /// Its id.
+        item: String,
+        /// Why.
+        reason: String,
     },
     /// The incident moved to another phase (forward, or back with a reason).
     Advanced {
@@ -119,8 +133,20 @@ pub enum EventBody {
         /// Expected resolution, when given.
         #[serde(default)]
         eta: Option<Timestamp>,
-        /// When the next update is due.
-        next_due: Timestamp,
+        /// When the next update is due (none after the resolution: the resolution
+        /// message ends the cadence).
+        #[serde(default)]
+        next_due: Option<Timestamp>,
+    },
+    /// A note for the record (any time, also after the end).
+    Note {
+        /// The text.
+        text: String,
+    },
+    /// The roster the incident follows from now on (the runbook's people).
+    Roster {
+        /// Every person, as the runbook file had them.
+        people: Vec<Person>,
     },
     /// An impact was recorded.
     Impact {
@@ -194,6 +220,9 @@ impl EventBody {
             EventBody::Declared { .. } => "declared",
             EventBody::Assigned { .. } => "assigned",
             EventBody::Checked { .. } => "checked",
+            EventBody::Unchecked { .. } => "unchecked",
+            EventBody::Note { .. } => "note",
+            EventBody::Roster { .. } => "roster",
             EventBody::Advanced { .. } => "advanced",
             EventBody::Cancelled { .. } => "cancelled",
             EventBody::Reopened { .. } => "reopened",
@@ -384,7 +413,7 @@ mod tests {
                 .contains("object")
         );
         assert!(
-            EventBody::parse("approved", r#"{"as":"ceo"}"#)
+            EventBody::parse("approved", r#"{"as":"C E O"}"#)
                 .unwrap_err()
                 .contains("approved")
         );

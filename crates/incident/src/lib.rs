@@ -35,6 +35,7 @@ pub mod key;
 pub mod metrics;
 pub mod model;
 pub mod redact;
+pub mod roster;
 pub mod rules;
 pub mod runbook;
 pub mod state;

@@ -28,7 +28,8 @@ pub struct Average {
     pub median_seconds: Option<i64>,
     /// Incidents counted.
     pub counted: u64,
-    /// Incidents excluded (unknown publication time / not resolved).
+    /// Incidents excluded (unknown publication time, or one after the detection
+    /// recorded before cverun checked it / not resolved).
     pub excluded: u64,
 }
 
@@ -130,8 +131,10 @@ pub fn compute(incidents: &[Incident], since: Option<Timestamp>, now: Timestamp)
             continue;
         }
         match inc.published {
-            Some(p) => detect.push(inc.detected.duration_since(p).as_secs()),
-            None => unknown_published += 1,
+            // Declarations check published <= detected; an older incident that
+            // claims otherwise is excluded rather than averaged as a negative time.
+            Some(p) if p <= inc.detected => detect.push(inc.detected.duration_since(p).as_secs()),
+            _ => unknown_published += 1,
         }
         match inc.resolved_at {
             Some(r) => {
@@ -199,7 +202,6 @@ mod tests {
     use crate::event::{Event, EventBody};
     use crate::model::{AssignedPriority, Phase};
     use crate::rules::{Action, Declaration, act, declare};
-    use crate::runbook::Runbook;
 
     fn t(s: &str) -> Timestamp {
         s.parse().unwrap()
@@ -232,7 +234,7 @@ mod tests {
                 events: Vec::new(),
                 id: id.into(),
             };
-            let bodies = declare(&d, &Runbook::default(), t(at)).unwrap();
+            let bodies = declare(&d, &crate::runbook::test_runbook(), t(at)).unwrap();
             b.push(at, bodies);
             b
         }
@@ -254,14 +256,23 @@ mod tests {
             self.push(at, bodies);
             self
         }
-        /// Resolves a P1 (one approval by carol at the declaration time).
-        fn resolve_p1(mut self, at: &str) -> Builder {
-            let inc = Incident::from_events(&self.events).unwrap();
-            let first = inc.declared_at.to_string();
+        /// Resolves a P1 at `at`: forced to VALIDATION, approved by carol, forced
+        /// to the end.
+        fn resolve_p1(self, at: &str) -> Builder {
+            let b = self.act(
+                at,
+                Action::Advance {
+                    to: Some(Phase::Validation),
+                    force: true,
+                    reason: Some("fixed".into()),
+                },
+            );
+            let mut b = b;
+            let inc = Incident::from_events(&b.events).unwrap();
             let kind = crate::model::ApprovalKind::Technical;
-            let bodies = act(&inc, &Action::Approve { kind }, "carol", t(&first)).unwrap();
-            self.push(&first, bodies);
-            self.resolve_only(at)
+            let bodies = act(&inc, &Action::Approve { kind }, "carol", t(at)).unwrap();
+            b.push(at, bodies);
+            b.resolve_only(at)
         }
         fn resolve_only(self, at: &str) -> Builder {
             self.act(

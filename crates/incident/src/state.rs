@@ -1,6 +1,6 @@
 //! An incident's current state, derived from its events (and only from them).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use jiff::Timestamp;
 use serde::Serialize;
@@ -29,6 +29,9 @@ pub struct Check {
     pub by: String,
     /// When.
     pub at: Timestamp,
+    /// Why it was checked before its phase, when it was.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ahead: Option<String>,
 }
 
 /// A recorded decision.
@@ -125,6 +128,32 @@ pub struct EvidenceRecord {
     pub at: Timestamp,
 }
 
+/// A note for the record.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct NoteRecord {
+    /// The text.
+    pub text: String,
+    /// Who.
+    pub by: String,
+    /// When.
+    pub at: Timestamp,
+}
+
+/// An item checked and later unchecked, kept for the record.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Uncheck {
+    /// Its phase.
+    pub phase: Phase,
+    /// The item.
+    pub item: String,
+    /// Why.
+    pub reason: String,
+    /// Who.
+    pub by: String,
+    /// When.
+    pub at: Timestamp,
+}
+
 /// A phase change.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Transition {
@@ -201,7 +230,16 @@ pub struct Incident {
     pub evidence: Vec<EvidenceRecord>,
     /// When it was (last) resolved.
     pub resolved_at: Option<Timestamp>,
-    /// The runbook it follows.
+    /// Notes, oldest first.
+    pub notes: Vec<NoteRecord>,
+    /// Items unchecked, oldest first.
+    pub unchecked: Vec<Uncheck>,
+    /// Actors of recorded events (not clock events) who are not in the roster:
+    /// their identity could not be matched to a person.
+    pub outside_roster: BTreeSet<String>,
+    /// When the roster was last replaced by a `roster` event, and by whom.
+    pub roster_changed: Option<(Timestamp, String)>,
+    /// The runbook it follows (its roster as last recorded).
     #[serde(skip)]
     pub runbook: Runbook,
     /// Number of events.
@@ -246,14 +284,47 @@ impl Incident {
             .map(|h| h.since)
     }
 
+    /// The phases of the current priority, in order.
+    pub fn phases(&self) -> &[Phase] {
+        self.runbook.phases(self.priority)
+    }
+
+    /// Where `phase` stands in the current priority's order (see
+    /// [`Runbook::position`]).
+    pub fn position(&self, phase: Phase) -> Option<usize> {
+        self.runbook.position(self.priority, phase)
+    }
+
+    /// The phase whose entry needs the approvals.
+    pub fn gate(&self) -> Phase {
+        self.runbook.policy(self.priority).gate
+    }
+
+    /// The phase after the current one (RESOLVED after the last).
+    pub fn next_phase(&self) -> Option<Phase> {
+        self.runbook.next(self.priority, self.phase)
+    }
+
+    /// The label of `phase` in the incident's runbook.
+    pub fn phase_label(&self, phase: Phase) -> String {
+        self.runbook.phase_label(phase)
+    }
+
     /// Required items of `phase` not checked, as `phase/item`.
     pub fn open_required(&self, phase: Phase) -> Vec<String> {
         self.runbook
-            .items(phase)
+            .items_for(self.priority, phase)
             .iter()
             .filter(|i| i.required && !self.checked.contains_key(&i.id))
             .map(|i| format!("{}/{}", phase.key(), i.id))
             .collect()
+    }
+
+    /// Notes `actor` when the roster does not know them.
+    fn flag_actor(&mut self, actor: &str) {
+        if self.runbook.person(actor).is_none() {
+            self.outside_roster.insert(actor.to_owned());
+        }
     }
 
     /// Folds `events` (one incident's, in seq order) into its state.
@@ -308,7 +379,13 @@ impl Incident {
             detected,
             declared_at: at,
             declared_by: first.actor.clone(),
-            phase: Phase::Containment,
+            // The first phase of the declared priority (the runbook is complete:
+            // every priority has at least one).
+            phase: runbook
+                .phases(priority)
+                .first()
+                .copied()
+                .unwrap_or(Phase::Containment),
             phase_since: at,
             transitions: Vec::new(),
             completed: BTreeMap::new(),
@@ -324,10 +401,15 @@ impl Incident {
             escalations: Vec::new(),
             evidence: Vec::new(),
             resolved_at: None,
+            notes: Vec::new(),
+            unchecked: Vec::new(),
+            outside_roster: BTreeSet::new(),
+            roster_changed: None,
             runbook: *runbook,
             events: 1,
             last_event_at: at,
         };
+        inc.flag_actor(&first.actor);
         for e in &events[1..] {
             let at = e.time().map_err(|m| err(e.seq, m))?;
             let body = e.body().map_err(|m| err(e.seq, m))?;
@@ -346,6 +428,9 @@ impl Incident {
         self.events += 1;
         self.last_event_at = at;
         let by = actor.to_owned();
+        if body.clock().is_none() && !matches!(body, EventBody::Roster { .. }) {
+            self.flag_actor(actor);
+        }
         match body {
             EventBody::Declared { .. } => return Err("a second \"declared\" event".into()),
             EventBody::Assigned { role, name, .. } => {
@@ -355,8 +440,48 @@ impl Incident {
                     by,
                 });
             }
-            EventBody::Checked { phase, item, .. } => {
-                self.checked.insert(item, Check { phase, by, at });
+            EventBody::Checked {
+                phase, item, ahead, ..
+            } => {
+                self.checked.insert(
+                    item,
+                    Check {
+                        phase,
+                        by,
+                        at,
+                        ahead,
+                    },
+                );
+            }
+            EventBody::Unchecked {
+                phase,
+                item,
+                reason,
+            } => {
+                self.checked.remove(&item);
+                self.unchecked.push(Uncheck {
+                    phase,
+                    item,
+                    reason,
+                    by,
+                    at,
+                });
+            }
+            EventBody::Note { text } => self.notes.push(NoteRecord { text, by, at }),
+            EventBody::Roster { people } => {
+                self.runbook.people = people;
+                self.roster_changed = Some((at, by.clone()));
+                // Who was outside the old roster may be in the new one.
+                let known: Vec<String> = self
+                    .outside_roster
+                    .iter()
+                    .filter(|a| self.runbook.person(a).is_some())
+                    .cloned()
+                    .collect();
+                for a in known {
+                    self.outside_roster.remove(&a);
+                }
+                self.flag_actor(actor);
             }
             EventBody::Advanced {
                 from,
@@ -364,14 +489,18 @@ impl Incident {
                 reason,
                 forced,
             } => {
-                if to > from {
-                    for p in Phase::ACTIVE {
-                        if p >= from && p < to {
+                let (pf, pt) = (self.position(from), self.position(to));
+                let gate = self.position(self.gate());
+                match (pf, pt) {
+                    (Some(f), Some(t)) if t > f => {
+                        let left: Vec<Phase> =
+                            self.phases()[f..t.min(self.phases().len())].to_vec();
+                        for p in left {
                             self.completed.entry(p).or_insert(at);
                         }
                     }
-                } else if to < Phase::Deployment {
-                    self.approvals.clear();
+                    (_, Some(t)) if gate.is_some_and(|g| t < g) => self.approvals.clear(),
+                    _ => {}
                 }
                 if to == Phase::Resolved {
                     self.resolved_at = Some(at);
@@ -408,7 +537,18 @@ impl Incident {
                     reason: Some(reason),
                     forced_open: Vec::new(),
                 });
-                self.checked.retain(|_, c| c.phase < to);
+                let to_pos = self.position(to);
+                let positions: BTreeMap<Phase, usize> = self
+                    .phases()
+                    .iter()
+                    .enumerate()
+                    .map(|(i, p)| (*p, i))
+                    .collect();
+                self.checked
+                    .retain(|_, c| match (positions.get(&c.phase), to_pos) {
+                        (Some(p), Some(t)) => *p < t,
+                        _ => false,
+                    });
                 self.approvals.clear();
                 self.resolved_at = None;
                 self.phase = to;

@@ -32,6 +32,15 @@ fn declaration(level: Priority) -> Declaration {
     }
 }
 
+/// The built-in runbook with a roster in which alice may be commander.
+fn runbook() -> Runbook {
+    Runbook::from_toml(
+        std::path::Path::new("team.toml"),
+        "[[person]]\nhandle = \"alice\"\nroles = [\"commander\"]\n",
+    )
+    .expect("the test roster")
+}
+
 fn update(n: usize) -> Action {
     Action::Update {
         message: format!("update {n}"),
@@ -43,7 +52,7 @@ fn update(n: usize) -> Action {
 fn incident(s: &mut Store, level: Priority, updates: usize) -> String {
     s.set_now(at(0)).unwrap();
     let id = s
-        .declare(&declaration(level), &Runbook::default(), "alice")
+        .declare(&declaration(level), &runbook(), "alice")
         .unwrap()
         .incident
         .id;
@@ -109,7 +118,7 @@ fn real_time_comes_from_the_stores_clock(b: &dyn Backend) {
     assert!(!s.simulated());
     let before = Timestamp::now();
     let r = s
-        .declare(&declaration(Priority::P1), &Runbook::default(), "alice")
+        .declare(&declaration(Priority::P1), &runbook(), "alice")
         .unwrap();
     let after = Timestamp::now();
     let t = r.events[0].time().unwrap();
@@ -380,7 +389,7 @@ fn wrong_missing_and_rotated_keys(b: &dyn Backend) {
     );
     assert!(wrong.act(&id, &update(7), "bob").is_err(), "not written to");
     let e = wrong
-        .declare(&declaration(Priority::P1), &Runbook::default(), "alice")
+        .declare(&declaration(Priority::P1), &runbook(), "alice")
         .unwrap_err();
     assert!(
         e.to_string().contains("store log fails verification"),
@@ -408,7 +417,7 @@ fn wrong_missing_and_rotated_keys(b: &dyn Backend) {
     assert_eq!(r.events[0].key_id.as_deref(), Some(other_key().id()));
     rotated.set_now(at(11)).unwrap();
     rotated
-        .declare(&declaration(Priority::P1), &Runbook::default(), "alice")
+        .declare(&declaration(Priority::P1), &runbook(), "alice")
         .unwrap();
     assert_eq!(rotated.load(&id).unwrap().problems, vec![]);
     assert_eq!(rotated.verify_log().unwrap().problems, vec![]);

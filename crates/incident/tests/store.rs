@@ -38,10 +38,33 @@ fn declaration(level: Priority, actor: &str) -> Declaration {
     }
 }
 
+/// The built-in runbook with the team's roster (actions that change the gates
+/// need a person of the roster).
+fn runbook() -> Runbook {
+    Runbook::from_toml(
+        std::path::Path::new("team.toml"),
+        r#"
+[[person]]
+handle = "alice"
+roles = ["commander", "security-lead"]
+[[person]]
+handle = "bob"
+roles = ["commander", "devops"]
+[[person]]
+handle = "carol"
+roles = ["technical-lead"]
+[[person]]
+handle = "dave"
+roles = ["security-lead"]
+"#,
+    )
+    .expect("the test roster")
+}
+
 fn declare(store: &mut Store, level: Priority, now: Timestamp) -> String {
     store.set_now(now).unwrap();
     store
-        .declare(&declaration(level, "alice"), &Runbook::default(), "alice")
+        .declare(&declaration(level, "alice"), &runbook(), "alice")
         .expect("declare")
         .incident
         .id
@@ -193,12 +216,13 @@ fn a_p0_from_declaration_to_resolution(b: &dyn Backend) {
     check_phase(&mut s, &id, Phase::Remediation, at(90));
     ok(&mut s, &id, "alice", at(100), advance());
     // At 2 h: the P0 escalation to executives, the containment target (met: no
-    // event) and the overdue status update (due 30 minutes after the last one).
-    assert_eq!(tick_hard(b, at(120)), 2);
+    // event) and each missed status-update interval (due every 30 minutes after
+    // the last update at 35 minutes: 65 and 95).
+    assert_eq!(tick_hard(b, at(120)), 3);
     let counts = clock_counts(&mut s, &id);
     assert_eq!(
         counts.keys().cloned().collect::<Vec<_>>(),
-        vec!["escalation:P0:2h", "update:0", "update:1"]
+        vec!["escalation:P0:2h", "update:0", "update:1", "update:1:2"]
     );
     check_phase(&mut s, &id, Phase::Validation, at(130));
 
@@ -301,7 +325,13 @@ fn a_p0_from_declaration_to_resolution(b: &dyn Backend) {
     );
     assert_eq!(
         after.keys().cloned().collect::<Vec<_>>(),
-        vec!["escalation:P0:2h", "update:0", "update:1", "update:2"],
+        vec![
+            "escalation:P0:2h",
+            "update:0",
+            "update:1",
+            "update:1:2",
+            "update:2"
+        ],
         "every phase target was met"
     );
     let events = assert_intact(&mut s, &id);
@@ -332,11 +362,14 @@ fn each_clock_fires_once_under_concurrent_ticks(b: &dyn Backend) {
         .map(|_| declare(&mut s, Priority::P0, at(0)))
         .collect();
     let fired = tick_hard(b, at(24 * 60 + 1));
-    // Per incident: update:0, escalation, and the five phase targets.
-    assert_eq!(fired, 3 * 7);
+    // Per incident: each of the 48 missed status-update intervals (every 30
+    // minutes), their escalation after three, the 2 h escalation, and the five
+    // phase targets.
+    assert_eq!(fired, 3 * 55);
     for id in &ids {
         let counts = clock_counts(&mut s, id);
-        assert_eq!(counts.len(), 7, "{counts:?}");
+        assert_eq!(counts.len(), 55, "{counts:?}");
+        assert!(counts.contains_key("update:0:48") && counts.contains_key("missed-updates:0"));
         assert!(counts.values().all(|n| *n == 1), "{counts:?}");
         assert_intact(&mut s, id);
     }

@@ -25,6 +25,11 @@ impl Interval {
         Interval { seconds: n * 60 }
     }
 
+    /// `n` seconds (at least one second).
+    pub fn seconds_saturating(n: i64) -> Interval {
+        Interval { seconds: n.max(1) }
+    }
+
     /// The length in seconds.
     pub fn as_seconds(self) -> i64 {
         self.seconds

@@ -10,7 +10,7 @@ use clap::{Args, Subcommand};
 use cverun_incident::chain::{Anchor, Problem};
 use cverun_incident::clocks::{self, Deadline, DeadlineState};
 use cverun_incident::interval::human_minutes;
-use cverun_incident::rules::approval_gate;
+use cverun_incident::rules::{approval_gate, approvals_needed};
 use cverun_incident::{
     Action, ApprovalKind, AssignedPriority, Clock, Decision, Declaration, Event, EventBody,
     Incident, Interval, Keyring, Loaded, Phase, Priority, Role, Runbook, Store,
@@ -224,17 +224,48 @@ pub enum IncidentCommand {
     Assign {
         /// Incident id.
         id: String,
-        /// commander, security-lead, technical-lead, devops, communications-lead.
+        /// commander, security-lead, technical-lead, devops, communications-lead,
+        /// or a role the runbook adds (dba...); aliases like ic, security work.
         role: String,
-        /// Who.
+        /// Who: a person of the roster (handle or alias) who may hold the role.
         name: String,
     },
-    /// Check a checklist item (see `incident show` for the ids).
+    /// Check a checklist item of the current (or an earlier) phase (see
+    /// `incident show` for the ids).
     Check {
         /// Incident id.
         id: String,
         /// Item id (blast-radius, fix-reviewed...).
         item: String,
+        /// Check an item of a later phase now (needs --reason; recorded).
+        #[arg(long)]
+        force: bool,
+        /// Why (required with --force).
+        #[arg(long)]
+        reason: Option<String>,
+    },
+    /// Uncheck a checked item that no longer holds (recorded with the reason).
+    Uncheck {
+        /// Incident id.
+        id: String,
+        /// Item id.
+        item: String,
+        /// Why.
+        #[arg(long, required = true)]
+        reason: String,
+    },
+    /// Record a note (also after the incident ended).
+    Note {
+        /// Incident id.
+        id: String,
+        /// The note.
+        text: String,
+    },
+    /// Record the current runbook's roster ([[person]] entries) on an incident,
+    /// as a person who may be its commander.
+    Roster {
+        /// Incident id.
+        id: String,
     },
     /// Move to the next phase (or --to PHASE).
     Advance {
@@ -279,15 +310,17 @@ pub enum IncidentCommand {
         #[arg(long, required = true)]
         rationale: String,
     },
-    /// Approve deployment as the acting person (--actor).
+    /// Approve entering the gated phase (DEPLOYMENT by default) as the acting
+    /// person (--actor), who must be in the roster with a role that may give it.
     Approve {
         /// Incident id.
         id: String,
-        /// In which capacity: technical or security.
+        /// In which capacity: technical, security, or a kind the runbook adds.
         #[arg(long = "as", value_name = "KIND", required = true)]
         kind: String,
     },
     /// Post a status update; the next one is due per the priority's cadence.
+    /// After the resolution: the resolution message (no further update due).
     Update {
         /// Incident id.
         id: String,
@@ -456,7 +489,31 @@ pub fn run(db_flag: Option<&Path>, args: IncidentArgs) -> anyhow::Result<ExitCod
                 name,
             },
         ),
-        IncidentCommand::Check { id, item } => act(&id, Action::Check { item }),
+        IncidentCommand::Check {
+            id,
+            item,
+            force,
+            reason,
+        } => match (force, reason) {
+            (false, None) => act(&id, Action::Check { item }),
+            (true, Some(reason)) => act(&id, Action::CheckAhead { item, reason }),
+            (true, None) => bail!("--force needs --reason \"...\" (it is recorded)"),
+            (false, Some(_)) => {
+                bail!("--reason goes with --force (checking an item of a later phase)")
+            }
+        },
+        IncidentCommand::Uncheck { id, item, reason } => act(&id, Action::Uncheck { item, reason }),
+        IncidentCommand::Note { id, text } => act(&id, Action::Note { text }),
+        IncidentCommand::Roster { id } => {
+            let (rb, source) = runbook(s, args.runbook.as_deref())?;
+            if rb.people.is_empty() {
+                bail!(
+                    "the runbook ({source}) has no people: add [[person]] entries (handle, name, aliases, roles, contact) to {}",
+                    s.state_dir().join("runbook.toml").display()
+                );
+            }
+            act(&id, Action::Roster { people: rb.people })
+        }
         IncidentCommand::Advance {
             id,
             to,
@@ -735,6 +792,19 @@ fn declare(
         p => Some(p.parse::<Priority>().map_err(anyhow::Error::msg)?),
     };
     let (rb, _) = runbook(s, runbook_flag)?;
+    // The runbook's rules too (claimed times in order, the commander in the
+    // roster...), on what is known before the advisory and the fleet are looked up.
+    let draft = Declaration {
+        advisory: d.advisory.clone(),
+        priority: AssignedPriority::declared_by(declared.unwrap_or(Priority::P2), actor),
+        title: d.title.clone(),
+        description: d.description.clone(),
+        commander: d.commander.clone(),
+        services: Vec::new(),
+        published,
+        detected,
+    };
+    cverun_incident::rules::declare(&draft, &rb, now).map_err(anyhow::Error::msg)?;
     let (priority, summary) = match declared {
         None => auto_priority(db_flag, &d, &rb, now)?,
         Some(level) => (
@@ -850,9 +920,32 @@ pub fn describe(e: &Event) -> String {
             Some(p) => format!("{role}: {name} (handed over from {p})"),
             None => format!("{role}: {name}"),
         },
-        EventBody::Checked { phase, item, text } => {
-            format!("checked {}/{item}: {text}", phase.key())
-        }
+        EventBody::Checked {
+            phase,
+            item,
+            text,
+            ahead,
+        } => match ahead {
+            Some(r) => format!(
+                "checked {}/{item} AHEAD of its phase: {text} (reason: {r})",
+                phase.key()
+            ),
+            None => format!("checked {}/{item}: {text}", phase.key()),
+        },
+        EventBody::Unchecked {
+            phase,
+            item,
+            reason,
+        } => format!("unchecked {}/{item}: {reason}", phase.key()),
+        EventBody::Note { text } => format!("note: {text}"),
+        EventBody::Roster { people } => format!(
+            "roster recorded: {}",
+            people
+                .iter()
+                .map(|p| p.handle.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
         EventBody::Advanced {
             from,
             to,
@@ -888,8 +981,12 @@ pub fn describe(e: &Event) -> String {
             eta,
             next_due,
         } => format!(
-            "update: {message}{} (next update due {next_due})",
-            eta.map(|e| format!(" [ETA {e}]")).unwrap_or_default()
+            "update: {message}{}{}",
+            eta.map(|e| format!(" [ETA {e}]")).unwrap_or_default(),
+            match next_due {
+                Some(d) => format!(" (next update due {d})"),
+                None => " (the resolution message: no further update due)".to_owned(),
+            }
         ),
         EventBody::Impact { label, .. } => format!("impact: {label}"),
         EventBody::Priority {
@@ -957,6 +1054,12 @@ struct View<'a> {
     checklist: Vec<ItemView>,
     open_items: Vec<String>,
     approvals_needed: Vec<String>,
+    /// The phases of the current priority, in order.
+    phases: Vec<PhaseView>,
+    /// The phase the approvals gate (`deployment_gate` is about entering it).
+    gate: Phase,
+    /// Actors of recorded events the roster does not know.
+    outside_roster: Vec<String>,
     deployment_gate: GateView,
     last_update: Option<&'a cverun_incident::state::StatusUpdate>,
     verified: bool,
@@ -976,6 +1079,14 @@ struct ItemView {
 }
 
 #[derive(Serialize)]
+struct PhaseView {
+    id: Phase,
+    label: String,
+    target: Option<Interval>,
+    gated: bool,
+}
+
+#[derive(Serialize)]
 struct GateView {
     open: bool,
     message: Option<String>,
@@ -988,8 +1099,8 @@ fn view<'a>(
     simulated: bool,
 ) -> View<'a> {
     let mut checklist = Vec::new();
-    for phase in Phase::ACTIVE {
-        for item in inc.runbook.items(phase) {
+    for phase in inc.phases().iter().copied() {
+        for item in inc.runbook.items_for(inc.priority, phase) {
             let c = inc.checked.get(&item.id);
             checklist.push(ItemView {
                 phase,
@@ -1011,13 +1122,22 @@ fn view<'a>(
         } else {
             Vec::new()
         },
-        approvals_needed: inc
-            .runbook
-            .policy(inc.priority)
-            .approvals
+        approvals_needed: approvals_needed(inc)
             .iter()
             .map(|n| n.key().to_owned())
             .collect(),
+        phases: inc
+            .phases()
+            .iter()
+            .map(|p| PhaseView {
+                id: *p,
+                label: inc.phase_label(*p),
+                target: inc.runbook.policy(inc.priority).targets.get(p).copied(),
+                gated: *p == inc.gate(),
+            })
+            .collect(),
+        gate: inc.gate(),
+        outside_roster: inc.outside_roster.iter().cloned().collect(),
         deployment_gate: GateView {
             open: gate.is_ok(),
             message: gate.err(),
@@ -1070,10 +1190,15 @@ fn show(
     p(
         "phase",
         format!(
-            "{} since {} ({})",
+            "{} since {} ({}; phases: {})",
             paint(BOLD, inc.phase),
             inc.phase_since,
-            span(now.duration_since(inc.phase_since).as_secs())
+            span(now.duration_since(inc.phase_since).as_secs()),
+            inc.phases()
+                .iter()
+                .map(|p| p.label())
+                .collect::<Vec<_>>()
+                .join(" -> ")
         ),
     );
     if !inc.services.is_empty() {
@@ -1130,7 +1255,11 @@ fn show(
     }
 
     anstream::println!("\n{}", paint(BOLD, "Roles"));
-    for role in Role::ALL {
+    for role in inc.runbook.roles.iter().map(|r| r.id) {
+        if !Role::BUILT_IN.contains(&role) && !inc.roles.contains_key(&role) {
+            continue;
+        }
+        let label = inc.runbook.role_label(role);
         match inc.roles.get(&role) {
             Some(h) if !h.is_empty() => {
                 let cur = &h[h.len() - 1];
@@ -1140,7 +1269,7 @@ fn show(
                     .collect();
                 anstream::println!(
                     "  {:<20} {} since {}{}",
-                    role.label(),
+                    label,
                     paint(BOLD, &cur.name),
                     cur.since,
                     if before.is_empty() {
@@ -1150,7 +1279,7 @@ fn show(
                     }
                 );
             }
-            _ => anstream::println!("  {:<20} {}", role.label(), paint(DIM, "-")),
+            _ => anstream::println!("  {:<20} {}", label, paint(DIM, "-")),
         }
     }
 
@@ -1186,11 +1315,30 @@ fn show(
     for a in &inc.approvals {
         anstream::println!("  {} by {} at {}", a.kind, a.by, a.at);
     }
-    if inc.phase < Phase::Deployment {
+    let before_gate = match (inc.position(inc.phase), inc.position(inc.gate())) {
+        (Some(here), Some(g)) => here < g,
+        _ => false,
+    };
+    if before_gate {
+        let gate = inc.phase_label(inc.gate()).to_lowercase();
         match &v.deployment_gate.message {
-            None => anstream::println!("  {}", paint(GREEN, "deployment gate: open")),
-            Some(_) => anstream::println!("  {}", paint(YELLOW, "deployment gate: closed")),
+            None => anstream::println!("  {}", paint(GREEN, format!("{gate} gate: open"))),
+            Some(_) => anstream::println!("  {}", paint(YELLOW, format!("{gate} gate: closed"))),
         }
+    }
+    if !inc.outside_roster.is_empty() {
+        output::warn(&format!(
+            "events of {} were recorded by people not in its roster: {} (identity is self-asserted; check them)",
+            inc.id,
+            inc.outside_roster
+                .iter()
+                .cloned()
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+    }
+    for n in &inc.notes {
+        anstream::println!("  note by {} at {}: {}", n.by, n.at, n.text);
     }
 
     if !inc.updates.is_empty() {

@@ -400,7 +400,7 @@ impl Store {
     /// Declares an incident at the store's time; its id is allocated from that
     /// time's UTC day, and its store-wide number from the store log.
     pub fn declare(&mut self, d: &Declaration, runbook: &Runbook, actor: &str) -> Result<Recorded> {
-        let actor = check_actor(actor)?;
+        let actor = &rules::resolve_in(runbook, check_actor(actor)?);
         let key = self.signing_key()?;
         let (clock, simulated) = (self.clock, self.simulated);
         let Store { backend, keys, .. } = self;
@@ -463,6 +463,7 @@ impl Store {
         let mut out = None;
         backend.write(&mut |tx| {
             let (mut head, mut incident, last) = locked_state(tx, id, &label, keys, simulated)?;
+            let actor = &rules::resolve_actor(&incident, actor);
             let key = signing_key(keys)?;
             let now = event_time(id, time_of(clock, tx)?, last, simulated)?;
             let bodies = rules::act(&incident, action, actor, now).map_err(Error::Refused)?;

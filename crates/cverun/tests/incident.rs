@@ -630,6 +630,8 @@ fn parallel_processes_lose_nothing(env: &Env) {
             "CVE-2026-1",
             "--priority",
             "P1",
+            "--allow-duplicate",
+            "drill: four declarers at once",
             "--format",
             "json",
         ],
@@ -1082,6 +1084,8 @@ fn metrics_from_stored_events(env: &Env) {
             p,
             "--commander",
             "alice",
+            "--allow-duplicate",
+            "metrics drill",
         ];
         if let Some(pb) = published {
             args.extend(["--published", pb]);
@@ -1378,6 +1382,8 @@ fn heads_keys_and_rewrites(env: &Env) {
                 "CVE-2026-7",
                 "--priority",
                 "P2",
+                "--allow-duplicate",
+                "three incidents to delete from",
             ],
         );
     }
@@ -1919,7 +1925,106 @@ fn rules_that_hold(env: &Env) {
     );
 }
 
+/// One open incident per vulnerability and scope: four declarers racing for the
+/// same advisory get one incident; any id of the vulnerability finds it; a
+/// duplicate is declared only by naming it (or with a reason), both recorded; other
+/// scopes and closed incidents do not count.
+fn one_open_incident_per_vulnerability(env: &Env) {
+    with_team(env, "");
+    let declare = ["incident", "declare", "--priority", "P1", "--advisories"];
+    let ex = examples();
+    let args = |extra: &[&'static str], advisory: &'static str| -> Vec<String> {
+        let mut a: Vec<String> = declare.iter().map(|s| s.to_string()).collect();
+        a.push(ex.clone());
+        a.extend(["--advisory".to_owned(), advisory.to_owned()]);
+        a.extend(extra.iter().map(|s| s.to_string()));
+        a
+    };
+    let first = args(&["--format", "json"], "CVE-2021-44228");
+    let first: Vec<&str> = first.iter().map(String::as_str).collect();
+    let rs = env.parallel(4, &at(0), &first);
+    let won: Vec<&Run> = rs.iter().filter(|r| r.code == 0).collect();
+    assert_eq!(
+        won.len(),
+        1,
+        "{:?}",
+        rs.iter().map(|r| &r.stderr).collect::<Vec<_>>()
+    );
+    for r in rs.iter().filter(|r| r.code != 0) {
+        assert_eq!(r.code, 2, "{}", r.stderr);
+        assert!(
+            r.stderr
+                .contains(&format!("already has an open incident: {ID}")),
+            "{}",
+            r.stderr
+        );
+    }
+    let v: Value = serde_json::from_str(&won[0].stdout).unwrap();
+    // The aliases the advisory database knows are recorded.
+    assert_eq!(
+        v["incident"]["aliases"],
+        serde_json::json!(["EXAMPLE-2021-0004"])
+    );
+    // Any id of the vulnerability, in any case, finds the open incident.
+    let again = args(&[], "example-2021-0004");
+    let again: Vec<&str> = again.iter().map(String::as_str).collect();
+    let e = env.refused(&at(1), "bob", &again);
+    assert!(e.contains(&format!("--duplicate-of {ID}")), "{e}");
+    // Naming another incident is refused; naming the open one records the link.
+    let wrong = args(&["--duplicate-of", "INC-2026-11-23-9"], "CVE-2021-44228");
+    let wrong: Vec<&str> = wrong.iter().map(String::as_str).collect();
+    let e = env.refused(&at(1), "bob", &wrong);
+    assert!(e.contains("not an open incident of CVE-2021-44228"), "{e}");
+    let dup = args(
+        &["--duplicate-of", "inc-2026-11-23-1", "--format", "json"],
+        "CVE-2021-44228",
+    );
+    let dup: Vec<&str> = dup.iter().map(String::as_str).collect();
+    let v = env.json(&at(2), &dup);
+    assert_eq!(v["incident"]["duplicate"], serde_json::json!({ "of": ID }));
+    let reason = args(
+        &[
+            "--allow-duplicate",
+            "the EU entity works it apart",
+            "--format",
+            "json",
+        ],
+        "CVE-2021-44228",
+    );
+    let reason: Vec<&str> = reason.iter().map(String::as_str).collect();
+    let v = env.json(&at(3), &reason);
+    assert_eq!(
+        v["incident"]["duplicate"],
+        serde_json::json!({ "allowed": "the EU entity works it apart" })
+    );
+    // Another scope is another incident; the same scope again is refused.
+    let scoped = args(
+        &["--scope", "payments", "--format", "json"],
+        "CVE-2021-44228",
+    );
+    let scoped: Vec<&str> = scoped.iter().map(String::as_str).collect();
+    let v = env.json(&at(4), &scoped);
+    let scoped_id = v["incident"]["id"].as_str().unwrap().to_owned();
+    assert_eq!(v["incident"]["scope"], "payments");
+    let e = env.refused(&at(5), "bob", &scoped[..scoped.len() - 2]);
+    assert!(e.contains("in scope \"payments\""), "{e}");
+    // Once closed, the vulnerability may be declared again in that scope.
+    env.ok(
+        &at(6),
+        "alice",
+        &[
+            "incident",
+            "cancel",
+            &scoped_id,
+            "--reason",
+            "merged into the fleet-wide one",
+        ],
+    );
+    env.ok(&at(7), "bob", &scoped[..scoped.len() - 2]);
+}
+
 both_backends!(
+    one_open_incident_per_vulnerability,
     backdating_a_real_store_is_refused,
     simulated_stores_say_so,
     heads_keys_and_rewrites,

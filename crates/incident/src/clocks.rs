@@ -299,6 +299,9 @@ mod tests {
             services: vec![],
             published: None,
             detected: None,
+            aliases: Vec::new(),
+            scope: None,
+            duplicate: None,
         };
         let mut events = Vec::new();
         append(

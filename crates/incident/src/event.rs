@@ -19,6 +19,17 @@ pub struct Forced {
     pub open: Vec<String>,
 }
 
+/// A declaration made although an open incident covers the same vulnerability and
+/// scope, recorded in its `declared` event.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Duplicate {
+    /// A duplicate of this open incident, declared to be worked apart (and linked).
+    Of(String),
+    /// Declared anyway, for this reason.
+    Allowed(String),
+}
+
 /// What happened. Serialised as the event's `kind` and `details`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "kebab-case")]
@@ -48,6 +59,18 @@ pub enum EventBody {
         detected: Timestamp,
         /// The runbook the incident follows.
         runbook: Box<Runbook>,
+        /// The vulnerability's other ids (aliases), when known: with `advisory`,
+        /// what makes two incidents the same vulnerability.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        aliases: Vec<String>,
+        /// The part of the organisation the incident covers, when incidents of one
+        /// vulnerability are worked apart (`None`: the whole store).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        scope: Option<String>,
+        /// Declared although another open incident covers the same vulnerability
+        /// and scope: how, and why.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        duplicate: Option<Duplicate>,
     },
     /// A role was handed to someone.
     Assigned {

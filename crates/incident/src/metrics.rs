@@ -229,6 +229,9 @@ mod tests {
                 services: vec![],
                 published: published.map(t),
                 detected: None,
+                aliases: Vec::new(),
+                scope: None,
+                duplicate: None,
             };
             let mut b = Builder {
                 events: Vec::new(),

@@ -30,9 +30,11 @@
 //! decide, priority, approve, roster) need a person of the roster; the others are
 //! accepted from anyone and the state marks such actors (`outside_roster`).
 
+use std::collections::BTreeSet;
+
 use jiff::Timestamp;
 
-use crate::event::{EventBody, Forced};
+use crate::event::{Duplicate, EventBody, Forced};
 use crate::model::{
     ApprovalKind, ApprovalNeed, AssignedPriority, Decision, Phase, Priority, PrioritySource, Role,
 };
@@ -59,6 +61,77 @@ pub struct Declaration {
     pub published: Option<Timestamp>,
     /// When the problem was detected (default: now).
     pub detected: Option<Timestamp>,
+    /// The vulnerability's other ids (aliases), when the advisory database knows
+    /// them: one open incident per vulnerability and scope.
+    pub aliases: Vec<String>,
+    /// The part of the organisation the incident covers, when incidents of one
+    /// vulnerability are worked apart (`None`: the whole store).
+    pub scope: Option<String>,
+    /// Declared although an open incident covers the same vulnerability and scope.
+    pub duplicate: Option<Duplicate>,
+}
+
+/// The first event of an open incident, as [`duplicates`] compares it.
+#[derive(Clone, Debug)]
+pub struct OpenIncident {
+    /// Its id.
+    pub id: String,
+    /// Its title.
+    pub title: String,
+    /// Its phase (for messages).
+    pub phase: String,
+    /// Its advisory and aliases.
+    pub ids: Vec<String>,
+    /// Its scope.
+    pub scope: Option<String>,
+}
+
+/// One id spelling for comparisons (ids are case-insensitive: `cve-2021-44228`).
+fn id_key(id: &str) -> String {
+    id.trim().to_ascii_uppercase()
+}
+
+/// Whether declaring `d` is allowed beside the `open` incidents: one open incident
+/// per vulnerability (any shared id: the advisory or an alias) and scope, unless
+/// the declaration says it is a duplicate of one of them (`Duplicate::Of`, which
+/// must name one) or is declared anyway with a reason (`Duplicate::Allowed`).
+pub fn duplicates(d: &Declaration, open: &[OpenIncident]) -> Result<(), String> {
+    let mine: BTreeSet<String> = std::iter::once(d.advisory.as_str())
+        .chain(d.aliases.iter().map(String::as_str))
+        .map(id_key)
+        .collect();
+    let scope = d.scope.as_deref().map(str::trim).filter(|s| !s.is_empty());
+    let same: Vec<&OpenIncident> = open
+        .iter()
+        .filter(|o| o.scope.as_deref().map(str::trim).filter(|s| !s.is_empty()) == scope)
+        .filter(|o| o.ids.iter().any(|i| mine.contains(&id_key(i))))
+        .collect();
+    let in_scope = scope
+        .map(|s| format!(" in scope {s:?}"))
+        .unwrap_or_default();
+    match (&d.duplicate, same.first()) {
+        (None, None) | (Some(Duplicate::Allowed(_)), _) => Ok(()),
+        (None, Some(o)) => Err(format!(
+            "{} already has an open incident{in_scope}: {} ({}, {}); work it there, or declare another only with --duplicate-of {} (a duplicate worked apart) or --allow-duplicate REASON",
+            d.advisory, o.id, o.title, o.phase, o.id
+        )),
+        (Some(Duplicate::Of(id)), _) => {
+            if same.iter().any(|o| o.id.eq_ignore_ascii_case(id)) {
+                Ok(())
+            } else {
+                let open: Vec<&str> = same.iter().map(|o| o.id.as_str()).collect();
+                Err(format!(
+                    "--duplicate-of {id}: not an open incident of {}{in_scope} (open: {})",
+                    d.advisory,
+                    if open.is_empty() {
+                        "none".to_owned()
+                    } else {
+                        open.join(", ")
+                    }
+                ))
+            }
+        }
+    }
 }
 
 /// An action on an existing incident.
@@ -297,6 +370,28 @@ pub fn declare(
         published: d.published,
         detected,
         runbook: Box::new(runbook.clone()),
+        aliases: {
+            let mut seen = BTreeSet::from([id_key(&d.advisory)]);
+            let mut out = Vec::new();
+            for a in &d.aliases {
+                let a = a.trim();
+                if !a.is_empty() && seen.insert(id_key(a)) {
+                    out.push(a.to_owned());
+                }
+            }
+            out
+        },
+        scope: match &d.scope {
+            Some(s) => Some(required_text("--scope", s)?),
+            None => None,
+        },
+        duplicate: match &d.duplicate {
+            Some(Duplicate::Of(id)) => Some(Duplicate::Of(required_text("--duplicate-of", id)?)),
+            Some(Duplicate::Allowed(r)) => {
+                Some(Duplicate::Allowed(required_text("--allow-duplicate", r)?))
+            }
+            None => None,
+        },
     }];
     if let Some(c) = &d.commander {
         let c = required_text("--commander", c)?;
@@ -1104,6 +1199,9 @@ mod tests {
                 services: vec!["checkout".into(), "checkout".into(), "cart".into()],
                 published: None,
                 detected: None,
+                aliases: Vec::new(),
+                scope: None,
+                duplicate: None,
             };
             let bodies = declare(
                 &d,
@@ -1199,6 +1297,64 @@ mod tests {
         );
     }
 
+    #[test]
+    fn one_open_incident_per_vulnerability_and_scope() {
+        let open = |id: &str, ids: &[&str], scope: Option<&str>| OpenIncident {
+            id: id.into(),
+            title: "t".into(),
+            phase: "containment".into(),
+            ids: ids.iter().map(|s| s.to_string()).collect(),
+            scope: scope.map(str::to_owned),
+        };
+        let d = Declaration {
+            advisory: "GHSA-jfh8-c2jp-5v3q".into(),
+            aliases: vec!["CVE-2021-44228".into()],
+            ..declaration()
+        };
+        // Another vulnerability, or the same in another scope: allowed.
+        assert!(duplicates(&d, &[open("INC-1", &["CVE-2026-1"], None)]).is_ok());
+        assert!(duplicates(&d, &[open("INC-1", &["cve-2021-44228"], Some("eu"))]).is_ok());
+        // A shared alias, in any case: refused, naming the open incident.
+        let both = [
+            open("INC-1", &["CVE-2026-1"], None),
+            open("INC-2", &["cve-2021-44228", "EXAMPLE-4"], None),
+        ];
+        let e = duplicates(&d, &both).unwrap_err();
+        assert!(
+            e.contains("open incident: INC-2") && e.contains("--duplicate-of INC-2"),
+            "{e}"
+        );
+        // Named as its duplicate: allowed; naming another: refused.
+        let of = |id: &str| Declaration {
+            duplicate: Some(Duplicate::Of(id.into())),
+            ..d.clone()
+        };
+        assert!(duplicates(&of("inc-2"), &both).is_ok());
+        let e = duplicates(&of("INC-1"), &both).unwrap_err();
+        assert!(e.contains("(open: INC-2)"), "{e}");
+        assert!(
+            duplicates(&of("INC-2"), &[])
+                .unwrap_err()
+                .contains("open: none")
+        );
+        let anyway = Declaration {
+            duplicate: Some(Duplicate::Allowed("worked apart".into())),
+            ..d.clone()
+        };
+        assert!(duplicates(&anyway, &both).is_ok());
+        // Scopes compare trimmed; an empty scope is no scope.
+        let scoped = Declaration {
+            scope: Some(" eu ".into()),
+            ..d.clone()
+        };
+        assert!(duplicates(&scoped, &[open("INC-3", &["CVE-2021-44228"], Some("eu"))]).is_err());
+        let blank = Declaration {
+            scope: Some(" ".into()),
+            ..d
+        };
+        assert!(duplicates(&blank, &both).is_err());
+    }
+
     fn declaration() -> Declaration {
         Declaration {
             advisory: "CVE-2026-1".into(),
@@ -1209,6 +1365,9 @@ mod tests {
             services: vec![],
             published: None,
             detected: None,
+            aliases: Vec::new(),
+            scope: None,
+            duplicate: None,
         }
     }
 

@@ -178,6 +178,12 @@ pub struct Incident {
     pub id: String,
     /// The advisory.
     pub advisory: String,
+    /// The vulnerability's other ids, when known at declaration.
+    pub aliases: Vec<String>,
+    /// The part of the organisation it covers (`None`: the whole store).
+    pub scope: Option<String>,
+    /// Declared although an open incident covered the same vulnerability and scope.
+    pub duplicate: Option<crate::event::Duplicate>,
     /// Title.
     pub title: String,
     /// Description.
@@ -352,6 +358,9 @@ impl Incident {
             published,
             detected,
             runbook,
+            aliases,
+            scope,
+            duplicate,
         } = body
         else {
             return Err(err(
@@ -365,6 +374,9 @@ impl Incident {
         let mut inc = Incident {
             id: first.incident.clone(),
             advisory,
+            aliases,
+            scope,
+            duplicate,
             title,
             description,
             priority,

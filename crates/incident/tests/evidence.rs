@@ -257,6 +257,9 @@ fn the_manifest_hash_is_recorded_in_the_timeline() {
         services: vec![],
         published: None,
         detected: None,
+        aliases: Vec::new(),
+        scope: None,
+        duplicate: None,
     };
     let id = store
         .declare(&d, &Runbook::default(), "alice")

@@ -7,6 +7,7 @@
 mod support;
 
 use cverun_incident::chain::{self, Anchor, ProblemKind};
+use cverun_incident::event::Duplicate;
 use cverun_incident::{
     Action, AssignedPriority, Clock, Declaration, Error, Event, Keyring, Priority, Runbook, Store,
 };
@@ -29,6 +30,11 @@ fn declaration(level: Priority) -> Declaration {
         services: vec!["checkout".into()],
         published: None,
         detected: None,
+        aliases: Vec::new(),
+        scope: None,
+        // These tests declare one advisory many times in one store; the rule of one
+        // open incident per vulnerability has its own tests.
+        duplicate: Some(Duplicate::Allowed("a test store".into())),
     }
 }
 

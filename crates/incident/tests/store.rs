@@ -7,6 +7,7 @@ mod support;
 use std::collections::BTreeMap;
 
 use cverun_incident::chain::ProblemKind;
+use cverun_incident::event::Duplicate;
 use cverun_incident::{
     Action, ApprovalKind, AssignedPriority, Decision, Declaration, Error, Phase, Priority, Role,
     Runbook, Store,
@@ -35,6 +36,11 @@ fn declaration(level: Priority, actor: &str) -> Declaration {
         services: vec!["checkout".into(), "cart".into()],
         published: Some(t("2026-11-22T09:00:00Z")),
         detected: None,
+        aliases: Vec::new(),
+        scope: None,
+        // These tests declare one advisory many times in one store; the rule of one
+        // open incident per vulnerability has its own tests.
+        duplicate: Some(Duplicate::Allowed("a test store".into())),
     }
 }
 

@@ -13,7 +13,7 @@ use cverun_incident::interval::human_minutes;
 use cverun_incident::rules::{approval_gate, approvals_needed};
 use cverun_incident::{
     Action, ApprovalKind, AssignedPriority, Clock, Decision, Declaration, Event, EventBody,
-    Incident, Interval, Keyring, Loaded, Phase, Priority, Role, Runbook, Store,
+    Incident, Interval, Keyring, Loaded, Phase, Priority, Role, Runbook, Store, event::Duplicate,
 };
 use jiff::Timestamp;
 use serde::Serialize;
@@ -450,6 +450,19 @@ pub struct DeclareArgs {
     /// A saved inventory (`cverun inventory save`) instead of scanning with --from.
     #[arg(long, value_name = "FILE", conflicts_with = "from")]
     pub inventory: Option<PathBuf>,
+    /// The part of the organisation this incident covers (a team, a fleet), when
+    /// incidents of one vulnerability are worked apart: one open incident per
+    /// vulnerability and scope [default: the whole store]
+    #[arg(long, value_name = "NAME")]
+    pub scope: Option<String>,
+    /// Declare although incident ID, open, covers the same vulnerability and scope:
+    /// a duplicate worked apart (recorded)
+    #[arg(long, value_name = "ID", conflicts_with = "allow_duplicate")]
+    pub duplicate_of: Option<String>,
+    /// Declare although an open incident covers the same vulnerability and scope,
+    /// for this reason (recorded)
+    #[arg(long, value_name = "REASON")]
+    pub allow_duplicate: Option<String>,
     /// When the advisory was published (RFC 3339), for MTTD.
     #[arg(long, value_name = "TIME")]
     pub published: Option<String>,
@@ -627,14 +640,17 @@ fn auto_priority(
     d: &DeclareArgs,
     rb: &Runbook,
     now: Timestamp,
-) -> anyhow::Result<(AssignedPriority, Option<String>)> {
+) -> anyhow::Result<(AssignedPriority, Facts)> {
     use cverun_triage::policy::Level;
     let mut triage = cverun_scan::Triage::load(&[PathBuf::from(".")], d.policy.as_deref(), &[])?;
     triage.policy.response = super::response_times(rb);
     let db = super::open_for_matching(db_flag, &d.advisories)?;
     let id = cverun_scan::explain::canonical_id(&d.advisory);
     let Some(cverun_scan::explain::Known {
-        summary, base: p, ..
+        summary,
+        base: p,
+        ids,
+        ..
     }) = cverun_scan::explain::known(&db, &triage.policy, &id, now)?
     else {
         bail!(
@@ -658,39 +674,53 @@ fn auto_priority(
             p.explanation()
         ),
     );
-    Ok((assigned, summary))
+    Ok((assigned, Facts { summary, ids }))
 }
 
-/// The advisory's summary, when the advisory database (or --advisories) knows it;
-/// `None` otherwise (the title is then the id, with a warning).
-fn advisory_summary(
-    db_flag: Option<&Path>,
-    d: &DeclareArgs,
-    rb: &Runbook,
-    now: Timestamp,
-) -> Option<String> {
-    let db = super::open_for_matching(db_flag, &d.advisories).ok()?;
+/// What the advisory database says of the advisory declared.
+#[derive(Default)]
+struct Facts {
+    /// Its summary (the default title).
+    summary: Option<String>,
+    /// Every id of the vulnerability (for the one-open-incident rule).
+    ids: Vec<String>,
+}
+
+/// The advisory's summary and ids, when the advisory database (or --advisories)
+/// knows it; nothing otherwise (the title is then the id, with a warning, and the
+/// advisory id alone names the vulnerability).
+fn advisory_facts(db_flag: Option<&Path>, d: &DeclareArgs, rb: &Runbook, now: Timestamp) -> Facts {
+    let Ok(db) = super::open_for_matching(db_flag, &d.advisories) else {
+        return Facts::default();
+    };
     let policy = cverun_triage::policy::Policy::default().with_response(super::response_times(rb));
     let id = cverun_scan::explain::canonical_id(&d.advisory);
-    cverun_scan::explain::known(&db, &policy, &id, now)
-        .ok()
-        .flatten()
-        .and_then(|k| k.summary)
+    match cverun_scan::explain::known(&db, &policy, &id, now) {
+        Ok(Some(k)) => Facts {
+            summary: k.summary,
+            ids: k.ids,
+        },
+        _ => Facts::default(),
+    }
 }
 
 /// The services an incident is declared for: those named with --service, each
 /// checked against the fleet of --from or --inventory; without --service, every
 /// service the advisory's blast radius affects there. Naming services without a
 /// fleet to check them against is refused.
-fn affected_services(db_flag: Option<&Path>, d: &DeclareArgs) -> anyhow::Result<Vec<String>> {
+fn affected_services(
+    db_flag: Option<&Path>,
+    d: &DeclareArgs,
+    warnings: &mut Vec<String>,
+) -> anyhow::Result<Vec<String>> {
     if d.from.is_empty() && d.inventory.is_none() {
         if let Some(first) = d.services.first() {
             bail!(
                 "--service {first:?} cannot be checked: give --from PATH (the fleet to scan) or --inventory FILE (a saved inventory), so that every service named exists"
             );
         }
-        output::warn(
-            "no affected services recorded: give --from PATH or --inventory FILE to take them from the blast radius",
+        warnings.push(
+            "no affected services recorded: give --from PATH or --inventory FILE to take them from the blast radius".into(),
         );
         return Ok(Vec::new());
     }
@@ -709,7 +739,7 @@ fn affected_services(db_flag: Option<&Path>, d: &DeclareArgs) -> anyhow::Result<
     }
     for p in &r.blast.incomplete {
         let at = p.line.map(|l| format!(":{l}")).unwrap_or_default();
-        output::warn(&format!(
+        warnings.push(format!(
             "the blast radius is incomplete, affected services may be missing: {}{at}: {}",
             p.file, p.message
         ));
@@ -727,7 +757,7 @@ fn affected_services(db_flag: Option<&Path>, d: &DeclareArgs) -> anyhow::Result<
     }
     if d.services.is_empty() {
         if affected.is_empty() {
-            output::warn(&format!(
+            warnings.push(format!(
                 "no service of the fleet ({} scanned) ships a version {} affects",
                 r.services.len(),
                 d.advisory
@@ -756,7 +786,7 @@ fn affected_services(db_flag: Option<&Path>, d: &DeclareArgs) -> anyhow::Result<
             );
         };
         if !affected.contains(found) {
-            output::warn(&format!(
+            warnings.push(format!(
                 "{found} does not ship a version {} affects (per the blast radius); recorded as named",
                 d.advisory
             ));
@@ -787,6 +817,11 @@ fn declare(
         .as_deref()
         .map(|t| parse_time("--detected", t, now))
         .transpose()?;
+    let duplicate = match (&d.duplicate_of, &d.allow_duplicate) {
+        (Some(id), _) => Some(Duplicate::Of(incident_id(id))),
+        (None, Some(reason)) => Some(Duplicate::Allowed(reason.clone())),
+        (None, None) => None,
+    };
     let declared = match d.priority.trim() {
         p if p.eq_ignore_ascii_case("auto") => None,
         p => Some(p.parse::<Priority>().map_err(anyhow::Error::msg)?),
@@ -803,26 +838,31 @@ fn declare(
         services: Vec::new(),
         published,
         detected,
+        aliases: Vec::new(),
+        scope: d.scope.clone(),
+        duplicate: duplicate.clone(),
     };
     cverun_incident::rules::declare(&draft, &rb, now).map_err(anyhow::Error::msg)?;
-    let (priority, summary) = match declared {
+    let (priority, facts) = match declared {
         None => auto_priority(db_flag, &d, &rb, now)?,
         Some(level) => (
             AssignedPriority::declared_by(level, actor),
-            advisory_summary(db_flag, &d, &rb, now),
+            advisory_facts(db_flag, &d, &rb, now),
         ),
     };
-    let title = match (d.title.clone(), summary) {
+    // Printed once the incident is recorded (a refusal comes alone).
+    let mut warnings = Vec::new();
+    let title = match (d.title.clone(), facts.summary) {
         (Some(t), _) | (None, Some(t)) => Some(t),
         (None, None) => {
-            output::warn(&format!(
+            warnings.push(format!(
                 "the advisory database has no summary of {}: the title is its id (give --title)",
                 d.advisory
             ));
             None
         }
     };
-    let services = affected_services(db_flag, &d)?;
+    let services = affected_services(db_flag, &d, &mut warnings)?;
     let declaration = Declaration {
         advisory: d.advisory,
         priority,
@@ -832,9 +872,15 @@ fn declare(
         services,
         published,
         detected,
+        aliases: facts.ids,
+        scope: d.scope,
+        duplicate,
     };
     let mut store = s.open_for_write()?;
     let r = store.declare(&declaration, &rb, actor)?;
+    for w in &warnings {
+        output::warn(w);
+    }
     if d.format == Format::Json {
         let loaded = store.load(&r.incident.id)?;
         return show(&loaded, Format::Json, now, store.simulated());

@@ -413,6 +413,9 @@ impl Store {
             if let Some(t) = &tail {
                 check_log_tail(t, keys, simulated)?;
             }
+            // Under the store log's lock, so two declarations of one vulnerability
+            // cannot both pass.
+            rules::duplicates(d, &open_incidents(tx)?).map_err(Error::Refused)?;
             let number = tx.next_number(&day)?;
             let id = format!("INC-{day}-{number}");
             let at = now.to_string();
@@ -860,6 +863,38 @@ fn loaded(id: String, head: Head, events: Vec<Event>, keys: &Keyring, simulated:
         problems,
         state,
     }
+}
+
+/// The open incidents, as the duplicate rule compares them (from each one's
+/// `declared` event). One whose first event cannot be read is left out: it cannot
+/// be compared, and `verify` reports it.
+fn open_incidents(tx: &mut dyn Tx) -> Result<Vec<rules::OpenIncident>> {
+    let mut out = Vec::new();
+    for row in tx.incidents()? {
+        if row.phase == Phase::Resolved.key() || row.phase == Phase::Cancelled.key() {
+            continue;
+        }
+        let events = tx.events(&row.id)?;
+        if let Some(Ok(EventBody::Declared {
+            advisory,
+            aliases,
+            scope,
+            title,
+            ..
+        })) = events.first().map(Event::body)
+        {
+            let mut ids = aliases;
+            ids.push(advisory);
+            out.push(rules::OpenIncident {
+                id: row.id,
+                title,
+                phase: row.phase,
+                ids,
+                scope,
+            });
+        }
+    }
+    Ok(out)
 }
 
 /// Locks incident `id`, reads its timeline, checks the chain and its MACs, folds

@@ -156,3 +156,88 @@ fn an_unknown_advisory_keeps_its_id_as_title_and_says_so() {
         r.stderr
     );
 }
+
+/// Nothing is recorded as "unknown": without --actor, CVERUN_ACTOR or a login
+/// name, commands that record refuse; reads still work; `tick` (from cron) records
+/// its clock events as `cverun-tick`.
+#[test]
+fn nobody_acting_records_nothing() {
+    let p = Project::new();
+    let anonymous = |args: &[&str]| {
+        let out = bin()
+            .current_dir(p.dir.path())
+            .env_remove("CVERUN_ACTOR")
+            .env_remove("USER")
+            .env_remove("LOGNAME")
+            .env_remove("CVERUN_DATABASE_URL")
+            .args(args)
+            .output()
+            .unwrap();
+        (
+            out.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let (code, _, err) = anonymous(&[
+        "incident",
+        "declare",
+        "--advisory",
+        "CVE-2026-1",
+        "--priority",
+        "P2",
+    ]);
+    assert_eq!(code, 2);
+    assert!(err.contains("who is acting?"), "{err}");
+    assert!(!p.dir.path().join(".cverun").exists(), "nothing created");
+    let r = p.run(&[
+        "incident",
+        "declare",
+        "--advisory",
+        "CVE-2026-1",
+        "--priority",
+        "P2",
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let (code, _, err) = anonymous(&["incident", "update", "INC-2026-11-23-1", "hello"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("who is acting?"), "{err}");
+    let (code, out, err) = anonymous(&["incident", "show", "INC-2026-11-23-1"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("INC-2026-11-23-1"), "{out}");
+    // Five hours later: the 4h status update of a P2 is overdue.
+    let out = bin()
+        .current_dir(p.dir.path())
+        .env("CVERUN_NOW", "2026-11-23T17:00:00Z")
+        .env_remove("CVERUN_ACTOR")
+        .env_remove("USER")
+        .env_remove("LOGNAME")
+        .args(["incident", "tick"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let r = p.run(&[
+        "incident",
+        "timeline",
+        "INC-2026-11-23-1",
+        "--format",
+        "json",
+    ]);
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    let actors: Vec<&str> = v["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["actor"].as_str().unwrap())
+        .collect();
+    assert_eq!(actors[0], "alice");
+    assert!(
+        actors.len() > 1 && actors[1..].iter().all(|a| *a == "cverun-tick"),
+        "{actors:?}"
+    );
+}

@@ -120,7 +120,7 @@ pub fn run(args: EvidenceArgs) -> anyhow::Result<ExitCode> {
             };
             let opts = CollectOptions {
                 incident: id.clone(),
-                actor: s.actor(),
+                actor: s.acting()?,
                 now,
                 root,
                 site_packages,

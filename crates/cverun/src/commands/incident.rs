@@ -41,7 +41,7 @@ pub struct StoreArgs {
     )]
     pub database: Option<String>,
     /// Who is acting, as recorded in the timeline [default: $CVERUN_ACTOR, else
-    /// $USER, else "unknown"]
+    /// $USER, else $LOGNAME; commands that record refuse to run without one]
     #[arg(long, global = true, value_name = "NAME")]
     pub actor: Option<String>,
 }
@@ -57,14 +57,24 @@ impl StoreArgs {
             .unwrap_or_else(|| PathBuf::from(".cverun"))
     }
 
-    /// The acting person.
-    pub fn actor(&self) -> String {
+    /// The acting person: `--actor`, else `$CVERUN_ACTOR`, else the login name
+    /// (`$USER`, `$LOGNAME`); `None` when none is set.
+    pub fn actor(&self) -> Option<String> {
         let from_env = |v: &str| std::env::var(v).ok().filter(|s| !s.trim().is_empty());
         self.actor
             .clone()
+            .filter(|a| !a.trim().is_empty())
             .or_else(|| from_env("CVERUN_ACTOR"))
             .or_else(|| from_env("USER"))
-            .unwrap_or_else(|| "unknown".to_owned())
+            .or_else(|| from_env("LOGNAME"))
+    }
+
+    /// The acting person, for a command that records something: never a made-up
+    /// name (an event by "unknown" would be no record at all).
+    pub fn acting(&self) -> anyhow::Result<String> {
+        self.actor().context(
+            "who is acting? give --actor NAME or set CVERUN_ACTOR (recorded in the timeline; with a roster, a handle or alias of the roster)",
+        )
     }
 
     /// The store's clock: simulated at `CVERUN_NOW` when it is set, else the real
@@ -409,6 +419,24 @@ pub enum IncidentCommand {
     Runbook,
 }
 
+/// Who records clock events when `tick` runs without an actor (from cron).
+pub const TICK_ACTOR: &str = "cverun-tick";
+
+impl IncidentCommand {
+    /// Whether the command records events (and so needs to know who is acting).
+    fn records(&self) -> bool {
+        !matches!(
+            self,
+            IncidentCommand::List { .. }
+                | IncidentCommand::Show { .. }
+                | IncidentCommand::Timeline { .. }
+                | IncidentCommand::Verify { .. }
+                | IncidentCommand::Head { .. }
+                | IncidentCommand::Runbook
+        )
+    }
+}
+
 #[derive(Debug, Args)]
 pub struct DeclareArgs {
     /// The advisory (OSV, GHSA or CVE id).
@@ -476,7 +504,12 @@ pub struct DeclareArgs {
 
 pub fn run(db_flag: Option<&Path>, args: IncidentArgs) -> anyhow::Result<ExitCode> {
     let s = &args.store;
-    let actor = s.actor();
+    let actor = match &args.command {
+        // Clock events are the clock's, when run from cron without a login name.
+        IncidentCommand::Tick { .. } => s.actor().unwrap_or_else(|| TICK_ACTOR.to_owned()),
+        c if c.records() => s.acting()?,
+        _ => s.actor().unwrap_or_default(),
+    };
     let now = now()?;
     let act = |id: &str, action: Action| -> anyhow::Result<ExitCode> {
         let id = incident_id(id);

@@ -1212,6 +1212,53 @@ impl Runbook {
     /// phases, a target for each and a gate among them; item ids are unique within
     /// a priority; approval kinds, roles and escalation targets exist.
     fn validate(&self) -> Result<(), String> {
+        self.validate_structure()?;
+        for (level, policy) in &self.priority {
+            let targets = policy
+                .escalate
+                .iter()
+                .flat_map(|r| r.to.iter())
+                .chain(policy.missed_updates.iter().flat_map(|m| m.to.iter()));
+            for t in targets {
+                if !self.known_target(t) {
+                    return Err(format!(
+                        "priority {level}: escalation to {t:?} is neither a role nor a person of the roster"
+                    ));
+                }
+            }
+        }
+        for (name, i) in &self.impact {
+            for t in &i.escalate {
+                if !self.known_target(t) {
+                    return Err(format!(
+                        "impact {name}: escalation to {t:?} is neither a role nor a person of the roster"
+                    ));
+                }
+            }
+        }
+        for (k, d) in &self.approval {
+            for r in &d.roles {
+                if self.role(*r).is_none() {
+                    return Err(format!("approval {k}: unknown role {r}"));
+                }
+            }
+        }
+        for p in &self.people {
+            for r in &p.roles {
+                if self.role(*r).is_none() {
+                    return Err(format!("{}: unknown role {}", p.handle, r.key()));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// What the rules need of a runbook to work an incident: phases, targets and a
+    /// gate per priority, unique item ids, known approval kinds. Runbooks recorded
+    /// in events are checked with this alone: those recorded before escalations
+    /// named roles escalated to free-text audiences ("executive", "ceo"), which
+    /// stay readable.
+    fn validate_structure(&self) -> Result<(), String> {
         for (level, policy) in &self.priority {
             if policy.phases.is_empty() {
                 return Err(format!("priority {level} has no phases"));
@@ -1259,44 +1306,11 @@ impl Runbook {
                     return Err(format!("priority {level}: unknown approval kind {k}"));
                 }
             }
-            let targets = policy
-                .escalate
-                .iter()
-                .flat_map(|r| r.to.iter())
-                .chain(policy.missed_updates.iter().flat_map(|m| m.to.iter()));
-            for t in targets {
-                if !self.known_target(t) {
-                    return Err(format!(
-                        "priority {level}: escalation to {t:?} is neither a role nor a person of the roster"
-                    ));
-                }
-            }
         }
         for (name, i) in &self.impact {
             for k in &i.requires {
                 if !self.approval.contains_key(k) {
                     return Err(format!("impact {name}: unknown approval kind {k}"));
-                }
-            }
-            for t in &i.escalate {
-                if !self.known_target(t) {
-                    return Err(format!(
-                        "impact {name}: escalation to {t:?} is neither a role nor a person of the roster"
-                    ));
-                }
-            }
-        }
-        for (k, d) in &self.approval {
-            for r in &d.roles {
-                if self.role(*r).is_none() {
-                    return Err(format!("approval {k}: unknown role {r}"));
-                }
-            }
-        }
-        for p in &self.people {
-            for r in &p.roles {
-                if self.role(*r).is_none() {
-                    return Err(format!("{}: unknown role {}", p.handle, r.key()));
                 }
             }
         }
@@ -1313,7 +1327,8 @@ impl Runbook {
     /// Whether every priority has a policy with phases, targets and a gate (runbooks
     /// read back from stored events are checked with this).
     pub fn is_complete(&self) -> bool {
-        Priority::ALL.iter().all(|p| self.priority.contains_key(p)) && self.validate().is_ok()
+        Priority::ALL.iter().all(|p| self.priority.contains_key(p))
+            && self.validate_structure().is_ok()
     }
 
     /// The item `id` of the default checklists and its phase.

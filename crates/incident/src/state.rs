@@ -636,3 +636,61 @@ impl Incident {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Priority;
+    use crate::runbook::Runbook;
+
+    /// The runbook as events recorded before runbooks held roles, a roster, phases
+    /// per priority and approval kinds: today's default as JSON without those keys
+    /// (the older fields kept their names and shapes).
+    fn older_runbook_json() -> serde_json::Value {
+        let mut v = serde_json::to_value(Runbook::default()).unwrap();
+        let rb = v.as_object_mut().unwrap();
+        for k in ["phases", "roles", "people", "approval"] {
+            assert!(rb.remove(k).is_some(), "{k}");
+        }
+        for (_, p) in rb["priority"].as_object_mut().unwrap() {
+            let p = p.as_object_mut().unwrap();
+            for k in ["phases", "gate", "checklist", "missed-updates"] {
+                p.remove(k);
+            }
+        }
+        for (_, i) in rb["impact"].as_object_mut().unwrap() {
+            i.as_object_mut().unwrap().remove("requires");
+        }
+        v
+    }
+
+    #[test]
+    fn incidents_recorded_before_runbooks_held_people_still_read() {
+        let details = serde_json::json!({
+            "advisory": "GHSA-jfh8-c2jp-5v3q",
+            "title": "log4shell",
+            "priority": "P0",
+            "explanation": "declared by alice",
+            "priority_source": "declared",
+            "services": ["checkout"],
+            "detected": "2026-11-23T12:00:00Z",
+            "runbook": older_runbook_json(),
+        });
+        let declared = EventBody::parse("declared", &details.to_string()).unwrap();
+        let e = Event::new(
+            "INC-2026-11-23-1",
+            1,
+            "2026-11-23T12:00:00Z".parse().unwrap(),
+            "alice",
+            &declared,
+            crate::chain::GENESIS,
+        );
+        let inc = Incident::from_events(&[e]).unwrap();
+        assert_eq!(inc.priority, Priority::P0);
+        assert_eq!(inc.phase, Phase::Containment);
+        assert_eq!(inc.phases().len(), 5, "the built-in phases");
+        assert_eq!(inc.gate(), Phase::Deployment);
+        assert_eq!(inc.open_required(Phase::Containment).len(), 4);
+        assert!(inc.aliases.is_empty() && inc.scope.is_none() && inc.duplicate.is_none());
+    }
+}

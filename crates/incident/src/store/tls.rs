@@ -191,11 +191,14 @@ impl Settings {
             Check::Full(roots) => builder.with_root_certificates(roots).with_no_client_auth(),
             Check::Chain(roots) => builder
                 .dangerous()
-                .with_custom_certificate_verifier(Arc::new(ChainOnly { roots, algs }))
+                .with_custom_certificate_verifier(Arc::new(Lenient {
+                    roots: Some(roots),
+                    algs,
+                }))
                 .with_no_client_auth(),
             Check::Nothing => builder
                 .dangerous()
-                .with_custom_certificate_verifier(Arc::new(NoCheck { algs }))
+                .with_custom_certificate_verifier(Arc::new(Lenient { roots: None, algs }))
                 .with_no_client_auth(),
         };
         Ok(MakeRustlsConnect::new(config))
@@ -316,14 +319,19 @@ fn message_chain(e: &postgres::Error) -> String {
     m
 }
 
-/// Checks the chain to a trusted root, not the host name (`verify-ca`).
+/// A verifier for the modes the stock one does not cover: with `roots`, it checks
+/// the chain to a trusted root but not the host name (`verify-ca`); without, it
+/// accepts any certificate (`prefer` and `require` without `sslrootcert`, as
+/// libpq). Either way the handshake's signatures are checked against the
+/// certificate shown, so the connection is encrypted; without roots it is not
+/// authenticated.
 #[derive(Debug)]
-struct ChainOnly {
-    roots: Arc<RootCertStore>,
+struct Lenient {
+    roots: Option<Arc<RootCertStore>>,
     algs: WebPkiSupportedAlgorithms,
 }
 
-impl ServerCertVerifier for ChainOnly {
+impl ServerCertVerifier for Lenient {
     fn verify_server_cert(
         &self,
         end_entity: &CertificateDer<'_>,
@@ -332,57 +340,16 @@ impl ServerCertVerifier for ChainOnly {
         _ocsp_response: &[u8],
         now: UnixTime,
     ) -> Result<ServerCertVerified, rustls::Error> {
-        let cert = rustls::server::ParsedCertificate::try_from(end_entity)?;
-        rustls::client::verify_server_cert_signed_by_trust_anchor(
-            &cert,
-            &self.roots,
-            intermediates,
-            now,
-            self.algs.all,
-        )?;
-        Ok(ServerCertVerified::assertion())
-    }
-
-    fn verify_tls12_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls12_signature(message, cert, dss, &self.algs)
-    }
-
-    fn verify_tls13_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls13_signature(message, cert, dss, &self.algs)
-    }
-
-    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.algs.supported_schemes()
-    }
-}
-
-/// Accepts any certificate (`prefer` and `require` without `sslrootcert`, as
-/// libpq): the handshake's signatures are still checked against the certificate
-/// shown, so the connection is encrypted, but not authenticated.
-#[derive(Debug)]
-struct NoCheck {
-    algs: WebPkiSupportedAlgorithms,
-}
-
-impl ServerCertVerifier for NoCheck {
-    fn verify_server_cert(
-        &self,
-        _end_entity: &CertificateDer<'_>,
-        _intermediates: &[CertificateDer<'_>],
-        _server_name: &ServerName<'_>,
-        _ocsp_response: &[u8],
-        _now: UnixTime,
-    ) -> Result<ServerCertVerified, rustls::Error> {
+        if let Some(roots) = &self.roots {
+            let cert = rustls::server::ParsedCertificate::try_from(end_entity)?;
+            rustls::client::verify_server_cert_signed_by_trust_anchor(
+                &cert,
+                roots,
+                intermediates,
+                now,
+                self.algs.all,
+            )?;
+        }
         Ok(ServerCertVerified::assertion())
     }
 

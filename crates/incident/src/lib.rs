@@ -40,6 +40,7 @@ pub mod rules;
 pub mod runbook;
 pub mod state;
 pub mod store;
+pub mod view;
 
 pub use error::{Error, Result};
 pub use event::{Event, EventBody};

@@ -10,10 +10,10 @@ use clap::{Args, Subcommand};
 use cverun_incident::chain::{Anchor, Problem};
 use cverun_incident::clocks::{self, Deadline, DeadlineState};
 use cverun_incident::interval::human_minutes;
-use cverun_incident::rules::{approval_gate, approvals_needed};
+use cverun_incident::view::{self, describe};
 use cverun_incident::{
-    Action, ApprovalKind, AssignedPriority, Clock, Decision, Declaration, Event, EventBody,
-    Incident, Interval, Keyring, Loaded, Phase, Priority, Role, Runbook, Store,
+    Action, ApprovalKind, AssignedPriority, Clock, Decision, Declaration, Event, Incident,
+    Interval, Keyring, Loaded, Phase, Priority, Role, Runbook, Store,
 };
 use jiff::Timestamp;
 use serde::Serialize;
@@ -145,21 +145,11 @@ impl StoreArgs {
     }
 }
 
-/// The first 12 characters of a hash, for tables (stored hashes may have been
-/// tampered with, so this never slices bytes).
-pub fn short_hash(h: &str) -> String {
-    h.chars().take(12).collect()
-}
-
-/// The marker every table of a simulated store starts with.
-pub const SIMULATED_BANNER: &str =
-    "SIMULATED store: times come from CVERUN_NOW (a replay), not from a clock";
+pub use cverun_incident::view::{SIMULATED_BANNER, short_hash};
 
 /// Prints [`SIMULATED_BANNER`] when `simulated`.
 pub fn simulated_banner(simulated: bool) {
-    if simulated {
-        anstream::println!("{}", paint(YELLOW, SIMULATED_BANNER));
-    }
+    anstream::print!("{}", view::banner(simulated));
 }
 
 /// Incident ids are upper case; accept any case.
@@ -469,8 +459,10 @@ pub fn run(db_flag: Option<&Path>, args: IncidentArgs) -> anyhow::Result<ExitCod
         let id = incident_id(id);
         let mut store = s.open_with(&id)?;
         let r = store.act(&id, &action, &actor)?;
-        simulated_banner(store.simulated());
-        print_recorded(&r.incident, &r.events);
+        anstream::print!(
+            "{}",
+            view::recorded(&r.incident, &r.events, store.simulated())
+        );
         Ok(ExitCode::SUCCESS)
     };
     match args.command {
@@ -839,23 +831,8 @@ fn declare(
         let loaded = store.load(&r.incident.id)?;
         return show(&loaded, Format::Json, now, store.simulated());
     }
-    simulated_banner(store.simulated());
     let inc = &r.incident;
-    anstream::println!(
-        "{} {} {} {}: {}",
-        paint(GREEN, "declared"),
-        paint(BOLD, &inc.id),
-        paint(priority_style(inc.priority), inc.priority),
-        inc.advisory,
-        inc.title
-    );
-    for e in &r.events[1..] {
-        anstream::println!("  {}", describe(e));
-    }
-    let ds = clocks::deadlines(inc, now);
-    if let Some(d) = ds.iter().find(|d| d.clock.starts_with("target:")) {
-        anstream::println!("  {}: {}", d.label, deadline_text(d));
-    }
+    anstream::print!("{}", view::declared(inc, &r.events, now, store.simulated()));
     if inc.holder(Role::Commander).is_none() {
         output::warn(&format!(
             "no incident commander yet: cverun incident assign {} commander NAME",
@@ -878,278 +855,6 @@ fn span(seconds: i64) -> String {
     human_minutes(seconds)
 }
 
-fn deadline_text(d: &Deadline) -> String {
-    match d.state {
-        DeadlineState::Met { at } => paint(GREEN, format!("met at {at}")),
-        DeadlineState::Late { at } => paint(YELLOW, format!("met late at {at}")),
-        DeadlineState::Pending => format!("due {} ({} left)", d.due, span(d.seconds_left)),
-        DeadlineState::Overdue => paint(
-            RED,
-            format!("due {} (overdue by {})", d.due, span(-d.seconds_left)),
-        ),
-        DeadlineState::Stopped => paint(DIM, format!("due {} (stopped)", d.due)),
-    }
-}
-
-/// One line per event, for people.
-pub fn describe(e: &Event) -> String {
-    let body = match e.body() {
-        Ok(b) => b,
-        Err(m) => return format!("{} ({m})", e.kind),
-    };
-    match body {
-        EventBody::Declared {
-            advisory,
-            priority,
-            explanation,
-            services,
-            ..
-        } => format!(
-            "declared for {advisory}, {priority} ({explanation}){}",
-            if services.is_empty() {
-                String::new()
-            } else {
-                format!(", services: {}", services.join(", "))
-            }
-        ),
-        EventBody::Assigned {
-            role,
-            name,
-            previous,
-        } => match previous {
-            Some(p) => format!("{role}: {name} (handed over from {p})"),
-            None => format!("{role}: {name}"),
-        },
-        EventBody::Checked {
-            phase,
-            item,
-            text,
-            ahead,
-        } => match ahead {
-            Some(r) => format!(
-                "checked {}/{item} AHEAD of its phase: {text} (reason: {r})",
-                phase.key()
-            ),
-            None => format!("checked {}/{item}: {text}", phase.key()),
-        },
-        EventBody::Unchecked {
-            phase,
-            item,
-            reason,
-        } => format!("unchecked {}/{item}: {reason}", phase.key()),
-        EventBody::Note { text } => format!("note: {text}"),
-        EventBody::Roster { people } => format!(
-            "roster recorded: {}",
-            people
-                .iter()
-                .map(|p| p.handle.as_str())
-                .collect::<Vec<_>>()
-                .join(", ")
-        ),
-        EventBody::Advanced {
-            from,
-            to,
-            reason,
-            forced,
-        } => {
-            let mut s = format!("{from} -> {to}");
-            if let Some(f) = forced {
-                s.push_str(&format!(
-                    " FORCED with {} open ({}): {}",
-                    f.open.len(),
-                    f.open.join(", "),
-                    f.reason
-                ));
-            } else if let Some(r) = reason {
-                s.push_str(&format!(": {r}"));
-            }
-            s
-        }
-        EventBody::Cancelled { from, reason } => format!("cancelled in {from}: {reason}"),
-        EventBody::Reopened { from, to, reason } => format!("reopened ({from} -> {to}): {reason}"),
-        EventBody::Decided {
-            decision,
-            rationale,
-            previous,
-        } => match previous {
-            Some(p) => format!("decision: {decision} (was {p}): {rationale}"),
-            None => format!("decision: {decision}: {rationale}"),
-        },
-        EventBody::Approved { kind } => format!("approved deployment as {kind}"),
-        EventBody::Updated {
-            message,
-            eta,
-            next_due,
-        } => format!(
-            "update: {message}{}{}",
-            eta.map(|e| format!(" [ETA {e}]")).unwrap_or_default(),
-            match next_due {
-                Some(d) => format!(" (next update due {d})"),
-                None => " (the resolution message: no further update due)".to_owned(),
-            }
-        ),
-        EventBody::Impact { label, .. } => format!("impact: {label}"),
-        EventBody::Priority {
-            from,
-            to,
-            explanation,
-            ..
-        } => format!("priority {from} -> {to}: {explanation}"),
-        EventBody::Aware { became_aware_at } => {
-            format!("became aware at {became_aware_at} (regulatory clocks start)")
-        }
-        EventBody::Notified { label, note, .. } => format!(
-            "notified: {label}{}",
-            note.map(|n| format!(" ({n})")).unwrap_or_default()
-        ),
-        EventBody::Escalated { to, reason, .. } => {
-            format!("ESCALATED to {}: {reason}", to.join(", "))
-        }
-        EventBody::Overdue { what, deadline, .. } => format!("OVERDUE: {what} (due {deadline})"),
-        EventBody::Evidence {
-            file,
-            manifest_sha256,
-            members,
-            ..
-        } => format!(
-            "evidence {file}: {members} members, manifest sha256 {}",
-            short_hash(&manifest_sha256)
-        ),
-    }
-}
-
-fn print_recorded(inc: &Incident, events: &[Event]) {
-    for e in events {
-        anstream::println!(
-            "{} {} #{}: {}",
-            paint(GREEN, "recorded"),
-            paint(BOLD, &inc.id),
-            e.seq,
-            describe(e)
-        );
-    }
-    anstream::println!(
-        "  {} {}, {}",
-        paint(DIM, "now"),
-        inc.phase,
-        paint(priority_style(inc.priority), inc.priority)
-    );
-}
-
-// ---- JSON shapes ----
-
-#[derive(Serialize)]
-struct IncidentJson<'a> {
-    schema: &'static str,
-    #[serde(flatten)]
-    view: View<'a>,
-}
-
-/// An incident with everything derived from it at `now`.
-#[derive(Serialize)]
-struct View<'a> {
-    incident: &'a Incident,
-    deadlines: Vec<Deadline>,
-    escalations: Vec<clocks::Escalation>,
-    checklist: Vec<ItemView>,
-    open_items: Vec<String>,
-    approvals_needed: Vec<String>,
-    /// The phases of the current priority, in order.
-    phases: Vec<PhaseView>,
-    /// The phase the approvals gate (`deployment_gate` is about entering it).
-    gate: Phase,
-    /// Actors of recorded events the roster does not know.
-    outside_roster: Vec<String>,
-    deployment_gate: GateView,
-    last_update: Option<&'a cverun_incident::state::StatusUpdate>,
-    verified: bool,
-    problems: &'a [Problem],
-    /// The store is simulated (times from CVERUN_NOW, not a clock).
-    simulated: bool,
-}
-
-#[derive(Serialize)]
-struct ItemView {
-    phase: Phase,
-    id: String,
-    text: String,
-    required: bool,
-    checked_by: Option<String>,
-    checked_at: Option<Timestamp>,
-}
-
-#[derive(Serialize)]
-struct PhaseView {
-    id: Phase,
-    label: String,
-    target: Option<Interval>,
-    gated: bool,
-}
-
-#[derive(Serialize)]
-struct GateView {
-    open: bool,
-    message: Option<String>,
-}
-
-fn view<'a>(
-    inc: &'a Incident,
-    problems: &'a [Problem],
-    now: Timestamp,
-    simulated: bool,
-) -> View<'a> {
-    let mut checklist = Vec::new();
-    for phase in inc.phases().iter().copied() {
-        for item in inc.runbook.items_for(inc.priority, phase) {
-            let c = inc.checked.get(&item.id);
-            checklist.push(ItemView {
-                phase,
-                id: item.id.clone(),
-                text: item.text.clone(),
-                required: item.required,
-                checked_by: c.map(|c| c.by.clone()),
-                checked_at: c.map(|c| c.at),
-            });
-        }
-    }
-    let gate = approval_gate(inc);
-    View {
-        deadlines: clocks::deadlines(inc, now),
-        escalations: clocks::escalations(inc),
-        checklist,
-        open_items: if inc.is_open() {
-            inc.open_required(inc.phase)
-        } else {
-            Vec::new()
-        },
-        approvals_needed: approvals_needed(inc)
-            .iter()
-            .map(|n| n.key().to_owned())
-            .collect(),
-        phases: inc
-            .phases()
-            .iter()
-            .map(|p| PhaseView {
-                id: *p,
-                label: inc.phase_label(*p),
-                target: inc.runbook.policy(inc.priority).targets.get(p).copied(),
-                gated: *p == inc.gate(),
-            })
-            .collect(),
-        gate: inc.gate(),
-        outside_roster: inc.outside_roster.iter().cloned().collect(),
-        deployment_gate: GateView {
-            open: gate.is_ok(),
-            message: gate.err(),
-        },
-        last_update: inc.updates.last(),
-        verified: problems.is_empty(),
-        problems,
-        simulated,
-        incident: inc,
-    }
-}
-
 fn state_of(loaded: &Loaded) -> anyhow::Result<&Incident> {
     loaded.state.as_ref().map_err(|e| {
         anyhow::anyhow!(
@@ -1165,236 +870,26 @@ fn show(
     now: Timestamp,
     simulated: bool,
 ) -> anyhow::Result<ExitCode> {
-    let inc = state_of(loaded)?;
-    let v = view(inc, &loaded.problems, now, simulated);
+    state_of(loaded)?;
+    let v = view::show::view(loaded, now, simulated).map_err(|e| anyhow::anyhow!("{e}"))?;
     if format == Format::Json {
-        output::json(&IncidentJson {
-            schema: "cverun.incident/1",
-            view: v,
-        })?;
+        output::json(&v)?;
         return Ok(ExitCode::SUCCESS);
     }
-    simulated_banner(simulated);
-    let p = |k: &str, v: String| anstream::println!("  {} {v}", paint(DIM, format!("{k:<10}")));
-    anstream::println!("{} {}", paint(BOLD, &inc.id), paint(BOLD, &inc.title));
-    p("advisory", inc.advisory.clone());
-    let pr = inc.priority_history.last();
-    p(
-        "priority",
-        format!(
-            "{} ({})",
-            paint(priority_style(inc.priority), inc.priority),
-            pr.map(|p| p.explanation.as_str()).unwrap_or("")
-        ),
-    );
-    p(
-        "phase",
-        format!(
-            "{} since {} ({}; phases: {})",
-            paint(BOLD, inc.phase),
-            inc.phase_since,
-            span(now.duration_since(inc.phase_since).as_secs()),
-            inc.phases()
-                .iter()
-                .map(|p| p.label())
-                .collect::<Vec<_>>()
-                .join(" -> ")
-        ),
-    );
-    if !inc.services.is_empty() {
-        p("services", inc.services.join(", "));
-    }
-    p(
-        "declared",
-        format!("{} by {}", inc.declared_at, inc.declared_by),
-    );
-    if let Some(d) = &inc.description {
-        p("about", d.clone());
-    }
-    if let Some(d) = inc.decision() {
-        p(
-            "decision",
-            format!("{}: {} ({})", d.decision, d.rationale, d.by),
-        );
-    }
-    if !inc.impacts.is_empty() {
-        p(
-            "impacts",
-            inc.impacts
-                .iter()
-                .map(|i| i.label.clone())
-                .collect::<Vec<_>>()
-                .join(", "),
-        );
-    }
-
-    anstream::println!("\n{}", paint(BOLD, "Deadlines"));
-    for d in &v.deadlines {
-        anstream::println!("  {:<58} {}", d.label, deadline_text(d));
-    }
-    if !v.escalations.is_empty() || !inc.escalations.is_empty() {
-        anstream::println!("\n{}", paint(BOLD, "Escalations"));
-        for e in &inc.escalations {
-            anstream::println!("  {} to {}: {}", e.at, e.to.join(", "), e.reason);
-        }
-        for e in v.escalations.iter().filter(|e| e.fired_at.is_none()) {
-            let left = e.due.duration_since(now).as_secs();
-            if inc.is_open() {
-                anstream::println!(
-                    "  {} to {} if still open ({})",
-                    e.due,
-                    e.to.join(", "),
-                    if left > 0 {
-                        format!("{} left", span(left))
-                    } else {
-                        "due at the next tick".to_owned()
-                    }
-                );
-            }
-        }
-    }
-
-    anstream::println!("\n{}", paint(BOLD, "Roles"));
-    for role in inc.runbook.roles.iter().map(|r| r.id) {
-        if !Role::BUILT_IN.contains(&role) && !inc.roles.contains_key(&role) {
-            continue;
-        }
-        let label = inc.runbook.role_label(role);
-        match inc.roles.get(&role) {
-            Some(h) if !h.is_empty() => {
-                let cur = &h[h.len() - 1];
-                let before: Vec<String> = h[..h.len() - 1]
-                    .iter()
-                    .map(|x| format!("{} (from {})", x.name, x.since))
-                    .collect();
-                anstream::println!(
-                    "  {:<20} {} since {}{}",
-                    label,
-                    paint(BOLD, &cur.name),
-                    cur.since,
-                    if before.is_empty() {
-                        String::new()
-                    } else {
-                        paint(DIM, format!("; before: {}", before.join(", ")))
-                    }
-                );
-            }
-            _ => anstream::println!("  {:<20} {}", label, paint(DIM, "-")),
-        }
-    }
-
-    if inc.is_open() {
-        anstream::println!("\n{} ({})", paint(BOLD, "Checklist"), inc.phase);
-        for item in v.checklist.iter().filter(|i| i.phase == inc.phase) {
-            let mark = if item.checked_by.is_some() {
-                paint(GREEN, "[x]")
-            } else if item.required {
-                paint(RED, "[ ]")
-            } else {
-                "[ ]".to_owned()
-            };
-            let who = match (&item.checked_by, item.checked_at) {
-                (Some(b), Some(a)) => paint(DIM, format!(" ({b}, {a})")),
-                _ if !item.required => paint(DIM, " (optional)"),
-                _ => String::new(),
-            };
-            anstream::println!("  {mark} {:<24} {}{who}", item.id, item.text);
-        }
-    }
-
-    anstream::println!(
-        "\n{} ({} needs: {})",
-        paint(BOLD, "Approvals"),
-        inc.priority,
-        if v.approvals_needed.is_empty() {
-            "none".to_owned()
-        } else {
-            v.approvals_needed.join(" + ")
-        }
-    );
-    for a in &inc.approvals {
-        anstream::println!("  {} by {} at {}", a.kind, a.by, a.at);
-    }
-    let before_gate = match (inc.position(inc.phase), inc.position(inc.gate())) {
-        (Some(here), Some(g)) => here < g,
-        _ => false,
-    };
-    if before_gate {
-        let gate = inc.phase_label(inc.gate()).to_lowercase();
-        match &v.deployment_gate.message {
-            None => anstream::println!("  {}", paint(GREEN, format!("{gate} gate: open"))),
-            Some(_) => anstream::println!("  {}", paint(YELLOW, format!("{gate} gate: closed"))),
-        }
-    }
-    if !inc.outside_roster.is_empty() {
+    anstream::print!("{}", view::show::text(&v));
+    let inc = v.incident;
+    if !v.outside_roster.is_empty() {
         output::warn(&format!(
             "events of {} were recorded by people not in its roster: {} (identity is self-asserted; check them)",
             inc.id,
-            inc.outside_roster
-                .iter()
-                .cloned()
-                .collect::<Vec<_>>()
-                .join(", ")
+            v.outside_roster.join(", ")
         ));
     }
-    for n in &inc.notes {
-        anstream::println!("  note by {} at {}: {}", n.by, n.at, n.text);
-    }
-
-    if !inc.updates.is_empty() {
-        const SHOWN: usize = 5;
-        anstream::println!("\n{}", paint(BOLD, "Status updates"));
-        let skip = inc.updates.len().saturating_sub(SHOWN);
-        if skip > 0 {
-            anstream::println!(
-                "  {}",
-                paint(
-                    DIM,
-                    format!("{skip} earlier: cverun incident timeline {}", inc.id)
-                )
-            );
-        }
-        for u in &inc.updates[skip..] {
-            anstream::println!(
-                "  {} by {}: {}{}",
-                u.at,
-                u.by,
-                u.message,
-                u.eta.map(|e| format!(" [ETA {e}]")).unwrap_or_default()
-            );
-        }
-    }
-    if let Some(a) = inc.aware_at {
-        anstream::println!("\n  became aware at {a}");
-    }
-    for e in &inc.evidence {
-        anstream::println!(
-            "  evidence {} ({} members, manifest {}) by {} at {}",
-            e.file,
-            e.members,
-            short_hash(&e.manifest_sha256),
-            e.by,
-            e.at
-        );
-    }
-    println!();
-    if loaded.problems.is_empty() {
-        anstream::println!(
-            "{}",
-            paint(
-                DIM,
-                format!(
-                    "timeline: {} events, chain verified, head {}",
-                    loaded.events.len(),
-                    short_hash(&loaded.head_hash)
-                )
-            )
-        );
-    } else {
+    if !v.verified {
         output::warn(&format!(
             "the timeline of {} fails verification ({} problems): run `cverun incident verify {}`",
             inc.id,
-            loaded.problems.len(),
+            v.problems.len(),
             inc.id
         ));
     }

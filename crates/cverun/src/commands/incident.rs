@@ -8,7 +8,6 @@ use std::process::ExitCode;
 use anyhow::{Context, bail};
 use clap::{Args, Subcommand};
 use cverun_incident::chain::{Anchor, Problem};
-use cverun_incident::clocks::{self, Deadline, DeadlineState};
 use cverun_incident::interval::human_minutes;
 use cverun_incident::view::{self, describe};
 use cverun_incident::{
@@ -896,32 +895,6 @@ fn show(
     Ok(ExitCode::SUCCESS)
 }
 
-#[derive(Serialize)]
-struct ListJson<'a> {
-    schema: &'static str,
-    now: Timestamp,
-    incidents: Vec<ListItem<'a>>,
-    simulated: bool,
-}
-
-#[derive(Serialize)]
-struct ListItem<'a> {
-    id: &'a str,
-    title: Option<&'a str>,
-    advisory: Option<&'a str>,
-    priority: Option<Priority>,
-    phase: Option<Phase>,
-    commander: Option<&'a str>,
-    next_deadline: Option<Deadline>,
-    overdue: Vec<String>,
-    open_items: Vec<String>,
-    approvals: usize,
-    approvals_needed: usize,
-    last_update: Option<&'a cverun_incident::state::StatusUpdate>,
-    verified: bool,
-    error: Option<String>,
-}
-
 fn list(s: &StoreArgs, all: bool, format: Format, now: Timestamp) -> anyhow::Result<ExitCode> {
     let store = s.open(false)?;
     let simulated = s.simulated(store.as_ref())?;
@@ -929,182 +902,13 @@ fn list(s: &StoreArgs, all: bool, format: Format, now: Timestamp) -> anyhow::Res
         Some(mut store) => store.load_all()?,
         None => Vec::new(),
     };
-    let mut items = Vec::new();
-    for l in &loaded {
-        match &l.state {
-            Ok(inc) => {
-                if !all && !inc.is_open() {
-                    continue;
-                }
-                let ds = clocks::deadlines(inc, now);
-                let overdue: Vec<String> = ds
-                    .iter()
-                    .filter(|d| d.state == DeadlineState::Overdue)
-                    .map(|d| d.clock.clone())
-                    .collect();
-                let next = ds
-                    .iter()
-                    .filter(|d| matches!(d.state, DeadlineState::Pending | DeadlineState::Overdue))
-                    .min_by_key(|d| d.due)
-                    .cloned();
-                items.push(ListItem {
-                    id: &l.id,
-                    title: Some(&inc.title),
-                    advisory: Some(&inc.advisory),
-                    priority: Some(inc.priority),
-                    phase: Some(inc.phase),
-                    commander: inc.holder(Role::Commander).map(|h| h.name.as_str()),
-                    next_deadline: next,
-                    overdue,
-                    open_items: if inc.is_open() {
-                        inc.open_required(inc.phase)
-                    } else {
-                        Vec::new()
-                    },
-                    approvals: inc.approvals.len(),
-                    approvals_needed: inc.runbook.policy(inc.priority).approvals.len(),
-                    last_update: inc.updates.last(),
-                    verified: l.problems.is_empty(),
-                    error: None,
-                });
-            }
-            Err(e) => items.push(ListItem {
-                id: &l.id,
-                title: None,
-                advisory: None,
-                priority: None,
-                phase: None,
-                commander: None,
-                next_deadline: None,
-                overdue: Vec::new(),
-                open_items: Vec::new(),
-                approvals: 0,
-                approvals_needed: 0,
-                last_update: None,
-                verified: false,
-                error: Some(e.to_string()),
-            }),
-        }
-    }
+    let v = view::list::view(&loaded, all, now, simulated);
     if format == Format::Json {
-        output::json(&ListJson {
-            schema: "cverun.incident-list/1",
-            now,
-            incidents: items,
-            simulated,
-        })?;
-        return Ok(ExitCode::SUCCESS);
-    }
-    simulated_banner(simulated);
-    if items.is_empty() {
-        anstream::println!(
-            "{}",
-            paint(
-                DIM,
-                format!(
-                    "no {}incidents in {}",
-                    if all { "" } else { "open " },
-                    s.label()
-                )
-            )
-        );
-        return Ok(ExitCode::SUCCESS);
-    }
-    anstream::println!(
-        "{}",
-        paint(
-            BOLD,
-            format!(
-                "{:<20} {:<3} {:<12} {:<24} {:<12} {:>4} {:>4} {:<30} {}",
-                "INCIDENT",
-                "PRI",
-                "PHASE",
-                "TITLE",
-                "COMMANDER",
-                "OPEN",
-                "APPR",
-                "NEXT DEADLINE",
-                "LAST UPDATE"
-            )
-        )
-    );
-    for i in &items {
-        if let Some(e) = &i.error {
-            anstream::println!("{:<20} {}", i.id, paint(RED, format!("unreadable: {e}")));
-            continue;
-        }
-        let pri = i.priority.map(|p| p.to_string()).unwrap_or_default();
-        let pri = paint(
-            i.priority.map(priority_style).unwrap_or(DIM),
-            format!("{pri:<3}"),
-        );
-        let more = if i.overdue.len() > 1 {
-            format!(" (+{} overdue)", i.overdue.len() - 1)
-        } else {
-            String::new()
-        };
-        let next = match &i.next_deadline {
-            None => format!("{:<30}", "-"),
-            Some(d) if d.state == DeadlineState::Overdue => paint(
-                RED,
-                format!(
-                    "{:<30}",
-                    truncate(
-                        &format!(
-                            "{} overdue {}{more}",
-                            short_clock(&d.clock),
-                            span(-d.seconds_left)
-                        ),
-                        30
-                    )
-                ),
-            ),
-            Some(d) => format!(
-                "{:<30}",
-                truncate(
-                    &format!("{} in {}", short_clock(&d.clock), span(d.seconds_left)),
-                    30
-                )
-            ),
-        };
-        let last = i
-            .last_update
-            .map(|u| {
-                format!(
-                    "{} ago by {}",
-                    span(now.duration_since(u.at).as_secs()),
-                    u.by
-                )
-            })
-            .unwrap_or_else(|| "-".into());
-        anstream::println!(
-            "{:<20} {} {:<12} {:<24} {:<12} {:>4} {:>4} {} {}{}",
-            i.id,
-            pri,
-            i.phase.map(|p| p.label()).unwrap_or(""),
-            truncate(i.title.unwrap_or(""), 24),
-            truncate(i.commander.unwrap_or("-"), 12),
-            i.open_items.len(),
-            format!("{}/{}", i.approvals, i.approvals_needed),
-            next,
-            last,
-            if i.verified {
-                String::new()
-            } else {
-                paint(RED, "  TIMELINE FAILS VERIFICATION")
-            }
-        );
+        output::json(&v)?;
+    } else {
+        anstream::print!("{}", view::list::text(&v, &s.label()));
     }
     Ok(ExitCode::SUCCESS)
-}
-
-fn short_clock(clock: &str) -> String {
-    match clock.split_once(':') {
-        Some(("target", p)) => p.to_owned(),
-        Some(("update", _)) => "update".to_owned(),
-        Some(("regulatory", r)) => r.to_owned(),
-        _ => clock.to_owned(),
-    }
 }
 
 fn truncate(s: &str, n: usize) -> String {

@@ -27,6 +27,7 @@
 //! [`text`] holds what the views share: the line describing one event, deadlines,
 //! the SIMULATED banner, and the lines `incident declare` and every action print.
 
+pub mod list;
 pub mod show;
 pub mod text;
 

@@ -7,19 +7,18 @@ use std::process::ExitCode;
 
 use anyhow::{Context, bail};
 use clap::{Args, Subcommand};
-use cverun_incident::chain::{Anchor, Problem};
-use cverun_incident::interval::human_minutes;
-use cverun_incident::view::{self, describe};
+use cverun_incident::chain::Anchor;
+use cverun_incident::view;
 use cverun_incident::{
-    Action, ApprovalKind, AssignedPriority, Clock, Decision, Declaration, Event, Incident,
-    Interval, Keyring, Loaded, Phase, Priority, Role, Runbook, Store,
+    Action, ApprovalKind, AssignedPriority, Clock, Decision, Declaration, Incident, Interval,
+    Keyring, Loaded, Phase, Priority, Role, Runbook, Store,
 };
 use jiff::Timestamp;
 use serde::Serialize;
 
 use super::now;
 use crate::cli::Format;
-use crate::output::{self, BOLD, CYAN, DIM, GREEN, RED, YELLOW, paint};
+use crate::output::{self, BOLD, DIM, GREEN, RED, paint};
 
 /// Where incidents are stored and who is acting (shared by `incident`,
 /// `evidence` and `report`).
@@ -841,19 +840,6 @@ fn declare(
     Ok(ExitCode::SUCCESS)
 }
 
-fn priority_style(p: Priority) -> anstyle::Style {
-    match p {
-        Priority::P0 => RED,
-        Priority::P1 => YELLOW,
-        Priority::P2 => CYAN,
-    }
-}
-
-/// A length of time for people: `1h30m`.
-fn span(seconds: i64) -> String {
-    human_minutes(seconds)
-}
-
 fn state_of(loaded: &Loaded) -> anyhow::Result<&Incident> {
     loaded.state.as_ref().map_err(|e| {
         anyhow::anyhow!(
@@ -911,44 +897,6 @@ fn list(s: &StoreArgs, all: bool, format: Format, now: Timestamp) -> anyhow::Res
     Ok(ExitCode::SUCCESS)
 }
 
-fn truncate(s: &str, n: usize) -> String {
-    if s.chars().count() <= n {
-        s.to_owned()
-    } else {
-        let mut t: String = s.chars().take(n.saturating_sub(1)).collect();
-        t.push('…');
-        t
-    }
-}
-
-#[derive(Serialize)]
-struct TickJson {
-    schema: &'static str,
-    now: Timestamp,
-    evaluated: u64,
-    fired: Vec<FiredJson>,
-    failed: Vec<FailedJson>,
-    simulated: bool,
-}
-
-#[derive(Serialize)]
-struct FiredJson {
-    incident: String,
-    seq: u64,
-    kind: String,
-    details: serde_json::Value,
-}
-
-#[derive(Serialize)]
-struct FailedJson {
-    incident: String,
-    error: String,
-}
-
-fn details(e: &Event) -> serde_json::Value {
-    serde_json::from_str(&e.details).unwrap_or(serde_json::Value::String(e.details.clone()))
-}
-
 fn tick(s: &StoreArgs, actor: &str, now: Timestamp, format: Format) -> anyhow::Result<ExitCode> {
     let store = s.open(false)?;
     let simulated = s.simulated(store.as_ref())?;
@@ -956,141 +904,30 @@ fn tick(s: &StoreArgs, actor: &str, now: Timestamp, format: Format) -> anyhow::R
         Some(mut store) => store.tick(actor)?,
         None => Default::default(),
     };
-    let code = if report.failed.is_empty() {
+    let v = view::tick::view(&report, now, simulated);
+    if format == Format::Json {
+        output::json(&v)?;
+    } else {
+        anstream::print!("{}", view::tick::text(&v));
+    }
+    for f in &v.failed {
+        output::error(&format!("{} was not evaluated: {}", f.incident, f.error));
+    }
+    Ok(if v.failed.is_empty() {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(2)
-    };
-    if format == Format::Json {
-        output::json(&TickJson {
-            schema: "cverun.tick/1",
-            now,
-            evaluated: report.evaluated,
-            fired: report
-                .fired
-                .iter()
-                .map(|f| FiredJson {
-                    incident: f.incident.clone(),
-                    seq: f.event.seq,
-                    kind: f.event.kind.clone(),
-                    details: details(&f.event),
-                })
-                .collect(),
-            failed: report
-                .failed
-                .iter()
-                .map(|(i, e)| FailedJson {
-                    incident: i.clone(),
-                    error: e.clone(),
-                })
-                .collect(),
-            simulated,
-        })?;
-    } else {
-        simulated_banner(simulated);
-        for f in &report.fired {
-            anstream::println!(
-                "{} #{}: {}",
-                paint(BOLD, &f.incident),
-                f.event.seq,
-                describe(&f.event)
-            );
-        }
-        anstream::println!(
-            "{}",
-            paint(
-                DIM,
-                format!(
-                    "tick at {now}: {} evaluated, {} fired",
-                    output::count(report.evaluated as usize, "incident", "incidents"),
-                    report.fired.len()
-                )
-            )
-        );
-    }
-    for (i, e) in &report.failed {
-        output::error(&format!("{i} was not evaluated: {e}"));
-    }
-    Ok(code)
-}
-
-#[derive(Serialize)]
-struct TimelineJson<'a> {
-    schema: &'static str,
-    incident: &'a str,
-    verified: bool,
-    problems: &'a [Problem],
-    events: Vec<EventJson<'a>>,
-    simulated: bool,
-}
-
-#[derive(Serialize)]
-struct EventJson<'a> {
-    seq: u64,
-    at: &'a str,
-    actor: &'a str,
-    kind: &'a str,
-    details: serde_json::Value,
-    prev_hash: &'a str,
-    hash: &'a str,
-    mac: Option<&'a str>,
-    key_id: Option<&'a str>,
+    })
 }
 
 fn timeline(loaded: &Loaded, format: Format, simulated: bool) -> anyhow::Result<ExitCode> {
+    let v = view::timeline::view(loaded, simulated);
     if format == Format::Json {
-        output::json(&TimelineJson {
-            schema: "cverun.timeline/1",
-            incident: &loaded.id,
-            verified: loaded.problems.is_empty(),
-            problems: &loaded.problems,
-            events: loaded
-                .events
-                .iter()
-                .map(|e| EventJson {
-                    seq: e.seq,
-                    at: &e.at,
-                    actor: &e.actor,
-                    kind: &e.kind,
-                    details: details(e),
-                    prev_hash: &e.prev_hash,
-                    hash: &e.hash,
-                    mac: e.mac.as_deref(),
-                    key_id: e.key_id.as_deref(),
-                })
-                .collect(),
-            simulated,
-        })?;
+        output::json(&v)?;
         return Ok(ExitCode::SUCCESS);
     }
-    simulated_banner(simulated);
-    anstream::println!(
-        "{}",
-        paint(
-            BOLD,
-            format!(
-                "{:>4} {:<22} {:<12} {:<12} {}",
-                "SEQ", "AT", "ACTOR", "HASH", "EVENT"
-            )
-        )
-    );
-    for e in &loaded.events {
-        let flagged = loaded.problems.iter().any(|p| p.seq == e.seq);
-        let line = format!(
-            "{:>4} {:<22} {:<12} {:<12} {}",
-            e.seq,
-            e.at,
-            truncate(&e.actor, 12),
-            short_hash(&e.hash),
-            describe(e)
-        );
-        if flagged {
-            anstream::println!("{}", paint(RED, line));
-        } else {
-            println!("{line}");
-        }
-    }
-    if !loaded.problems.is_empty() {
+    anstream::print!("{}", view::timeline::text(&v));
+    if !v.verified {
         output::warn(&format!(
             "the timeline fails verification: run `cverun incident verify {}`",
             loaded.id

@@ -30,5 +30,7 @@
 pub mod list;
 pub mod show;
 pub mod text;
+pub mod tick;
+pub mod timeline;
 
 pub use text::{SIMULATED_BANNER, banner, declared, describe, recorded, short_hash};

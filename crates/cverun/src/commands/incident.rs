@@ -14,11 +14,10 @@ use cverun_incident::{
     Keyring, Loaded, Phase, Priority, Role, Runbook, Store,
 };
 use jiff::Timestamp;
-use serde::Serialize;
 
 use super::now;
 use crate::cli::Format;
-use crate::output::{self, BOLD, DIM, GREEN, RED, paint};
+use crate::output;
 
 /// Where incidents are stored and who is acting (shared by `incident`,
 /// `evidence` and `report`).
@@ -936,19 +935,6 @@ fn timeline(loaded: &Loaded, format: Format, simulated: bool) -> anyhow::Result<
     Ok(ExitCode::SUCCESS)
 }
 
-#[derive(Serialize)]
-struct VerifyJson<'a> {
-    schema: &'static str,
-    valid: bool,
-    incidents: &'a [cverun_incident::Verification],
-    /// The store's log (every incident's signed number); null when one incident
-    /// is verified.
-    store: Option<&'a cverun_incident::LogVerification>,
-    /// The head given with --expect, when one was.
-    expected: Option<&'a Anchor>,
-    simulated: bool,
-}
-
 fn verify(
     s: &StoreArgs,
     id: Option<&str>,
@@ -988,22 +974,7 @@ fn verify(
         }
         if let Some(a) = &expect {
             let problems = store.check_head(a)?;
-            if a.name == cverun_incident::chain::STORE_ANCHOR {
-                if let Some(l) = log.as_mut() {
-                    l.problems.extend(problems);
-                }
-            } else {
-                match results.iter_mut().find(|v| v.incident == a.name) {
-                    Some(v) => v.problems.extend(problems),
-                    None => results.push(cverun_incident::Verification {
-                        incident: a.name.clone(),
-                        events: 0,
-                        head_seq: 0,
-                        head_hash: cverun_incident::chain::GENESIS.to_owned(),
-                        problems,
-                    }),
-                }
-            }
+            view::verify::add_expected(&mut results, log.as_mut(), a, problems);
         }
     } else if expect.is_some() {
         bail!(
@@ -1011,88 +982,17 @@ fn verify(
             s.label()
         );
     }
-    let valid = results.iter().all(|v| v.problems.is_empty())
-        && log.as_ref().is_none_or(|l| l.problems.is_empty());
+    let v = view::verify::view(&results, log.as_ref(), expect.as_ref(), simulated);
     if format == Format::Json {
-        output::json(&VerifyJson {
-            schema: "cverun.verify/1",
-            valid,
-            incidents: &results,
-            store: log.as_ref(),
-            expected: expect.as_ref(),
-            simulated,
-        })?;
+        output::json(&v)?;
     } else {
-        simulated_banner(simulated);
-        for v in &results {
-            if v.problems.is_empty() {
-                anstream::println!(
-                    "{} {}: {} events, chain valid and authenticated, head {}",
-                    paint(GREEN, "ok"),
-                    paint(BOLD, &v.incident),
-                    v.events,
-                    v.head_hash
-                );
-            } else {
-                anstream::println!(
-                    "{} {}: {} events, {}",
-                    paint(RED, "TAMPERED"),
-                    paint(BOLD, &v.incident),
-                    v.events,
-                    output::count(v.problems.len(), "problem", "problems")
-                );
-                for p in &v.problems {
-                    anstream::println!("  {}", p.message);
-                }
-            }
-        }
-        if let Some(l) = &log {
-            if l.problems.is_empty() {
-                anstream::println!(
-                    "{} store log: {} numbered, authenticated, head {}",
-                    paint(GREEN, "ok"),
-                    output::count(l.entries as usize, "incident", "incidents"),
-                    l.head_hash
-                );
-            } else {
-                anstream::println!(
-                    "{} store log: {} numbered, {}",
-                    paint(RED, "TAMPERED"),
-                    output::count(l.entries as usize, "incident", "incidents"),
-                    output::count(l.problems.len(), "problem", "problems")
-                );
-                for p in &l.problems {
-                    anstream::println!("  {}", p.message);
-                }
-            }
-        }
-        if results.is_empty() && log.is_none() {
-            anstream::println!("{}", paint(DIM, format!("no incidents in {}", s.label())));
-        }
-        if let (Some(a), true) = (&expect, valid) {
-            anstream::println!(
-                "{} the chain reaches the expected head {}:{}",
-                paint(GREEN, "ok"),
-                a.name,
-                a.seq
-            );
-        }
+        anstream::print!("{}", view::verify::text(&v, &s.label()));
     }
-    Ok(if valid {
+    Ok(if v.valid {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(1)
     })
-}
-
-#[derive(Serialize)]
-struct HeadJson<'a> {
-    schema: &'static str,
-    /// The whole head, as one line (`NAME:SEQ:HASH:MAC`).
-    head: String,
-    #[serde(flatten)]
-    anchor: &'a Anchor,
-    simulated: bool,
 }
 
 fn head(s: &StoreArgs, id: Option<&str>, format: Format) -> anyhow::Result<ExitCode> {
@@ -1113,19 +1013,14 @@ fn head(s: &StoreArgs, id: Option<&str>, format: Format) -> anyhow::Result<ExitC
             (store, a)
         }
     };
-    let simulated = store.simulated();
+    let v = view::head::view(&anchor, store.simulated());
     if format == Format::Json {
-        output::json(&HeadJson {
-            schema: "cverun.head/1",
-            head: anchor.to_string(),
-            anchor: &anchor,
-            simulated,
-        })?;
+        output::json(&v)?;
     } else {
-        if simulated {
+        if v.simulated {
             output::warn(SIMULATED_BANNER);
         }
-        println!("{anchor}");
+        anstream::print!("{}", view::head::text(&v));
     }
     Ok(ExitCode::SUCCESS)
 }

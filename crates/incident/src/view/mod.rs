@@ -27,10 +27,12 @@
 //! [`text`] holds what the views share: the line describing one event, deadlines,
 //! the SIMULATED banner, and the lines `incident declare` and every action print.
 
+pub mod head;
 pub mod list;
 pub mod show;
 pub mod text;
 pub mod tick;
 pub mod timeline;
+pub mod verify;
 
 pub use text::{SIMULATED_BANNER, banner, declared, describe, recorded, short_hash};

@@ -144,11 +144,6 @@ impl StoreArgs {
 
 pub use cverun_incident::view::{SIMULATED_BANNER, short_hash};
 
-/// Prints [`SIMULATED_BANNER`] when `simulated`.
-pub fn simulated_banner(simulated: bool) {
-    anstream::print!("{}", view::banner(simulated));
-}
-
 /// Incident ids are upper case; accept any case.
 pub fn incident_id(s: &str) -> String {
     s.trim().to_ascii_uppercase()

@@ -29,6 +29,7 @@
 
 pub mod head;
 pub mod list;
+pub mod metrics;
 pub mod show;
 pub mod text;
 pub mod tick;

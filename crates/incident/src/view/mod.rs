@@ -36,4 +36,7 @@ pub mod tick;
 pub mod timeline;
 pub mod verify;
 
+#[cfg(test)]
+mod tests;
+
 pub use text::{SIMULATED_BANNER, banner, declared, describe, recorded, short_hash};

@@ -10,8 +10,8 @@ use clap::{Args, Subcommand};
 use cverun_incident::chain::Anchor;
 use cverun_incident::view;
 use cverun_incident::{
-    Action, ApprovalKind, AssignedPriority, Clock, Decision, Declaration, Incident, Interval,
-    Keyring, Loaded, Phase, Priority, Role, Runbook, Store,
+    Action, ApprovalKind, AssignedPriority, Clock, Decision, Declaration, Interval, Keyring,
+    Loaded, Phase, Priority, Role, Runbook, Store,
 };
 use jiff::Timestamp;
 
@@ -834,23 +834,18 @@ fn declare(
     Ok(ExitCode::SUCCESS)
 }
 
-fn state_of(loaded: &Loaded) -> anyhow::Result<&Incident> {
-    loaded.state.as_ref().map_err(|e| {
-        anyhow::anyhow!(
-            "{e}; the timeline cannot be read (see `cverun incident verify {}`)",
-            loaded.id
-        )
-    })
-}
-
 fn show(
     loaded: &Loaded,
     format: Format,
     now: Timestamp,
     simulated: bool,
 ) -> anyhow::Result<ExitCode> {
-    state_of(loaded)?;
-    let v = view::show::view(loaded, now, simulated).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let v = view::show::view(loaded, now, simulated).map_err(|e| {
+        anyhow::anyhow!(
+            "{e}; the timeline cannot be read (see `cverun incident verify {}`)",
+            loaded.id
+        )
+    })?;
     if format == Format::Json {
         output::json(&v)?;
         return Ok(ExitCode::SUCCESS);

@@ -1982,6 +1982,21 @@ fn one_open_incident_per_vulnerability(env: &Env) {
     let dup: Vec<&str> = dup.iter().map(String::as_str).collect();
     let v = env.json(&at(2), &dup);
     assert_eq!(v["incident"]["duplicate"], serde_json::json!({ "of": ID }));
+    let dup_id = v["incident"]["id"].as_str().unwrap().to_owned();
+    let t = env.ok(&at(2), "viewer", &["incident", "timeline", &dup_id]);
+    assert!(
+        t.stdout
+            .contains(&format!("a duplicate of {ID} worked apart")),
+        "{}",
+        t.stdout
+    );
+    let show = env.ok(&at(2), "viewer", &["incident", "show", ID]);
+    assert!(
+        show.stdout
+            .contains("CVE-2021-44228 (also EXAMPLE-2021-0004)"),
+        "{}",
+        show.stdout
+    );
     let reason = args(
         &[
             "--allow-duplicate",

@@ -16,6 +16,10 @@
 //!   migrations and behaviour, one transaction per action under the incident's
 //!   lock, clock events recorded exactly once;
 //! - [`metrics`] (MTTD, MTTR, SLA adherence) computed from stored incidents;
+//! - the [`view`]s: what `incident show`, `list`, `timeline`, `tick`, `verify`,
+//!   `head` and `report metrics` display, as JSON documents (each next to its
+//!   `SCHEMA`) and as styled text, pure functions of loaded incidents and `now`
+//!   (the CLI prints them; a server can serve the same);
 //! - [`evidence`]: the I/O edge that collects a host's dependency inventory,
 //!   processes, sockets, host facts and logs into a verifiable archive, with
 //!   secrets taken out by the rules of [`redact`].
@@ -40,6 +44,7 @@ pub mod rules;
 pub mod runbook;
 pub mod state;
 pub mod store;
+pub mod view;
 
 pub use error::{Error, Result};
 pub use event::{Event, EventBody};

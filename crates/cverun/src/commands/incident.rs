@@ -7,20 +7,17 @@ use std::process::ExitCode;
 
 use anyhow::{Context, bail};
 use clap::{Args, Subcommand};
-use cverun_incident::chain::{Anchor, Problem};
-use cverun_incident::clocks::{self, Deadline, DeadlineState};
-use cverun_incident::interval::human_minutes;
-use cverun_incident::rules::{approval_gate, approvals_needed};
+use cverun_incident::chain::Anchor;
+use cverun_incident::view;
 use cverun_incident::{
-    Action, ApprovalKind, AssignedPriority, Clock, Decision, Declaration, Event, EventBody,
-    Incident, Interval, Keyring, Loaded, Phase, Priority, Role, Runbook, Store, event::Duplicate,
+    Action, ApprovalKind, AssignedPriority, Clock, Decision, Declaration, Interval, Keyring,
+    Loaded, Phase, Priority, Role, Runbook, Store, event::Duplicate,
 };
 use jiff::Timestamp;
-use serde::Serialize;
 
 use super::now;
 use crate::cli::Format;
-use crate::output::{self, BOLD, CYAN, DIM, GREEN, RED, YELLOW, paint};
+use crate::output;
 
 /// Where incidents are stored and who is acting (shared by `incident`,
 /// `evidence` and `report`).
@@ -155,22 +152,7 @@ impl StoreArgs {
     }
 }
 
-/// The first 12 characters of a hash, for tables (stored hashes may have been
-/// tampered with, so this never slices bytes).
-pub fn short_hash(h: &str) -> String {
-    h.chars().take(12).collect()
-}
-
-/// The marker every table of a simulated store starts with.
-pub const SIMULATED_BANNER: &str =
-    "SIMULATED store: times come from CVERUN_NOW (a replay), not from a clock";
-
-/// Prints [`SIMULATED_BANNER`] when `simulated`.
-pub fn simulated_banner(simulated: bool) {
-    if simulated {
-        anstream::println!("{}", paint(YELLOW, SIMULATED_BANNER));
-    }
-}
+pub use cverun_incident::view::{SIMULATED_BANNER, short_hash};
 
 /// Incident ids are upper case; accept any case.
 pub fn incident_id(s: &str) -> String {
@@ -515,8 +497,10 @@ pub fn run(db_flag: Option<&Path>, args: IncidentArgs) -> anyhow::Result<ExitCod
         let id = incident_id(id);
         let mut store = s.open_with(&id)?;
         let r = store.act(&id, &action, &actor)?;
-        simulated_banner(store.simulated());
-        print_recorded(&r.incident, &r.events);
+        anstream::print!(
+            "{}",
+            view::recorded(&r.incident, &r.events, store.simulated())
+        );
         Ok(ExitCode::SUCCESS)
     };
     match args.command {
@@ -918,23 +902,8 @@ fn declare(
         let loaded = store.load(&r.incident.id)?;
         return show(&loaded, Format::Json, now, store.simulated());
     }
-    simulated_banner(store.simulated());
     let inc = &r.incident;
-    anstream::println!(
-        "{} {} {} {}: {}",
-        paint(GREEN, "declared"),
-        paint(BOLD, &inc.id),
-        paint(priority_style(inc.priority), inc.priority),
-        inc.advisory,
-        inc.title
-    );
-    for e in &r.events[1..] {
-        anstream::println!("  {}", describe(e));
-    }
-    let ds = clocks::deadlines(inc, now);
-    if let Some(d) = ds.iter().find(|d| d.clock.starts_with("target:")) {
-        anstream::println!("  {}: {}", d.label, deadline_text(d));
-    }
+    anstream::print!("{}", view::declared(inc, &r.events, now, store.simulated()));
     if inc.holder(Role::Commander).is_none() {
         output::warn(&format!(
             "no incident commander yet: cverun incident assign {} commander NAME",
@@ -944,566 +913,40 @@ fn declare(
     Ok(ExitCode::SUCCESS)
 }
 
-fn priority_style(p: Priority) -> anstyle::Style {
-    match p {
-        Priority::P0 => RED,
-        Priority::P1 => YELLOW,
-        Priority::P2 => CYAN,
-    }
-}
-
-/// A length of time for people: `1h30m`.
-fn span(seconds: i64) -> String {
-    human_minutes(seconds)
-}
-
-fn deadline_text(d: &Deadline) -> String {
-    match d.state {
-        DeadlineState::Met { at } => paint(GREEN, format!("met at {at}")),
-        DeadlineState::Late { at } => paint(YELLOW, format!("met late at {at}")),
-        DeadlineState::Pending => format!("due {} ({} left)", d.due, span(d.seconds_left)),
-        DeadlineState::Overdue => paint(
-            RED,
-            format!("due {} (overdue by {})", d.due, span(-d.seconds_left)),
-        ),
-        DeadlineState::Stopped => paint(DIM, format!("due {} (stopped)", d.due)),
-    }
-}
-
-/// One line per event, for people.
-pub fn describe(e: &Event) -> String {
-    let body = match e.body() {
-        Ok(b) => b,
-        Err(m) => return format!("{} ({m})", e.kind),
-    };
-    match body {
-        EventBody::Declared {
-            advisory,
-            priority,
-            explanation,
-            services,
-            ..
-        } => format!(
-            "declared for {advisory}, {priority} ({explanation}){}",
-            if services.is_empty() {
-                String::new()
-            } else {
-                format!(", services: {}", services.join(", "))
-            }
-        ),
-        EventBody::Assigned {
-            role,
-            name,
-            previous,
-        } => match previous {
-            Some(p) => format!("{role}: {name} (handed over from {p})"),
-            None => format!("{role}: {name}"),
-        },
-        EventBody::Checked {
-            phase,
-            item,
-            text,
-            ahead,
-        } => match ahead {
-            Some(r) => format!(
-                "checked {}/{item} AHEAD of its phase: {text} (reason: {r})",
-                phase.key()
-            ),
-            None => format!("checked {}/{item}: {text}", phase.key()),
-        },
-        EventBody::Unchecked {
-            phase,
-            item,
-            reason,
-        } => format!("unchecked {}/{item}: {reason}", phase.key()),
-        EventBody::Note { text } => format!("note: {text}"),
-        EventBody::Roster { people } => format!(
-            "roster recorded: {}",
-            people
-                .iter()
-                .map(|p| p.handle.as_str())
-                .collect::<Vec<_>>()
-                .join(", ")
-        ),
-        EventBody::Advanced {
-            from,
-            to,
-            reason,
-            forced,
-        } => {
-            let mut s = format!("{from} -> {to}");
-            if let Some(f) = forced {
-                s.push_str(&format!(
-                    " FORCED with {} open ({}): {}",
-                    f.open.len(),
-                    f.open.join(", "),
-                    f.reason
-                ));
-            } else if let Some(r) = reason {
-                s.push_str(&format!(": {r}"));
-            }
-            s
-        }
-        EventBody::Cancelled { from, reason } => format!("cancelled in {from}: {reason}"),
-        EventBody::Reopened { from, to, reason } => format!("reopened ({from} -> {to}): {reason}"),
-        EventBody::Decided {
-            decision,
-            rationale,
-            previous,
-        } => match previous {
-            Some(p) => format!("decision: {decision} (was {p}): {rationale}"),
-            None => format!("decision: {decision}: {rationale}"),
-        },
-        EventBody::Approved { kind } => format!("approved deployment as {kind}"),
-        EventBody::Updated {
-            message,
-            eta,
-            next_due,
-        } => format!(
-            "update: {message}{}{}",
-            eta.map(|e| format!(" [ETA {e}]")).unwrap_or_default(),
-            match next_due {
-                Some(d) => format!(" (next update due {d})"),
-                None => " (the resolution message: no further update due)".to_owned(),
-            }
-        ),
-        EventBody::Impact { label, .. } => format!("impact: {label}"),
-        EventBody::Priority {
-            from,
-            to,
-            explanation,
-            ..
-        } => format!("priority {from} -> {to}: {explanation}"),
-        EventBody::Aware { became_aware_at } => {
-            format!("became aware at {became_aware_at} (regulatory clocks start)")
-        }
-        EventBody::Notified { label, note, .. } => format!(
-            "notified: {label}{}",
-            note.map(|n| format!(" ({n})")).unwrap_or_default()
-        ),
-        EventBody::Escalated { to, reason, .. } => {
-            format!("ESCALATED to {}: {reason}", to.join(", "))
-        }
-        EventBody::Overdue { what, deadline, .. } => format!("OVERDUE: {what} (due {deadline})"),
-        EventBody::Evidence {
-            file,
-            manifest_sha256,
-            members,
-            ..
-        } => format!(
-            "evidence {file}: {members} members, manifest sha256 {}",
-            short_hash(&manifest_sha256)
-        ),
-    }
-}
-
-fn print_recorded(inc: &Incident, events: &[Event]) {
-    for e in events {
-        anstream::println!(
-            "{} {} #{}: {}",
-            paint(GREEN, "recorded"),
-            paint(BOLD, &inc.id),
-            e.seq,
-            describe(e)
-        );
-    }
-    anstream::println!(
-        "  {} {}, {}",
-        paint(DIM, "now"),
-        inc.phase,
-        paint(priority_style(inc.priority), inc.priority)
-    );
-}
-
-// ---- JSON shapes ----
-
-#[derive(Serialize)]
-struct IncidentJson<'a> {
-    schema: &'static str,
-    #[serde(flatten)]
-    view: View<'a>,
-}
-
-/// An incident with everything derived from it at `now`.
-#[derive(Serialize)]
-struct View<'a> {
-    incident: &'a Incident,
-    deadlines: Vec<Deadline>,
-    escalations: Vec<clocks::Escalation>,
-    checklist: Vec<ItemView>,
-    open_items: Vec<String>,
-    approvals_needed: Vec<String>,
-    /// The phases of the current priority, in order.
-    phases: Vec<PhaseView>,
-    /// The phase the approvals gate (`deployment_gate` is about entering it).
-    gate: Phase,
-    /// Actors of recorded events the roster does not know.
-    outside_roster: Vec<String>,
-    deployment_gate: GateView,
-    last_update: Option<&'a cverun_incident::state::StatusUpdate>,
-    verified: bool,
-    problems: &'a [Problem],
-    /// The store is simulated (times from CVERUN_NOW, not a clock).
-    simulated: bool,
-}
-
-#[derive(Serialize)]
-struct ItemView {
-    phase: Phase,
-    id: String,
-    text: String,
-    required: bool,
-    checked_by: Option<String>,
-    checked_at: Option<Timestamp>,
-}
-
-#[derive(Serialize)]
-struct PhaseView {
-    id: Phase,
-    label: String,
-    target: Option<Interval>,
-    gated: bool,
-}
-
-#[derive(Serialize)]
-struct GateView {
-    open: bool,
-    message: Option<String>,
-}
-
-fn view<'a>(
-    inc: &'a Incident,
-    problems: &'a [Problem],
-    now: Timestamp,
-    simulated: bool,
-) -> View<'a> {
-    let mut checklist = Vec::new();
-    for phase in inc.phases().iter().copied() {
-        for item in inc.runbook.items_for(inc.priority, phase) {
-            let c = inc.checked.get(&item.id);
-            checklist.push(ItemView {
-                phase,
-                id: item.id.clone(),
-                text: item.text.clone(),
-                required: item.required,
-                checked_by: c.map(|c| c.by.clone()),
-                checked_at: c.map(|c| c.at),
-            });
-        }
-    }
-    let gate = approval_gate(inc);
-    View {
-        deadlines: clocks::deadlines(inc, now),
-        escalations: clocks::escalations(inc),
-        checklist,
-        open_items: if inc.is_open() {
-            inc.open_required(inc.phase)
-        } else {
-            Vec::new()
-        },
-        approvals_needed: approvals_needed(inc)
-            .iter()
-            .map(|n| n.key().to_owned())
-            .collect(),
-        phases: inc
-            .phases()
-            .iter()
-            .map(|p| PhaseView {
-                id: *p,
-                label: inc.phase_label(*p),
-                target: inc.runbook.policy(inc.priority).targets.get(p).copied(),
-                gated: *p == inc.gate(),
-            })
-            .collect(),
-        gate: inc.gate(),
-        outside_roster: inc.outside_roster.iter().cloned().collect(),
-        deployment_gate: GateView {
-            open: gate.is_ok(),
-            message: gate.err(),
-        },
-        last_update: inc.updates.last(),
-        verified: problems.is_empty(),
-        problems,
-        simulated,
-        incident: inc,
-    }
-}
-
-fn state_of(loaded: &Loaded) -> anyhow::Result<&Incident> {
-    loaded.state.as_ref().map_err(|e| {
-        anyhow::anyhow!(
-            "{e}; the timeline cannot be read (see `cverun incident verify {}`)",
-            loaded.id
-        )
-    })
-}
-
 fn show(
     loaded: &Loaded,
     format: Format,
     now: Timestamp,
     simulated: bool,
 ) -> anyhow::Result<ExitCode> {
-    let inc = state_of(loaded)?;
-    let v = view(inc, &loaded.problems, now, simulated);
+    let v = view::show::view(loaded, now, simulated).map_err(|e| {
+        anyhow::anyhow!(
+            "{e}; the timeline cannot be read (see `cverun incident verify {}`)",
+            loaded.id
+        )
+    })?;
     if format == Format::Json {
-        output::json(&IncidentJson {
-            schema: "cverun.incident/1",
-            view: v,
-        })?;
+        output::json(&v)?;
         return Ok(ExitCode::SUCCESS);
     }
-    simulated_banner(simulated);
-    let p = |k: &str, v: String| anstream::println!("  {} {v}", paint(DIM, format!("{k:<10}")));
-    anstream::println!("{} {}", paint(BOLD, &inc.id), paint(BOLD, &inc.title));
-    p("advisory", inc.advisory.clone());
-    let pr = inc.priority_history.last();
-    p(
-        "priority",
-        format!(
-            "{} ({})",
-            paint(priority_style(inc.priority), inc.priority),
-            pr.map(|p| p.explanation.as_str()).unwrap_or("")
-        ),
-    );
-    p(
-        "phase",
-        format!(
-            "{} since {} ({}; phases: {})",
-            paint(BOLD, inc.phase),
-            inc.phase_since,
-            span(now.duration_since(inc.phase_since).as_secs()),
-            inc.phases()
-                .iter()
-                .map(|p| p.label())
-                .collect::<Vec<_>>()
-                .join(" -> ")
-        ),
-    );
-    if !inc.services.is_empty() {
-        p("services", inc.services.join(", "));
-    }
-    p(
-        "declared",
-        format!("{} by {}", inc.declared_at, inc.declared_by),
-    );
-    if let Some(d) = &inc.description {
-        p("about", d.clone());
-    }
-    if let Some(d) = inc.decision() {
-        p(
-            "decision",
-            format!("{}: {} ({})", d.decision, d.rationale, d.by),
-        );
-    }
-    if !inc.impacts.is_empty() {
-        p(
-            "impacts",
-            inc.impacts
-                .iter()
-                .map(|i| i.label.clone())
-                .collect::<Vec<_>>()
-                .join(", "),
-        );
-    }
-
-    anstream::println!("\n{}", paint(BOLD, "Deadlines"));
-    for d in &v.deadlines {
-        anstream::println!("  {:<58} {}", d.label, deadline_text(d));
-    }
-    if !v.escalations.is_empty() || !inc.escalations.is_empty() {
-        anstream::println!("\n{}", paint(BOLD, "Escalations"));
-        for e in &inc.escalations {
-            anstream::println!("  {} to {}: {}", e.at, e.to.join(", "), e.reason);
-        }
-        for e in v.escalations.iter().filter(|e| e.fired_at.is_none()) {
-            let left = e.due.duration_since(now).as_secs();
-            if inc.is_open() {
-                anstream::println!(
-                    "  {} to {} if still open ({})",
-                    e.due,
-                    e.to.join(", "),
-                    if left > 0 {
-                        format!("{} left", span(left))
-                    } else {
-                        "due at the next tick".to_owned()
-                    }
-                );
-            }
-        }
-    }
-
-    anstream::println!("\n{}", paint(BOLD, "Roles"));
-    for role in inc.runbook.roles.iter().map(|r| r.id) {
-        if !Role::BUILT_IN.contains(&role) && !inc.roles.contains_key(&role) {
-            continue;
-        }
-        let label = inc.runbook.role_label(role);
-        match inc.roles.get(&role) {
-            Some(h) if !h.is_empty() => {
-                let cur = &h[h.len() - 1];
-                let before: Vec<String> = h[..h.len() - 1]
-                    .iter()
-                    .map(|x| format!("{} (from {})", x.name, x.since))
-                    .collect();
-                anstream::println!(
-                    "  {:<20} {} since {}{}",
-                    label,
-                    paint(BOLD, &cur.name),
-                    cur.since,
-                    if before.is_empty() {
-                        String::new()
-                    } else {
-                        paint(DIM, format!("; before: {}", before.join(", ")))
-                    }
-                );
-            }
-            _ => anstream::println!("  {:<20} {}", label, paint(DIM, "-")),
-        }
-    }
-
-    if inc.is_open() {
-        anstream::println!("\n{} ({})", paint(BOLD, "Checklist"), inc.phase);
-        for item in v.checklist.iter().filter(|i| i.phase == inc.phase) {
-            let mark = if item.checked_by.is_some() {
-                paint(GREEN, "[x]")
-            } else if item.required {
-                paint(RED, "[ ]")
-            } else {
-                "[ ]".to_owned()
-            };
-            let who = match (&item.checked_by, item.checked_at) {
-                (Some(b), Some(a)) => paint(DIM, format!(" ({b}, {a})")),
-                _ if !item.required => paint(DIM, " (optional)"),
-                _ => String::new(),
-            };
-            anstream::println!("  {mark} {:<24} {}{who}", item.id, item.text);
-        }
-    }
-
-    anstream::println!(
-        "\n{} ({} needs: {})",
-        paint(BOLD, "Approvals"),
-        inc.priority,
-        if v.approvals_needed.is_empty() {
-            "none".to_owned()
-        } else {
-            v.approvals_needed.join(" + ")
-        }
-    );
-    for a in &inc.approvals {
-        anstream::println!("  {} by {} at {}", a.kind, a.by, a.at);
-    }
-    let before_gate = match (inc.position(inc.phase), inc.position(inc.gate())) {
-        (Some(here), Some(g)) => here < g,
-        _ => false,
-    };
-    if before_gate {
-        let gate = inc.phase_label(inc.gate()).to_lowercase();
-        match &v.deployment_gate.message {
-            None => anstream::println!("  {}", paint(GREEN, format!("{gate} gate: open"))),
-            Some(_) => anstream::println!("  {}", paint(YELLOW, format!("{gate} gate: closed"))),
-        }
-    }
-    if !inc.outside_roster.is_empty() {
+    anstream::print!("{}", view::show::text(&v));
+    let inc = v.incident;
+    if !v.outside_roster.is_empty() {
         output::warn(&format!(
             "events of {} were recorded by people not in its roster: {} (identity is self-asserted; check them)",
             inc.id,
-            inc.outside_roster
-                .iter()
-                .cloned()
-                .collect::<Vec<_>>()
-                .join(", ")
+            v.outside_roster.join(", ")
         ));
     }
-    for n in &inc.notes {
-        anstream::println!("  note by {} at {}: {}", n.by, n.at, n.text);
-    }
-
-    if !inc.updates.is_empty() {
-        const SHOWN: usize = 5;
-        anstream::println!("\n{}", paint(BOLD, "Status updates"));
-        let skip = inc.updates.len().saturating_sub(SHOWN);
-        if skip > 0 {
-            anstream::println!(
-                "  {}",
-                paint(
-                    DIM,
-                    format!("{skip} earlier: cverun incident timeline {}", inc.id)
-                )
-            );
-        }
-        for u in &inc.updates[skip..] {
-            anstream::println!(
-                "  {} by {}: {}{}",
-                u.at,
-                u.by,
-                u.message,
-                u.eta.map(|e| format!(" [ETA {e}]")).unwrap_or_default()
-            );
-        }
-    }
-    if let Some(a) = inc.aware_at {
-        anstream::println!("\n  became aware at {a}");
-    }
-    for e in &inc.evidence {
-        anstream::println!(
-            "  evidence {} ({} members, manifest {}) by {} at {}",
-            e.file,
-            e.members,
-            short_hash(&e.manifest_sha256),
-            e.by,
-            e.at
-        );
-    }
-    println!();
-    if loaded.problems.is_empty() {
-        anstream::println!(
-            "{}",
-            paint(
-                DIM,
-                format!(
-                    "timeline: {} events, chain verified, head {}",
-                    loaded.events.len(),
-                    short_hash(&loaded.head_hash)
-                )
-            )
-        );
-    } else {
+    if !v.verified {
         output::warn(&format!(
             "the timeline of {} fails verification ({} problems): run `cverun incident verify {}`",
             inc.id,
-            loaded.problems.len(),
+            v.problems.len(),
             inc.id
         ));
     }
     Ok(ExitCode::SUCCESS)
-}
-
-#[derive(Serialize)]
-struct ListJson<'a> {
-    schema: &'static str,
-    now: Timestamp,
-    incidents: Vec<ListItem<'a>>,
-    simulated: bool,
-}
-
-#[derive(Serialize)]
-struct ListItem<'a> {
-    id: &'a str,
-    title: Option<&'a str>,
-    advisory: Option<&'a str>,
-    priority: Option<Priority>,
-    phase: Option<Phase>,
-    commander: Option<&'a str>,
-    next_deadline: Option<Deadline>,
-    overdue: Vec<String>,
-    open_items: Vec<String>,
-    approvals: usize,
-    approvals_needed: usize,
-    last_update: Option<&'a cverun_incident::state::StatusUpdate>,
-    verified: bool,
-    error: Option<String>,
 }
 
 fn list(s: &StoreArgs, all: bool, format: Format, now: Timestamp) -> anyhow::Result<ExitCode> {
@@ -1513,220 +956,13 @@ fn list(s: &StoreArgs, all: bool, format: Format, now: Timestamp) -> anyhow::Res
         Some(mut store) => store.load_all()?,
         None => Vec::new(),
     };
-    let mut items = Vec::new();
-    for l in &loaded {
-        match &l.state {
-            Ok(inc) => {
-                if !all && !inc.is_open() {
-                    continue;
-                }
-                let ds = clocks::deadlines(inc, now);
-                let overdue: Vec<String> = ds
-                    .iter()
-                    .filter(|d| d.state == DeadlineState::Overdue)
-                    .map(|d| d.clock.clone())
-                    .collect();
-                let next = ds
-                    .iter()
-                    .filter(|d| matches!(d.state, DeadlineState::Pending | DeadlineState::Overdue))
-                    .min_by_key(|d| d.due)
-                    .cloned();
-                items.push(ListItem {
-                    id: &l.id,
-                    title: Some(&inc.title),
-                    advisory: Some(&inc.advisory),
-                    priority: Some(inc.priority),
-                    phase: Some(inc.phase),
-                    commander: inc.holder(Role::Commander).map(|h| h.name.as_str()),
-                    next_deadline: next,
-                    overdue,
-                    open_items: if inc.is_open() {
-                        inc.open_required(inc.phase)
-                    } else {
-                        Vec::new()
-                    },
-                    approvals: inc.approvals.len(),
-                    approvals_needed: inc.runbook.policy(inc.priority).approvals.len(),
-                    last_update: inc.updates.last(),
-                    verified: l.problems.is_empty(),
-                    error: None,
-                });
-            }
-            Err(e) => items.push(ListItem {
-                id: &l.id,
-                title: None,
-                advisory: None,
-                priority: None,
-                phase: None,
-                commander: None,
-                next_deadline: None,
-                overdue: Vec::new(),
-                open_items: Vec::new(),
-                approvals: 0,
-                approvals_needed: 0,
-                last_update: None,
-                verified: false,
-                error: Some(e.to_string()),
-            }),
-        }
-    }
+    let v = view::list::view(&loaded, all, now, simulated);
     if format == Format::Json {
-        output::json(&ListJson {
-            schema: "cverun.incident-list/1",
-            now,
-            incidents: items,
-            simulated,
-        })?;
-        return Ok(ExitCode::SUCCESS);
-    }
-    simulated_banner(simulated);
-    if items.is_empty() {
-        anstream::println!(
-            "{}",
-            paint(
-                DIM,
-                format!(
-                    "no {}incidents in {}",
-                    if all { "" } else { "open " },
-                    s.label()
-                )
-            )
-        );
-        return Ok(ExitCode::SUCCESS);
-    }
-    anstream::println!(
-        "{}",
-        paint(
-            BOLD,
-            format!(
-                "{:<20} {:<3} {:<12} {:<24} {:<12} {:>4} {:>4} {:<30} {}",
-                "INCIDENT",
-                "PRI",
-                "PHASE",
-                "TITLE",
-                "COMMANDER",
-                "OPEN",
-                "APPR",
-                "NEXT DEADLINE",
-                "LAST UPDATE"
-            )
-        )
-    );
-    for i in &items {
-        if let Some(e) = &i.error {
-            anstream::println!("{:<20} {}", i.id, paint(RED, format!("unreadable: {e}")));
-            continue;
-        }
-        let pri = i.priority.map(|p| p.to_string()).unwrap_or_default();
-        let pri = paint(
-            i.priority.map(priority_style).unwrap_or(DIM),
-            format!("{pri:<3}"),
-        );
-        let more = if i.overdue.len() > 1 {
-            format!(" (+{} overdue)", i.overdue.len() - 1)
-        } else {
-            String::new()
-        };
-        let next = match &i.next_deadline {
-            None => format!("{:<30}", "-"),
-            Some(d) if d.state == DeadlineState::Overdue => paint(
-                RED,
-                format!(
-                    "{:<30}",
-                    truncate(
-                        &format!(
-                            "{} overdue {}{more}",
-                            short_clock(&d.clock),
-                            span(-d.seconds_left)
-                        ),
-                        30
-                    )
-                ),
-            ),
-            Some(d) => format!(
-                "{:<30}",
-                truncate(
-                    &format!("{} in {}", short_clock(&d.clock), span(d.seconds_left)),
-                    30
-                )
-            ),
-        };
-        let last = i
-            .last_update
-            .map(|u| {
-                format!(
-                    "{} ago by {}",
-                    span(now.duration_since(u.at).as_secs()),
-                    u.by
-                )
-            })
-            .unwrap_or_else(|| "-".into());
-        anstream::println!(
-            "{:<20} {} {:<12} {:<24} {:<12} {:>4} {:>4} {} {}{}",
-            i.id,
-            pri,
-            i.phase.map(|p| p.label()).unwrap_or(""),
-            truncate(i.title.unwrap_or(""), 24),
-            truncate(i.commander.unwrap_or("-"), 12),
-            i.open_items.len(),
-            format!("{}/{}", i.approvals, i.approvals_needed),
-            next,
-            last,
-            if i.verified {
-                String::new()
-            } else {
-                paint(RED, "  TIMELINE FAILS VERIFICATION")
-            }
-        );
+        output::json(&v)?;
+    } else {
+        anstream::print!("{}", view::list::text(&v, &s.label()));
     }
     Ok(ExitCode::SUCCESS)
-}
-
-fn short_clock(clock: &str) -> String {
-    match clock.split_once(':') {
-        Some(("target", p)) => p.to_owned(),
-        Some(("update", _)) => "update".to_owned(),
-        Some(("regulatory", r)) => r.to_owned(),
-        _ => clock.to_owned(),
-    }
-}
-
-fn truncate(s: &str, n: usize) -> String {
-    if s.chars().count() <= n {
-        s.to_owned()
-    } else {
-        let mut t: String = s.chars().take(n.saturating_sub(1)).collect();
-        t.push('…');
-        t
-    }
-}
-
-#[derive(Serialize)]
-struct TickJson {
-    schema: &'static str,
-    now: Timestamp,
-    evaluated: u64,
-    fired: Vec<FiredJson>,
-    failed: Vec<FailedJson>,
-    simulated: bool,
-}
-
-#[derive(Serialize)]
-struct FiredJson {
-    incident: String,
-    seq: u64,
-    kind: String,
-    details: serde_json::Value,
-}
-
-#[derive(Serialize)]
-struct FailedJson {
-    incident: String,
-    error: String,
-}
-
-fn details(e: &Event) -> serde_json::Value {
-    serde_json::from_str(&e.details).unwrap_or(serde_json::Value::String(e.details.clone()))
 }
 
 fn tick(s: &StoreArgs, actor: &str, now: Timestamp, format: Format) -> anyhow::Result<ExitCode> {
@@ -1736,160 +972,36 @@ fn tick(s: &StoreArgs, actor: &str, now: Timestamp, format: Format) -> anyhow::R
         Some(mut store) => store.tick(actor)?,
         None => Default::default(),
     };
-    let code = if report.failed.is_empty() {
+    let v = view::tick::view(&report, now, simulated);
+    if format == Format::Json {
+        output::json(&v)?;
+    } else {
+        anstream::print!("{}", view::tick::text(&v));
+    }
+    for f in &v.failed {
+        output::error(&format!("{} was not evaluated: {}", f.incident, f.error));
+    }
+    Ok(if v.failed.is_empty() {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(2)
-    };
-    if format == Format::Json {
-        output::json(&TickJson {
-            schema: "cverun.tick/1",
-            now,
-            evaluated: report.evaluated,
-            fired: report
-                .fired
-                .iter()
-                .map(|f| FiredJson {
-                    incident: f.incident.clone(),
-                    seq: f.event.seq,
-                    kind: f.event.kind.clone(),
-                    details: details(&f.event),
-                })
-                .collect(),
-            failed: report
-                .failed
-                .iter()
-                .map(|(i, e)| FailedJson {
-                    incident: i.clone(),
-                    error: e.clone(),
-                })
-                .collect(),
-            simulated,
-        })?;
-    } else {
-        simulated_banner(simulated);
-        for f in &report.fired {
-            anstream::println!(
-                "{} #{}: {}",
-                paint(BOLD, &f.incident),
-                f.event.seq,
-                describe(&f.event)
-            );
-        }
-        anstream::println!(
-            "{}",
-            paint(
-                DIM,
-                format!(
-                    "tick at {now}: {} evaluated, {} fired",
-                    output::count(report.evaluated as usize, "incident", "incidents"),
-                    report.fired.len()
-                )
-            )
-        );
-    }
-    for (i, e) in &report.failed {
-        output::error(&format!("{i} was not evaluated: {e}"));
-    }
-    Ok(code)
-}
-
-#[derive(Serialize)]
-struct TimelineJson<'a> {
-    schema: &'static str,
-    incident: &'a str,
-    verified: bool,
-    problems: &'a [Problem],
-    events: Vec<EventJson<'a>>,
-    simulated: bool,
-}
-
-#[derive(Serialize)]
-struct EventJson<'a> {
-    seq: u64,
-    at: &'a str,
-    actor: &'a str,
-    kind: &'a str,
-    details: serde_json::Value,
-    prev_hash: &'a str,
-    hash: &'a str,
-    mac: Option<&'a str>,
-    key_id: Option<&'a str>,
+    })
 }
 
 fn timeline(loaded: &Loaded, format: Format, simulated: bool) -> anyhow::Result<ExitCode> {
+    let v = view::timeline::view(loaded, simulated);
     if format == Format::Json {
-        output::json(&TimelineJson {
-            schema: "cverun.timeline/1",
-            incident: &loaded.id,
-            verified: loaded.problems.is_empty(),
-            problems: &loaded.problems,
-            events: loaded
-                .events
-                .iter()
-                .map(|e| EventJson {
-                    seq: e.seq,
-                    at: &e.at,
-                    actor: &e.actor,
-                    kind: &e.kind,
-                    details: details(e),
-                    prev_hash: &e.prev_hash,
-                    hash: &e.hash,
-                    mac: e.mac.as_deref(),
-                    key_id: e.key_id.as_deref(),
-                })
-                .collect(),
-            simulated,
-        })?;
+        output::json(&v)?;
         return Ok(ExitCode::SUCCESS);
     }
-    simulated_banner(simulated);
-    anstream::println!(
-        "{}",
-        paint(
-            BOLD,
-            format!(
-                "{:>4} {:<22} {:<12} {:<12} {}",
-                "SEQ", "AT", "ACTOR", "HASH", "EVENT"
-            )
-        )
-    );
-    for e in &loaded.events {
-        let flagged = loaded.problems.iter().any(|p| p.seq == e.seq);
-        let line = format!(
-            "{:>4} {:<22} {:<12} {:<12} {}",
-            e.seq,
-            e.at,
-            truncate(&e.actor, 12),
-            short_hash(&e.hash),
-            describe(e)
-        );
-        if flagged {
-            anstream::println!("{}", paint(RED, line));
-        } else {
-            println!("{line}");
-        }
-    }
-    if !loaded.problems.is_empty() {
+    anstream::print!("{}", view::timeline::text(&v));
+    if !v.verified {
         output::warn(&format!(
             "the timeline fails verification: run `cverun incident verify {}`",
             loaded.id
         ));
     }
     Ok(ExitCode::SUCCESS)
-}
-
-#[derive(Serialize)]
-struct VerifyJson<'a> {
-    schema: &'static str,
-    valid: bool,
-    incidents: &'a [cverun_incident::Verification],
-    /// The store's log (every incident's signed number); null when one incident
-    /// is verified.
-    store: Option<&'a cverun_incident::LogVerification>,
-    /// The head given with --expect, when one was.
-    expected: Option<&'a Anchor>,
-    simulated: bool,
 }
 
 fn verify(
@@ -1931,22 +1043,7 @@ fn verify(
         }
         if let Some(a) = &expect {
             let problems = store.check_head(a)?;
-            if a.name == cverun_incident::chain::STORE_ANCHOR {
-                if let Some(l) = log.as_mut() {
-                    l.problems.extend(problems);
-                }
-            } else {
-                match results.iter_mut().find(|v| v.incident == a.name) {
-                    Some(v) => v.problems.extend(problems),
-                    None => results.push(cverun_incident::Verification {
-                        incident: a.name.clone(),
-                        events: 0,
-                        head_seq: 0,
-                        head_hash: cverun_incident::chain::GENESIS.to_owned(),
-                        problems,
-                    }),
-                }
-            }
+            view::verify::add_expected(&mut results, log.as_mut(), a, problems);
         }
     } else if expect.is_some() {
         bail!(
@@ -1954,88 +1051,17 @@ fn verify(
             s.label()
         );
     }
-    let valid = results.iter().all(|v| v.problems.is_empty())
-        && log.as_ref().is_none_or(|l| l.problems.is_empty());
+    let v = view::verify::view(&results, log.as_ref(), expect.as_ref(), simulated);
     if format == Format::Json {
-        output::json(&VerifyJson {
-            schema: "cverun.verify/1",
-            valid,
-            incidents: &results,
-            store: log.as_ref(),
-            expected: expect.as_ref(),
-            simulated,
-        })?;
+        output::json(&v)?;
     } else {
-        simulated_banner(simulated);
-        for v in &results {
-            if v.problems.is_empty() {
-                anstream::println!(
-                    "{} {}: {} events, chain valid and authenticated, head {}",
-                    paint(GREEN, "ok"),
-                    paint(BOLD, &v.incident),
-                    v.events,
-                    v.head_hash
-                );
-            } else {
-                anstream::println!(
-                    "{} {}: {} events, {}",
-                    paint(RED, "TAMPERED"),
-                    paint(BOLD, &v.incident),
-                    v.events,
-                    output::count(v.problems.len(), "problem", "problems")
-                );
-                for p in &v.problems {
-                    anstream::println!("  {}", p.message);
-                }
-            }
-        }
-        if let Some(l) = &log {
-            if l.problems.is_empty() {
-                anstream::println!(
-                    "{} store log: {} numbered, authenticated, head {}",
-                    paint(GREEN, "ok"),
-                    output::count(l.entries as usize, "incident", "incidents"),
-                    l.head_hash
-                );
-            } else {
-                anstream::println!(
-                    "{} store log: {} numbered, {}",
-                    paint(RED, "TAMPERED"),
-                    output::count(l.entries as usize, "incident", "incidents"),
-                    output::count(l.problems.len(), "problem", "problems")
-                );
-                for p in &l.problems {
-                    anstream::println!("  {}", p.message);
-                }
-            }
-        }
-        if results.is_empty() && log.is_none() {
-            anstream::println!("{}", paint(DIM, format!("no incidents in {}", s.label())));
-        }
-        if let (Some(a), true) = (&expect, valid) {
-            anstream::println!(
-                "{} the chain reaches the expected head {}:{}",
-                paint(GREEN, "ok"),
-                a.name,
-                a.seq
-            );
-        }
+        anstream::print!("{}", view::verify::text(&v, &s.label()));
     }
-    Ok(if valid {
+    Ok(if v.valid {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(1)
     })
-}
-
-#[derive(Serialize)]
-struct HeadJson<'a> {
-    schema: &'static str,
-    /// The whole head, as one line (`NAME:SEQ:HASH:MAC`).
-    head: String,
-    #[serde(flatten)]
-    anchor: &'a Anchor,
-    simulated: bool,
 }
 
 fn head(s: &StoreArgs, id: Option<&str>, format: Format) -> anyhow::Result<ExitCode> {
@@ -2056,19 +1082,14 @@ fn head(s: &StoreArgs, id: Option<&str>, format: Format) -> anyhow::Result<ExitC
             (store, a)
         }
     };
-    let simulated = store.simulated();
+    let v = view::head::view(&anchor, store.simulated());
     if format == Format::Json {
-        output::json(&HeadJson {
-            schema: "cverun.head/1",
-            head: anchor.to_string(),
-            anchor: &anchor,
-            simulated,
-        })?;
+        output::json(&v)?;
     } else {
-        if simulated {
+        if v.simulated {
             output::warn(SIMULATED_BANNER);
         }
-        println!("{anchor}");
+        anstream::print!("{}", view::head::text(&v));
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -1,17 +1,15 @@
 //! `cverun report metrics`: MTTD, MTTR, SLA adherence, open and overdue incidents,
-//! computed from the stored timelines.
+//! computed from the stored timelines (the view is `cverun_incident::view::metrics`).
 
 use std::process::ExitCode;
 
 use clap::{Args, Subcommand};
-use cverun_incident::interval::human_minutes;
-use cverun_incident::metrics::{self, Average, Metrics};
-use serde::Serialize;
+use cverun_incident::view;
 
 use super::incident::{StoreArgs, parse_time};
 use super::now;
 use crate::cli::Format;
-use crate::output::{self, BOLD, DIM, RED, paint};
+use crate::output;
 
 #[derive(Debug, Args)]
 pub struct ReportArgs {
@@ -35,17 +33,6 @@ pub enum ReportCommand {
     },
 }
 
-#[derive(Serialize)]
-struct MetricsJson<'a> {
-    schema: &'static str,
-    /// The store is simulated (times from CVERUN_NOW, not a clock).
-    simulated: bool,
-    /// Incidents whose timeline could not be read (not counted).
-    unreadable: Vec<String>,
-    #[serde(flatten)]
-    metrics: &'a Metrics,
-}
-
 pub fn run(args: ReportArgs) -> anyhow::Result<ExitCode> {
     let ReportCommand::Metrics { since, format } = args.command;
     let now = now()?;
@@ -65,101 +52,13 @@ pub fn run(args: ReportArgs) -> anyhow::Result<ExitCode> {
         Some(mut store) => store.load_all()?,
         None => Vec::new(),
     };
-    let mut incidents = Vec::new();
-    let mut unreadable = Vec::new();
-    for l in loaded {
-        match l.state {
-            Ok(i) => incidents.push(i),
-            Err(_) => unreadable.push(l.id),
-        }
-    }
-    let m = metrics::compute(&incidents, since, now);
+    let v = view::metrics::view(&loaded, since, now, simulated);
     if format == Format::Json {
-        output::json(&MetricsJson {
-            schema: "cverun.metrics/1",
-            simulated,
-            unreadable,
-            metrics: &m,
-        })?;
+        output::json(&v)?;
         return Ok(ExitCode::SUCCESS);
     }
-    super::incident::simulated_banner(simulated);
-    let avg = |a: &Average, excluded: &str| -> String {
-        match (a.mean_seconds, a.median_seconds) {
-            (Some(mean), Some(median)) => format!(
-                "mean {}, median {} over {} incidents{}",
-                human_minutes(mean),
-                human_minutes(median),
-                a.counted,
-                if a.excluded > 0 {
-                    format!(" ({} {excluded})", a.excluded)
-                } else {
-                    String::new()
-                }
-            ),
-            _ => format!("no data ({} {excluded})", a.excluded),
-        }
-    };
-    anstream::println!(
-        "{}",
-        paint(
-            BOLD,
-            format!(
-                "Incidents {}: {}",
-                match since {
-                    Some(s) => format!("declared since {s}"),
-                    None => "(all)".to_owned(),
-                },
-                m.incidents
-            )
-        )
-    );
-    anstream::println!(
-        "  MTTD  {}",
-        avg(&m.mttd, "excluded: publication time unknown")
-    );
-    anstream::println!("  MTTR  {}", avg(&m.mttr, "not resolved"));
-    anstream::println!(
-        "  open  {} ({} overdue{})",
-        m.open,
-        if m.overdue > 0 {
-            paint(RED, m.overdue)
-        } else {
-            m.overdue.to_string()
-        },
-        if m.overdue_incidents.is_empty() {
-            String::new()
-        } else {
-            format!(": {}", m.overdue_incidents.join(", "))
-        }
-    );
-    if m.cancelled > 0 {
-        anstream::println!("  cancelled {}", m.cancelled);
-    }
-    anstream::println!(
-        "\n{}",
-        paint(
-            BOLD,
-            "SLA adherence (resolved within the response and phase deadlines)"
-        )
-    );
-    for s in &m.sla {
-        let missed: Vec<String> = s.missed.iter().map(|(k, v)| format!("{k} x{v}")).collect();
-        anstream::println!(
-            "  {}  {}{}",
-            s.priority,
-            match s.adherence {
-                Some(a) => format!("{:.0}% ({} of {} resolved)", a * 100.0, s.met, s.resolved),
-                None => paint(DIM, "no resolved incidents"),
-            },
-            if missed.is_empty() {
-                String::new()
-            } else {
-                paint(DIM, format!("; missed: {}", missed.join(", ")))
-            }
-        );
-    }
-    for u in &unreadable {
+    anstream::print!("{}", view::metrics::text(&v));
+    for u in &v.unreadable {
         output::warn(&format!(
             "{u}: timeline cannot be read; not counted (see `cverun incident verify {u}`)"
         ));

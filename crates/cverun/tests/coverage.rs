@@ -401,9 +401,9 @@ fn advisory_data_age_is_reported_and_limited() {
     let r = run(&["scan", &fleet, "--max-db-age", "7d"], Some(d.path()));
     assert_eq!(r.code, 2);
     assert!(
-        r.stdout.contains("error: advisory data older than 7 days"),
+        r.stderr.contains("error: advisory data older than 7 days"),
         "{}",
-        r.stdout
+        r.stderr
     );
     let generous = format!("{}d", days + 1);
     let r = run(&["scan", &fleet, "--max-db-age", &generous], Some(d.path()));
@@ -425,7 +425,7 @@ fn advisory_data_age_is_reported_and_limited() {
     ]);
     let r = run(&["scan", &path(tree.path())], Some(d.path()));
     assert_eq!(r.code, 2, "{}", r.stdout);
-    assert!(r.stdout.contains("older than 14 days"), "{}", r.stdout);
+    assert!(r.stderr.contains("older than 14 days"), "{}", r.stderr);
     let bad = fleet_with(&[
         ("cverun.toml", "max_db_age = \"soon\"\n"),
         ("svc/requirements.txt", "jinja2==2.10\n"),

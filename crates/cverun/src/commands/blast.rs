@@ -20,10 +20,10 @@ pub fn run(db_flag: Option<&Path>, args: BlastArgs) -> anyhow::Result<ExitCode> 
         args.inventory.as_deref(),
         !args.no_reach,
     )?;
-    match args.format {
-        Format::Json => output::json(&r.blast)?,
-        Format::Table => anstream::print!("{}", cverun_blast::render::render(&r.blast)),
-    }
+    output::report(args.output.output.as_deref(), |out| match args.format {
+        Format::Json => out.json(&r.blast),
+        Format::Table => out.text(&cverun_blast::render::render(&r.blast)),
+    })?;
     Ok(ExitCode::from(r.blast.exit_code()))
 }
 

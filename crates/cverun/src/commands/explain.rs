@@ -22,6 +22,7 @@ pub fn run(db_flag: Option<&Path>, args: ExplainArgs) -> anyhow::Result<ExitCode
             );
         }
     }
+    super::scan::print_errors(&report);
     let query = canonical_id(&args.advisory);
     let known = known(&db, &policy, &query, now()?)?;
     let unknown = known.is_none();

@@ -11,6 +11,7 @@ use crate::output;
 
 pub fn run(db_flag: Option<&Path>, args: PlanArgs) -> anyhow::Result<ExitCode> {
     let (report, _, _) = scan_inputs(db_flag, &args.inputs, false)?;
+    super::scan::print_errors(&report);
     let p = plan(&report);
     output::report(args.output.output.as_deref(), |r| match args.format {
         Format::Json => r.json(&p),

@@ -143,10 +143,15 @@ pub fn run(db_flag: Option<&Path>, args: ScanArgs) -> anyhow::Result<ExitCode> {
     // The table sends its error lines to stderr; other formats hold the errors as
     // data, and stderr says them too.
     if args.format != ScanFormat::Table {
-        for e in &report.errors {
-            let at = e.line.map(|l| format!(":{l}")).unwrap_or_default();
-            output::error(&format!("{}{at}: {}", e.file, e.message));
-        }
+        print_errors(&report);
     }
     Ok(ExitCode::from(report.exit_code(fail_on)))
+}
+
+/// The files that could not be read, on stderr.
+pub fn print_errors(report: &Report) {
+    for e in &report.errors {
+        let at = e.line.map(|l| format!(":{l}")).unwrap_or_default();
+        output::error(&format!("{}{at}: {}", e.file, e.message));
+    }
 }

@@ -63,6 +63,15 @@ fn tour(readme: &str) -> Vec<Step> {
             Some(at) => (text[..at].trim().to_owned(), text[at + 2..].trim().to_owned()),
             None => (text.trim().to_owned(), String::new()),
         };
+        if command.starts_with("export ") {
+            steps.push(Step {
+                line: start,
+                command,
+                exit: 0,
+                network: false,
+            });
+            continue;
+        }
         let exit = comment
             .split(|c: char| c == ';' || c == ',' || c == ':')
             .map(str::trim)

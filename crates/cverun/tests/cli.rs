@@ -31,25 +31,57 @@ fn failing_commands_print_nothing_on_stdout_and_the_error_on_stderr() {
         vec!["scan", missing, "--advisories", &adv],
         vec!["scan", missing, "--advisories", &adv, "--format", "json"],
         vec!["scan", missing, "--advisories", &adv, "--format", "sarif"],
-        vec!["scan", missing, "--advisories", &adv, "--format", "markdown"],
+        vec![
+            "scan",
+            missing,
+            "--advisories",
+            &adv,
+            "--format",
+            "markdown",
+        ],
         vec!["scan", "--db", empty_db, "."],
         vec!["plan", missing, "--advisories", &adv],
         vec!["plan", missing, "--advisories", &adv, "--format", "json"],
         vec!["explain", "CVE-2021-44228", missing, "--advisories", &adv],
         vec!["blast", "CVE-2021-44228", missing, "--advisories", &adv],
-        vec!["blast", "CVE-2021-44228", missing, "--advisories", &adv, "--format", "json"],
+        vec![
+            "blast",
+            "CVE-2021-44228",
+            missing,
+            "--advisories",
+            &adv,
+            "--format",
+            "json",
+        ],
         vec!["query", "nosuch-ecosystem", "x", "1"],
-        vec!["query", "--db", empty_db, "PyPI", "jinja2", "2.10", "--format", "json"],
+        vec![
+            "query", "--db", empty_db, "PyPI", "jinja2", "2.10", "--format", "json",
+        ],
         vec!["db", "status", "--db", empty_db],
         vec!["db", "status", "--db", empty_db, "--format", "json"],
         vec!["db", "import", "--db", empty_db, missing],
         vec!["inventory", "save", missing, "-o", "inv.sqlite"],
         vec!["exceptions", "check", ".", "--exceptions", missing],
-        vec!["exceptions", "check", ".", "--exceptions", missing, "--format", "json"],
+        vec![
+            "exceptions",
+            "check",
+            ".",
+            "--exceptions",
+            missing,
+            "--format",
+            "json",
+        ],
         vec!["incident", "show", "INC-2026-11-23-1"],
         vec!["incident", "show", "INC-2026-11-23-1", "--format", "json"],
         vec!["incident", "timeline", "INC-2026-11-23-1"],
-        vec!["incident", "check", "INC-2026-11-23-1", "triaged", "--actor", "alice"],
+        vec![
+            "incident",
+            "check",
+            "INC-2026-11-23-1",
+            "triaged",
+            "--actor",
+            "alice",
+        ],
         vec!["evidence", "verify", missing],
         vec!["report", "metrics", "--since", "not a time"],
         vec!["scan", "--no-such-flag"],
@@ -60,7 +92,11 @@ fn failing_commands_print_nothing_on_stdout_and_the_error_on_stderr() {
         let r = run_in(t, args);
         // `explain` exits 0 whenever it knows the id (README, per command).
         let expected = if args[0] == "explain" { 0 } else { 2 };
-        assert_eq!(r.code, expected, "cverun {args:?}: status {}\n{}", r.code, r.stderr);
+        assert_eq!(
+            r.code, expected,
+            "cverun {args:?}: status {}\n{}",
+            r.code, r.stderr
+        );
         // A scan of a path that does not exist still reports (an incomplete scan),
         // and so do an import and an inventory (what they left); every other failure prints
         // nothing on stdout.
@@ -76,7 +112,11 @@ fn failing_commands_print_nothing_on_stdout_and_the_error_on_stderr() {
                 );
             }
         } else {
-            assert_eq!(r.stdout, "", "cverun {args:?} printed on stdout:\n{}", r.stdout);
+            assert_eq!(
+                r.stdout, "",
+                "cverun {args:?} printed on stdout:\n{}",
+                r.stdout
+            );
         }
         assert!(
             r.stderr.contains("error"),
@@ -112,20 +152,121 @@ fn reports_are_written_atomically_with_o() {
     let fleet = examples("fleet");
     let adv = examples("advisories");
     let cases: Vec<(Vec<&str>, &str)> = vec![
-        (vec!["plan", &fleet, "--advisories", &adv, "--format", "json", "-o", "plan.json"], "plan.json"),
-        (vec!["plan", &fleet, "--advisories", &adv, "-o", "plan.txt"], "plan.txt"),
-        (vec!["explain", "CVE-2021-44228", &fleet, "--advisories", &adv, "--output", "explain.json", "--format", "json"], "explain.json"),
-        (vec!["blast", "CVE-2021-44228", &fleet, "--advisories", &adv, "-o", "blast.json", "--format", "json"], "blast.json"),
-        (vec!["query", "--advisories", &adv, "npm", "lodash", "4.17.20", "-o", "query.txt"], "query.txt"),
-        (vec!["query", "--advisories", &adv, "npm", "lodash", "4.17.20", "-o", "query.json", "--format", "json"], "query.json"),
-        (vec!["exceptions", "check", &fleet, "-o", "exceptions.json", "--format", "json"], "exceptions.json"),
-        (vec!["incident", "list", "-o", "list.json", "--format", "json"], "list.json"),
-        (vec!["report", "metrics", "-o", "metrics.txt"], "metrics.txt"),
-        (vec!["scan", &fleet, "--advisories", &adv, "-o", "scan.json", "--format", "json"], "scan.json"),
+        (
+            vec![
+                "plan",
+                &fleet,
+                "--advisories",
+                &adv,
+                "--format",
+                "json",
+                "-o",
+                "plan.json",
+            ],
+            "plan.json",
+        ),
+        (
+            vec!["plan", &fleet, "--advisories", &adv, "-o", "plan.txt"],
+            "plan.txt",
+        ),
+        (
+            vec![
+                "explain",
+                "CVE-2021-44228",
+                &fleet,
+                "--advisories",
+                &adv,
+                "--output",
+                "explain.json",
+                "--format",
+                "json",
+            ],
+            "explain.json",
+        ),
+        (
+            vec![
+                "blast",
+                "CVE-2021-44228",
+                &fleet,
+                "--advisories",
+                &adv,
+                "-o",
+                "blast.json",
+                "--format",
+                "json",
+            ],
+            "blast.json",
+        ),
+        (
+            vec![
+                "query",
+                "--advisories",
+                &adv,
+                "npm",
+                "lodash",
+                "4.17.20",
+                "-o",
+                "query.txt",
+            ],
+            "query.txt",
+        ),
+        (
+            vec![
+                "query",
+                "--advisories",
+                &adv,
+                "npm",
+                "lodash",
+                "4.17.20",
+                "-o",
+                "query.json",
+                "--format",
+                "json",
+            ],
+            "query.json",
+        ),
+        (
+            vec![
+                "exceptions",
+                "check",
+                &fleet,
+                "-o",
+                "exceptions.json",
+                "--format",
+                "json",
+            ],
+            "exceptions.json",
+        ),
+        (
+            vec!["incident", "list", "-o", "list.json", "--format", "json"],
+            "list.json",
+        ),
+        (
+            vec!["report", "metrics", "-o", "metrics.txt"],
+            "metrics.txt",
+        ),
+        (
+            vec![
+                "scan",
+                &fleet,
+                "--advisories",
+                &adv,
+                "-o",
+                "scan.json",
+                "--format",
+                "json",
+            ],
+            "scan.json",
+        ),
     ];
     for (args, file) in &cases {
         let r = run_in(t, args);
-        assert!(r.code == 0 || r.code == 1, "cverun {args:?}: {}\n{}", r.code, r.stderr);
+        assert!(
+            r.code == 0 || r.code == 1,
+            "cverun {args:?}: {}\n{}",
+            r.code,
+            r.stderr
+        );
         assert_eq!(r.stdout, "", "cverun {args:?} printed on stdout with -o");
         let text = std::fs::read_to_string(t.join(file)).unwrap();
         assert!(!text.is_empty(), "{file} is empty");
@@ -134,17 +275,37 @@ fn reports_are_written_atomically_with_o() {
             let v: serde_json::Value = serde_json::from_str(&text)
                 .unwrap_or_else(|e| panic!("{file}: not JSON ({e}): {text}"));
             assert!(v.is_object(), "{file}");
-            assert_eq!(text.trim_end().lines().count(), 1, "{file}: JSON in a file is compact");
+            assert_eq!(
+                text.trim_end().lines().count(),
+                1,
+                "{file}: JSON in a file is compact"
+            );
         }
     }
     // The same report on stdout is the same as in the file.
-    let r = run_in(t, &["plan", &fleet, "--advisories", &adv, "--format", "json"]);
-    assert_eq!(r.stdout, std::fs::read_to_string(t.join("plan.json")).unwrap());
+    let r = run_in(
+        t,
+        &["plan", &fleet, "--advisories", &adv, "--format", "json"],
+    );
+    assert_eq!(
+        r.stdout,
+        std::fs::read_to_string(t.join("plan.json")).unwrap()
+    );
 
     // A file that cannot be written: status 2, nothing left behind, and an
     // existing report is kept whole.
     std::fs::write(t.join("keep.json"), "old").unwrap();
-    let r = run_in(t, &["plan", &fleet, "--advisories", &adv, "-o", "no-such-dir/plan.json"]);
+    let r = run_in(
+        t,
+        &[
+            "plan",
+            &fleet,
+            "--advisories",
+            &adv,
+            "-o",
+            "no-such-dir/plan.json",
+        ],
+    );
     assert_eq!(r.code, 2, "{}", r.stderr);
     assert!(r.stderr.contains("no-such-dir/plan.json"), "{}", r.stderr);
     let leftovers: Vec<_> = std::fs::read_dir(t)
@@ -165,8 +326,25 @@ fn piped_json_is_one_line_everywhere() {
     for args in [
         vec!["scan", &fleet, "--advisories", &adv, "--format", "json"],
         vec!["plan", &fleet, "--advisories", &adv, "--format", "json"],
-        vec!["blast", "CVE-2021-44228", &fleet, "--advisories", &adv, "--format", "json"],
-        vec!["query", "--advisories", &adv, "npm", "lodash", "4.17.20", "--format", "json"],
+        vec![
+            "blast",
+            "CVE-2021-44228",
+            &fleet,
+            "--advisories",
+            &adv,
+            "--format",
+            "json",
+        ],
+        vec![
+            "query",
+            "--advisories",
+            &adv,
+            "npm",
+            "lodash",
+            "4.17.20",
+            "--format",
+            "json",
+        ],
         vec!["scan", &fleet, "--advisories", &adv, "--format", "sarif"],
     ] {
         let r = run(&args, None);
@@ -210,13 +388,19 @@ fn flags_are_shown_only_where_they_apply() {
         let h = help(&cmd);
         assert!(!h.contains("--db"), "{cmd:?} shows --db:\n{h}");
     }
-    for cmd in [vec!["incident", "list", "--help"], vec!["report", "metrics", "--help"]] {
+    for cmd in [
+        vec!["incident", "list", "--help"],
+        vec!["report", "metrics", "--help"],
+    ] {
         let h = help(&cmd);
         assert!(h.contains("--state"), "{cmd:?}:\n{h}");
     }
     // declare reads the database (--priority auto) and writes the store.
     let h = help(&["incident", "declare", "--help"]);
-    assert!(h.contains("--db <DIR>") && h.contains("--state") && h.contains("--actor"), "{h}");
+    assert!(
+        h.contains("--db <DIR>") && h.contains("--state") && h.contains("--actor"),
+        "{h}"
+    );
 }
 
 #[test]
@@ -224,7 +408,10 @@ fn db_is_accepted_before_and_after_the_command_name() {
     let tmp = tempfile::tempdir().unwrap();
     let db = tmp.path().join("db");
     let db = db.to_str().unwrap();
-    let r = run(&["db", "import", &examples("advisories")], Some(tmp.path().join("db").as_path()));
+    let r = run(
+        &["db", "import", &examples("advisories")],
+        Some(tmp.path().join("db").as_path()),
+    );
     assert_eq!(r.code, 0, "{}", r.stderr);
     let args = ["npm", "lodash", "4.17.20", "--format", "json"];
     let before = run(&[&["--db", db, "query"][..], &args].concat(), None);
@@ -240,7 +427,10 @@ fn db_is_accepted_before_and_after_the_command_name() {
     assert_eq!(before.stdout, after.stdout);
     assert_eq!(before.stdout, String::from_utf8_lossy(&env.stdout));
     // After the command name wins over before it, and over CVERUN_DB.
-    let r = run(&["--db", "/nonexistent/db", "db", "status", "--db", db], None);
+    let r = run(
+        &["--db", "/nonexistent/db", "db", "status", "--db", db],
+        None,
+    );
     assert_eq!(r.code, 0, "{}", r.stderr);
     let r = bin()
         .env("CVERUN_DB", "/nonexistent/db")
@@ -252,7 +442,10 @@ fn db_is_accepted_before_and_after_the_command_name() {
     let r = run(&["db", "--db", db, "status"], None);
     assert_eq!(r.code, 0, "{}", r.stderr);
     // A command that reads no database says it ignores --db.
-    let r = run(&["--db", db, "exceptions", "check", &examples("fleet")], None);
+    let r = run(
+        &["--db", db, "exceptions", "check", &examples("fleet")],
+        None,
+    );
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert!(
         r.stderr.contains("--db is ignored by `cverun exceptions`"),
@@ -274,7 +467,10 @@ fn main_commands_show_examples_in_help() {
     ] {
         let h = help(&[&cmd[..], &["--help"]].concat());
         assert!(h.contains("Examples:"), "{cmd:?}:\n{h}");
-        assert!(h.contains(&format!("cverun {}", cmd.join(" "))), "{cmd:?}:\n{h}");
+        assert!(
+            h.contains(&format!("cverun {}", cmd.join(" "))),
+            "{cmd:?}:\n{h}"
+        );
     }
     let h = help(&["--help"]);
     assert!(h.contains("Exit status: 0"), "{h}");
@@ -299,9 +495,21 @@ fn man_page_describes_commands_and_exit_status() {
     let r = run(&["man"], None);
     assert_eq!(r.code, 0, "{}", r.stderr);
     let m = r.stdout;
-    assert!(m.starts_with(".ie") || m.starts_with(".TH"), "{}", &m[..m.len().min(200)]);
+    assert!(
+        m.starts_with(".ie") || m.starts_with(".TH"),
+        "{}",
+        &m[..m.len().min(200)]
+    );
     assert!(m.contains(".TH cverun 1"), "no title");
-    for cmd in ["scan", "plan", "blast", "explain", "query", "incident", "completions"] {
+    for cmd in [
+        "scan",
+        "plan",
+        "blast",
+        "explain",
+        "query",
+        "incident",
+        "completions",
+    ] {
         assert!(m.contains(cmd), "the man page lacks {cmd}");
     }
     assert!(m.contains(".SH \"EXIT STATUS\""), "no exit status section");
@@ -311,7 +519,12 @@ fn man_page_describes_commands_and_exit_status() {
     let dir = tmp.path().join("man1");
     let r = run(&["man", "--dir", dir.to_str().unwrap()], None);
     assert_eq!(r.code, 0, "{}", r.stderr);
-    for page in ["cverun.1", "cverun-scan.1", "cverun-incident-declare.1", "cverun-db-update.1"] {
+    for page in [
+        "cverun.1",
+        "cverun-scan.1",
+        "cverun-incident-declare.1",
+        "cverun-db-update.1",
+    ] {
         assert!(dir.join(page).is_file(), "{page} not written: {}", r.stdout);
         assert!(r.stdout.contains(page));
     }

@@ -60,7 +60,10 @@ fn tour(readme: &str) -> Vec<Step> {
         }
         text.push_str(line);
         let (command, comment) = match text.find(" #") {
-            Some(at) => (text[..at].trim().to_owned(), text[at + 2..].trim().to_owned()),
+            Some(at) => (
+                text[..at].trim().to_owned(),
+                text[at + 2..].trim().to_owned(),
+            ),
             None => (text.trim().to_owned(), String::new()),
         };
         if command.starts_with("export ") {
@@ -73,7 +76,7 @@ fn tour(readme: &str) -> Vec<Step> {
             continue;
         }
         let exit = comment
-            .split(|c: char| c == ';' || c == ',' || c == ':')
+            .split([';', ',', ':'])
             .map(str::trim)
             .find_map(|w| w.strip_prefix("exit "))
             .and_then(|n| n.split_whitespace().next())
@@ -114,7 +117,12 @@ fn readme_tour_runs_as_written() {
         "the tour has {} commands: are its <!-- tour --> markers there?",
         steps.len()
     );
-    for needed in ["cverun scan", "cverun plan", "cverun blast", "cverun incident declare"] {
+    for needed in [
+        "cverun scan",
+        "cverun plan",
+        "cverun blast",
+        "cverun incident declare",
+    ] {
         assert!(
             steps.iter().any(|s| s.command.starts_with(needed)),
             "the tour has no `{needed}`"
@@ -122,7 +130,10 @@ fn readme_tour_runs_as_written() {
     }
 
     let dir = tempfile::tempdir().unwrap();
-    copy_dir(&common::repo().join("examples"), &dir.path().join("examples"));
+    copy_dir(
+        &common::repo().join("examples"),
+        &dir.path().join("examples"),
+    );
     let home = dir.path().join("home");
     std::fs::create_dir_all(&home).unwrap();
     let bin = PathBuf::from(env!("CARGO_BIN_EXE_cverun"));
@@ -179,6 +190,9 @@ fn tour_parser_reads_continuations_exits_and_network_marks() {
     let steps = tour(text);
     assert_eq!(steps.len(), 2, "{steps:?}");
     assert_eq!(steps[0].command, "cverun scan a --format json");
-    assert_eq!((steps[0].exit, steps[0].network, steps[0].line), (1, false, 5));
+    assert_eq!(
+        (steps[0].exit, steps[0].network, steps[0].line),
+        (1, false, 5)
+    );
     assert_eq!((steps[1].exit, steps[1].network), (0, true));
 }

@@ -265,7 +265,10 @@ fn status(
     writeln!(t, "{} {}", paint(BOLD, "database:"), snapshot.location)?;
     writeln!(t, "{} {}", paint(BOLD, "snapshot:"), snapshot.id)?;
     if snapshot.sources.is_empty() {
-        writeln!(t, "no sources yet: run `cverun db update` or `cverun db import PATH`")?;
+        writeln!(
+            t,
+            "no sources yet: run `cverun db update` or `cverun db import PATH`"
+        )?;
     }
     for s in &snapshot.sources {
         writeln!(t)?;
@@ -274,7 +277,7 @@ fn status(
         writeln!(t, "  fetched         {}", with_age(&s.fetched_at, now))?;
         if s.checked_at != s.fetched_at {
             writeln!(
-            t,
+                t,
                 "  last checked    {} (unchanged)",
                 with_age(&s.checked_at, now)
             )?;
@@ -316,7 +319,7 @@ fn status(
         )?;
         for r in &refusals {
             writeln!(
-            t,
+                t,
                 "  {} {} {}",
                 r.source,
                 paint(DIM, with_age(&r.at, now)),
@@ -328,7 +331,13 @@ fn status(
         writeln!(t)?;
         writeln!(t, "{} ({})", paint(BOLD, "warnings"), list.len())?;
         for w in list {
-            writeln!(t, "  {} {}: {}", w.source, paint(DIM, &w.location), w.message)?;
+            writeln!(
+                t,
+                "  {} {}: {}",
+                w.source,
+                paint(DIM, &w.location),
+                w.message
+            )?;
         }
     }
     output::report(out, |r| r.text(&t))?;

@@ -84,7 +84,7 @@ pub fn run(cmd: ExceptionsCommand) -> anyhow::Result<ExitCode> {
             let mut t = String::new();
             if report.files.is_empty() {
                 writeln!(
-            t,
+                    t,
                     "No exceptions file found (looked for cverun-exceptions.toml and [[exception]] in cverun.toml)."
                 )?;
             }
@@ -98,7 +98,7 @@ pub fn run(cmd: ExceptionsCommand) -> anyhow::Result<ExitCode> {
                     None => paint(RED, "no valid expiry"),
                 };
                 writeln!(
-            t,
+                    t,
                     "{}  {}  owner {}, approved by {}, expires {} ({left})",
                     paint(DIM, &e.location),
                     e.scope,
@@ -124,7 +124,7 @@ pub fn run(cmd: ExceptionsCommand) -> anyhow::Result<ExitCode> {
                 )
             };
             writeln!(
-            t,
+                t,
                 "{} exception(s) in {} file(s) on {}: {verdict}",
                 report.entries.len(),
                 report.files.len(),

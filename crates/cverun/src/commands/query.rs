@@ -99,16 +99,16 @@ pub fn run(db_flag: Option<&Path>, args: QueryArgs) -> anyhow::Result<ExitCode> 
     if args.format == Format::Json {
         output::report(args.output.output.as_deref(), |r| {
             r.json(&QueryJson {
-            schema: "cverun.query/1",
-            database: &snapshot,
-            ecosystem: ecosystem.osv_name(),
-            package: &args.package,
-            version: &args.version,
-            summary: counts,
-            findings: &findings,
-            freshness: &freshness,
-            advisories_name_package: unknown.is_none(),
-            did_you_mean: unknown.unwrap_or_default(),
+                schema: "cverun.query/1",
+                database: &snapshot,
+                ecosystem: ecosystem.osv_name(),
+                package: &args.package,
+                version: &args.version,
+                summary: counts,
+                findings: &findings,
+                freshness: &freshness,
+                advisories_name_package: unknown.is_none(),
+                did_you_mean: unknown.unwrap_or_default(),
             })
         })?;
         return Ok(code);
@@ -125,7 +125,7 @@ pub fn run(db_flag: Option<&Path>, args: QueryArgs) -> anyhow::Result<ExitCode> 
         )?;
         if let Some(close) = &unknown {
             writeln!(
-            t,
+                t,
                 "  {}",
                 paint(
                     YELLOW,
@@ -159,7 +159,7 @@ pub fn run(db_flag: Option<&Path>, args: QueryArgs) -> anyhow::Result<ExitCode> 
         print_finding(&mut t, f)?;
     }
     writeln!(
-            t,
+        t,
         "{}",
         paint(
             DIM,
@@ -203,7 +203,11 @@ fn print_finding(t: &mut String, f: &Finding) -> std::fmt::Result {
     }
     if f.unverifiable.is_none() {
         if f.fixed.is_empty() {
-            writeln!(t, "    fixed in: {}", paint(YELLOW, "no fixed version known"))?;
+            writeln!(
+                t,
+                "    fixed in: {}",
+                paint(YELLOW, "no fixed version known")
+            )?;
         } else {
             writeln!(t, "    fixed in: {}", f.fixed.join(", "))?;
         }

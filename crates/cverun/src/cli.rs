@@ -6,32 +6,72 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 /// cverun: which of our services ship a vulnerable dependency, and what to do now.
 #[derive(Debug, Parser)]
-#[command(name = "cverun", version, max_term_width = 100)]
+#[command(
+    name = "cverun",
+    version,
+    max_term_width = 100,
+    after_help = MAIN_AFTER_HELP
+)]
 pub struct Cli {
-    /// Advisory database directory [default: $XDG_CACHE_HOME/cverun/db, else ~/.cache/cverun/db]
-    #[arg(long, global = true, env = "CVERUN_DB", value_name = "DIR")]
+    /// The advisory database directory, accepted before the command name as well
+    /// (`cverun --db DIR scan`); commands that read the database also take it after
+    /// their name, which wins.
+    #[arg(long, value_name = "DIR", hide = true)]
     pub db: Option<PathBuf>,
 
     #[command(subcommand)]
     pub command: Command,
 }
 
+const MAIN_AFTER_HELP: &str = "\
+Exit status: 0 when nothing calls for action, 1 when something does (findings, or \
+packages that could not be checked), 2 for usage or input errors. Errors and \
+warnings go to standard error; standard output holds only the report.
+
+Examples:
+  cverun scan examples/fleet --advisories examples/advisories
+  cverun db update && cverun scan ~/src/monorepo
+  cverun completions bash > ~/.local/share/bash-completion/completions/cverun
+  cverun man > ~/.local/share/man/man1/cverun.1";
+
+/// `--db DIR`: on the commands that read the advisory database.
+#[derive(Debug, Args, Clone, Default)]
+pub struct DbArg {
+    /// Advisory database directory [env: CVERUN_DB] [default:
+    /// $XDG_CACHE_HOME/cverun/db, else ~/.cache/cverun/db]
+    #[arg(long = "db", value_name = "DIR")]
+    pub dir: Option<PathBuf>,
+}
+
+/// `-o FILE`: on the commands that print a report.
+#[derive(Debug, Args, Clone, Default)]
+pub struct OutputFile {
+    /// Write the report to FILE instead of standard output (atomically: a temporary
+    /// file renamed over FILE, never a half-written report)
+    #[arg(long, short, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Manage the local advisory database (import, update, status).
-    #[command(subcommand)]
-    Db(DbCommand),
+    Db(DbArgs),
     /// Which advisories affect one exact package version?
+    #[command(after_help = QUERY_EXAMPLES)]
     Query(QueryArgs),
     /// Scan a monorepo or a directory of repositories: every service, every lockfile.
+    #[command(after_help = SCAN_EXAMPLES)]
     Scan(ScanArgs),
     /// Why a vulnerability has its priority: the rule that fired and its inputs.
+    #[command(after_help = EXPLAIN_EXAMPLES)]
     Explain(ExplainArgs),
     /// What to do, per service and vulnerable package: fix version, breaking or not,
     /// the runbook's decision.
+    #[command(after_help = PLAN_EXAMPLES)]
     Plan(PlanArgs),
     /// Blast radius: every service an advisory (or one package version) reaches, with
     /// owner, dependency path, priority, fix and whether its code imports the package.
+    #[command(after_help = BLAST_EXAMPLES)]
     Blast(BlastArgs),
     /// Save every package of every service to one file, for instant blast queries.
     #[command(subcommand)]
@@ -40,11 +80,122 @@ pub enum Command {
     #[command(subcommand)]
     Exceptions(ExceptionsCommand),
     /// Incidents: declare, work through the runbook, keep the clocks, verify the timeline.
+    #[command(after_help = INCIDENT_EXAMPLES)]
     Incident(crate::commands::incident::IncidentArgs),
     /// Collect and verify evidence archives for an incident.
     Evidence(crate::commands::evidence::EvidenceArgs),
     /// Reports over stored incidents (metrics).
     Report(crate::commands::metrics::ReportArgs),
+    /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
+    #[command(after_help = COMPLETIONS_EXAMPLES)]
+    Completions {
+        /// The shell.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page cverun(1) (roff), or write a page per command into a
+    /// directory; generated from this command line.
+    #[command(after_help = MAN_EXAMPLES)]
+    Man {
+        /// Write cverun.1 and a page per command (cverun-scan.1...) into DIR, and
+        /// list them, instead of printing cverun.1.
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
+    },
+}
+
+const SCAN_EXAMPLES: &str = "\
+Examples:
+  cverun scan examples/fleet --advisories examples/advisories   # no database needed
+  cverun scan ~/src/monorepo ~/src/other-repo                  # the advisory database
+  cverun scan . --fail-on P1                # exit 1 only for P0 and P1 findings
+  cverun scan . --format sarif -o cverun.sarif
+  cverun scan . --format json | jq .summary
+
+Exit status: 0 nothing to act on, 1 findings (per --fail-on) or packages not \
+checked, 2 errors (including a file that could not be read).";
+
+const PLAN_EXAMPLES: &str = "\
+Examples:
+  cverun plan examples/fleet --advisories examples/advisories
+  cverun plan . --format json -o plan.json
+
+Exit status: 0 nothing to do, 1 a row or an unverifiable finding not covered by an \
+exception, 2 errors.";
+
+const EXPLAIN_EXAMPLES: &str = "\
+Examples:
+  cverun explain CVE-2020-11651 examples/fleet --advisories examples/advisories
+  cverun explain GHSA-jfh8-c2jp-5v3q . --service checkout --format json
+
+Exit status: 0, or 2 when neither the database nor the scan knows the id.";
+
+const BLAST_EXAMPLES: &str = "\
+Examples:
+  cverun blast CVE-2021-44228 examples/fleet --advisories examples/advisories
+  cverun blast PyPI/pyyaml .                 # who ships it, at any version
+  cverun blast npm/event-stream@3.3.6 .      # every service shipping that release
+  cverun blast CVE-2023-44487 --inventory fleet.inventory
+
+Exit status: 0 no service affected, 1 some are (or cannot be judged), 2 errors.";
+
+const QUERY_EXAMPLES: &str = "\
+Examples:
+  cverun query PyPI jinja2 2.10
+  cverun query --advisories examples/advisories npm lodash 4.17.20
+  cverun query crates.io smallvec 1.6.0 --format json
+
+Exit status: 0 no advisory affects the version, 1 one does (or cannot be decided), \
+2 errors.";
+
+const INCIDENT_EXAMPLES: &str = "\
+Examples:
+  cverun incident declare --advisory CVE-2021-44228 --priority P0 --commander alice \\
+      --from examples/fleet --advisories examples/advisories
+  cverun incident list
+  cverun incident show INC-2026-11-23-1
+  cverun incident check INC-2026-11-23-1 triaged --actor alice
+  cverun incident advance INC-2026-11-23-1 --actor alice
+  cverun incident tick                      # from cron
+  cverun incident verify";
+
+const DB_UPDATE_EXAMPLES: &str = "\
+Examples:
+  cverun db update                          # every ecosystem already downloaded (or all)
+  cverun db update --ecosystem PyPI,Go      # only some ecosystems
+  cverun db update --no-kev --no-epss       # advisories only
+  cverun db update --from https://mirror.example/osv
+
+Exit status: 0 every source updated or unchanged, 2 when one failed or was refused \
+(its previous data stays in use).";
+
+const MAN_EXAMPLES: &str = "\\
+Examples:
+  cverun man > ~/.local/share/man/man1/cverun.1 && man cverun
+  cverun man --dir ~/.local/share/man/man1      # cverun.1, cverun-scan.1, ...";
+
+const COMPLETIONS_EXAMPLES: &str = "\
+Examples:
+  cverun completions bash > ~/.local/share/bash-completion/completions/cverun
+  cverun completions zsh > ~/.zfunc/_cverun        # with fpath+=~/.zfunc in .zshrc
+  cverun completions fish > ~/.config/fish/completions/cverun.fish";
+
+/// `cverun db ...`: `--db DIR` before or after the subcommand.
+#[derive(Debug, Args)]
+pub struct DbArgs {
+    #[command(flatten)]
+    pub db: DbGlobal,
+    #[command(subcommand)]
+    pub command: DbCommand,
+}
+
+/// `--db DIR` for every `db` subcommand.
+#[derive(Debug, Args, Clone, Default)]
+pub struct DbGlobal {
+    /// Advisory database directory [env: CVERUN_DB] [default:
+    /// $XDG_CACHE_HOME/cverun/db, else ~/.cache/cverun/db]
+    #[arg(long = "db", value_name = "DIR", global = true)]
+    pub dir: Option<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -58,6 +209,7 @@ pub enum DbCommand {
         paths: Vec<PathBuf>,
     },
     /// Download each ecosystem's all.zip and swap it in atomically.
+    #[command(after_help = DB_UPDATE_EXAMPLES)]
     Update {
         /// Base URL; each ecosystem is fetched from <URL>/<Ecosystem>/all.zip
         /// [default: https://osv-vulnerabilities.storage.googleapis.com]
@@ -100,6 +252,8 @@ pub enum DbCommand {
         /// Output format.
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
+        #[command(flatten)]
+        output: OutputFile,
     },
 }
 
@@ -120,9 +274,13 @@ pub struct QueryArgs {
     /// status 2 [default: a warning past 7 days]
     #[arg(long, value_name = "AGE", value_parser = parse_age)]
     pub max_db_age: Option<i64>,
+    #[command(flatten)]
+    pub db: DbArg,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
+    #[command(flatten)]
+    pub output: OutputFile,
 }
 
 /// Output formats of commands that print data.
@@ -164,6 +322,8 @@ pub struct ScanInputs {
     /// outside the scanned roots (refused by default; see docs/input-limits.md)
     #[arg(long)]
     pub allow_outside_roots: bool,
+    #[command(flatten)]
+    pub db: DbArg,
 }
 
 /// `--max-db-age`: whole days.
@@ -207,6 +367,8 @@ pub struct ExplainArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
+    #[command(flatten)]
+    pub output: OutputFile,
 }
 
 #[derive(Debug, Args)]
@@ -216,6 +378,8 @@ pub struct PlanArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
+    #[command(flatten)]
+    pub output: OutputFile,
 }
 
 #[derive(Debug, Args)]
@@ -239,6 +403,8 @@ pub struct BlastArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
+    #[command(flatten)]
+    pub output: OutputFile,
 }
 
 #[derive(Debug, Subcommand)]
@@ -282,6 +448,8 @@ pub enum ExceptionsCommand {
         /// Output format.
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
+        #[command(flatten)]
+        output: OutputFile,
     },
 }
 

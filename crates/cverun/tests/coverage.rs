@@ -312,13 +312,15 @@ fn nothing_to_scan_is_not_clean() {
     let e = path(empty.path());
     let r = run(&["scan", &e, "--advisories", &adv], None);
     assert_eq!(r.code, 2, "{}", r.stdout);
+    // The error on stderr; the table on stdout says the scan is incomplete.
     assert!(
-        r.stdout.contains(&format!(
+        r.stderr.contains(&format!(
             "error: {e}: no lockfile, manifest or SBOM found here"
         )),
         "{}",
-        r.stdout
+        r.stderr
     );
+    assert!(r.stdout.contains("this scan is incomplete"), "{}", r.stdout);
     assert!(
         !r.stdout.contains("no known vulnerability\n"),
         "{}",
@@ -335,9 +337,9 @@ fn nothing_to_scan_is_not_clean() {
     let r = run(&["scan", &typo, "--advisories", &adv], None);
     assert_eq!(r.code, 2);
     assert!(
-        r.stdout.contains("no such file or directory"),
+        r.stderr.contains("no such file or directory"),
         "{}",
-        r.stdout
+        r.stderr
     );
     // Two roots, one of them empty: the scan of the other is incomplete.
     let fleet = fleet();
@@ -381,16 +383,17 @@ fn advisory_data_age_is_reported_and_limited() {
     assert_eq!(src["age_days"], days);
     assert_eq!(f["enforced"], false);
     assert_eq!(f["max_age_days"], 7);
-    // The table warns, and the exit status is that of the findings.
+    // The table gives the ages, stderr warns, and the exit status is that of the
+    // findings.
     let r = run(&["scan", &fleet], Some(d.path()));
     assert_eq!(r.code, 1);
     assert!(
-        r.stdout.contains(&format!(
+        r.stderr.contains(&format!(
             "warning: advisory data older than 7 days: {} is {days} days old",
             src["source"].as_str().unwrap()
         )),
         "{}",
-        r.stdout
+        r.stderr
     );
     assert!(
         r.stdout.contains(&format!("{days} days old")),
@@ -401,9 +404,9 @@ fn advisory_data_age_is_reported_and_limited() {
     let r = run(&["scan", &fleet, "--max-db-age", "7d"], Some(d.path()));
     assert_eq!(r.code, 2);
     assert!(
-        r.stdout.contains("error: advisory data older than 7 days"),
+        r.stderr.contains("error: advisory data older than 7 days"),
         "{}",
-        r.stdout
+        r.stderr
     );
     let generous = format!("{}d", days + 1);
     let r = run(&["scan", &fleet, "--max-db-age", &generous], Some(d.path()));
@@ -425,7 +428,7 @@ fn advisory_data_age_is_reported_and_limited() {
     ]);
     let r = run(&["scan", &path(tree.path())], Some(d.path()));
     assert_eq!(r.code, 2, "{}", r.stdout);
-    assert!(r.stdout.contains("older than 14 days"), "{}", r.stdout);
+    assert!(r.stderr.contains("older than 14 days"), "{}", r.stderr);
     let bad = fleet_with(&[
         ("cverun.toml", "max_db_age = \"soon\"\n"),
         ("svc/requirements.txt", "jinja2==2.10\n"),

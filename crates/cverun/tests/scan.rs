@@ -427,11 +427,13 @@ fn exit_statuses() {
     ]);
     let r = scan_dir(partial.path(), &[]);
     assert_eq!(r.code, 2, "{}", r.stdout);
+    // The error is on stderr, the table on stdout still says the scan is incomplete.
     assert!(
-        r.stdout.contains("error: b/package-lock.json:1:"),
+        r.stderr.contains("error: b/package-lock.json:1:"),
         "{}",
-        r.stdout
+        r.stderr
     );
+    assert!(!r.stdout.contains("error:"), "{}", r.stdout);
     assert!(r.stdout.contains("this scan is incomplete"), "{}", r.stdout);
     let missing = run(
         &["scan", "/nonexistent/fleet", "--advisories", &examples().1],

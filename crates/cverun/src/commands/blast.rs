@@ -20,10 +20,17 @@ pub fn run(db_flag: Option<&Path>, args: BlastArgs) -> anyhow::Result<ExitCode> 
         args.inventory.as_deref(),
         !args.no_reach,
     )?;
-    match args.format {
-        Format::Json => output::json(&r.blast)?,
-        Format::Table => anstream::print!("{}", cverun_blast::render::render(&r.blast)),
+    if args.format == Format::Json {
+        // The table names them; JSON holds them as data, stderr says them too.
+        for p in &r.blast.incomplete {
+            let at = p.line.map(|l| format!(":{l}")).unwrap_or_default();
+            output::error(&format!("{}{at}: {}", p.file, p.message));
+        }
     }
+    output::report(args.output.output.as_deref(), |out| match args.format {
+        Format::Json => out.json(&r.blast),
+        Format::Table => out.text(&cverun_blast::render::render(&r.blast)),
+    })?;
     Ok(ExitCode::from(r.blast.exit_code()))
 }
 

@@ -1,5 +1,6 @@
 //! `cverun db import | update | status`.
 
+use std::fmt::Write as _;
 use std::path::Path;
 use std::process::ExitCode;
 
@@ -41,7 +42,11 @@ pub fn run(db_flag: Option<&Path>, cmd: DbCommand) -> anyhow::Result<ExitCode> {
             opts.total_timeout = std::time::Duration::from_secs(timeout.max(1));
             update_cmd(db_flag, &ecosystem, opts)
         }
-        DbCommand::Status { warnings, format } => status(db_flag, warnings, format),
+        DbCommand::Status {
+            warnings,
+            format,
+            output,
+        } => status(db_flag, warnings, format, output.output.as_deref()),
     }
 }
 
@@ -217,7 +222,12 @@ fn with_age(then: &str, now: Timestamp) -> String {
     }
 }
 
-fn status(db_flag: Option<&Path>, warnings: bool, format: Format) -> anyhow::Result<ExitCode> {
+fn status(
+    db_flag: Option<&Path>,
+    warnings: bool,
+    format: Format,
+    out: Option<&Path>,
+) -> anyhow::Result<ExitCode> {
     let dir = db_dir(db_flag)?;
     let db = Database::open_existing(&dir)?;
     let snapshot = db.snapshot()?;
@@ -229,7 +239,7 @@ fn status(db_flag: Option<&Path>, warnings: bool, format: Format) -> anyhow::Res
         None
     };
     if format == Format::Json {
-        output::json(&StatusJson {
+        let json = StatusJson {
             schema: "cverun.db-status/1",
             snapshot: &snapshot,
             now: now.to_string(),
@@ -247,24 +257,30 @@ fn status(db_flag: Option<&Path>, warnings: bool, format: Format) -> anyhow::Res
                 .collect(),
             refusals,
             warnings: list,
-        })?;
+        };
+        output::report(out, |r| r.json(&json))?;
         return Ok(ExitCode::SUCCESS);
     }
-    anstream::println!("{} {}", paint(BOLD, "database:"), snapshot.location);
-    anstream::println!("{} {}", paint(BOLD, "snapshot:"), snapshot.id);
+    let mut t = String::new();
+    writeln!(t, "{} {}", paint(BOLD, "database:"), snapshot.location)?;
+    writeln!(t, "{} {}", paint(BOLD, "snapshot:"), snapshot.id)?;
     if snapshot.sources.is_empty() {
-        anstream::println!("no sources yet: run `cverun db update` or `cverun db import PATH`");
+        writeln!(
+            t,
+            "no sources yet: run `cverun db update` or `cverun db import PATH`"
+        )?;
     }
     for s in &snapshot.sources {
-        anstream::println!();
-        anstream::println!("{}", paint(BOLD, &s.name));
-        anstream::println!("  from            {}", s.origin);
-        anstream::println!("  fetched         {}", with_age(&s.fetched_at, now));
+        writeln!(t)?;
+        writeln!(t, "{}", paint(BOLD, &s.name))?;
+        writeln!(t, "  from            {}", s.origin)?;
+        writeln!(t, "  fetched         {}", with_age(&s.fetched_at, now))?;
         if s.checked_at != s.fetched_at {
-            anstream::println!(
+            writeln!(
+                t,
                 "  last checked    {} (unchanged)",
                 with_age(&s.checked_at, now)
-            );
+            )?;
         }
         let mut counts = format!("{}", s.records);
         if s.skipped > 0 || s.problems > 0 {
@@ -276,44 +292,54 @@ fn status(db_flag: Option<&Path>, warnings: bool, format: Format) -> anyhow::Res
                 ),
             ));
         }
-        anstream::println!("  records         {counts}");
-        anstream::println!(
+        writeln!(t, "  records         {counts}")?;
+        writeln!(
+            t,
             "  newest modified {}",
             match s.newest_modified.as_deref() {
                 Some(m) => with_age(m, now),
                 None => "no real date known".to_owned(),
             }
-        );
+        )?;
         if !s.ecosystems.is_empty() {
-            anstream::println!("  ecosystems      {}", s.ecosystems.join(", "));
+            writeln!(t, "  ecosystems      {}", s.ecosystems.join(", "))?;
         }
         for (k, v) in &s.details {
-            anstream::println!("  {:<15} {v}", k.replace('_', " "));
+            writeln!(t, "  {:<15} {v}", k.replace('_', " "))?;
         }
-        anstream::println!("  sha256          {}", s.sha256);
+        writeln!(t, "  sha256          {}", s.sha256)?;
     }
     if !refusals.is_empty() {
-        anstream::println!();
-        anstream::println!(
+        writeln!(t)?;
+        writeln!(
+            t,
             "{} ({}; the previous data, if any, stayed in use)",
             paint(BOLD, "refused updates"),
             refusals.len()
-        );
+        )?;
         for r in &refusals {
-            anstream::println!(
+            writeln!(
+                t,
                 "  {} {} {}",
                 r.source,
                 paint(DIM, with_age(&r.at, now)),
                 paint(RED, &r.reason)
-            );
+            )?;
         }
     }
     if let Some(list) = list {
-        anstream::println!();
-        anstream::println!("{} ({})", paint(BOLD, "warnings"), list.len());
+        writeln!(t)?;
+        writeln!(t, "{} ({})", paint(BOLD, "warnings"), list.len())?;
         for w in list {
-            anstream::println!("  {} {}: {}", w.source, paint(DIM, &w.location), w.message);
+            writeln!(
+                t,
+                "  {} {}: {}",
+                w.source,
+                paint(DIM, &w.location),
+                w.message
+            )?;
         }
     }
+    output::report(out, |r| r.text(&t))?;
     Ok(ExitCode::SUCCESS)
 }

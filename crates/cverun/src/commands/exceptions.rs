@@ -1,5 +1,6 @@
 //! `cverun exceptions check [PATH...]`.
 
+use std::fmt::Write as _;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -37,6 +38,7 @@ pub fn run(cmd: ExceptionsCommand) -> anyhow::Result<ExitCode> {
         exceptions,
         policy,
         format,
+        output: out,
     } = cmd;
     let roots: Vec<PathBuf> = if paths.is_empty() {
         vec![PathBuf::from(".")]
@@ -77,12 +79,14 @@ pub fn run(cmd: ExceptionsCommand) -> anyhow::Result<ExitCode> {
         problems,
     };
     match format {
-        Format::Json => output::json(&report)?,
+        Format::Json => output::report(out.output.as_deref(), |r| r.json(&report))?,
         Format::Table => {
+            let mut t = String::new();
             if report.files.is_empty() {
-                anstream::println!(
+                writeln!(
+                    t,
                     "No exceptions file found (looked for cverun-exceptions.toml and [[exception]] in cverun.toml)."
-                );
+                )?;
             }
             for e in &report.entries {
                 let left = match e.days_left {
@@ -93,14 +97,15 @@ pub fn run(cmd: ExceptionsCommand) -> anyhow::Result<ExitCode> {
                     Some(d) => format!("{} left", output::count(d as usize, "day", "days")),
                     None => paint(RED, "no valid expiry"),
                 };
-                anstream::println!(
+                writeln!(
+                    t,
                     "{}  {}  owner {}, approved by {}, expires {} ({left})",
                     paint(DIM, &e.location),
                     e.scope,
                     e.owner,
                     e.approved_by,
                     e.expires.as_deref().unwrap_or("-"),
-                );
+                )?;
             }
             for p in &report.problems {
                 let style = if p.severity == Severity::Error {
@@ -108,7 +113,7 @@ pub fn run(cmd: ExceptionsCommand) -> anyhow::Result<ExitCode> {
                 } else {
                     YELLOW
                 };
-                anstream::println!("{}", paint(style, p));
+                writeln!(t, "{}", paint(style, p))?;
             }
             let verdict = if errors == 0 {
                 paint(GREEN, "valid")
@@ -118,12 +123,14 @@ pub fn run(cmd: ExceptionsCommand) -> anyhow::Result<ExitCode> {
                     format!("{errors} error(s): these entries suppress nothing"),
                 )
             };
-            anstream::println!(
+            writeln!(
+                t,
                 "{} exception(s) in {} file(s) on {}: {verdict}",
                 report.entries.len(),
                 report.files.len(),
                 report.today
-            );
+            )?;
+            output::report(out.output.as_deref(), |r| r.text(&t))?;
         }
     }
     Ok(ExitCode::from(u8::from(errors > 0)))

@@ -22,14 +22,15 @@ pub fn run(db_flag: Option<&Path>, args: ExplainArgs) -> anyhow::Result<ExitCode
             );
         }
     }
+    super::scan::print_errors(&report);
     let query = canonical_id(&args.advisory);
     let known = known(&db, &policy, &query, now()?)?;
     let unknown = known.is_none();
     let e = explain(&report, &query, args.service.as_deref(), known);
-    match args.format {
-        Format::Json => output::json(&e)?,
-        Format::Table => anstream::print!("{}", render(&e)),
-    }
+    output::report(args.output.output.as_deref(), |r| match args.format {
+        Format::Json => r.json(&e),
+        Format::Table => r.text(&render(&e)),
+    })?;
     let too_old = e
         .freshness
         .as_ref()

@@ -16,7 +16,7 @@ use cverun_incident::{
 use jiff::Timestamp;
 
 use super::now;
-use crate::cli::Format;
+use crate::cli::{Format, OutputFile};
 use crate::output;
 
 /// Where incidents are stored and who is acting (shared by `incident`,
@@ -187,6 +187,10 @@ pub struct IncidentArgs {
     /// else the built-in runbook]
     #[arg(long, global = true, value_name = "FILE")]
     pub runbook: Option<PathBuf>,
+    /// The advisory database (read by `declare` only; also accepted after
+    /// `declare`, as shown there).
+    #[arg(long = "db", value_name = "DIR", hide = true)]
+    pub db: Option<PathBuf>,
     #[command(subcommand)]
     pub command: IncidentCommand,
 }
@@ -203,6 +207,8 @@ pub enum IncidentCommand {
         /// Output format.
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
+        #[command(flatten)]
+        output: OutputFile,
     },
     /// Show one incident: deadlines, roles, checklist, approvals, updates.
     Show {
@@ -211,6 +217,8 @@ pub enum IncidentCommand {
         /// Output format.
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
+        #[command(flatten)]
+        output: OutputFile,
     },
     /// Hand a role to someone (the previous holder stays in the history).
     Assign {
@@ -371,6 +379,8 @@ pub enum IncidentCommand {
         /// Output format.
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
+        #[command(flatten)]
+        output: OutputFile,
     },
     /// Recompute the hash chain and check the MACs of one incident's timeline, or
     /// of all and the store's signed numbering of incidents (exit 1 when tampering
@@ -430,6 +440,8 @@ pub struct DeclareArgs {
     /// routine.
     #[arg(long, default_value = "auto")]
     pub priority: String,
+    #[command(flatten)]
+    pub db: crate::cli::DbArg,
     /// With --priority auto: judge against these OSV records (and KEV/EPSS files)
     /// instead of the advisory database (repeatable).
     #[arg(long, value_name = "PATH")]
@@ -507,10 +519,20 @@ pub fn run(db_flag: Option<&Path>, args: IncidentArgs) -> anyhow::Result<ExitCod
         IncidentCommand::Declare(d) => {
             declare(s, args.runbook.as_deref(), db_flag, *d, &actor, now)
         }
-        IncidentCommand::List { all, format } => list(s, all, format, now),
-        IncidentCommand::Show { id, format } => {
+        IncidentCommand::List {
+            all,
+            format,
+            output,
+        } => list(s, all, format, now, output.output.as_deref()),
+        IncidentCommand::Show { id, format, output } => {
             let (store, loaded) = s.load(&incident_id(&id))?;
-            show(&loaded, format, now, store.simulated())
+            show(
+                &loaded,
+                format,
+                now,
+                store.simulated(),
+                output.output.as_deref(),
+            )
         }
         IncidentCommand::Assign { id, role, name } => act(
             &id,
@@ -622,9 +644,9 @@ pub fn run(db_flag: Option<&Path>, args: IncidentArgs) -> anyhow::Result<ExitCod
         }
         IncidentCommand::Notify { id, clock, note } => act(&id, Action::Notify { clock, note }),
         IncidentCommand::Tick { format } => tick(s, &actor, now, format),
-        IncidentCommand::Timeline { id, format } => {
+        IncidentCommand::Timeline { id, format, output } => {
             let (store, loaded) = s.load(&incident_id(&id))?;
-            timeline(&loaded, format, store.simulated())
+            timeline(&loaded, format, store.simulated(), output.output.as_deref())
         }
         IncidentCommand::Verify { id, expect, format } => {
             verify(s, id.as_deref(), expect.as_deref(), format)
@@ -749,6 +771,7 @@ fn affected_services(
         threads: None,
         max_db_age: None,
         allow_outside_roots: false,
+        db: crate::cli::DbArg::default(),
     };
     let r = super::blast::radius(db_flag, &d.advisory, &inputs, d.inventory.as_deref(), false)?;
     if let Some(why) = &r.blast.cannot_judge {
@@ -900,7 +923,7 @@ fn declare(
     }
     if d.format == Format::Json {
         let loaded = store.load(&r.incident.id)?;
-        return show(&loaded, Format::Json, now, store.simulated());
+        return show(&loaded, Format::Json, now, store.simulated(), None);
     }
     let inc = &r.incident;
     anstream::print!("{}", view::declared(inc, &r.events, now, store.simulated()));
@@ -918,6 +941,7 @@ fn show(
     format: Format,
     now: Timestamp,
     simulated: bool,
+    out: Option<&Path>,
 ) -> anyhow::Result<ExitCode> {
     let v = view::show::view(loaded, now, simulated).map_err(|e| {
         anyhow::anyhow!(
@@ -926,10 +950,10 @@ fn show(
         )
     })?;
     if format == Format::Json {
-        output::json(&v)?;
+        output::report(out, |r| r.json(&v))?;
         return Ok(ExitCode::SUCCESS);
     }
-    anstream::print!("{}", view::show::text(&v));
+    output::report(out, |r| r.text(&view::show::text(&v)))?;
     let inc = v.incident;
     if !v.outside_roster.is_empty() {
         output::warn(&format!(
@@ -949,7 +973,13 @@ fn show(
     Ok(ExitCode::SUCCESS)
 }
 
-fn list(s: &StoreArgs, all: bool, format: Format, now: Timestamp) -> anyhow::Result<ExitCode> {
+fn list(
+    s: &StoreArgs,
+    all: bool,
+    format: Format,
+    now: Timestamp,
+    out: Option<&Path>,
+) -> anyhow::Result<ExitCode> {
     let store = s.open(false)?;
     let simulated = s.simulated(store.as_ref())?;
     let loaded = match store {
@@ -957,11 +987,10 @@ fn list(s: &StoreArgs, all: bool, format: Format, now: Timestamp) -> anyhow::Res
         None => Vec::new(),
     };
     let v = view::list::view(&loaded, all, now, simulated);
-    if format == Format::Json {
-        output::json(&v)?;
-    } else {
-        anstream::print!("{}", view::list::text(&v, &s.label()));
-    }
+    output::report(out, |r| match format {
+        Format::Json => r.json(&v),
+        Format::Table => r.text(&view::list::text(&v, &s.label())),
+    })?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -988,13 +1017,18 @@ fn tick(s: &StoreArgs, actor: &str, now: Timestamp, format: Format) -> anyhow::R
     })
 }
 
-fn timeline(loaded: &Loaded, format: Format, simulated: bool) -> anyhow::Result<ExitCode> {
+fn timeline(
+    loaded: &Loaded,
+    format: Format,
+    simulated: bool,
+    out: Option<&Path>,
+) -> anyhow::Result<ExitCode> {
     let v = view::timeline::view(loaded, simulated);
     if format == Format::Json {
-        output::json(&v)?;
+        output::report(out, |r| r.json(&v))?;
         return Ok(ExitCode::SUCCESS);
     }
-    anstream::print!("{}", view::timeline::text(&v));
+    output::report(out, |r| r.text(&view::timeline::text(&v)))?;
     if !v.verified {
         output::warn(&format!(
             "the timeline fails verification: run `cverun incident verify {}`",

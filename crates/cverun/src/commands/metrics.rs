@@ -30,11 +30,17 @@ pub enum ReportCommand {
         /// Output format.
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
+        #[command(flatten)]
+        output: crate::cli::OutputFile,
     },
 }
 
 pub fn run(args: ReportArgs) -> anyhow::Result<ExitCode> {
-    let ReportCommand::Metrics { since, format } = args.command;
+    let ReportCommand::Metrics {
+        since,
+        format,
+        output: out,
+    } = args.command;
     let now = now()?;
     let since = match since.as_deref().map(str::trim) {
         None => None,
@@ -54,10 +60,10 @@ pub fn run(args: ReportArgs) -> anyhow::Result<ExitCode> {
     };
     let v = view::metrics::view(&loaded, since, now, simulated);
     if format == Format::Json {
-        output::json(&v)?;
+        output::report(out.output.as_deref(), |r| r.json(&v))?;
         return Ok(ExitCode::SUCCESS);
     }
-    anstream::print!("{}", view::metrics::text(&v));
+    output::report(out.output.as_deref(), |r| r.text(&view::metrics::text(&v)))?;
     for u in &v.unreadable {
         output::warn(&format!(
             "{u}: timeline cannot be read; not counted (see `cverun incident verify {u}`)"

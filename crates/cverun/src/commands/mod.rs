@@ -15,6 +15,7 @@ mod db;
 pub mod evidence;
 mod exceptions;
 mod explain;
+mod help;
 pub mod incident;
 mod inventory;
 pub mod metrics;
@@ -24,18 +25,59 @@ mod scan;
 
 /// Runs the parsed command line; the exit code on success, an error otherwise.
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    // `--db` is accepted before the command name (`cverun --db DIR scan`, as in
+    // earlier versions) and after it on the commands that read the database; the
+    // later one wins. Commands that read no database say they ignore it.
+    let top = cli.db;
+    let pick = |own: &Option<PathBuf>| own.clone().or_else(|| top.clone());
+    let ignored = |command: &str| {
+        if top.is_some() {
+            output::warn(&format!(
+                "--db is ignored by `cverun {command}`: it reads no advisory database"
+            ));
+        }
+    };
     match cli.command {
-        Command::Db(cmd) => db::run(cli.db.as_deref(), cmd),
-        Command::Query(args) => query::run(cli.db.as_deref(), args),
-        Command::Scan(args) => scan::run(cli.db.as_deref(), args),
-        Command::Explain(args) => explain::run(cli.db.as_deref(), args),
-        Command::Plan(args) => plan::run(cli.db.as_deref(), args),
-        Command::Blast(args) => blast::run(cli.db.as_deref(), args),
-        Command::Inventory(cmd) => inventory::run(cmd),
-        Command::Exceptions(cmd) => exceptions::run(cmd),
-        Command::Incident(args) => incident::run(cli.db.as_deref(), args),
-        Command::Evidence(args) => evidence::run(args),
-        Command::Report(args) => metrics::run(args),
+        Command::Db(a) => db::run(pick(&a.db.dir).as_deref(), a.command),
+        Command::Query(args) => query::run(pick(&args.db.dir).as_deref(), args),
+        Command::Scan(args) => scan::run(pick(&args.inputs.db.dir).as_deref(), args),
+        Command::Explain(args) => explain::run(pick(&args.inputs.db.dir).as_deref(), args),
+        Command::Plan(args) => plan::run(pick(&args.inputs.db.dir).as_deref(), args),
+        Command::Blast(args) => blast::run(pick(&args.inputs.db.dir).as_deref(), args),
+        Command::Inventory(cmd) => {
+            ignored("inventory");
+            inventory::run(cmd)
+        }
+        Command::Exceptions(cmd) => {
+            ignored("exceptions");
+            exceptions::run(cmd)
+        }
+        Command::Incident(args) => {
+            let own = match &args.command {
+                incident::IncidentCommand::Declare(d) => d.db.dir.clone().or(args.db.clone()),
+                _ => {
+                    ignored("incident");
+                    None
+                }
+            };
+            incident::run(pick(&own).as_deref(), args)
+        }
+        Command::Evidence(args) => {
+            ignored("evidence");
+            evidence::run(args)
+        }
+        Command::Report(args) => {
+            ignored("report");
+            metrics::run(args)
+        }
+        Command::Completions { shell } => {
+            ignored("completions");
+            help::completions(shell)
+        }
+        Command::Man { dir } => {
+            ignored("man");
+            help::man(dir.as_deref())
+        }
     }
 }
 
@@ -92,10 +134,12 @@ pub fn load_triage(
     Ok(t)
 }
 
-/// The database directory: `--db`/`CVERUN_DB`, else the XDG cache default.
+/// The database directory: `--db`, else `CVERUN_DB`, else the XDG cache default.
 pub fn db_dir(flag: Option<&Path>) -> anyhow::Result<PathBuf> {
+    let env = std::env::var_os("CVERUN_DB").filter(|v| !v.is_empty());
     match flag {
         Some(p) => Ok(p.to_owned()),
+        None if env.is_some() => Ok(PathBuf::from(env.unwrap_or_default())),
         None => cverun_db::default_dir().context(
             "cannot find a place for the advisory database: set --db DIR, CVERUN_DB, XDG_CACHE_HOME or HOME",
         ),
@@ -181,18 +225,21 @@ pub fn freshness(
     ))
 }
 
-/// Prints each source's age, and the warning (or error, when enforced) for data
-/// older than the limit.
-pub fn print_freshness(f: &cverun_db::Freshness) {
+/// Each source's age, a line each, for the end of a table.
+pub fn freshness_text(f: &cverun_db::Freshness) -> String {
+    let mut s = String::new();
     for a in &f.sources {
-        anstream::println!(
-            "{}",
-            output::paint(
-                output::DIM,
-                format!("  {}", cverun_scan::render::table::source_age(a))
-            )
-        );
+        s.push_str(&output::paint(
+            output::DIM,
+            format!("  {}", cverun_scan::render::table::source_age(a)),
+        ));
+        s.push('\n');
     }
+    s
+}
+
+/// The warning (or error, when enforced) on stderr for data older than the limit.
+pub fn warn_freshness(f: &cverun_db::Freshness) {
     if let Some(w) = f.warning() {
         if f.enforced {
             output::error(&w);

@@ -11,10 +11,11 @@ use crate::output;
 
 pub fn run(db_flag: Option<&Path>, args: PlanArgs) -> anyhow::Result<ExitCode> {
     let (report, _, _) = scan_inputs(db_flag, &args.inputs, false)?;
+    super::scan::print_errors(&report);
     let p = plan(&report);
-    match args.format {
-        Format::Json => output::json(&p)?,
-        Format::Table => anstream::print!("{}", render(&p)),
-    }
+    output::report(args.output.output.as_deref(), |r| match args.format {
+        Format::Json => r.json(&p),
+        Format::Table => r.text(&render(&p)),
+    })?;
     Ok(ExitCode::from(p.exit_code()))
 }

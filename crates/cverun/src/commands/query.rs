@@ -1,5 +1,6 @@
 //! `cverun query <ecosystem> <package> <version>`.
 
+use std::fmt::Write as _;
 use std::path::Path;
 use std::process::ExitCode;
 
@@ -96,36 +97,41 @@ pub fn run(db_flag: Option<&Path>, args: QueryArgs) -> anyhow::Result<ExitCode> 
         ExitCode::SUCCESS
     };
     if args.format == Format::Json {
-        output::json(&QueryJson {
-            schema: "cverun.query/1",
-            database: &snapshot,
-            ecosystem: ecosystem.osv_name(),
-            package: &args.package,
-            version: &args.version,
-            summary: counts,
-            findings: &findings,
-            freshness: &freshness,
-            advisories_name_package: unknown.is_none(),
-            did_you_mean: unknown.unwrap_or_default(),
+        output::report(args.output.output.as_deref(), |r| {
+            r.json(&QueryJson {
+                schema: "cverun.query/1",
+                database: &snapshot,
+                ecosystem: ecosystem.osv_name(),
+                package: &args.package,
+                version: &args.version,
+                summary: counts,
+                findings: &findings,
+                freshness: &freshness,
+                advisories_name_package: unknown.is_none(),
+                did_you_mean: unknown.unwrap_or_default(),
+            })
         })?;
         return Ok(code);
     }
+    let mut t = String::new();
 
     let head = format!("{} {} {}", ecosystem.osv_name(), args.package, args.version);
     if findings.is_empty() {
-        anstream::println!(
+        writeln!(
+            t,
             "{}: {}",
             paint(BOLD, &head),
             paint(GREEN, "no known advisory affects this version")
-        );
+        )?;
         if let Some(close) = &unknown {
-            anstream::println!(
+            writeln!(
+                t,
                 "  {}",
                 paint(
                     YELLOW,
                     super::no_advisory_names(ecosystem.osv_name(), &args.package, close)
                 )
-            );
+            )?;
         }
     } else {
         let mut parts = Vec::new();
@@ -147,12 +153,13 @@ pub fn run(db_flag: Option<&Path>, args: QueryArgs) -> anyhow::Result<ExitCode> 
                 format!("{} informational", counts.informational),
             ));
         }
-        anstream::println!("{}: {}", paint(BOLD, &head), parts.join(", "));
+        writeln!(t, "{}: {}", paint(BOLD, &head), parts.join(", "))?;
     }
     for f in &findings {
-        print_finding(f);
+        print_finding(&mut t, f)?;
     }
-    anstream::println!(
+    writeln!(
+        t,
         "{}",
         paint(
             DIM,
@@ -163,12 +170,14 @@ pub fn run(db_flag: Option<&Path>, args: QueryArgs) -> anyhow::Result<ExitCode> 
                 snapshot.sources.len()
             )
         )
-    );
-    super::print_freshness(&freshness);
+    )?;
+    t.push_str(&super::freshness_text(&freshness));
+    output::report(args.output.output.as_deref(), |r| r.text(&t))?;
+    super::warn_freshness(&freshness);
     Ok(code)
 }
 
-fn print_finding(f: &Finding) {
+fn print_finding(t: &mut String, f: &Finding) -> std::fmt::Result {
     let tag = if f.unverifiable.is_some() {
         paint(YELLOW, "UNVERIFIABLE")
     } else if let Some(kind) = &f.informational {
@@ -181,22 +190,27 @@ fn print_finding(f: &Finding) {
     } else {
         format!(" ({})", f.aliases.join(", "))
     };
-    anstream::println!();
-    anstream::println!("  {tag} {}{aliases}", paint(BOLD, &f.advisory));
+    writeln!(t)?;
+    writeln!(t, "  {tag} {}{aliases}", paint(BOLD, &f.advisory))?;
     if let Some(s) = &f.summary {
-        anstream::println!("    {s}");
+        writeln!(t, "    {s}")?;
     }
     for m in &f.matched {
-        anstream::println!("    matched {} ({})", m.how.describe(), m.record);
+        writeln!(t, "    matched {} ({})", m.how.describe(), m.record)?;
     }
     if let Some(reason) = &f.unverifiable {
-        anstream::println!("    cannot decide: {reason}");
+        writeln!(t, "    cannot decide: {reason}")?;
     }
     if f.unverifiable.is_none() {
         if f.fixed.is_empty() {
-            anstream::println!("    fixed in: {}", paint(YELLOW, "no fixed version known"));
+            writeln!(
+                t,
+                "    fixed in: {}",
+                paint(YELLOW, "no fixed version known")
+            )?;
         } else {
-            anstream::println!("    fixed in: {}", f.fixed.join(", "));
+            writeln!(t, "    fixed in: {}", f.fixed.join(", "))?;
         }
     }
+    Ok(())
 }

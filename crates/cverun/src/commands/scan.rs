@@ -1,10 +1,10 @@
 //! `cverun scan [PATH...]`.
 
-use std::io::{IsTerminal, Write};
+use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use anyhow::{Context, bail};
+use anyhow::bail;
 use cverun_db::Database;
 use cverun_scan::render::{markdown, sarif, table};
 use cverun_scan::{FailOn, Progress, Report, ScanOptions, Triage, scan};
@@ -14,6 +14,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 
 use super::{now, open_for_matching};
 use crate::cli::{ScanArgs, ScanFormat, ScanInputs};
+use crate::output;
 
 /// A progress bar on stderr, only when stderr is a terminal.
 pub struct Bar(Option<ProgressBar>);
@@ -128,73 +129,29 @@ pub fn scan_opened(
 pub fn run(db_flag: Option<&Path>, args: ScanArgs) -> anyhow::Result<ExitCode> {
     let fail_on = parse_fail_on(&args.fail_on)?;
     let (report, _, _) = scan_inputs(db_flag, &args.inputs, args.list_packages)?;
-    let write = |out: &mut dyn Write, plain: bool| -> anyhow::Result<()> {
+    output::report(args.output.as_deref(), |r| {
         match args.format {
-            ScanFormat::Table if plain => {
-                let text = table::render(&report);
-                write!(out, "{}", anstream::adapter::strip_str(&text))?;
-            }
-            ScanFormat::Table => out.write_all(table::render(&report).as_bytes())?,
-            ScanFormat::Markdown => out.write_all(markdown::render(&report).as_bytes())?,
-            // Large reports are streamed, never built whole in memory; JSON is
-            // compact (pipe it through `jq` to read it).
-            ScanFormat::Json => {
-                serde_json::to_writer(&mut *out, &report)?;
-                out.write_all(b"\n")?;
-            }
-            ScanFormat::Sarif => {
-                serde_json::to_writer_pretty(&mut *out, &sarif::render(&report))?;
-                out.write_all(b"\n")?;
-            }
+            ScanFormat::Table => r.text(&table::render(&report))?,
+            ScanFormat::Markdown => r.writer().write_all(markdown::render(&report).as_bytes())?,
+            // JSON is streamed, never built whole in memory (compact when piped,
+            // see `output`).
+            ScanFormat::Json => r.json(&report)?,
+            ScanFormat::Sarif => r.json(&sarif::render(&report))?,
         }
-        out.flush()?;
         Ok(())
-    };
-    match &args.output {
-        // Files get no colour codes.
-        Some(path) => write_atomically(path, |f| write(f, true))?,
-        None => {
-            let stdout = std::io::stdout();
-            if args.format == ScanFormat::Table {
-                let mut out = anstream::AutoStream::auto(stdout.lock());
-                write(&mut out, false)?;
-            } else {
-                let mut out = std::io::BufWriter::with_capacity(1 << 20, stdout.lock());
-                write(&mut out, false)?;
-            }
-        }
+    })?;
+    // The table sends its error lines to stderr; other formats hold the errors as
+    // data, and stderr says them too.
+    if args.format != ScanFormat::Table {
+        print_errors(&report);
     }
     Ok(ExitCode::from(report.exit_code(fail_on)))
 }
 
-/// Writes through `fill` into a temporary file beside `path`, then renames it over
-/// `path`: the report is either whole or not there.
-pub fn write_atomically(
-    path: &Path,
-    fill: impl FnOnce(&mut std::io::BufWriter<std::fs::File>) -> anyhow::Result<()>,
-) -> anyhow::Result<()> {
-    let dir = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let name = path.file_name().context("--output needs a file name")?;
-    let tmp = dir.join(format!(
-        ".{}.{}.tmp",
-        name.to_string_lossy(),
-        std::process::id()
-    ));
-    let result = (|| -> anyhow::Result<()> {
-        let file = std::fs::File::create(&tmp)?;
-        let mut w = std::io::BufWriter::with_capacity(1 << 20, file);
-        fill(&mut w)?;
-        let file = w.into_inner().map_err(|e| e.into_error())?;
-        file.sync_all()?;
-        std::fs::rename(&tmp, path)?;
-        Ok(())
-    })();
-    if let Err(e) = result {
-        let _ = std::fs::remove_file(&tmp);
-        return Err(e).with_context(|| format!("cannot write {}", path.display()));
+/// The files that could not be read, on stderr.
+pub fn print_errors(report: &Report) {
+    for e in &report.errors {
+        let at = e.line.map(|l| format!(":{l}")).unwrap_or_default();
+        output::error(&format!("{}{at}: {}", e.file, e.message));
     }
-    Ok(())
 }

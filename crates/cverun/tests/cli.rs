@@ -90,8 +90,7 @@ fn failing_commands_print_nothing_on_stdout_and_the_error_on_stderr() {
     ];
     for args in &cases {
         let r = run_in(t, args);
-        // `explain` exits 0 whenever it knows the id (README, per command).
-        let expected = if args[0] == "explain" { 0 } else { 2 };
+        let expected = 2;
         assert_eq!(
             r.code, expected,
             "cverun {args:?}: status {}\n{}",

@@ -35,9 +35,14 @@ pub fn run(db_flag: Option<&Path>, args: ExplainArgs) -> anyhow::Result<ExitCode
         .freshness
         .as_ref()
         .is_some_and(|f| f.enforced && !f.stale.is_empty());
-    Ok(if (unknown && e.findings.is_empty()) || too_old {
-        ExitCode::from(2)
-    } else {
-        ExitCode::SUCCESS
-    })
+    // An incomplete scan (a root or file that could not be read) cannot say who is
+    // not affected: never a clean answer.
+    let incomplete = !report.errors.is_empty();
+    Ok(
+        if (unknown && e.findings.is_empty()) || too_old || incomplete {
+            ExitCode::from(2)
+        } else {
+            ExitCode::SUCCESS
+        },
+    )
 }

@@ -246,6 +246,21 @@ fn reports_are_written_atomically_with_o() {
         ),
         (
             vec![
+                "incident",
+                "verify",
+                "-o",
+                "verify.json",
+                "--format",
+                "json",
+            ],
+            "verify.json",
+        ),
+        (
+            vec!["incident", "tick", "-o", "tick.json", "--format", "json"],
+            "tick.json",
+        ),
+        (
+            vec![
                 "scan",
                 &fleet,
                 "--advisories",

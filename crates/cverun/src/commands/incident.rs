@@ -371,6 +371,8 @@ pub enum IncidentCommand {
         /// Output format.
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
+        #[command(flatten)]
+        output: OutputFile,
     },
     /// Print an incident's timeline.
     Timeline {
@@ -395,6 +397,8 @@ pub enum IncidentCommand {
         /// Output format.
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
+        #[command(flatten)]
+        output: OutputFile,
     },
     /// Print the signed head of an incident's timeline (or, without an id, of the
     /// store's log) as one line to keep outside the database (a ticket, the
@@ -405,6 +409,8 @@ pub enum IncidentCommand {
         /// Output format.
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
+        #[command(flatten)]
+        output: OutputFile,
     },
     /// Print the runbook new incidents follow (TOML; a starting point for
     /// <state>/runbook.toml).
@@ -643,15 +649,28 @@ pub fn run(db_flag: Option<&Path>, args: IncidentArgs) -> anyhow::Result<ExitCod
             act(&id, Action::Aware { at })
         }
         IncidentCommand::Notify { id, clock, note } => act(&id, Action::Notify { clock, note }),
-        IncidentCommand::Tick { format } => tick(s, &actor, now, format),
+        IncidentCommand::Tick { format, output } => {
+            tick(s, &actor, now, format, output.output.as_deref())
+        }
         IncidentCommand::Timeline { id, format, output } => {
             let (store, loaded) = s.load(&incident_id(&id))?;
             timeline(&loaded, format, store.simulated(), output.output.as_deref())
         }
-        IncidentCommand::Verify { id, expect, format } => {
-            verify(s, id.as_deref(), expect.as_deref(), format)
+        IncidentCommand::Verify {
+            id,
+            expect,
+            format,
+            output,
+        } => verify(
+            s,
+            id.as_deref(),
+            expect.as_deref(),
+            format,
+            output.output.as_deref(),
+        ),
+        IncidentCommand::Head { id, format, output } => {
+            head(s, id.as_deref(), format, output.output.as_deref())
         }
-        IncidentCommand::Head { id, format } => head(s, id.as_deref(), format),
         IncidentCommand::Runbook => {
             let (rb, source) = runbook(s, args.runbook.as_deref())?;
             println!("# The runbook new incidents follow ({source}).");
@@ -994,7 +1013,13 @@ fn list(
     Ok(ExitCode::SUCCESS)
 }
 
-fn tick(s: &StoreArgs, actor: &str, now: Timestamp, format: Format) -> anyhow::Result<ExitCode> {
+fn tick(
+    s: &StoreArgs,
+    actor: &str,
+    now: Timestamp,
+    format: Format,
+    out: Option<&Path>,
+) -> anyhow::Result<ExitCode> {
     let store = s.open(false)?;
     let simulated = s.simulated(store.as_ref())?;
     let report = match store {
@@ -1002,11 +1027,10 @@ fn tick(s: &StoreArgs, actor: &str, now: Timestamp, format: Format) -> anyhow::R
         None => Default::default(),
     };
     let v = view::tick::view(&report, now, simulated);
-    if format == Format::Json {
-        output::json(&v)?;
-    } else {
-        anstream::print!("{}", view::tick::text(&v));
-    }
+    output::report(out, |r| match format {
+        Format::Json => r.json(&v),
+        Format::Table => r.text(&view::tick::text(&v)),
+    })?;
     for f in &v.failed {
         output::error(&format!("{} was not evaluated: {}", f.incident, f.error));
     }
@@ -1043,6 +1067,7 @@ fn verify(
     id: Option<&str>,
     expect: Option<&str>,
     format: Format,
+    out: Option<&Path>,
 ) -> anyhow::Result<ExitCode> {
     let id = id.map(incident_id);
     let expect = expect
@@ -1086,11 +1111,10 @@ fn verify(
         );
     }
     let v = view::verify::view(&results, log.as_ref(), expect.as_ref(), simulated);
-    if format == Format::Json {
-        output::json(&v)?;
-    } else {
-        anstream::print!("{}", view::verify::text(&v, &s.label()));
-    }
+    output::report(out, |r| match format {
+        Format::Json => r.json(&v),
+        Format::Table => r.text(&view::verify::text(&v, &s.label())),
+    })?;
     Ok(if v.valid {
         ExitCode::SUCCESS
     } else {
@@ -1098,7 +1122,12 @@ fn verify(
     })
 }
 
-fn head(s: &StoreArgs, id: Option<&str>, format: Format) -> anyhow::Result<ExitCode> {
+fn head(
+    s: &StoreArgs,
+    id: Option<&str>,
+    format: Format,
+    out: Option<&Path>,
+) -> anyhow::Result<ExitCode> {
     let (store, anchor) = match id.map(incident_id) {
         Some(id) => {
             let mut store = s.open_with(&id)?;
@@ -1117,13 +1146,12 @@ fn head(s: &StoreArgs, id: Option<&str>, format: Format) -> anyhow::Result<ExitC
         }
     };
     let v = view::head::view(&anchor, store.simulated());
-    if format == Format::Json {
-        output::json(&v)?;
-    } else {
-        if v.simulated {
-            output::warn(SIMULATED_BANNER);
-        }
-        anstream::print!("{}", view::head::text(&v));
+    if v.simulated && format != Format::Json {
+        output::warn(SIMULATED_BANNER);
     }
+    output::report(out, |r| match format {
+        Format::Json => r.json(&v),
+        Format::Table => r.text(&view::head::text(&v)),
+    })?;
     Ok(ExitCode::SUCCESS)
 }

@@ -357,6 +357,7 @@ pub fn report_from_inventory(
                 version: q.version.clone(),
                 relation: r.relation,
                 scope: r.scope,
+                stdlib_source: r.stdlib_source,
                 paths: r.paths.clone(),
                 cvss: None,
                 priority: None,
@@ -418,6 +419,7 @@ pub fn report_from_inventory(
         packages: Some(records),
         errors: inv.errors.clone(),
         warnings: Vec::new(),
+        filtered: Default::default(),
     };
     apply(&mut report, db, triage, now, threads)?;
     Ok(report)

@@ -125,8 +125,8 @@ pub enum StdlibFilter {
 impl StdlibFilter {
     /// Whether a row of `package` in `ecosystem` whose stdlib version comes from
     /// `source` is shown.
-    pub fn shows(self, ecosystem: &Ecosystem, package: &str, source: Option<StdlibSource>) -> bool {
-        if *ecosystem != Ecosystem::Go || package != "stdlib" {
+    pub fn shows(self, ecosystem: &str, package: &str, source: Option<StdlibSource>) -> bool {
+        if ecosystem != Ecosystem::Go.osv_name() || package != "stdlib" {
             return true;
         }
         match (self, source) {
@@ -210,8 +210,8 @@ pub struct Row<'a> {
     /// Manifest path as the report writes it (prefixed with its root when several
     /// roots are scanned).
     pub manifest: &'a str,
-    /// Ecosystem.
-    pub ecosystem: &'a Ecosystem,
+    /// Ecosystem (OSV name).
+    pub ecosystem: &'a str,
     /// Package name.
     pub package: &'a str,
     /// Scope.
@@ -232,7 +232,7 @@ impl<'a> Row<'a> {
         Row {
             service: &f.service,
             manifest: &f.manifest,
-            ecosystem: &f.ecosystem,
+            ecosystem: f.ecosystem.osv_name(),
             package: &f.package,
             scope: f.scope,
             stdlib_source: f.stdlib_source,
@@ -289,7 +289,8 @@ pub struct Filtered {
     pub filters: Vec<String>,
     /// Rows shown.
     pub shown: usize,
-    /// Rows hidden, in all.
+    /// Rows hidden by the filters, in all (`by_path` + ... + `by_severity`;
+    /// `--top` aside).
     pub hidden: usize,
     /// Hidden by excluded paths (each one in `excluded_paths`).
     pub by_path: usize,
@@ -305,7 +306,8 @@ pub struct Filtered {
     pub by_priority: usize,
     /// Hidden by `--severity`.
     pub by_severity: usize,
-    /// Left out by `--top` (counted in the exit status all the same).
+    /// Rows left out by `--top` (not in `hidden`; counted in the exit status and
+    /// the summary all the same).
     pub by_top: usize,
     /// Every exclude (flags and cverun.toml), with its reason and count, even
     /// when it hid nothing.
@@ -339,9 +341,7 @@ impl Filtered {
 
     /// Counts `n` rows left out by `--top`.
     pub fn count_top(&mut self, n: usize) {
-        self.hidden += n;
         self.by_top += n;
-        self.shown -= n.min(self.shown);
     }
 
     /// Lines for people: what was hidden and by what, each exclude with its reason
@@ -359,20 +359,27 @@ impl Filtered {
             (self.by_stdlib, "--stdlib"),
             (self.by_priority, "--min-priority"),
             (self.by_severity, "--severity"),
-            (self.by_top, "--top"),
         ] {
             if n > 0 {
                 parts.push(format!("{n} by {what}"));
             }
         }
         let mut out = vec![format!(
-            "Filtered: {} {rows} shown, {} hidden{}{}",
+            "Filtered: {} {rows} shown, {} hidden{}{}{}",
             self.shown,
             self.hidden,
             if parts.is_empty() {
                 String::new()
             } else {
                 format!(" ({})", parts.join(", "))
+            },
+            if self.by_top > 0 {
+                format!(
+                    "; {} more left out by --top (still counted in the exit status)",
+                    self.by_top
+                )
+            } else {
+                String::new()
             },
             if self.filters.is_empty() {
                 String::new()
@@ -572,7 +579,8 @@ impl Compiled {
         {
             return Some(Hidden::Service);
         }
-        if !f.ecosystems.is_empty() && !f.ecosystems.contains(row.ecosystem) {
+        if !f.ecosystems.is_empty() && !f.ecosystems.iter().any(|e| e.osv_name() == row.ecosystem)
+        {
             return Some(Hidden::Ecosystem);
         }
         if !f.scope.shows(row.scope) {
@@ -654,12 +662,13 @@ pub fn apply(report: &mut Report, filter: &Compiled) {
     report.filtered = tally;
 }
 
-/// `--top` on the findings of a filtered report.
+/// `--top` on the findings of a filtered report: the summary still counts every
+/// finding the other filters show, as the exit status does.
 pub fn top(report: &mut Report, filter: &Compiled) {
     let mut tally = std::mem::take(&mut report.filtered);
-    filter.top(&mut report.findings, &mut tally);
+    let cut = filter.top(&mut report.findings, &mut tally);
+    tally.shown -= cut.min(tally.shown);
     report.filtered = tally;
-    recount(report);
 }
 
 /// Adds the counts of `other` (same filter) to `tally`.
@@ -673,7 +682,6 @@ fn merge(tally: &mut Filtered, other: &Filtered) {
     tally.by_stdlib += other.by_stdlib;
     tally.by_priority += other.by_priority;
     tally.by_severity += other.by_severity;
-    tally.by_top += other.by_top;
     for (a, b) in tally.excluded_paths.iter_mut().zip(&other.excluded_paths) {
         a.hidden += b.hidden;
     }

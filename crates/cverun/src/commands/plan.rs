@@ -10,11 +10,17 @@ use crate::cli::{Format, PlanArgs};
 use crate::output;
 
 pub fn run(db_flag: Option<&Path>, args: PlanArgs) -> anyhow::Result<ExitCode> {
-    let (report, _, _) = scan_inputs(db_flag, &args.inputs, false)?;
-    let p = plan(&report);
+    let filter = super::filters::compile(&args.filters, &super::scan::roots(&args.inputs))?;
+    let (mut report, _, _) = scan_inputs(db_flag, &args.inputs, false)?;
+    // Rows are built from the findings the filters show; the exit status counts
+    // them, `--top` aside.
+    cverun_scan::filter::apply(&mut report, &filter);
+    let mut p = plan(&report);
+    let code = p.exit_code();
+    cverun_scan::plan::top(&mut p, &filter);
     match args.format {
         Format::Json => output::json(&p)?,
         Format::Table => anstream::print!("{}", render(&p)),
     }
-    Ok(ExitCode::from(p.exit_code()))
+    Ok(ExitCode::from(code))
 }

@@ -90,13 +90,18 @@ pub fn scan_inputs(
 
 /// The roots to scan (`.` by default) and their policy and exceptions.
 pub fn load_inputs(inputs: &ScanInputs) -> anyhow::Result<(Vec<PathBuf>, Triage)> {
-    let roots: Vec<PathBuf> = if inputs.paths.is_empty() {
+    let roots = roots(inputs);
+    let triage = super::load_triage(&roots, inputs.policy.as_deref(), &inputs.exceptions)?;
+    Ok((roots, triage))
+}
+
+/// The roots of `inputs`: its paths, `.` by default.
+pub fn roots(inputs: &ScanInputs) -> Vec<PathBuf> {
+    if inputs.paths.is_empty() {
         vec![PathBuf::from(".")]
     } else {
         inputs.paths.clone()
-    };
-    let triage = super::load_triage(&roots, inputs.policy.as_deref(), &inputs.exceptions)?;
-    Ok((roots, triage))
+    }
 }
 
 /// Scans `roots` against an opened database, with a progress bar on a terminal.
@@ -127,7 +132,12 @@ pub fn scan_opened(
 
 pub fn run(db_flag: Option<&Path>, args: ScanArgs) -> anyhow::Result<ExitCode> {
     let fail_on = parse_fail_on(&args.fail_on)?;
-    let (report, _, _) = scan_inputs(db_flag, &args.inputs, args.list_packages)?;
+    let filter = super::filters::compile(&args.filters, &roots(&args.inputs))?;
+    let (mut report, _, _) = scan_inputs(db_flag, &args.inputs, args.list_packages)?;
+    // The exit status counts what the filters show, `--top` aside.
+    cverun_scan::filter::apply(&mut report, &filter);
+    let code = report.exit_code(fail_on);
+    cverun_scan::filter::top(&mut report, &filter);
     let write = |out: &mut dyn Write, plain: bool| -> anyhow::Result<()> {
         match args.format {
             ScanFormat::Table if plain => {
@@ -164,7 +174,7 @@ pub fn run(db_flag: Option<&Path>, args: ScanArgs) -> anyhow::Result<ExitCode> {
             }
         }
     }
-    Ok(ExitCode::from(report.exit_code(fail_on)))
+    Ok(ExitCode::from(code))
 }
 
 /// Writes through `fill` into a temporary file beside `path`, then renames it over

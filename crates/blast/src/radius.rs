@@ -942,6 +942,8 @@ pub fn filter(b: &mut Blast, filter: &cverun_scan::filter::Compiled, roots: &[St
         }
         b.entries = kept;
         b.summary = summarise(&b.entries, b.summary.services);
+    } else {
+        tally.shown = b.entries.len();
     }
     b.filtered = tally;
 }

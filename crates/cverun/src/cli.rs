@@ -176,13 +176,23 @@ pub struct FilterArgs {
     pub min_priority: Option<String>,
     /// Only these CVSS severities: critical, high, medium, low, unknown (no score)
     /// (repeatable, or comma-separated: `--severity critical,high`).
-    #[arg(long, value_name = "SEVERITY", value_delimiter = ',', help_heading = "Filters")]
+    #[arg(
+        long,
+        value_name = "SEVERITY",
+        value_delimiter = ',',
+        help_heading = "Filters"
+    )]
     pub severity: Vec<String>,
     /// Only services whose name matches this glob (repeatable).
     #[arg(long = "service", value_name = "GLOB", help_heading = "Filters")]
     pub services: Vec<String>,
     /// Only this ecosystem (repeatable, or comma-separated).
-    #[arg(long, value_name = "NAME", value_delimiter = ',', help_heading = "Filters")]
+    #[arg(
+        long,
+        value_name = "NAME",
+        value_delimiter = ',',
+        help_heading = "Filters"
+    )]
     pub ecosystem: Vec<String>,
     /// Hide manifests matching this glob, relative to the scan root (a directory
     /// hides what is below it) (repeatable).
@@ -190,12 +200,22 @@ pub struct FilterArgs {
     pub exclude: Vec<String>,
     /// runtime: hide development/test dependencies (where the format says so);
     /// dev: only those; all.
-    #[arg(long, value_name = "SCOPE", default_value = "all", help_heading = "Filters")]
+    #[arg(
+        long,
+        value_name = "SCOPE",
+        default_value = "all",
+        help_heading = "Filters"
+    )]
     pub scope: String,
     /// Go standard library rows by where their version comes from: all,
     /// toolchain (hide versions from `go` directives, which are only the minimum
     /// language version), directive, or none.
-    #[arg(long, value_name = "SOURCE", default_value = "all", help_heading = "Filters")]
+    #[arg(
+        long,
+        value_name = "SOURCE",
+        default_value = "all",
+        help_heading = "Filters"
+    )]
     pub stdlib: String,
     /// Only the N most urgent rows (the exit status still counts the others).
     #[arg(long, value_name = "N", help_heading = "Filters")]

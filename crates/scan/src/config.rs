@@ -272,7 +272,9 @@ pub fn parse(path: &Path, text: &str) -> Result<Config, ConfigError> {
         if reason.trim().is_empty() {
             return Err(err(
                 Some(reason_line.max(entry_line)),
-                format!("scan.exclude {path:?}: reason is empty: say why these findings are left out"),
+                format!(
+                    "scan.exclude {path:?}: reason is empty: say why these findings are left out"
+                ),
             ));
         }
         excludes.push(StandingExclude { path, reason, line });
@@ -454,7 +456,11 @@ reason = "build tools, not shipped"
         assert!(e.message.contains("reason is empty"), "{e}");
         let e = p("\n[[scan.exclude]]\npath = \"a/[z\"\nreason = \"r\"\n").unwrap_err();
         assert_eq!(e.line, Some(3), "{e}");
-        assert!(e.to_string().starts_with("cverun.toml:3: scan.exclude: invalid pattern"), "{e}");
+        assert!(
+            e.to_string()
+                .starts_with("cverun.toml:3: scan.exclude: invalid pattern"),
+            "{e}"
+        );
         let e = p("[[scan.exclude]]\npath = \"a\"\nreason = \"r\"\nwhy = 1\n").unwrap_err();
         assert_eq!(e.line, Some(4), "{e}");
         let e = p("[scan]\nexcludes = []\n").unwrap_err();

@@ -579,8 +579,7 @@ impl Compiled {
         {
             return Some(Hidden::Service);
         }
-        if !f.ecosystems.is_empty() && !f.ecosystems.iter().any(|e| e.osv_name() == row.ecosystem)
-        {
+        if !f.ecosystems.is_empty() && !f.ecosystems.iter().any(|e| e.osv_name() == row.ecosystem) {
             return Some(Hidden::Ecosystem);
         }
         if !f.scope.shows(row.scope) {
@@ -648,16 +647,17 @@ pub fn apply(report: &mut Report, filter: &Compiled) {
     let mut tally = filter.tally();
     if !filter.filter().is_empty() {
         let roots = report.roots.clone();
-        filter.retain(&mut report.findings, &roots, &mut tally, |f| Row::of_finding(f));
+        filter.retain(&mut report.findings, &roots, &mut tally, |f| {
+            Row::of_finding(f)
+        });
         let mut suppressed = filter.tally();
-        filter.retain(
-            &mut report.suppressed,
-            &roots,
-            &mut suppressed,
-            |f| Row::of_finding(f),
-        );
+        filter.retain(&mut report.suppressed, &roots, &mut suppressed, |f| {
+            Row::of_finding(f)
+        });
         merge(&mut tally, &suppressed);
         recount(report);
+    } else {
+        tally.shown = report.findings.len() + report.suppressed.len();
     }
     report.filtered = tally;
 }
@@ -723,5 +723,208 @@ fn recount(report: &mut Report) {
         svc.vulnerabilities = v;
         svc.unverifiable = u;
         svc.informational = i;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row<'a>(service: &'a str, manifest: &'a str, level: Option<Level>) -> Row<'a> {
+        Row {
+            service,
+            manifest,
+            ecosystem: "PyPI",
+            package: "pyyaml",
+            scope: Scope::Unknown,
+            stdlib_source: None,
+            kind: Kind::Vulnerability,
+            priority: level,
+            rating: Some(Rating::High),
+        }
+    }
+
+    fn flag(p: &str) -> Exclude {
+        Exclude {
+            pattern: p.into(),
+            reason: None,
+            from: "--exclude".into(),
+            root: None,
+        }
+    }
+
+    fn roots(r: &[&str]) -> Vec<String> {
+        r.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn priority_keeps_rows_at_least_as_urgent_and_unranked_vulnerabilities() {
+        let f = Filter {
+            min_priority: Some(Level::P1),
+            ..Filter::default()
+        }
+        .compile()
+        .unwrap();
+        let r = roots(&["."]);
+        assert_eq!(f.judge(&row("a", "a/r.txt", Some(Level::P0)), &r), None);
+        assert_eq!(f.judge(&row("a", "a/r.txt", Some(Level::P1)), &r), None);
+        assert_eq!(
+            f.judge(&row("a", "a/r.txt", Some(Level::P2)), &r),
+            Some(Hidden::Priority)
+        );
+        // No priority computed: shown (fail closed); informational: hidden.
+        assert_eq!(f.judge(&row("a", "a/r.txt", None), &r), None);
+        let mut info = row("a", "a/r.txt", None);
+        info.kind = Kind::Informational;
+        assert_eq!(f.judge(&info, &r), Some(Hidden::Priority));
+    }
+
+    #[test]
+    fn severity_is_a_set_with_unknown() {
+        let f = Filter {
+            severities: vec![Severity::Critical, Severity::Unknown],
+            ..Filter::default()
+        }
+        .compile()
+        .unwrap();
+        let r = roots(&["."]);
+        let mut x = row("a", "m", Some(Level::P0));
+        assert_eq!(f.judge(&x, &r), Some(Hidden::Severity));
+        x.rating = Some(Rating::Critical);
+        assert_eq!(f.judge(&x, &r), None);
+        x.rating = None;
+        assert_eq!(f.judge(&x, &r), None);
+        assert_eq!(Severity::of(Some(Rating::None)), Severity::Low);
+        assert_eq!(Severity::parse("Moderate"), Some(Severity::Medium));
+        assert_eq!(Severity::parse("severe"), None);
+    }
+
+    #[test]
+    fn excludes_match_relative_paths_and_their_directories() {
+        let f = Filter {
+            exclude: vec![flag("internal/tools"), flag("*.lock")],
+            ..Filter::default()
+        }
+        .compile()
+        .unwrap();
+        let one = roots(&["corpus/a"]);
+        assert_eq!(f.excluded("internal/tools/go.mod", &one), Some(0));
+        assert_eq!(f.excluded("src/internal/tools/go.mod", &one), None);
+        // `*` does not cross directories.
+        assert_eq!(f.excluded("Cargo.lock", &one), Some(1));
+        assert_eq!(f.excluded("ledger/Cargo.lock", &one), None);
+        // Several roots: the report prefixes paths with the root; globs see past it.
+        let two = roots(&["corpus/a", "corpus/b/"]);
+        assert_eq!(f.excluded("corpus/b/internal/tools/go.mod", &two), Some(0));
+        // A standing exclude applies to its own root only.
+        let standing = Filter {
+            exclude: vec![Exclude {
+                root: Some("corpus/a".into()),
+                reason: Some("tools".into()),
+                from: "corpus/a/cverun.toml:3".into(),
+                ..flag("internal/tools/**")
+            }],
+            ..Filter::default()
+        }
+        .compile()
+        .unwrap();
+        assert_eq!(
+            standing.excluded("corpus/a/internal/tools/go.mod", &two),
+            Some(0)
+        );
+        assert_eq!(
+            standing.excluded("corpus/b/internal/tools/go.mod", &two),
+            None
+        );
+        let e = Filter {
+            exclude: vec![flag("a/[z")],
+            ..Filter::default()
+        }
+        .compile()
+        .unwrap_err();
+        assert!(
+            e.to_string().starts_with("--exclude: invalid pattern"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn services_ecosystems_scope_and_stdlib() {
+        let f = Filter {
+            services: vec!["pay*".into(), "web".into()],
+            ecosystems: vec![Ecosystem::Go],
+            scope: ScopeFilter::Runtime,
+            stdlib: StdlibFilter::Toolchain,
+            ..Filter::default()
+        }
+        .compile()
+        .unwrap();
+        let r = roots(&["."]);
+        let mut x = row("storefront", "m", Some(Level::P0));
+        assert_eq!(f.judge(&x, &r), Some(Hidden::Service));
+        x.service = "payments";
+        assert_eq!(f.judge(&x, &r), Some(Hidden::Ecosystem));
+        x.ecosystem = "Go";
+        assert_eq!(f.judge(&x, &r), None);
+        x.scope = Scope::Development;
+        assert_eq!(f.judge(&x, &r), Some(Hidden::Scope));
+        x.scope = Scope::Runtime;
+        x.package = "stdlib";
+        x.stdlib_source = Some(StdlibSource::GoDirective);
+        assert_eq!(f.judge(&x, &r), Some(Hidden::Stdlib));
+        x.stdlib_source = Some(StdlibSource::Toolchain);
+        assert_eq!(f.judge(&x, &r), None);
+        // Unknown source (an inventory): never hidden on a guess, except by `none`.
+        x.stdlib_source = None;
+        assert_eq!(f.judge(&x, &r), None);
+        assert!(!StdlibFilter::None.shows("Go", "stdlib", None));
+        assert!(StdlibFilter::None.shows("Go", "golang.org/x/net", None));
+        assert!(ScopeFilter::Dev.shows(Scope::Development));
+        assert!(!ScopeFilter::Dev.shows(Scope::Unknown));
+    }
+
+    #[test]
+    fn the_tally_counts_each_row_once_under_the_first_filter_and_top_apart() {
+        let f = Filter {
+            min_priority: Some(Level::P0),
+            exclude: vec![flag("b/**")],
+            top: Some(1),
+            ..Filter::default()
+        }
+        .compile()
+        .unwrap();
+        let r = roots(&["."]);
+        let mut rows = vec![
+            ("a", "a/x", Some(Level::P0)),
+            ("b", "b/x", Some(Level::P2)),
+            ("a", "a/y", Some(Level::P2)),
+            ("c", "c/y", Some(Level::P0)),
+        ];
+        let mut t = f.tally();
+        f.retain(&mut rows, &r, &mut t, |x| row(x.0, x.1, x.2));
+        assert_eq!(rows.len(), 2);
+        assert_eq!((t.shown, t.hidden, t.by_path, t.by_priority), (2, 2, 1, 1));
+        assert_eq!(t.excluded_paths[0].hidden, 1);
+        assert_eq!(f.top(&mut rows, &mut t), 1);
+        assert_eq!((rows.len(), t.by_top, t.hidden), (1, 1, 2));
+        assert_eq!(
+            t.filters,
+            ["--min-priority P0", "--exclude b/**", "--top 1"]
+        );
+        let lines = t.lines("findings");
+        assert!(
+            lines[0].contains("1 by excluded paths, 1 by --min-priority"),
+            "{lines:?}"
+        );
+        assert!(lines[0].contains("1 more left out by --top"), "{lines:?}");
+        assert_eq!(lines[1], "  excluded b/** (--exclude): 1 hidden");
+        assert!(
+            Filter::default()
+                .compile()
+                .unwrap()
+                .tally()
+                .lines("x")
+                .is_empty()
+        );
     }
 }

@@ -357,6 +357,7 @@ pub fn report_from_inventory(
                 version: q.version.clone(),
                 relation: r.relation,
                 scope: r.scope,
+                stdlib_source: r.stdlib_source,
                 paths: r.paths.clone(),
                 cvss: None,
                 priority: None,
@@ -418,6 +419,7 @@ pub fn report_from_inventory(
         packages: Some(records),
         errors: inv.errors.clone(),
         warnings: Vec::new(),
+        filtered: Default::default(),
     };
     apply(&mut report, db, triage, now, threads)?;
     Ok(report)
@@ -482,6 +484,12 @@ pub struct Entry {
     pub line: Option<u32>,
     /// `direct`, `transitive` or `unknown`.
     pub relation: cverun_inventory::Relation,
+    /// Runtime, development, optional or unknown.
+    pub scope: cverun_inventory::Scope,
+    /// Go `stdlib` only: `toolchain` or `go-directive` (absent when unknown, as
+    /// from an inventory).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stdlib_source: Option<cverun_inventory::StdlibSource>,
     /// The shortest dependency path from a direct dependency (transitive only).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub path: Vec<String>,
@@ -569,6 +577,9 @@ pub struct Blast {
     /// How current the advisory data is.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub freshness: Option<cverun_db::Freshness>,
+    /// What the filters left out of `entries` (docs/filters.md); not-checked
+    /// entries are never hidden.
+    pub filtered: cverun_scan::filter::Filtered,
 }
 
 impl Blast {
@@ -679,6 +690,8 @@ pub fn blast(
             manifest: manifest.clone(),
             line,
             relation,
+            scope: cverun_inventory::Scope::Unknown,
+            stdlib_source: None,
             path,
             advisories: Vec::new(),
             priority: None,
@@ -707,6 +720,8 @@ pub fn blast(
             lead.relation,
             lead.paths.first().cloned().unwrap_or_default(),
         );
+        e.scope = lead.scope;
+        e.stdlib_source = lead.stdlib_source;
         e.status = if lead_suppressed {
             Status::Suppressed
         } else if lead.finding.unverifiable.is_some() {
@@ -780,6 +795,8 @@ pub fn blast(
                     r.relation,
                     r.paths.first().cloned().unwrap_or_default(),
                 );
+                e.scope = r.scope;
+                e.stdlib_source = r.stdlib_source;
                 if !named {
                     e.status = Status::NotAffected;
                 }
@@ -873,7 +890,68 @@ pub fn blast(
         cannot_judge,
         did_you_mean: Vec::new(),
         freshness: report.freshness.clone(),
+        filtered: Default::default(),
     }
+}
+
+/// The filters' view of an entry: an affected, named or suppressed entry is
+/// judged as a vulnerability, an unaffected one has no priority to meet a bar.
+fn row(e: &Entry) -> cverun_scan::filter::Row<'_> {
+    use cverun_scan::filter::{Kind, Row};
+    Row {
+        service: &e.service,
+        manifest: &e.manifest,
+        ecosystem: &e.ecosystem,
+        package: &e.package,
+        scope: e.scope,
+        stdlib_source: e.stdlib_source,
+        kind: match e.status {
+            Status::Unverifiable => Kind::Unverifiable,
+            Status::NotAffected => Kind::NotAffected,
+            _ => Kind::Vulnerability,
+        },
+        priority: e.priority.as_ref().map(|p| p.level),
+        rating: e
+            .priority
+            .as_ref()
+            .and_then(|p| p.inputs.cvss.as_ref())
+            .map(|s| s.rating),
+    }
+}
+
+/// Filters the entries of `b` (`roots`: the roots the manifests are relative to),
+/// recounting its summary over `services` services, and records what was hidden.
+/// Entries not checked (no advisory data) are never hidden. `--top` is applied
+/// apart ([`top`]), after the exit status is known.
+pub fn filter(b: &mut Blast, filter: &cverun_scan::filter::Compiled, roots: &[String]) {
+    let mut tally = filter.tally();
+    if !filter.filter().is_empty() {
+        let mut kept = Vec::with_capacity(b.entries.len());
+        for e in std::mem::take(&mut b.entries) {
+            if e.status == Status::NotChecked {
+                kept.push(e);
+                continue;
+            }
+            match filter.judge(&row(&e), roots) {
+                None => {
+                    tally.shown += 1;
+                    kept.push(e);
+                }
+                Some(why) => tally.count(why),
+            }
+        }
+        b.entries = kept;
+        b.summary = summarise(&b.entries, b.summary.services);
+    } else {
+        tally.shown = b.entries.len();
+    }
+    b.filtered = tally;
+}
+
+/// `--top`: the N most urgent entries (the summary keeps counting them all).
+pub fn top(b: &mut Blast, filter: &cverun_scan::filter::Compiled) {
+    let cut = filter.top(&mut b.entries, &mut b.filtered);
+    b.filtered.shown -= cut.min(b.filtered.shown);
 }
 
 /// Reachability of every entry: one walk per service directory, services on

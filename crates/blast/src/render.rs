@@ -100,6 +100,9 @@ pub fn render(blast: &Blast) -> String {
     if let Some(f) = &blast.freshness {
         cverun_scan::render::table::write_freshness(&mut out, f, true);
     }
+    for line in blast.filtered.lines("entries") {
+        let _ = writeln!(out, "{}", paint(DIM, line));
+    }
     out
 }
 

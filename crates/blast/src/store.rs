@@ -509,6 +509,8 @@ impl Inventory {
                     specifier,
                     relation: relation_of(&relation),
                     scope: scope_of(&scope),
+                    // Not saved in inventories: unknown (filters never hide on it).
+                    stdlib_source: None,
                     paths,
                     unmatched,
                 },

@@ -326,6 +326,62 @@ pub struct ScanInputs {
     pub db: DbArg,
 }
 
+/// Which rows to show: shared by scan, plan and blast (docs/filters.md). What is
+/// hidden is always counted in the output (`filtered`); unreadable files and
+/// packages not checked are never hidden.
+#[derive(Debug, Args, Default)]
+pub struct FilterArgs {
+    /// Only rows at least this urgent: P0, P1, P2 or routine.
+    #[arg(long, value_name = "LEVEL", help_heading = "Filters")]
+    pub min_priority: Option<String>,
+    /// Only these CVSS severities: critical, high, medium, low, unknown (no score)
+    /// (repeatable, or comma-separated: `--severity critical,high`).
+    #[arg(
+        long,
+        value_name = "SEVERITY",
+        value_delimiter = ',',
+        help_heading = "Filters"
+    )]
+    pub severity: Vec<String>,
+    /// Only services whose name matches this glob (repeatable).
+    #[arg(long = "service", value_name = "GLOB", help_heading = "Filters")]
+    pub services: Vec<String>,
+    /// Only this ecosystem (repeatable, or comma-separated).
+    #[arg(
+        long,
+        value_name = "NAME",
+        value_delimiter = ',',
+        help_heading = "Filters"
+    )]
+    pub ecosystem: Vec<String>,
+    /// Hide manifests matching this glob, relative to the scan root (a directory
+    /// hides what is below it) (repeatable).
+    #[arg(long, value_name = "PATH_GLOB", help_heading = "Filters")]
+    pub exclude: Vec<String>,
+    /// runtime: hide development/test dependencies (where the format says so);
+    /// dev: only those; all.
+    #[arg(
+        long,
+        value_name = "SCOPE",
+        default_value = "all",
+        help_heading = "Filters"
+    )]
+    pub scope: String,
+    /// Go standard library rows by where their version comes from: all,
+    /// toolchain (hide versions from `go` directives, which are only the minimum
+    /// language version), directive, or none.
+    #[arg(
+        long,
+        value_name = "SOURCE",
+        default_value = "all",
+        help_heading = "Filters"
+    )]
+    pub stdlib: String,
+    /// Only the N most urgent rows (the exit status still counts the others).
+    #[arg(long, value_name = "N", help_heading = "Filters")]
+    pub top: Option<usize>,
+}
+
 /// `--max-db-age`: whole days.
 fn parse_age(s: &str) -> Result<i64, String> {
     cverun_db::coverage::parse_max_age(s)
@@ -335,6 +391,8 @@ fn parse_age(s: &str) -> Result<i64, String> {
 pub struct ScanArgs {
     #[command(flatten)]
     pub inputs: ScanInputs,
+    #[command(flatten)]
+    pub filters: FilterArgs,
     /// Output format.
     #[arg(long, value_enum, default_value_t = ScanFormat::Table)]
     pub format: ScanFormat,
@@ -375,6 +433,8 @@ pub struct ExplainArgs {
 pub struct PlanArgs {
     #[command(flatten)]
     pub inputs: ScanInputs,
+    #[command(flatten)]
+    pub filters: FilterArgs,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
@@ -392,6 +452,8 @@ pub struct BlastArgs {
     pub subject: String,
     #[command(flatten)]
     pub inputs: ScanInputs,
+    #[command(flatten)]
+    pub filters: FilterArgs,
     /// Answer from an inventory saved by `cverun inventory save` instead of scanning
     /// PATHs (policy and exceptions are read from its roots when they are on this
     /// machine, or from --policy/--exceptions).

@@ -26,7 +26,7 @@ pub mod text;
 pub(crate) mod testutil;
 
 pub use kind::{FileKind, is_constraints_file, not_read_reason};
-pub use package::{Package, Pin, Relation, Scope, Source};
+pub use package::{Package, Pin, Relation, Scope, Source, StdlibSource};
 pub use read::{ConfinedFiles, Confinement};
 
 /// What a parser produced for one file.

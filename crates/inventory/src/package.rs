@@ -32,6 +32,35 @@ pub struct Package {
     /// file included with `-r`, say).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub file: Option<std::path::PathBuf>,
+    /// Go's standard library (`stdlib`): which line of go.mod its version comes
+    /// from (`None` for every other package, and where the format does not say).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stdlib_source: Option<StdlibSource>,
+}
+
+/// Where the version of Go's standard library (`stdlib`) comes from.
+///
+/// A `toolchain` line names the Go release that builds the module; a `go`
+/// directive only names the oldest language version the module accepts: the
+/// binary may well be built with a newer, fixed Go, so findings from it say
+/// "may be affected" more than "is".
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum StdlibSource {
+    /// The `toolchain` line (`toolchain go1.22.3`).
+    Toolchain,
+    /// The `go` directive (`go 1.12`): the minimum language version.
+    GoDirective,
+}
+
+impl StdlibSource {
+    /// `toolchain` or `go-directive`, as in reports.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StdlibSource::Toolchain => "toolchain",
+            StdlibSource::GoDirective => "go-directive",
+        }
+    }
 }
 
 impl Package {
@@ -52,6 +81,7 @@ impl Package {
             paths: Vec::new(),
             line: None,
             file: None,
+            stdlib_source: None,
         }
     }
 

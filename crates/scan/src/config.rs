@@ -12,7 +12,15 @@
 //! ```
 //!
 //! The same file may hold `[[exception]]` entries (docs/exceptions.md), read by
-//! [`crate::triage`].
+//! [`crate::triage`], and standing excludes (docs/filters.md): manifests whose
+//! findings are left out of every report, each with its reason, always listed in
+//! the report's `filtered.excluded_paths`:
+//!
+//! ```toml
+//! [[scan.exclude]]
+//! path = "internal/tools/**"     # glob, relative to the directory of cverun.toml
+//! reason = "build tools, not shipped"
+//! ```
 //!
 //! Every manifest below a service's `path` belongs to it (the longest matching path
 //! wins). Manifests outside every configured path form services of their own, one per
@@ -79,6 +87,19 @@ pub struct Config {
     /// `max_db_age`: the oldest advisory data accepted, in days; older data fails
     /// the scan (exit 2).
     pub max_db_age: Option<i64>,
+    /// `[[scan.exclude]]`: standing excludes.
+    pub excludes: Vec<StandingExclude>,
+}
+
+/// A `[[scan.exclude]]` entry.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StandingExclude {
+    /// The glob (relative to the directory of cverun.toml).
+    pub path: String,
+    /// Why (required).
+    pub reason: String,
+    /// Line of its `path`.
+    pub line: u32,
 }
 
 /// A cverun.toml that cannot be used.
@@ -104,6 +125,22 @@ struct RawConfig {
     #[serde(default)]
     #[allow(dead_code)]
     exception: Option<serde::de::IgnoredAny>,
+    /// Scan settings.
+    scan: Option<RawScan>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawScan {
+    #[serde(default)]
+    exclude: Vec<Spanned<RawExclude>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawExclude {
+    path: Spanned<String>,
+    reason: Spanned<String>,
 }
 
 #[derive(Deserialize)]
@@ -212,10 +249,60 @@ pub fn parse(path: &Path, text: &str) -> Result<Config, ConfigError> {
             )
         }
     };
+    let mut excludes = Vec::new();
+    for e in raw.scan.map(|s| s.exclude).unwrap_or_default() {
+        let entry_line = lines.line(e.span().start);
+        let e = e.into_inner();
+        let line = lines.line(e.path.span().start);
+        let path = e.path.into_inner();
+        if path.trim().is_empty() {
+            return Err(err(Some(line), "scan.exclude: path is empty".into()));
+        }
+        if let Err(g) = globset::GlobBuilder::new(&path)
+            .literal_separator(true)
+            .build()
+        {
+            return Err(err(
+                Some(line),
+                format!("scan.exclude: invalid pattern {path:?}: {}", g.kind()),
+            ));
+        }
+        let reason_line = lines.line(e.reason.span().start);
+        let reason = e.reason.into_inner();
+        if reason.trim().is_empty() {
+            return Err(err(
+                Some(reason_line.max(entry_line)),
+                format!(
+                    "scan.exclude {path:?}: reason is empty: say why these findings are left out"
+                ),
+            ));
+        }
+        excludes.push(StandingExclude { path, reason, line });
+    }
     Ok(Config {
         services,
         max_db_age,
+        excludes,
     })
+}
+
+/// The standing excludes of every root's cverun.toml, as filters: each applies to
+/// its root's manifests only, and names its file and line.
+pub fn standing_excludes(roots: &[PathBuf]) -> Result<Vec<crate::filter::Exclude>, ConfigError> {
+    let mut out = Vec::new();
+    for root in roots.iter().filter(|r| r.is_dir()) {
+        let Some(c) = load(root)? else { continue };
+        let file = root.join(FILE_NAME);
+        for e in c.excludes {
+            out.push(crate::filter::Exclude {
+                pattern: e.path,
+                reason: Some(e.reason),
+                from: format!("{}:{}", file.display(), e.line),
+                root: Some(root.to_string_lossy().into_owned()),
+            });
+        }
+    }
+    Ok(out)
 }
 
 /// Reads `<root>/cverun.toml` when there is one: a regular file inside the root
@@ -339,6 +426,45 @@ path = "."
         assert!(e.message.contains("path"), "{e}");
         let e = p("[[service]\n").unwrap_err();
         assert_eq!(e.line, Some(1));
+    }
+
+    #[test]
+    fn standing_excludes_need_a_reason() {
+        let c = p(r#"
+max_db_age = "7d"
+
+[[scan.exclude]]
+path = "internal/tools/**"
+reason = "build tools, not shipped"
+"#)
+        .unwrap();
+        assert_eq!(
+            c.excludes,
+            [StandingExclude {
+                path: "internal/tools/**".into(),
+                reason: "build tools, not shipped".into(),
+                line: 5,
+            }]
+        );
+        let c = p("[scan]\nexclude = [{ path = \"a/**\", reason = \"x\" }]\n").unwrap();
+        assert_eq!(c.excludes[0].line, 2);
+        let e = p("[[scan.exclude]]\npath = \"internal/tools/**\"\n").unwrap_err();
+        assert_eq!(e.line, Some(1), "{e}");
+        assert!(e.message.contains("reason"), "{e}");
+        let e = p("[[scan.exclude]]\npath = \"a\"\nreason = \"  \"\n").unwrap_err();
+        assert_eq!(e.line, Some(3), "{e}");
+        assert!(e.message.contains("reason is empty"), "{e}");
+        let e = p("\n[[scan.exclude]]\npath = \"a/[z\"\nreason = \"r\"\n").unwrap_err();
+        assert_eq!(e.line, Some(3), "{e}");
+        assert!(
+            e.to_string()
+                .starts_with("cverun.toml:3: scan.exclude: invalid pattern"),
+            "{e}"
+        );
+        let e = p("[[scan.exclude]]\npath = \"a\"\nreason = \"r\"\nwhy = 1\n").unwrap_err();
+        assert_eq!(e.line, Some(4), "{e}");
+        let e = p("[scan]\nexcludes = []\n").unwrap_err();
+        assert_eq!(e.line, Some(2), "{e}");
     }
 
     #[test]

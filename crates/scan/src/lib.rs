@@ -22,6 +22,7 @@ use cverun_versions::Ecosystem;
 pub mod config;
 pub mod discover;
 pub mod explain;
+pub mod filter;
 pub mod plan;
 pub mod render;
 pub mod report;
@@ -300,6 +301,7 @@ fn run(
         packages: opts.list_packages.then(Vec::new),
         errors: plan.errors.iter().map(walk_problem).collect(),
         warnings: plan.warnings.iter().map(walk_problem).collect(),
+        filtered: filter::Filtered::default(),
     };
     nothing_found(&mut report, roots, &items, &plan);
     inventory(&mut report, &items, &names, &parsed, &duplicate, &covered);
@@ -542,6 +544,7 @@ fn inventory(
                     specifier: specifier.clone(),
                     relation: pkg.relation,
                     scope: pkg.scope,
+                    stdlib_source: pkg.stdlib_source,
                     paths: pkg.paths.clone(),
                     unmatched: reason.clone(),
                 });
@@ -632,6 +635,7 @@ fn findings(
                 version: give(&mut version, i == last),
                 relation: pkg.relation,
                 scope: pkg.scope,
+                stdlib_source: pkg.stdlib_source,
                 paths: give(&mut paths, i == last),
                 // Set by triage, from every record of the vulnerability.
                 cvss: None,

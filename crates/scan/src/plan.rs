@@ -48,6 +48,10 @@ pub struct Plan {
     pub services_not_checked: usize,
     /// How current the advisory data is.
     pub freshness: Option<cverun_db::Freshness>,
+    /// What the filters left out (docs/filters.md): counts of findings (advisory
+    /// and location) hidden before rows were built, and `by_top` the rows left
+    /// out by `--top`.
+    pub filtered: crate::filter::Filtered,
 }
 
 impl Plan {
@@ -265,7 +269,14 @@ pub fn plan(report: &Report) -> Plan {
         not_checked: report.not_checked.clone(),
         services_not_checked: report.summary.services_not_checked,
         freshness: report.freshness.clone(),
+        filtered: report.filtered.clone(),
     }
+}
+
+/// `--top`: keeps the N most urgent rows (the exit status is taken before);
+/// `filtered.by_top` counts rows, the other counts findings.
+pub fn top(plan: &mut Plan, filter: &crate::filter::Compiled) {
+    filter.top(&mut plan.items, &mut plan.filtered);
 }
 
 /// The plan as a table for people.
@@ -418,6 +429,9 @@ pub fn render(plan: &Plan) -> String {
     }
     if let Some(f) = &plan.freshness {
         crate::render::table::write_freshness(&mut out, f, false);
+    }
+    for line in plan.filtered.lines("findings") {
+        let _ = writeln!(out, "{line}");
     }
     out
 }

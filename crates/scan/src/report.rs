@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use cverun_db::{Coverage, Freshness, Snapshot};
-use cverun_inventory::{Relation, Scope};
+use cverun_inventory::{Relation, Scope, StdlibSource};
 use cverun_osv::Finding;
 use cverun_triage::exceptions::{CheckProblem, Severity};
 use cverun_triage::policy::{Level, Priority};
@@ -68,6 +68,11 @@ pub struct Report {
     pub errors: Vec<Problem>,
     /// Parts of files that could not be read, and other notes from the parsers.
     pub warnings: Vec<Problem>,
+    /// What the filters (`--min-priority`, `--exclude`, standing excludes of
+    /// cverun.toml...) left out of `findings` and `suppressed`: counts per filter
+    /// and every exclude with its reason (docs/filters.md). Counts are zero and
+    /// `filters` and `excluded_paths` empty when nothing is filtered.
+    pub filtered: crate::filter::Filtered,
 }
 
 /// The tool.
@@ -253,6 +258,11 @@ pub struct FindingRecord {
     pub relation: Relation,
     /// Runtime, development, optional.
     pub scope: Scope,
+    /// Go `stdlib` only: where its version comes from, `toolchain` (the Go that
+    /// builds the module) or `go-directive` (the minimum language version: the
+    /// binary may be built with a newer Go). Absent for other packages.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stdlib_source: Option<StdlibSource>,
     /// Dependency paths from a direct dependency.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub paths: Vec<Vec<String>>,
@@ -333,6 +343,9 @@ pub struct InventoryRecord {
     pub relation: Relation,
     /// Runtime, development, optional.
     pub scope: Scope,
+    /// Go `stdlib` only: `toolchain` or `go-directive` (see [`FindingRecord`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stdlib_source: Option<StdlibSource>,
     /// Dependency paths from a direct dependency.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub paths: Vec<Vec<String>>,

@@ -13,13 +13,21 @@ use crate::cli::{BlastArgs, Format};
 use crate::output;
 
 pub fn run(db_flag: Option<&Path>, args: BlastArgs) -> anyhow::Result<ExitCode> {
-    let r = radius(
+    let mut r = radius(
         db_flag,
         &args.subject,
         &args.inputs,
         args.inventory.as_deref(),
         !args.no_reach,
     )?;
+    // Standing excludes of the roots scanned, or of the inventory's roots on this
+    // machine.
+    let roots: Vec<PathBuf> = r.roots.iter().map(PathBuf::from).collect();
+    let filter = super::filters::compile(&args.filters, &roots)?;
+    cverun_blast::radius::filter(&mut r.blast, &filter, &r.roots);
+    // The exit status counts the entries the filters show, `--top` aside.
+    let code = r.blast.exit_code();
+    cverun_blast::radius::top(&mut r.blast, &filter);
     if args.format == Format::Json {
         // The table names them; JSON holds them as data, stderr says them too.
         for p in &r.blast.incomplete {
@@ -31,7 +39,7 @@ pub fn run(db_flag: Option<&Path>, args: BlastArgs) -> anyhow::Result<ExitCode> 
         Format::Json => out.json(&r.blast),
         Format::Table => out.text(&cverun_blast::render::render(&r.blast)),
     })?;
-    Ok(ExitCode::from(r.blast.exit_code()))
+    Ok(ExitCode::from(code))
 }
 
 /// A blast radius and the services it was computed over.
@@ -40,6 +48,8 @@ pub struct Radius {
     pub blast: cverun_blast::Blast,
     /// Every service scanned or in the inventory, affected or not.
     pub services: Vec<String>,
+    /// The roots the services' manifests are relative to.
+    pub roots: Vec<String>,
 }
 
 /// The blast radius of `subject` (an advisory id or `ECOSYSTEM/PACKAGE[@VERSION]`)
@@ -113,6 +123,7 @@ pub fn radius(
         }
     };
     let services = report.services.iter().map(|s| s.name.to_string()).collect();
+    let roots = report.roots.clone();
     let mut b = blast(&report, subject, source, reach, threads);
     // A package that no service declares and no advisory names is most likely a
     // typo: never an empty, clean-looking answer.
@@ -131,7 +142,11 @@ pub fn radius(
         }
         b.did_you_mean = close;
     }
-    Ok(Radius { blast: b, services })
+    Ok(Radius {
+        blast: b,
+        services,
+        roots,
+    })
 }
 
 /// Whether an advisory of `db` names the package, and up to three close names

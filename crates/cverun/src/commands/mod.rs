@@ -15,6 +15,7 @@ mod db;
 pub mod evidence;
 mod exceptions;
 mod explain;
+pub mod filters;
 mod help;
 pub mod incident;
 mod inventory;

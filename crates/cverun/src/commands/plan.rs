@@ -10,12 +10,18 @@ use crate::cli::{Format, PlanArgs};
 use crate::output;
 
 pub fn run(db_flag: Option<&Path>, args: PlanArgs) -> anyhow::Result<ExitCode> {
-    let (report, _, _) = scan_inputs(db_flag, &args.inputs, false)?;
+    let filter = super::filters::compile(&args.filters, &super::scan::roots(&args.inputs))?;
+    let (mut report, _, _) = scan_inputs(db_flag, &args.inputs, false)?;
     super::scan::print_errors(&report);
-    let p = plan(&report);
+    // Rows are built from the findings the filters show; the exit status counts
+    // them, `--top` aside.
+    cverun_scan::filter::apply(&mut report, &filter);
+    let mut p = plan(&report);
+    let code = p.exit_code();
+    cverun_scan::plan::top(&mut p, &filter);
     output::report(args.output.output.as_deref(), |r| match args.format {
         Format::Json => r.json(&p),
         Format::Table => r.text(&render(&p)),
     })?;
-    Ok(ExitCode::from(p.exit_code()))
+    Ok(ExitCode::from(code))
 }

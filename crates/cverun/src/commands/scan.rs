@@ -91,13 +91,18 @@ pub fn scan_inputs(
 
 /// The roots to scan (`.` by default) and their policy and exceptions.
 pub fn load_inputs(inputs: &ScanInputs) -> anyhow::Result<(Vec<PathBuf>, Triage)> {
-    let roots: Vec<PathBuf> = if inputs.paths.is_empty() {
+    let roots = roots(inputs);
+    let triage = super::load_triage(&roots, inputs.policy.as_deref(), &inputs.exceptions)?;
+    Ok((roots, triage))
+}
+
+/// The roots of `inputs`: its paths, `.` by default.
+pub fn roots(inputs: &ScanInputs) -> Vec<PathBuf> {
+    if inputs.paths.is_empty() {
         vec![PathBuf::from(".")]
     } else {
         inputs.paths.clone()
-    };
-    let triage = super::load_triage(&roots, inputs.policy.as_deref(), &inputs.exceptions)?;
-    Ok((roots, triage))
+    }
 }
 
 /// Scans `roots` against an opened database, with a progress bar on a terminal.
@@ -128,7 +133,12 @@ pub fn scan_opened(
 
 pub fn run(db_flag: Option<&Path>, args: ScanArgs) -> anyhow::Result<ExitCode> {
     let fail_on = parse_fail_on(&args.fail_on)?;
-    let (report, _, _) = scan_inputs(db_flag, &args.inputs, args.list_packages)?;
+    let filter = super::filters::compile(&args.filters, &roots(&args.inputs))?;
+    let (mut report, _, _) = scan_inputs(db_flag, &args.inputs, args.list_packages)?;
+    // The exit status counts what the filters show, `--top` aside.
+    cverun_scan::filter::apply(&mut report, &filter);
+    let code = report.exit_code(fail_on);
+    cverun_scan::filter::top(&mut report, &filter);
     output::report(args.output.as_deref(), |r| {
         match args.format {
             ScanFormat::Table => r.text(&table::render(&report))?,
@@ -145,7 +155,7 @@ pub fn run(db_flag: Option<&Path>, args: ScanArgs) -> anyhow::Result<ExitCode> {
     if args.format != ScanFormat::Table {
         print_errors(&report);
     }
-    Ok(ExitCode::from(report.exit_code(fail_on)))
+    Ok(ExitCode::from(code))
 }
 
 /// The files that could not be read, on stderr.

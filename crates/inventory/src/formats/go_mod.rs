@@ -14,7 +14,8 @@
 //!   required adds nothing;
 //! - the Go standard library as the package `stdlib`, at the `toolchain` version
 //!   when there is one (its `-suffix` removed), else at the `go` version, as the Go
-//!   vulnerability database expects.
+//!   vulnerability database expects; [`Package::stdlib_source`] says which (a `go`
+//!   directive is only the minimum language version, not the Go that builds it).
 //!
 //! Since Go 1.17 a module's `go.mod` lists every module it builds with; for older
 //! `go` versions it lists only some, and a warning says so (the modules it omits are
@@ -30,7 +31,7 @@ use std::collections::{HashMap, HashSet};
 
 use cverun_versions::Ecosystem;
 
-use crate::{Input, Package, ParseError, Parsed, Pin, Relation, Source};
+use crate::{Input, Package, ParseError, Parsed, Pin, Relation, Source, StdlibSource};
 
 struct Require {
     path: String,
@@ -178,13 +179,15 @@ pub fn parse(input: &Input<'_>) -> Result<Parsed, ParseError> {
                     .unwrap_or(t)
                     .to_owned(),
                 *n,
+                StdlibSource::Toolchain,
             )
         })
-        .or_else(|| go.clone());
-    if let Some((version, line)) = stdlib {
+        .or_else(|| go.clone().map(|(v, n)| (v, n, StdlibSource::GoDirective)));
+    if let Some((version, line, source)) = stdlib {
         let mut p = Package::new(Ecosystem::Go, "stdlib", Pin::Exact(version));
         p.relation = Relation::Direct;
         p.line = Some(line);
+        p.stdlib_source = Some(source);
         parsed.packages.push(p);
     }
     if let Some((v, line)) = &go {

@@ -193,6 +193,10 @@ pub fn render(r: &Report) -> String {
             );
         }
     }
+    let filtered = super::filtered::filtered_lines(r);
+    if !filtered.is_empty() {
+        let _ = writeln!(out, "\n{}", filtered.join("  \n"));
+    }
     out
 }
 

@@ -95,6 +95,7 @@ pub fn render(report: &Report) -> Value {
                 "scannedAt": report.scanned_at,
                 "summary": report.summary,
                 "freshness": report.freshness,
+                "filtered": report.filtered,
             },
         }],
     })

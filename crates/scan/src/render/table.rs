@@ -96,6 +96,9 @@ pub fn render(report: &Report) -> String {
         suppressed_block(&mut out, suppressed);
     }
     summary(&mut out, report);
+    for line in super::filtered::filtered_lines(report) {
+        let _ = writeln!(out, "{}", paint(DIM, line));
+    }
     out
 }
 

@@ -214,7 +214,9 @@ impl FixFinder {
             self.matcher
                 .evaluate(s)
                 .iter()
-                .filter(|h| !(h.informational.is_some() && matches!(h.verdict, Verdict::Affected(_))))
+                .filter(|h| {
+                    !(h.informational.is_some() && matches!(h.verdict, Verdict::Affected(_)))
+                })
                 .map(|h| h.candidate)
                 .collect(),
         );
@@ -691,8 +693,15 @@ mod tests {
         assert_eq!(p.own[0].version, None);
         assert_eq!(p.own[0].contradictions.len(), 1);
         let c = &p.own[0].contradictions[0];
-        assert_eq!((c.record.as_str(), c.version.as_str()), ("PYSEC-X", "23.9.0"));
-        assert!(c.message.contains("lists it among its affected versions"), "{}", c.message);
+        assert_eq!(
+            (c.record.as_str(), c.version.as_str()),
+            ("PYSEC-X", "23.9.0")
+        );
+        assert!(
+            c.message.contains("lists it among its affected versions"),
+            "{}",
+            c.message
+        );
         // Above the contradiction, there is nothing to say.
         let p = plan("PyPI", "24.0", &cs, &[group("PYSEC-X")]);
         assert!(p.own[0].contradictions.is_empty());

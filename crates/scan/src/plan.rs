@@ -203,7 +203,12 @@ pub fn plan(report: &Report) -> Plan {
         // leaves), even when one of those is the most urgent.
         let decider = members
             .iter()
-            .find(|(f, s)| !*s && f.fix.as_ref().is_some_and(|x| !x.decision.unfixed.is_empty()))
+            .find(|(f, s)| {
+                !*s && f
+                    .fix
+                    .as_ref()
+                    .is_some_and(|x| !x.decision.unfixed.is_empty())
+            })
             .or_else(|| members.iter().find(|(_, s)| !*s))
             .unwrap_or(&members[0])
             .0;

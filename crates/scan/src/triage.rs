@@ -952,7 +952,9 @@ mod tests {
         let calver = FixOptions {
             minimal_safe: Some("2023.7.22".into()),
             breaking: Some(false),
-            note: Some("calendar versions: 2018 -> 2023 is a newer release, not a major version".into()),
+            note: Some(
+                "calendar versions: 2018 -> 2023 is a newer release, not a major version".into(),
+            ),
             ..FixOptions::default()
         };
         assert_eq!(fix(calver, None, None).label(), "HOTFIX -> 2023.7.22");

@@ -431,7 +431,10 @@ mod tests {
     fn partial_upgrade_is_the_decision() {
         // The package: upgrade now, the advisory left has its own decision.
         let d = decide("v0.22.0", &partial(None), None);
-        assert_eq!((d.action, d.target.as_deref()), (Action::Hotfix, Some("v0.52.0")));
+        assert_eq!(
+            (d.action, d.target.as_deref()),
+            (Action::Hotfix, Some("v0.52.0"))
+        );
         assert_eq!(
             d.explanation,
             "no known version is safe from every advisory; upgrade v0.22.0 -> v0.52.0 now, which fixes 2 of the 3 known advisories (a compatible upgrade); it leaves GO-C: handle it separately"
@@ -445,11 +448,17 @@ mod tests {
         assert_eq!(json["unfixed"][0]["action"], "REMOVE / REPLACE");
         // An advisory it fixes: the same upgrade.
         let d = decide_for("v0.22.0", &partial(None), "GO-A", None, None);
-        assert_eq!((d.action, d.target.as_deref()), (Action::Hotfix, Some("v0.52.0")));
+        assert_eq!(
+            (d.action, d.target.as_deref()),
+            (Action::Hotfix, Some("v0.52.0"))
+        );
         // A breaking partial upgrade asks for code changes.
         let mut f = partial(None);
         f.partial.as_mut().unwrap().breaking = None;
-        assert_eq!(decide("v0.22.0", &f, None).action, Action::HotfixCodeChanges);
+        assert_eq!(
+            decide("v0.22.0", &f, None).action,
+            Action::HotfixCodeChanges
+        );
         // Without a partial upgrade and without anything else: remove (unchanged).
         let d = decide("v0.22.0", &FixOptions::default(), None);
         assert_eq!(d.action, Action::RemoveReplace);
@@ -468,31 +477,48 @@ mod tests {
         let own = OwnFix::default();
         // An exception covering it: workaround.
         let d = decide_for("v0.22.0", &partial(None), "GO-C", Some(&own), Some(&w));
-        assert_eq!((d.action, d.target.as_deref()), (Action::WorkaroundException, None));
+        assert_eq!(
+            (d.action, d.target.as_deref()),
+            (Action::WorkaroundException, None)
+        );
         assert!(
-            d.explanation.starts_with("no known version above v0.22.0 fixes GO-C; apply the mitigations"),
+            d.explanation
+                .starts_with("no known version above v0.22.0 fixes GO-C; apply the mitigations"),
             "{}",
             d.explanation
         );
         assert!(
-            d.explanation.ends_with("still fixes 2 other advisories but not GO-C"),
+            d.explanation
+                .ends_with("still fixes 2 other advisories but not GO-C"),
             "{}",
             d.explanation
         );
         // An earlier version no advisory affects: rollback.
         let d = decide_for("v0.22.0", &partial(Some("v0.1.0")), "GO-C", None, None);
-        assert_eq!((d.action, d.target.as_deref()), (Action::Rollback, Some("v0.1.0")));
+        assert_eq!(
+            (d.action, d.target.as_deref()),
+            (Action::Rollback, Some("v0.1.0"))
+        );
         // Neither: remove or replace, saying the upgrade still helps.
         let d = decide_for("v0.22.0", &partial(None), "GO-C", None, None);
         assert_eq!(d.action, Action::RemoveReplace);
-        assert!(d.explanation.contains("no known version is safe from GO-C"), "{}", d.explanation);
+        assert!(
+            d.explanation.contains("no known version is safe from GO-C"),
+            "{}",
+            d.explanation
+        );
         // Its own fix exists but is affected by others: said.
         let own = OwnFix {
             version: Some("v0.60.0".into()),
             ..OwnFix::default()
         };
         let d = decide_for("v0.22.0", &partial(None), "GO-C", Some(&own), None);
-        assert!(d.explanation.ends_with("(v0.60.0 fixes it, but is affected by others)"), "{}", d.explanation);
+        assert!(
+            d.explanation
+                .ends_with("(v0.60.0 fixes it, but is affected by others)"),
+            "{}",
+            d.explanation
+        );
         // The partial upgrade wins over an exception for an advisory it fixes.
         let d = decide_for("v0.22.0", &partial(None), "GO-A", None, Some(&w));
         assert_eq!(d.action, Action::Hotfix);

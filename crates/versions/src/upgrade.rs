@@ -135,7 +135,13 @@ mod tests {
 
     #[test]
     fn calendar_versions_are_not_majors() {
-        let u = up(Ecosystem::PyPI, "certifi", Pep440, "2018.11.29", "2023.7.22");
+        let u = up(
+            Ecosystem::PyPI,
+            "certifi",
+            Pep440,
+            "2018.11.29",
+            "2023.7.22",
+        );
         assert_eq!(u.breaking, Some(false));
         assert_eq!(
             u.note.as_deref(),

@@ -383,7 +383,8 @@ impl FixFinder {
                 let Ok(v) = Version::parse(self.scheme, f) else {
                     continue;
                 };
-                if v < *current {
+                // The judged set first (cached); the verdict itself only then.
+                if v < *current || !self.affecting(f).contains(&m) {
                     continue;
                 }
                 let Some(h) = self

@@ -233,7 +233,7 @@ fn unfixed_decision(
             None => String::new(),
         };
         d.explanation = format!(
-            "{}; the upgrade {installed} -> {} still fixes {} other advisories but not {advisory}{own_fix}",
+            "{}; meanwhile upgrade {installed} -> {}, which fixes {} other advisories but not {advisory}{own_fix}",
             d.explanation,
             p.version,
             p.fixes.len()
@@ -489,7 +489,7 @@ mod tests {
         );
         assert!(
             d.explanation
-                .ends_with("still fixes 2 other advisories but not GO-C"),
+                .ends_with("; meanwhile upgrade v0.22.0 -> v0.52.0, which fixes 2 other advisories but not GO-C"),
             "{}",
             d.explanation
         );

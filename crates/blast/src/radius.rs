@@ -362,6 +362,7 @@ pub fn report_from_inventory(
                 cvss: None,
                 priority: None,
                 fix: None,
+                own_fix: None,
                 exception: None,
                 finding: f,
             });

@@ -814,3 +814,112 @@ fn constraints_pin_requirements_but_are_not_manifests() {
         .collect();
     assert_eq!(services, vec![("pins", 0), ("svc", 1)]);
 }
+
+/// Fixes and decisions on the shared corpus (OSV snapshots: Go 2026-08-21, PyPI
+/// 2024-10-10; figures read from the records, see `crates/db/tests/fix_plans.rs`):
+/// - golang.org/x/net at microservices-demo@2021-06's pseudo-version: GO-2023-2102's
+///   own fix is v0.17.0, the package's minimal safe version v0.56.0;
+/// - `go 1.15` (stdlib): a Go toolchain upgrade to 1.25.13, HOTFIX + CODE CHANGES;
+/// - certifi 2018.11.29 (microservices-demo@2019-06): 2023.7.22, calendar versions,
+///   HOTFIX;
+/// - gevent 1.4.0: PYSEC-2023-177 contradicts itself about 23.9.0;
+/// - golang.org/x/crypto v0.22.0 (opentelemetry-demo@2024-06): 19 advisories, none
+///   safe from all; v0.52.0 fixes 18, GO-2026-5932 is left with its own decision.
+#[test]
+fn corpus_fixes_and_decisions() {
+    let Some(shared) = shared_data(test_name!()) else {
+        return;
+    };
+    let db = corpus_db(&shared);
+    let scan = |snapshot: &str| {
+        let root = shared.join("corpus").join(snapshot);
+        let r = run(
+            &["scan", root.to_str().unwrap(), "--format", "json"],
+            Some(db.path()),
+        );
+        assert_eq!(r.code, 1, "{snapshot}: {}", r.stderr);
+        json(&r)
+    };
+    let findings =
+        |v: &serde_json::Value, service: &str, package: &str| -> Vec<serde_json::Value> {
+            v["findings"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|f| {
+                    f["package"] == package && f["manifest"].as_str().unwrap().contains(service)
+                })
+                .cloned()
+                .collect()
+        };
+
+    let v = scan("microservices-demo@2021-06");
+    let net = findings(&v, "src/frontend/", "golang.org/x/net");
+    let rapid = net
+        .iter()
+        .find(|f| f["advisory"] == "GO-2023-2102")
+        .expect("GO-2023-2102 on x/net");
+    assert_eq!(rapid["own_fix"]["version"], "v0.17.0");
+    assert_eq!(rapid["fix"]["minimal_safe"], "v0.56.0");
+    assert!(
+        net.iter()
+            .all(|f| f["own_fix"]["contradictions"] == serde_json::json!([]))
+    );
+    let go = findings(&v, "src/frontend/", "stdlib");
+    assert!(!go.is_empty());
+    for f in &go {
+        assert_eq!(f["fix"]["minimal_safe"], "1.25.13");
+        assert_eq!(f["fix"]["breaking"], true);
+        assert_eq!(f["fix"]["note"], "Go toolchain upgrade 1.15 -> 1.25");
+        assert_eq!(f["fix"]["decision"]["action"], "HOTFIX + CODE CHANGES");
+    }
+
+    let v = scan("microservices-demo@2019-06");
+    let certifi = findings(&v, "src/emailservice/", "certifi");
+    assert_eq!(certifi.len(), 2);
+    for f in &certifi {
+        assert_eq!(f["fix"]["minimal_safe"], "2023.7.22");
+        assert_eq!(f["fix"]["breaking"], false);
+        assert_eq!(f["fix"]["decision"]["action"], "HOTFIX");
+    }
+    let gevent = findings(&v, "src/loadgenerator/", "gevent");
+    assert_eq!(gevent.len(), 1);
+    assert_eq!(gevent[0]["own_fix"]["version"], serde_json::Value::Null);
+    assert_eq!(
+        gevent[0]["own_fix"]["contradictions"][0]["record"],
+        "PYSEC-2023-177"
+    );
+    assert_eq!(
+        gevent[0]["own_fix"]["contradictions"][0]["version"],
+        "23.9.0"
+    );
+    assert_eq!(gevent[0]["fix"]["decision"]["action"], "REMOVE / REPLACE");
+
+    let v = scan("opentelemetry-demo@2024-06");
+    let crypto = findings(&v, "src/accountingservice/", "golang.org/x/crypto");
+    assert_eq!(crypto.len(), 19);
+    for f in &crypto {
+        assert_eq!(f["fix"]["minimal_safe"], serde_json::Value::Null);
+        assert_eq!(f["fix"]["partial"]["version"], "v0.52.0");
+        assert_eq!(f["fix"]["partial"]["fixes"].as_array().unwrap().len(), 18);
+        assert_eq!(
+            f["fix"]["partial"]["leaves"],
+            serde_json::json!(["GO-2026-5932"])
+        );
+        if f["advisory"] == "GO-2026-5932" {
+            assert_eq!(f["fix"]["decision"]["action"], "REMOVE / REPLACE");
+            assert_eq!(f["own_fix"]["version"], serde_json::Value::Null);
+        } else {
+            assert_eq!(f["fix"]["decision"]["action"], "HOTFIX");
+            assert_eq!(f["fix"]["decision"]["target"], "v0.52.0");
+            assert_eq!(
+                f["fix"]["decision"]["unfixed"][0]["advisory"],
+                "GO-2026-5932"
+            );
+            assert_eq!(
+                f["fix"]["decision"]["unfixed"][0]["action"],
+                "REMOVE / REPLACE"
+            );
+        }
+    }
+}

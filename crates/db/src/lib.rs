@@ -36,7 +36,7 @@ pub mod update;
 
 pub use coverage::{Coverage, Freshness};
 pub use error::{Error, Result};
-pub use lookup::{PackageQuery, Query, RecordSeverity};
+pub use lookup::{FixQuery, PackageQuery, Query, RecordSeverity};
 pub use store::{
     Database, EARLIEST_REAL_DATE, REFUSALS_KEPT, Refusal, Snapshot, SourceStatus, Warning,
 };

@@ -12,8 +12,8 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use cverun_osv::{
-    AdvisoryInfo, Affected, Candidate, Finding, FixFinder, FixOptions, PackageMatcher, Verdicted,
-    group,
+    AdvisoryInfo, Affected, Candidate, Finding, FixFinder, FixGroup, FixOptions, FixPlan,
+    PackageMatcher, Verdicted, group,
 };
 use cverun_versions::{Ecosystem, normalize_name};
 use jiff::Timestamp;
@@ -69,6 +69,28 @@ impl<T: Query + ?Sized> Query for &T {
     }
 }
 
+/// One package version to plan the fix of, with its advisories as findings group
+/// them (each gets its own fix).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FixQuery {
+    /// The package version.
+    pub query: PackageQuery,
+    /// Its advisories.
+    pub groups: Vec<FixGroup>,
+}
+
+impl Query for FixQuery {
+    fn ecosystem(&self) -> &Ecosystem {
+        &self.query.ecosystem
+    }
+    fn name(&self) -> &str {
+        &self.query.name
+    }
+    fn version(&self) -> &str {
+        &self.query.version
+    }
+}
+
 /// Below this many queries, one thread does the whole batch.
 const PARALLEL_MIN: usize = 20_000;
 
@@ -109,6 +131,11 @@ impl Database {
         threads: usize,
     ) -> Result<Vec<FixOptions>> {
         self.by_package(queries, threads, |db, qs| db.fixes(qs))
+    }
+
+    /// [`Database::fix_plans`] on up to `threads` threads, as [`Database::find_parallel`].
+    pub fn fix_plans_parallel(&self, queries: &[FixQuery], threads: usize) -> Result<Vec<FixPlan>> {
+        self.by_package(queries, threads, |db, qs| db.fix_plans(qs))
     }
 
     /// Runs `work` on parts of `queries` split by package, one connection per thread;
@@ -374,7 +401,31 @@ impl Database {
     /// package's advisories (see `cverun_osv::fix`). Each package's advisories are
     /// read and decoded once, however many of its versions are asked.
     pub fn fixes<Q: Query>(&self, queries: &[Q]) -> Result<Vec<FixOptions>> {
-        let mut out = vec![FixOptions::default(); queries.len()];
+        Ok(self
+            .plan_each(queries, |finder, _, version| finder.options(version))?
+            .into_iter()
+            .collect())
+    }
+
+    /// The fix options of each package version asked and the own fix of each of its
+    /// advisories (see `cverun_osv::fix`), read as [`Database::fixes`] reads them.
+    pub fn fix_plans<Q: Query + std::borrow::Borrow<FixQuery>>(
+        &self,
+        queries: &[Q],
+    ) -> Result<Vec<FixPlan>> {
+        self.plan_each(queries, |finder, i, version| {
+            finder.plan(version, &queries[i].borrow().groups)
+        })
+    }
+
+    /// Runs `each` with the fix finder of each query's package (built once per
+    /// package) on the query's index and version.
+    fn plan_each<Q: Query, R: Default + Clone>(
+        &self,
+        queries: &[Q],
+        each: impl Fn(&FixFinder, usize, &str) -> R,
+    ) -> Result<Vec<R>> {
+        let mut out = vec![R::default(); queries.len()];
         let mut order: Vec<usize> = (0..queries.len()).collect();
         let key = |i: &usize| {
             let q = &queries[*i];
@@ -391,9 +442,10 @@ impl Database {
             let first = &queries[order[start]];
             if let Some(scheme) = first.ecosystem().scheme() {
                 let candidates = self.candidates(first.ecosystem(), first.name())?;
-                let finder = FixFinder::new(first.ecosystem(), scheme, &candidates);
+                let finder = FixFinder::new(first.ecosystem(), scheme, &candidates)
+                    .package(&normalize_name(first.ecosystem(), first.name()));
                 for &i in &order[start..end] {
-                    out[i] = finder.options(queries[i].version());
+                    out[i] = each(&finder, i, queries[i].version());
                 }
             }
             start = end;

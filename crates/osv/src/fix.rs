@@ -7,8 +7,18 @@
 //! release unless the installed version is itself a pre-release. Versions nobody
 //! names in an advisory are unknown here: the answer is the smallest *known* safe
 //! version, which a registry may improve on but never contradicts.
+//!
+//! [`FixFinder::plan`] also gives each advisory its *own* fix (the smallest known
+//! version above the installed one that this advisory alone does not affect), the
+//! records that contradict themselves (a version both `fixed` and affected), and,
+//! when no known version is safe from every advisory, the partial upgrade that
+//! fixes the most of them.
 
-use cverun_versions::{Ecosystem, SchemeKind, Version};
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::rc::Rc;
+
+use cverun_versions::{Ecosystem, SchemeKind, Version, upgrade};
 use serde::Serialize;
 
 use crate::{Candidate, Event, PackageMatcher, Verdict};
@@ -19,10 +29,81 @@ pub struct FixOptions {
     /// The smallest known version above the installed one that no advisory affects
     /// (informational advisories aside): `None` when no known version is safe.
     pub minimal_safe: Option<String>,
-    /// Whether reaching `minimal_safe` crosses a major version (`None`: unknown).
+    /// Whether reaching `minimal_safe` is a breaking upgrade (`None`: unknown); see
+    /// `cverun_versions::upgrade` for the rule of each scheme.
     pub breaking: Option<bool>,
+    /// What kind of upgrade reaching `minimal_safe` is, when the numbers alone
+    /// mislead: `Go toolchain upgrade 1.15 -> 1.25`, calendar versions.
+    pub note: Option<String>,
     /// The largest known version below the installed one that no advisory affects.
     pub rollback: Option<String>,
+    /// When no known version above is safe from every advisory but some version
+    /// fixes some of them: the one that fixes the most.
+    pub partial: Option<PartialUpgrade>,
+}
+
+/// The best upgrade when none fixes every advisory: the known version above the
+/// installed one that fixes the most of the advisories affecting it (then: the one
+/// bringing the fewest new ones, then the smallest).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct PartialUpgrade {
+    /// The version.
+    pub version: String,
+    /// Whether reaching it is a breaking upgrade (`None`: unknown).
+    pub breaking: Option<bool>,
+    /// What kind of upgrade it is, as [`FixOptions::note`].
+    pub note: Option<String>,
+    /// The advisories affecting the installed version that it fixes.
+    pub fixes: Vec<String>,
+    /// The advisories affecting the installed version that still affect it.
+    pub leaves: Vec<String>,
+    /// Advisories that affect it but not the installed version (records), if any.
+    pub introduces: Vec<String>,
+}
+
+/// One advisory (a finding: one or more records of one vulnerability) to find the
+/// own fix of.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FixGroup {
+    /// The id it is known by (a finding's primary id).
+    pub id: String,
+    /// Its records.
+    pub records: Vec<String>,
+}
+
+/// The fix of one advisory alone, for one installed version.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct OwnFix {
+    /// The smallest known version above the installed one that this advisory does
+    /// not affect (whatever the package's other advisories say); `None` when none.
+    pub version: Option<String>,
+    /// Whether reaching it is a breaking upgrade (`None`: unknown).
+    pub breaking: Option<bool>,
+    /// What kind of upgrade it is, as [`FixOptions::note`].
+    pub note: Option<String>,
+    /// Records of this advisory that contradict themselves about a version at or
+    /// above the installed one.
+    pub contradictions: Vec<Contradiction>,
+}
+
+/// A record that names a version as its fix and also finds it affected.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Contradiction {
+    /// The record.
+    pub record: String,
+    /// The version it contradicts itself about.
+    pub version: String,
+    /// What it says, in a sentence.
+    pub message: String,
+}
+
+/// Fix options of one installed version and the own fix of each of its advisories.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct FixPlan {
+    /// The package's fix options (all advisories).
+    pub options: FixOptions,
+    /// The own fix of each group asked for, in the order asked.
+    pub own: Vec<OwnFix>,
 }
 
 /// The fix options of one installed version, given all of the package's advisories.
@@ -40,13 +121,20 @@ pub fn fix_options(
 pub struct FixFinder {
     ecosystem: Ecosystem,
     scheme: SchemeKind,
+    /// The package name, for the upgrade rule (`""`: unknown).
+    package: String,
     matcher: PackageMatcher,
+    /// Record id of each candidate advisory.
+    ids: Vec<String>,
+    /// `fixed` event versions of each candidate advisory.
+    fixed: Vec<Vec<String>>,
     /// Candidates as written, sorted by version; pre-releases kept.
     with_pre: Vec<(Version, String)>,
     /// Candidates with pre-releases standing for their release.
     releases: Vec<(Version, String)>,
-    /// Whether each candidate string is safe, once judged.
-    judged: std::cell::RefCell<std::collections::HashMap<String, bool>>,
+    /// The candidate advisories affecting each version string (informational ones
+    /// aside; undecidable ones included), once judged.
+    judged: RefCell<HashMap<String, Rc<Vec<usize>>>>,
 }
 
 impl FixFinder {
@@ -72,7 +160,9 @@ impl FixFinder {
             }
             with_pre.push((v, s.to_owned()));
         };
+        let mut fixed: Vec<Vec<String>> = Vec::with_capacity(candidates.len());
         for c in candidates {
+            let mut own: Vec<String> = Vec::new();
             for e in &c.entries {
                 for s in &e.versions {
                     add(s);
@@ -81,10 +171,14 @@ impl FixFinder {
                     for ev in &r.events {
                         if let Event::Fixed(s) = ev {
                             add(s);
+                            if !own.contains(s) {
+                                own.push(s.clone());
+                            }
                         }
                     }
                 }
             }
+            fixed.push(own);
         }
         for list in [&mut with_pre, &mut releases] {
             list.sort_by(|a, b| a.0.cmp(&b.0));
@@ -93,31 +187,62 @@ impl FixFinder {
         FixFinder {
             ecosystem: ecosystem.clone(),
             scheme,
+            package: String::new(),
             matcher: PackageMatcher::new(ecosystem, candidates),
+            ids: candidates.iter().map(|c| c.id.clone()).collect(),
+            fixed,
             with_pre,
             releases,
             judged: Default::default(),
         }
     }
 
+    /// Names the package, so the upgrade rule knows the Go toolchain (`stdlib`,
+    /// `toolchain`) from a module.
+    pub fn package(mut self, name: &str) -> FixFinder {
+        self.package = name.to_owned();
+        self
+    }
+
+    /// The candidate advisories affecting `s` (informational ones aside; an
+    /// advisory that cannot decide counts as affecting).
+    fn affecting(&self, s: &str) -> Rc<Vec<usize>> {
+        if let Some(v) = self.judged.borrow().get(s) {
+            return v.clone();
+        }
+        let v: Rc<Vec<usize>> = Rc::new(
+            self.matcher
+                .evaluate(s)
+                .iter()
+                .filter(|h| {
+                    !(h.informational.is_some() && matches!(h.verdict, Verdict::Affected(_)))
+                })
+                .map(|h| h.candidate)
+                .collect(),
+        );
+        self.judged.borrow_mut().insert(s.to_owned(), v.clone());
+        v
+    }
+
     /// Whether no advisory (informational ones aside) affects `s`.
     fn safe(&self, s: &str) -> bool {
-        if let Some(&v) = self.judged.borrow().get(s) {
-            return v;
-        }
-        let v = self
-            .matcher
-            .evaluate(s)
-            .iter()
-            .all(|h| h.informational.is_some() && matches!(h.verdict, Verdict::Affected(_)));
-        self.judged.borrow_mut().insert(s.to_owned(), v);
-        v
+        self.affecting(s).is_empty()
     }
 
     /// The fix options of `installed`.
     pub fn options(&self, installed: &str) -> FixOptions {
+        self.plan(installed, &[]).options
+    }
+
+    /// The fix options of `installed` and the own fix of each of `groups` (the
+    /// advisories affecting it, as findings group them; when empty, every record
+    /// affecting `installed` is its own group for the partial upgrade).
+    pub fn plan(&self, installed: &str, groups: &[FixGroup]) -> FixPlan {
         let Ok(current) = Version::parse(self.scheme, installed) else {
-            return FixOptions::default();
+            return FixPlan {
+                options: FixOptions::default(),
+                own: vec![OwnFix::default(); groups.len()],
+            };
         };
         // Pre-releases are candidates only for an installed pre-release.
         let known = if current.is_prerelease() {
@@ -127,33 +252,168 @@ impl FixFinder {
         };
         let above = known.partition_point(|(v, _)| *v <= current);
         let below = known.partition_point(|(v, _)| *v < current);
-        let minimal_safe = known[above..]
-            .iter()
-            .find(|(_, s)| self.safe(s))
-            .map(|(_, s)| s.clone());
+        let minimal_safe = known[above..].iter().find(|(_, s)| self.safe(s));
         let rollback = known[..below]
             .iter()
             .rev()
             .find(|(_, s)| self.safe(s))
             .map(|(_, s)| s.clone());
-        let breaking = minimal_safe
-            .as_deref()
-            .and_then(|s| Version::parse(self.scheme, s).ok())
-            .and_then(|to| current.breaking_to(&to));
+        let how = |to: &Version| upgrade(&self.ecosystem, &self.package, &current, to);
         // Go advisories write versions without the `v` that go.mod needs.
-        let spell = |v: String| {
+        let spell = |v: &str| {
             if self.ecosystem == Ecosystem::Go && installed.starts_with('v') && !v.starts_with('v')
             {
                 format!("v{v}")
             } else {
-                v
+                v.to_owned()
             }
         };
-        FixOptions {
-            minimal_safe: minimal_safe.map(spell),
-            breaking,
-            rollback: rollback.map(spell),
+
+        // The groups: as asked, or every record affecting the installed version.
+        let now = self.affecting(installed);
+        let derived: Vec<FixGroup>;
+        let groups_or_records: &[FixGroup] = if groups.is_empty() {
+            derived = now
+                .iter()
+                .map(|&i| FixGroup {
+                    id: self.ids[i].clone(),
+                    records: vec![self.ids[i].clone()],
+                })
+                .collect();
+            &derived
+        } else {
+            groups
+        };
+        let members: Vec<Vec<usize>> = groups_or_records
+            .iter()
+            .map(|g| {
+                (0..self.ids.len())
+                    .filter(|&i| g.records.iter().any(|r| *r == self.ids[i]))
+                    .collect()
+            })
+            .collect();
+        let hit = |members: &[usize], at: &[usize]| members.iter().any(|m| at.contains(m));
+
+        let partial = if minimal_safe.is_none() {
+            let open: Vec<usize> = (0..members.len())
+                .filter(|&g| hit(&members[g], &now))
+                .collect();
+            // (fixed count, new advisories) of each candidate above; the best wins.
+            let mut best: Option<(usize, usize, &(Version, String))> = None;
+            for c in &known[above..] {
+                let at = self.affecting(&c.1);
+                let fixed = open.iter().filter(|&&g| !hit(&members[g], &at)).count();
+                let new = at.iter().filter(|i| !now.contains(i)).count();
+                let better = match best {
+                    None => fixed > 0,
+                    Some((f, n, _)) => fixed > f || (fixed == f && new < n),
+                };
+                if better {
+                    best = Some((fixed, new, c));
+                }
+            }
+            best.map(|(_, _, (v, s))| {
+                let at = self.affecting(s);
+                let u = how(v);
+                let (fixes, leaves): (Vec<usize>, Vec<usize>) =
+                    open.iter().partition(|&&g| !hit(&members[g], &at));
+                let name = |g: usize| groups_or_records[g].id.clone();
+                PartialUpgrade {
+                    version: spell(s),
+                    breaking: u.breaking,
+                    note: u.note,
+                    fixes: fixes.into_iter().map(name).collect(),
+                    leaves: leaves.into_iter().map(name).collect(),
+                    introduces: at
+                        .iter()
+                        .filter(|i| !now.contains(i))
+                        .map(|&i| self.ids[i].clone())
+                        .collect(),
+                }
+            })
+        } else {
+            None
+        };
+
+        let own = if groups.is_empty() {
+            Vec::new()
+        } else {
+            members
+                .iter()
+                .map(|m| {
+                    let to = known[above..]
+                        .iter()
+                        .find(|(_, s)| !hit(m, &self.affecting(s)));
+                    let u = to.map(|(v, _)| how(v)).unwrap_or_default();
+                    OwnFix {
+                        version: to.map(|(_, s)| spell(s)),
+                        breaking: u.breaking,
+                        note: u.note,
+                        contradictions: self.contradictions(m, &current),
+                    }
+                })
+                .collect()
+        };
+
+        let (breaking, note) = match minimal_safe {
+            Some((v, _)) => {
+                let u = how(v);
+                (u.breaking, u.note)
+            }
+            None => (None, None),
+        };
+        FixPlan {
+            options: FixOptions {
+                minimal_safe: minimal_safe.map(|(_, s)| spell(s)),
+                breaking,
+                note,
+                rollback: rollback.as_deref().map(spell),
+                partial,
+            },
+            own,
         }
+    }
+
+    /// Records among `members` that name a version at or above `current` as fixed
+    /// and also find it affected.
+    fn contradictions(&self, members: &[usize], current: &Version) -> Vec<Contradiction> {
+        let mut out = Vec::new();
+        for &m in members {
+            for f in &self.fixed[m] {
+                let Ok(v) = Version::parse(self.scheme, f) else {
+                    continue;
+                };
+                // The judged set first (cached); the verdict itself only then.
+                if v < *current || !self.affecting(f).contains(&m) {
+                    continue;
+                }
+                let Some(h) = self
+                    .matcher
+                    .evaluate(f)
+                    .into_iter()
+                    .find(|h| h.candidate == m)
+                else {
+                    continue;
+                };
+                let Verdict::Affected(how) = h.verdict else {
+                    continue;
+                };
+                let why = if how.iter().any(|x| x.listed.is_some()) {
+                    "lists it among its affected versions"
+                } else {
+                    "another of its ranges covers it"
+                };
+                out.push(Contradiction {
+                    record: self.ids[m].clone(),
+                    version: f.clone(),
+                    message: format!(
+                        "{} names {f} as a fixed version but {why}: the record contradicts itself",
+                        self.ids[m]
+                    ),
+                });
+            }
+        }
+        out
     }
 }
 
@@ -324,5 +584,143 @@ mod tests {
         ];
         let f = options("PyPI", "1.0", &cs);
         assert_eq!(f.minimal_safe.as_deref(), Some("1.2"));
+    }
+
+    fn group(id: &str) -> FixGroup {
+        FixGroup {
+            id: id.into(),
+            records: vec![id.into()],
+        }
+    }
+
+    fn plan(eco: &str, installed: &str, cs: &[Candidate], groups: &[FixGroup]) -> FixPlan {
+        let e = Ecosystem::from_osv(eco);
+        FixFinder::new(&e, e.scheme().unwrap(), cs).plan(installed, groups)
+    }
+
+    #[test]
+    fn own_fix_of_each_advisory() {
+        // A is fixed in 1.1.0, B only in 1.5.0: A's own fix is 1.1.0, the package's
+        // minimal safe version 1.5.0.
+        let cs = [
+            candidate(
+                "A",
+                "crates.io",
+                semver(json!([{"introduced": "0"}, {"fixed": "1.1.0"}])),
+                json!([]),
+            ),
+            candidate(
+                "B",
+                "crates.io",
+                semver(json!([{"introduced": "0"}, {"fixed": "1.5.0"}])),
+                json!([]),
+            ),
+        ];
+        let p = plan("crates.io", "1.0.0", &cs, &[group("A"), group("B")]);
+        assert_eq!(p.options.minimal_safe.as_deref(), Some("1.5.0"));
+        assert_eq!(p.options.partial, None);
+        assert_eq!(p.own[0].version.as_deref(), Some("1.1.0"));
+        assert_eq!(p.own[0].breaking, Some(false));
+        assert_eq!(p.own[1].version.as_deref(), Some("1.5.0"));
+        assert!(p.own.iter().all(|o| o.contradictions.is_empty()));
+    }
+
+    #[test]
+    fn partial_upgrade_fixes_the_most() {
+        // A fixed in 1.1, B and C in 1.2, D never: 1.2 fixes three of four; E,
+        // introduced in 1.3, makes 1.3 no better than 1.2.
+        let cs = [
+            candidate(
+                "A",
+                "PyPI",
+                json!([{"type": "ECOSYSTEM", "events": [{"introduced": "0"}, {"fixed": "1.1"}]}]),
+                json!([]),
+            ),
+            candidate(
+                "B",
+                "PyPI",
+                json!([{"type": "ECOSYSTEM", "events": [{"introduced": "0"}, {"fixed": "1.2"}]}]),
+                json!([]),
+            ),
+            candidate(
+                "C",
+                "PyPI",
+                json!([{"type": "ECOSYSTEM", "events": [{"introduced": "0.5"}, {"fixed": "1.2"}]}]),
+                json!([]),
+            ),
+            candidate(
+                "D",
+                "PyPI",
+                json!([{"type": "ECOSYSTEM", "events": [{"introduced": "0"}]}]),
+                json!([]),
+            ),
+            candidate(
+                "E",
+                "PyPI",
+                json!([{"type": "ECOSYSTEM", "events": [{"introduced": "1.3"}, {"fixed": "2.0"}]}]),
+                json!([]),
+            ),
+        ];
+        let groups = [group("A"), group("B"), group("C"), group("D")];
+        let p = plan("PyPI", "1.0", &cs, &groups);
+        assert_eq!(p.options.minimal_safe, None);
+        let partial = p.options.partial.expect("a partial upgrade");
+        assert_eq!(partial.version, "1.2");
+        assert_eq!(partial.fixes, ["A", "B", "C"]);
+        assert_eq!(partial.leaves, ["D"]);
+        assert!(partial.introduces.is_empty());
+        assert_eq!(partial.breaking, Some(false));
+        assert_eq!(p.own[0].version.as_deref(), Some("1.1"));
+        assert_eq!(p.own[3].version, None);
+        // Without groups, the records affecting the installed version count.
+        let o = plan("PyPI", "1.0", &cs, &[]).options;
+        assert_eq!(o.partial.map(|p| p.version).as_deref(), Some("1.2"));
+        // Nothing fixes anything: no partial upgrade.
+        let p = plan("PyPI", "1.0", &cs[3..4], &[group("D")]);
+        assert_eq!(p.options.partial, None);
+    }
+
+    #[test]
+    fn a_record_contradicting_itself_is_named() {
+        // Fixed in 23.9.0 by its range, but 23.9.0 is listed as affected: no own fix,
+        // and the record is named.
+        let cs = [candidate(
+            "PYSEC-X",
+            "PyPI",
+            json!([{"type": "ECOSYSTEM", "events": [{"introduced": "0"}, {"fixed": "23.9.0"}]}]),
+            json!(["1.4.0", "23.9.0"]),
+        )];
+        let p = plan("PyPI", "1.4.0", &cs, &[group("PYSEC-X")]);
+        assert_eq!(p.own[0].version, None);
+        assert_eq!(p.own[0].contradictions.len(), 1);
+        let c = &p.own[0].contradictions[0];
+        assert_eq!(
+            (c.record.as_str(), c.version.as_str()),
+            ("PYSEC-X", "23.9.0")
+        );
+        assert!(
+            c.message.contains("lists it among its affected versions"),
+            "{}",
+            c.message
+        );
+        // Above the contradiction, there is nothing to say.
+        let p = plan("PyPI", "24.0", &cs, &[group("PYSEC-X")]);
+        assert!(p.own[0].contradictions.is_empty());
+    }
+
+    #[test]
+    fn go_toolchain_upgrade_carries_a_note() {
+        let cs = [candidate(
+            "GO-1",
+            "Go",
+            semver(json!([{"introduced": "0"}, {"fixed": "1.25.13"}])),
+            json!([]),
+        )];
+        let e = Ecosystem::Go;
+        let f = FixFinder::new(&e, SchemeKind::Go, &cs).package("stdlib");
+        let o = f.options("1.15");
+        assert_eq!(o.minimal_safe.as_deref(), Some("1.25.13"));
+        assert_eq!(o.breaking, Some(true));
+        assert_eq!(o.note.as_deref(), Some("Go toolchain upgrade 1.15 -> 1.25"));
     }
 }

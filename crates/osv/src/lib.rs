@@ -21,7 +21,9 @@ pub mod matcher;
 pub mod record;
 
 pub use finding::{AdvisoryInfo, Finding, MatchedBy, Verdicted, group};
-pub use fix::{FixFinder, FixOptions, fix_options};
+pub use fix::{
+    Contradiction, FixFinder, FixGroup, FixOptions, FixPlan, OwnFix, PartialUpgrade, fix_options,
+};
 pub use matcher::{Candidate, Hit, Matched, PackageMatcher, Verdict};
 pub use record::{
     Advisory, Affected, Event, ParsedRecord, Range, RangeKind, RecordError, Reference, Severity,

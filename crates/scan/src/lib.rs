@@ -641,6 +641,7 @@ fn findings(
                 cvss: None,
                 priority: None,
                 fix: None,
+                own_fix: None,
                 exception: None,
                 finding,
             });

@@ -203,7 +203,19 @@ pub fn plan(report: &Report) -> Plan {
         let (lead, _) = members[0];
         // The decision that holds for the package: the plain one unless every
         // advisory is covered by an exception in force.
-        let decider = members.iter().find(|(_, s)| !*s).unwrap_or(&members[0]).0;
+        // A partial upgrade is the package's decision (it lists the advisories it
+        // leaves), even when one of those is the most urgent.
+        let decider = members
+            .iter()
+            .find(|(f, s)| {
+                !*s && f
+                    .fix
+                    .as_ref()
+                    .is_some_and(|x| !x.decision.unfixed.is_empty())
+            })
+            .or_else(|| members.iter().find(|(_, s)| !*s))
+            .unwrap_or(&members[0])
+            .0;
         let (Some(priority), Some(fix)) = (&lead.priority, &decider.fix) else {
             continue;
         };

@@ -275,6 +275,10 @@ pub struct FindingRecord {
     pub priority: Option<Box<Priority>>,
     /// Fix options and the decision (vulnerabilities only).
     pub fix: Option<Arc<Fix>>,
+    /// This advisory's own fix (vulnerabilities only): the smallest known version
+    /// above the installed one that it does not affect, whatever the package's other
+    /// advisories say, and the records that contradict themselves.
+    pub own_fix: Option<Arc<cverun_osv::OwnFix>>,
     /// The exception covering this finding, and where it stands.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub exception: Option<Arc<ExceptionUse>>,

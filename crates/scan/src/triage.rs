@@ -16,11 +16,11 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use cverun_db::signals::Signals;
-use cverun_db::{Database, PackageQuery, RecordSeverity};
+use cverun_db::{Database, FixQuery, PackageQuery, RecordSeverity};
 use cverun_inventory::read::Class;
-use cverun_osv::{Finding, FixOptions};
+use cverun_osv::{Finding, FixGroup, FixOptions, OwnFix};
 use cverun_triage::assess::{CveSignals, assess};
-use cverun_triage::decision::{Decision, Workaround, decide};
+use cverun_triage::decision::{Action, Decision, Workaround, decide, decide_for};
 use cverun_triage::exceptions::{self, CheckProblem, Exception, Exceptions, Standing};
 use cverun_triage::policy::{Assessment, Context, EpssScore, Kev, Level, Policy, prioritize};
 use cverun_triage::severity::{Score, best};
@@ -436,12 +436,55 @@ pub struct Fix {
 
 impl Fix {
     /// The decision and where it leads, for tables: `HOTFIX -> 5.4`, `ROLLBACK -> 1.2`,
-    /// `REMOVE / REPLACE`.
+    /// `REMOVE / REPLACE`; a partial upgrade says how much it fixes (`HOTFIX ->
+    /// v0.52.0 (fixes 18 of 19)`), an advisory it leaves says so (`REMOVE / REPLACE
+    /// (no fix; v0.52.0 fixes 18 others)`), and an upgrade needing code changes
+    /// gives its note (`HOTFIX + CODE CHANGES -> 1.25.13 (Go toolchain upgrade 1.15
+    /// -> 1.25)`).
     pub fn label(&self) -> String {
-        match &self.decision.target {
-            Some(t) => format!("{} -> {t}", self.decision.action),
-            None => self.decision.action.to_string(),
+        let d = &self.decision;
+        let mut out = match &d.target {
+            Some(t) => format!("{} -> {t}", d.action),
+            None => d.action.to_string(),
+        };
+        let upgrade = matches!(d.action, Action::Hotfix | Action::HotfixCodeChanges);
+        let o = &self.options;
+        match (&o.minimal_safe, &o.partial) {
+            (None, Some(p)) if upgrade => {
+                let total = p.fixes.len() + p.leaves.len();
+                out.push_str(&format!(" (fixes {} of {total})", p.fixes.len()));
+            }
+            (None, Some(p)) => {
+                out.push_str(&format!(
+                    " (no fix; {} fixes {} others)",
+                    p.version,
+                    p.fixes.len()
+                ));
+            }
+            (Some(_), _) if d.action == Action::HotfixCodeChanges => {
+                if let Some(n) = &o.note {
+                    out.push_str(&format!(" ({n})"));
+                }
+            }
+            _ => {}
         }
+        out
+    }
+
+    /// [`Fix::label`], and when the finding's advisory has no fix because a record
+    /// contradicts itself, why (`REMOVE / REPLACE (PYSEC-2023-177: 23.9.0 is its fix
+    /// and affected)`).
+    pub fn label_with(&self, own: Option<&OwnFix>) -> String {
+        let mut out = self.label();
+        if let Some(own) = own.filter(|o| o.version.is_none() && !o.contradictions.is_empty()) {
+            let why: Vec<String> = own
+                .contradictions
+                .iter()
+                .map(|c| format!("{}: {} is its fix and affected", c.record, c.version))
+                .collect();
+            out.push_str(&format!(" ({})", why.join("; ")));
+        }
+        out
     }
 }
 
@@ -563,9 +606,10 @@ pub fn apply(
     report.vulnerabilities = vulnerabilities;
     drop(assessor);
 
-    // Fix options, once per vulnerable package version.
-    let mut fix_of: Vec<Option<usize>> = vec![None; report.findings.len()];
-    let mut queries: Vec<PackageQuery> = Vec::new();
+    // Fix options, once per vulnerable package version, with the own fix of each
+    // of its advisories.
+    let mut fix_of: Vec<Option<(usize, usize)>> = vec![None; report.findings.len()];
+    let mut queries: Vec<FixQuery> = Vec::new();
     {
         let mut index: HashMap<(&str, &str, &str), usize> = HashMap::new();
         for (k, f) in report.findings.iter().enumerate() {
@@ -578,28 +622,66 @@ pub fn apply(
                 f.version.as_str(),
             );
             let i = *index.entry(key).or_insert_with(|| {
-                queries.push(PackageQuery {
-                    ecosystem: f.ecosystem.clone(),
-                    name: f.package.clone(),
-                    version: f.version.clone(),
+                queries.push(FixQuery {
+                    query: PackageQuery {
+                        ecosystem: f.ecosystem.clone(),
+                        name: f.package.clone(),
+                        version: f.version.clone(),
+                    },
+                    groups: Vec::new(),
                 });
                 queries.len() - 1
             });
-            fix_of[k] = Some(i);
+            let groups = &mut queries[i].groups;
+            let g = match groups.iter().position(|g| *g.id == *f.finding.advisory) {
+                Some(g) => g,
+                None => {
+                    groups.push(FixGroup {
+                        id: f.finding.advisory.to_string(),
+                        records: f.finding.records.iter().map(|r| r.to_string()).collect(),
+                    });
+                    groups.len() - 1
+                }
+            };
+            fix_of[k] = Some((i, g));
         }
     }
-    let options = db.fixes_parallel(&queries, threads)?;
+    let plans = db.fix_plans_parallel(&queries, threads)?;
+    let options: Vec<&FixOptions> = plans.iter().map(|p| &p.options).collect();
+    let own: Vec<Vec<Arc<OwnFix>>> = plans
+        .iter()
+        .map(|p| p.own.iter().cloned().map(Arc::new).collect())
+        .collect();
+    // The package's fix, and a fix of its own for each advisory a partial upgrade
+    // leaves.
     let plain: Vec<Arc<Fix>> = queries
         .iter()
         .zip(&options)
         .map(|(q, o)| {
             Arc::new(Fix {
-                options: o.clone(),
-                decision: decide(&q.version, o, None),
+                options: (*o).clone(),
+                decision: decide(&q.query.version, o, None),
             })
         })
         .collect();
-    drop(queries);
+    let plain_for = |i: usize, g: usize| -> Arc<Fix> {
+        let q = &queries[i];
+        let d = decide_for(
+            &q.query.version,
+            options[i],
+            &q.groups[g].id,
+            own[i].get(g).map(|o| &**o),
+            None,
+        );
+        if d == plain[i].decision {
+            plain[i].clone()
+        } else {
+            Arc::new(Fix {
+                options: options[i].clone(),
+                decision: d,
+            })
+        }
+    };
 
     // Exceptions, decisions.
     let mut problems: Vec<CheckProblem> =
@@ -612,7 +694,8 @@ pub fn apply(
         .zip(&fix_of)
         .zip(suppressed.iter_mut())
     {
-        f.fix = fix_index.map(|i| plain[i].clone());
+        f.fix = fix_index.map(|(i, g)| plain_for(i, g));
+        f.own_fix = fix_index.and_then(|(i, g)| own[i].get(g).cloned());
         let Some(level) = f.priority.as_ref().map(|p| p.level) else {
             continue;
         };
@@ -660,15 +743,21 @@ pub fn apply(
                 });
             }
         }
-        if let (Some(i), true) = (*fix_index, *suppress) {
+        if let (Some((i, g)), true) = (*fix_index, *suppress) {
             let expires = e.expires.map(|d| d.to_string()).unwrap_or_default();
             let w = Workaround {
                 mitigations: &e.mitigations,
                 expires,
                 approved_by: &e.approved_by,
             };
-            let d = decide(&f.version, &options[i], Some(&w));
-            if d != plain[i].decision {
+            let d = decide_for(
+                &f.version,
+                options[i],
+                &f.finding.advisory,
+                own[i].get(g).map(|o| &**o),
+                Some(&w),
+            );
+            if f.fix.as_ref().is_none_or(|x| x.decision != d) {
                 f.fix = Some(Arc::new(Fix {
                     options: options[i].clone(),
                     decision: d,
@@ -676,6 +765,62 @@ pub fn apply(
             }
         }
         f.exception = Some(Arc::new(ExceptionUse::new(e, standing)));
+    }
+    // A partial upgrade's decision lists the advisories it leaves with their own
+    // decisions: those of the findings at the same place (an exception covering
+    // one turns it into a workaround there).
+    {
+        type Place<'r> = (&'r str, &'r str, Option<u32>, &'r str, &'r str, &'r str);
+        let mut own_decisions: HashMap<Place<'_>, Decision> = HashMap::new();
+        for f in &report.findings {
+            if let Some(fix) = &f.fix {
+                own_decisions.insert(
+                    (
+                        &f.service,
+                        &f.manifest,
+                        f.line,
+                        &f.package,
+                        &f.version,
+                        &f.finding.advisory,
+                    ),
+                    fix.decision.clone(),
+                );
+            }
+        }
+        let mut updated: Vec<(usize, Arc<Fix>)> = Vec::new();
+        for (k, f) in report.findings.iter().enumerate() {
+            let Some(fix) = f.fix.as_ref().filter(|x| !x.decision.unfixed.is_empty()) else {
+                continue;
+            };
+            let mut d = fix.decision.clone();
+            for u in &mut d.unfixed {
+                let place = (
+                    &*f.service,
+                    &*f.manifest,
+                    f.line,
+                    f.package.as_str(),
+                    f.version.as_str(),
+                    u.advisory.as_str(),
+                );
+                if let Some(own) = own_decisions.get(&place) {
+                    u.action = own.action;
+                    u.target = own.target.clone();
+                    u.explanation = own.explanation.clone();
+                }
+            }
+            if d != fix.decision {
+                updated.push((
+                    k,
+                    Arc::new(Fix {
+                        options: fix.options.clone(),
+                        decision: d,
+                    }),
+                ));
+            }
+        }
+        for (k, fix) in updated {
+            report.findings[k].fix = Some(fix);
+        }
     }
     if suppressed.iter().any(|s| *s) {
         let all = std::mem::take(&mut report.findings);
@@ -755,4 +900,77 @@ pub struct Vulnerability {
     /// Severity and exploit signals across all its ids.
     #[serde(flatten)]
     pub inputs: Arc<Assessment>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use cverun_osv::{Contradiction, PartialUpgrade};
+
+    fn fix(options: FixOptions, advisory: Option<&str>, own: Option<&OwnFix>) -> Fix {
+        let decision = match advisory {
+            Some(a) => decide_for("v0.22.0", &options, a, own, None),
+            None => decide("v0.22.0", &options, None),
+        };
+        Fix { options, decision }
+    }
+
+    #[test]
+    fn labels() {
+        let partial = FixOptions {
+            partial: Some(PartialUpgrade {
+                version: "v0.52.0".into(),
+                breaking: Some(false),
+                fixes: vec!["A".into(), "B".into()],
+                leaves: vec!["C".into()],
+                ..PartialUpgrade::default()
+            }),
+            ..FixOptions::default()
+        };
+        assert_eq!(
+            fix(partial.clone(), None, None).label(),
+            "HOTFIX -> v0.52.0 (fixes 2 of 3)"
+        );
+        assert_eq!(
+            fix(partial.clone(), Some("A"), None).label(),
+            "HOTFIX -> v0.52.0 (fixes 2 of 3)"
+        );
+        assert_eq!(
+            fix(partial, Some("C"), None).label(),
+            "REMOVE / REPLACE (no fix; v0.52.0 fixes 2 others)"
+        );
+        let toolchain = FixOptions {
+            minimal_safe: Some("1.25.13".into()),
+            breaking: Some(true),
+            note: Some("Go toolchain upgrade 1.15 -> 1.25".into()),
+            ..FixOptions::default()
+        };
+        assert_eq!(
+            fix(toolchain, None, None).label(),
+            "HOTFIX + CODE CHANGES -> 1.25.13 (Go toolchain upgrade 1.15 -> 1.25)"
+        );
+        let calver = FixOptions {
+            minimal_safe: Some("2023.7.22".into()),
+            breaking: Some(false),
+            note: Some(
+                "calendar versions: 2018 -> 2023 is a newer release, not a major version".into(),
+            ),
+            ..FixOptions::default()
+        };
+        assert_eq!(fix(calver, None, None).label(), "HOTFIX -> 2023.7.22");
+        let own = OwnFix {
+            contradictions: vec![Contradiction {
+                record: "PYSEC-2023-177".into(),
+                version: "23.9.0".into(),
+                message: String::new(),
+            }],
+            ..OwnFix::default()
+        };
+        let none = fix(FixOptions::default(), Some("PYSEC-2023-177"), Some(&own));
+        assert_eq!(none.label(), "REMOVE / REPLACE");
+        assert_eq!(
+            none.label_with(Some(&own)),
+            "REMOVE / REPLACE (PYSEC-2023-177: 23.9.0 is its fix and affected)"
+        );
+    }
 }

@@ -21,6 +21,9 @@
 //!
 //! [`similar`] finds close package names for "did you mean" hints.
 //!
+//! [`upgrade`] says whether an upgrade is breaking, per scheme (calendar versions,
+//! Go toolchain upgrades, SemVer's caret rule).
+//!
 //! Nothing here does I/O.
 
 use std::fmt;
@@ -34,6 +37,7 @@ pub mod pep440;
 pub mod rubygems;
 pub mod semver;
 pub mod similar;
+pub mod upgrade;
 
 #[cfg(test)]
 mod order_tests;
@@ -104,6 +108,7 @@ mod version_tests {
 }
 
 pub use ecosystem::{Ecosystem, normalize_name};
+pub use upgrade::{Upgrade, is_go_toolchain, upgrade};
 
 /// Longest version string any scheme accepts. Real versions are far shorter; a longer
 /// string is refused with a clear error instead of being fed to a parser.

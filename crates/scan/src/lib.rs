@@ -28,7 +28,10 @@ pub mod report;
 pub mod triage;
 
 pub use config::{Config, ConfigError, Exposure, ServiceConfig};
-pub use report::{FailOn, FindingRecord, PackageRecord, Problem, Report, ServiceReport, Summary};
+pub use report::{
+    ByLevel, FailOn, FindingRecord, PackageGroup, PackageRecord, Problem, Report, ServiceReport,
+    Summary,
+};
 pub use triage::{Triage, TriageError};
 
 /// How to scan.
@@ -291,6 +294,7 @@ fn run(
             .map(|(s, n)| service_report(s, n))
             .collect(),
         findings: Vec::new(),
+        packages_affected: Vec::new(),
         suppressed: Vec::new(),
         vulnerabilities: Vec::new(),
         exception_problems: Vec::new(),
@@ -308,6 +312,7 @@ fn run(
     if let Some(db) = db {
         triage::apply(&mut report, db, &opts.triage, opts.now, opts.threads)?;
     }
+    report.packages_affected = report::group_packages(&report.findings);
     count(&mut report);
     Ok(report)
 }
@@ -344,6 +349,11 @@ fn count(report: &mut Report) {
     distinct.sort_unstable();
     distinct.dedup();
     s.distinct_vulnerabilities = distinct.len();
+    s.packages_affected = report.packages_affected.len();
+    s.package_priorities = ByLevel::default();
+    for g in &report.packages_affected {
+        s.package_priorities.add(g.priority);
+    }
     s.unpinned = report.unpinned.len();
     s.not_matchable = report.not_matchable.len();
     s.not_checked = report.not_checked.len();

@@ -3,7 +3,8 @@
 use std::path::Path;
 use std::process::ExitCode;
 
-use cverun_scan::plan::{plan, render};
+use cverun_scan::plan::{plan, render_with};
+use cverun_scan::render::TextOptions;
 
 use super::scan::scan_inputs;
 use crate::cli::{Format, PlanArgs};
@@ -14,7 +15,14 @@ pub fn run(db_flag: Option<&Path>, args: PlanArgs) -> anyhow::Result<ExitCode> {
     let p = plan(&report);
     match args.format {
         Format::Json => output::json(&p)?,
-        Format::Table => anstream::print!("{}", render(&p)),
+        Format::Table => {
+            let opts = TextOptions {
+                width: super::scan::table_width(),
+                summary_only: args.summary,
+                explain: args.explain,
+            };
+            anstream::print!("{}", render_with(&p, &opts))
+        }
     }
     Ok(ExitCode::from(p.exit_code()))
 }

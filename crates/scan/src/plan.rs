@@ -423,7 +423,7 @@ pub fn render_with(plan: &Plan, opts: &TextOptions) -> String {
                 ]
             })
             .collect();
-        let widths = fit_widths(&headers, &rows, width, 0, &[0, 14, 14, 10, 0, 10, 12, 8]);
+        let widths = fit_widths(&headers, &rows, width, 0, &[0, 12, 12, 10, 14, 8, 10, 6]);
         let header: Vec<String> = headers.iter().map(|h| (*h).to_owned()).collect();
         let _ = writeln!(out, "{}", table_line(0, &header, &widths, |_, c| c));
         for (r, i) in rows.iter().zip(&plan.items) {

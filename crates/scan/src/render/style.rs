@@ -142,21 +142,32 @@ pub fn table_line(
 /// A list of names on one line of at most `width` characters: as many as fit, then
 /// `+N more`.
 pub fn fit_list(names: &[String], width: usize) -> String {
+    // Room for the longest `+N more` ending.
+    let reserve = format!(", +{} more", names.len()).len();
     let mut out = String::new();
+    let mut used = 0;
     for (i, n) in names.iter().enumerate() {
-        let rest = names.len() - i - 1;
-        let more = if rest > 0 {
-            format!(", +{rest} more")
-        } else {
-            String::new()
-        };
-        let sep = if out.is_empty() { "" } else { ", " };
-        if out.chars().count() + sep.len() + n.chars().count() + more.len() > width && i > 0 {
+        let last = i + 1 == names.len();
+        let sep = if i == 0 { 0 } else { 2 };
+        let need = used + sep + n.chars().count() + if last { 0 } else { reserve };
+        if need > width && i > 0 {
             out.push_str(&format!(", +{} more", names.len() - i));
             return out;
         }
-        out.push_str(sep);
-        out.push_str(n);
+        if i > 0 {
+            out.push_str(", ");
+        }
+        // A first name too long for the line is cut, leaving room for the ending.
+        let n = if i == 0 && need > width {
+            elide(
+                n,
+                width.saturating_sub(if last { 0 } else { reserve }).max(1),
+            )
+        } else {
+            n.clone()
+        };
+        used += sep + n.chars().count();
+        out.push_str(&n);
     }
     out
 }

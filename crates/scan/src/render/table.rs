@@ -159,7 +159,7 @@ pub fn render_with(report: &Report, opts: &TextOptions) -> String {
         }
         suppressed_block(&mut out, &suppressed, &names, width);
     }
-    details(&mut out, report);
+    details(&mut out, report, &names);
     out
 }
 
@@ -528,7 +528,7 @@ fn first_line(r: &Report, affected_services: usize) -> String {
 
 /// After the rows: every error, exception problem and (some) warnings, then the
 /// advisory data in detail.
-fn details(out: &mut String, r: &Report) {
+fn details(out: &mut String, r: &Report, names: &Names) {
     let _ = writeln!(out);
     for e in &r.errors {
         let at = e.line.map(|l| format!(":{l}")).unwrap_or_default();
@@ -536,7 +536,7 @@ fn details(out: &mut String, r: &Report) {
             out,
             "{} {}{at}: {}",
             paint(RED, "error:"),
-            e.file,
+            names.show(&e.file),
             e.message
         );
     }
@@ -555,7 +555,7 @@ fn details(out: &mut String, r: &Report) {
                 out,
                 "{} {}{at}: {}",
                 paint(YELLOW, "warning:"),
-                w.file,
+                names.show(&w.file),
                 w.message
             );
         }

@@ -411,6 +411,7 @@ pub fn report_from_inventory(
         },
         services,
         findings,
+        packages_affected: Vec::new(),
         suppressed: Vec::new(),
         vulnerabilities: Vec::new(),
         exception_problems: Vec::new(),

@@ -410,6 +410,14 @@ pub struct ScanArgs {
     /// Also list every package of every manifest (JSON: `packages`).
     #[arg(long)]
     pub list_packages: bool,
+    /// Print only the summary the table and Markdown start with (at most 12 lines).
+    #[arg(long)]
+    pub summary: bool,
+    /// Markdown: the most bytes to write; the most urgent rows are kept and the
+    /// report says how many were left out [default: 60000, under a GitHub issue
+    /// body's 65,536 characters].
+    #[arg(long, value_name = "BYTES")]
+    pub max_bytes: Option<usize>,
 }
 
 #[derive(Debug, Args)]
@@ -440,6 +448,12 @@ pub struct PlanArgs {
     pub format: Format,
     #[command(flatten)]
     pub output: OutputFile,
+    /// Print only the summary the table starts with (at most 12 lines).
+    #[arg(long)]
+    pub summary: bool,
+    /// Print each row's decision explanation under it (always in JSON).
+    #[arg(long)]
+    pub explain: bool,
 }
 
 #[derive(Debug, Args)]

@@ -298,17 +298,31 @@ fn example_fleet() {
     assert!(find("ansi_term")["priority"].is_null());
 }
 
+/// `text` with every run of spaces made one (table columns are padded).
+fn squeeze(text: &str) -> String {
+    text.lines()
+        .map(|l| l.split_whitespace().collect::<Vec<_>>().join(" "))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// The table starts with the summary, then one row per vulnerable package with its
+/// decision, the fix of its most urgent advisory, and the file relative to the
+/// service. (Rows changed with the grouped table: no severity column, an URGENT FIX
+/// column, WHERE relative to the service's directory; the summary comes first.)
 #[test]
 fn table_output_groups_by_service() {
     let r = scan_examples(&[]);
     assert_eq!(r.code, 1);
     let out = &r.stdout;
+    assert!(out.starts_with("Scanned 7 services, 8 manifests"), "{out}");
     assert!(
         out.contains("reporting  owner team-data · internal · customer-pii · tier 2"),
         "{out}"
     );
-    assert!(out.contains("P0 (2 h)  10.0 CRITICAL  org.apache.logging.log4j:log4j-core  2.14.1   EXAMPLE-2021-0004 (CVE-2021-44228)  HOTFIX -> 2.15.0  reporting/pom.xml:13"), "{out}");
-    assert!(out.contains("P1 (8 h)  unknown   salt     2019.2.0  EXAMPLE-2020-0010 (CVE-2020-11651)  HOTFIX -> 2019.2.4  saltmaster/requirements.txt:2"), "{out}");
+    let flat = squeeze(out);
+    assert!(flat.contains("P0 (2 h) org.apache.logging.log4j:log4j-core 2.14.1 EXAMPLE-2021-0004 (CVE-2021-44228) HOTFIX -> 2.15.0 2.15.0 pom.xml:13"), "{out}");
+    assert!(flat.contains("P1 (8 h) salt 2019.2.0 EXAMPLE-2020-0010 (CVE-2020-11651) HOTFIX -> 2019.2.4 2019.2.4 requirements.txt:2"), "{out}");
     assert!(
         out.contains("UNVERIFIABLE P1 (8 h) legacy-feeds 2004d"),
         "{out}"
@@ -324,14 +338,80 @@ fn table_output_groups_by_service() {
     .map(|s| out.find(s).unwrap_or_else(|| panic!("{s} in {out}")))
     .collect();
     assert!(order.windows(2).all(|w| w[0] < w[1]), "{out}");
-    assert!(out.contains("P0 3 · P1 3 · P2 2 · routine 1"), "{out}");
+    assert!(
+        out.contains(
+            "Act on: P0 3 · P1 3 · P2 2 · routine 1 (9 packages); due P0 by 2026-11-23 14:00 +00:00"
+        ),
+        "{out}"
+    );
+    assert!(
+        out.contains("Next deadline: P0 2026-11-23 14:00 +00:00, in 2 h: org.apache.logging.log4j:log4j-core 2.14.1 in reporting, golang.org/x/net v0.7.0 in payments, stdlib 1.21.1 in payments\n"),
+        "{out}"
+    );
     assert!(out.contains("UNMAINTAINED ansi_term 0.12.1"), "{out}");
     assert!(
         out.contains("unpinned, not matched (1): pytest >=7.0"),
         "{out}"
     );
-    assert!(out.contains("Scanned 7 services, 8 manifests"), "{out}");
     assert!(!out.contains('\u{1b}'), "no colour when not a terminal");
+
+    // --summary: the summary alone, the same lines.
+    let head = scan_examples(&["--summary"]);
+    assert_eq!(head.code, 1);
+    assert!(out.starts_with(&head.stdout), "{}", head.stdout);
+    assert!(head.stdout.lines().count() <= 12, "{}", head.stdout);
+
+    // Local time, to the minute, in the zone TZ names.
+    let (fleet, adv) = examples();
+    let o = common::bin()
+        .env("TZ", "Europe/Paris")
+        .args(["scan", &fleet, "--advisories", &adv, "--summary"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(text.contains("due P0 by 2026-11-23 15:00 +01:00"), "{text}");
+}
+
+/// The plan: the summary first, then one row per package, no explanation line
+/// unless asked (`--explain`).
+#[test]
+fn plan_table_one_row_per_package() {
+    let (fleet, adv) = examples();
+    let r = run(&["plan", &fleet, "--advisories", &adv], None);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(
+        r.stdout
+            .starts_with("9 packages to act on in 7 services: HOTFIX 9"),
+        "{}",
+        r.stdout
+    );
+    let flat = squeeze(&r.stdout);
+    assert!(
+        flat.contains("P0 reporting org.apache.logging.log4j:log4j-core 2.14.1 HOTFIX 2.15.0 EXAMPLE-2021-0004 pom.xml:13"),
+        "{}",
+        r.stdout
+    );
+    assert_eq!(
+        r.stdout.matches("log4j-core").count(),
+        2,
+        "the summary's next deadline and the row: {}",
+        r.stdout
+    );
+    assert!(
+        !r.stdout
+            .contains("the smallest version no known advisory affects")
+    );
+    let r = run(&["plan", &fleet, "--advisories", &adv, "--explain"], None);
+    assert!(
+        r.stdout.contains(
+            "    upgrade 2.14.1 -> 2.15.0, the smallest version no known advisory affects"
+        ),
+        "{}",
+        r.stdout
+    );
+    let r = run(&["plan", &fleet, "--advisories", &adv, "--summary"], None);
+    assert!(r.stdout.lines().count() <= 12, "{}", r.stdout);
+    assert!(!r.stdout.contains("PRIORITY"), "{}", r.stdout);
 }
 
 #[test]
@@ -346,13 +426,30 @@ fn sarif_and_markdown() {
     assert_eq!(rules.len(), 10);
     let results = run["results"].as_array().unwrap();
     assert_eq!(results.len(), 11, "one result per location");
-    let levels: Vec<&str> = results
+    // Levels from severity (they used to be `error` for every vulnerability): error
+    // for P0/P1, CVSS >= 7.0 or unknown; warning for medium and unverifiable; note
+    // for low and informational.
+    let level = |pkg: &str| {
+        results
+            .iter()
+            .find(|r| r["properties"]["package"] == pkg)
+            .map(|r| r["level"].as_str().unwrap().to_owned())
+            .unwrap()
+    };
+    assert_eq!(level("org.apache.logging.log4j:log4j-core"), "error");
+    assert_eq!(level("jinja2"), "warning", "5.3 MEDIUM, routine");
+    assert_eq!(level("legacy-feeds"), "warning");
+    assert_eq!(level("ansi_term"), "note");
+    assert_eq!(run["tool"]["driver"]["version"], env!("CARGO_PKG_VERSION"));
+    let log4j = results
         .iter()
-        .map(|r| r["level"].as_str().unwrap())
-        .collect();
-    assert_eq!(levels.iter().filter(|l| **l == "error").count(), 9);
-    assert_eq!(levels.iter().filter(|l| **l == "warning").count(), 1);
-    assert_eq!(levels.iter().filter(|l| **l == "note").count(), 1);
+        .find(|r| r["properties"]["package"] == "org.apache.logging.log4j:log4j-core")
+        .unwrap();
+    assert_eq!(log4j["properties"]["priority"], "P0");
+    assert_eq!(log4j["properties"]["due"], "2026-11-23T14:00:00Z");
+    assert_eq!(log4j["properties"]["decision"]["action"], "HOTFIX");
+    assert_eq!(log4j["properties"]["safeFromAll"]["version"], "2.15.0");
+    github_code_scanning_fields(&v);
     for r in results {
         let rule = &rules[r["ruleIndex"].as_u64().unwrap() as usize];
         assert_eq!(rule["id"], r["ruleId"]);
@@ -369,15 +466,41 @@ fn sarif_and_markdown() {
 
     let md = scan_examples(&["--format", "markdown"]).stdout;
     assert!(md.starts_with("# cverun scan report"), "{md}");
-    assert!(md.contains("## Vulnerabilities"));
+    // The summary, then one row per package with priority, deadline, decision and
+    // both fixes (the section used to be one row per advisory, "Vulnerabilities").
+    assert!(md.contains("## Summary\n\n- Scanned 7 services"), "{md}");
+    assert!(md.contains("## Vulnerable packages"));
     assert!(
         md.contains(
-            "[EXAMPLE-2021-0004](https://osv.dev/vulnerability/EXAMPLE-2021-0004) (CVE-2021-44228)"
+            "| P0 | 2026-11-23 14:00 +00:00 | reporting | org.apache.logging.log4j:log4j-core | 2.14.1 | [EXAMPLE-2021-0004](https://osv.dev/vulnerability/EXAMPLE-2021-0004) | HOTFIX -> 2.15.0 | 2.15.0 | 2.15.0 | `pom.xml:13` |"
         ),
         "{md}"
     );
     assert!(md.contains("## Unverifiable"));
     assert!(md.contains("## Unpinned (not matched)"));
+}
+
+/// What GitHub code scanning requires of an uploaded SARIF log.
+fn github_code_scanning_fields(v: &serde_json::Value) {
+    let run = &v["runs"][0];
+    let rules = run["tool"]["driver"]["rules"].as_array().unwrap();
+    for rule in rules {
+        assert!(rule["id"].is_string(), "{rule}");
+        assert!(rule["shortDescription"]["text"].is_string(), "{rule}");
+        assert!(rule["help"]["text"].is_string(), "{rule}");
+    }
+    for r in run["results"].as_array().unwrap() {
+        let id = r["ruleId"].as_str().unwrap();
+        assert!(rules.iter().any(|x| x["id"] == id), "{id} in rules");
+        assert!(r["message"]["text"].as_str().is_some_and(|t| !t.is_empty()));
+        let loc = &r["locations"][0]["physicalLocation"];
+        let uri = loc["artifactLocation"]["uri"].as_str().unwrap();
+        assert!(!uri.starts_with('/'), "relative uri: {uri}");
+        assert!(loc["region"]["startLine"].as_u64().unwrap() >= 1, "{r}");
+        let fp = r["partialFingerprints"].as_object().unwrap();
+        assert!(!fp.is_empty() && fp.values().all(|f| f.is_string()));
+        assert!(["error", "warning", "note"].contains(&r["level"].as_str().unwrap()));
+    }
 }
 
 fn scan_dir(dir: &Path, extra: &[&str]) -> common::Run {
@@ -922,4 +1045,181 @@ fn corpus_fixes_and_decisions() {
             );
         }
     }
+}
+
+/// The shared corpus (4 snapshots, 50 services) as an on-call responder reads it.
+///
+/// Pinned figures, against the snapshots of `../shared` (PyPI 2024-10-10, crates.io
+/// and Go 2026-08-21, KEV 2025.08.25) at CVERUN_NOW 2026-11-23T12:00:00Z: 1,668
+/// findings (1,657 vulnerabilities, 11 informational); 135 vulnerable packages, as
+/// counted by the distinct (service, ecosystem, package, version) of the
+/// vulnerability findings in the JSON `findings` (the test recounts them the same
+/// way), of which P1 20, P2 113, routine 2 (the most urgent advisory of each).
+#[test]
+fn corpus_report_you_can_act_on() {
+    let Some(shared) = shared_data(test_name!()) else {
+        return;
+    };
+    let db = corpus_db(&shared);
+    let roots: Vec<String> = [
+        "microservices-demo@2019-06",
+        "microservices-demo@2021-06",
+        "opentelemetry-demo@2022-10",
+        "opentelemetry-demo@2024-06",
+    ]
+    .iter()
+    .map(|s| shared.join("corpus").join(s).to_string_lossy().into_owned())
+    .collect();
+    let with = |extra: &[&str], cmd: &str| -> common::Run {
+        let mut args = vec![cmd];
+        args.extend(roots.iter().map(String::as_str));
+        args.extend_from_slice(extra);
+        let o = common::bin()
+            .env_remove("COLUMNS")
+            .arg("--db")
+            .arg(db.path())
+            .args(&args)
+            .output()
+            .unwrap();
+        common::Run {
+            code: o.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&o.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&o.stderr).into_owned(),
+        }
+    };
+
+    // JSON: one finding per advisory, and the grouping beside it.
+    let v = json(&with(&["--format", "json"], "scan"));
+    let findings = v["findings"].as_array().unwrap();
+    assert_eq!(findings.len(), 1668);
+    let vulns: Vec<&serde_json::Value> = findings
+        .iter()
+        .filter(|f| f["unverifiable"].is_null() && f["informational"].is_null())
+        .collect();
+    assert_eq!(vulns.len(), 1657);
+    let keys: BTreeSet<(String, String, String, String)> = vulns
+        .iter()
+        .map(|f| {
+            (
+                f["service"].as_str().unwrap().to_owned(),
+                f["ecosystem"].as_str().unwrap().to_owned(),
+                f["package"].as_str().unwrap().to_owned(),
+                f["version"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    let groups = v["packages_affected"].as_array().unwrap();
+    assert_eq!(keys.len(), 135);
+    assert_eq!(groups.len(), keys.len());
+    assert_eq!(v["summary"]["packages_affected"], 135);
+    assert_eq!(
+        v["summary"]["package_priorities"],
+        serde_json::json!({"P0": 0, "P1": 20, "P2": 113, "routine": 2})
+    );
+    let advisories: usize = groups
+        .iter()
+        .map(|g| g["advisories"].as_array().unwrap().len())
+        .sum();
+    assert_eq!(advisories, 1657, "every vulnerability finding in one row");
+    // urllib3 1.24.1: one row per service, seven advisories, two fixes.
+    let urllib3: Vec<&serde_json::Value> = groups
+        .iter()
+        .filter(|g| g["package"] == "urllib3" && g["version"] == "1.24.1")
+        .collect();
+    assert!(!urllib3.is_empty());
+    for g in &urllib3 {
+        assert_eq!(g["advisories"].as_array().unwrap().len(), 7, "{g}");
+        assert!(g["fix"]["safe_from_all"]["version"].is_string(), "{g}");
+        assert_eq!(
+            g["fix"]["safe_from_all"]["leaves_unfixed"],
+            serde_json::json!([])
+        );
+        assert!(g["due"].as_str().unwrap().ends_with('Z'), "RFC 3339: {g}");
+    }
+
+    // The table: the summary first, within MAX_LINES; nothing wider than 100 after it.
+    let table = with(&[], "scan");
+    let summary = with(&["--summary"], "scan").stdout;
+    let n = summary.lines().count();
+    assert!(n <= 12, "{n} lines: {summary}");
+    assert!(table.stdout.starts_with(&summary));
+    assert!(
+        summary.contains("Act on: P0 0 · P1 20 · P2 113 · routine 2 (135 packages)"),
+        "{summary}"
+    );
+    assert!(summary.contains("4153 packages NOT CHECKED"), "{summary}");
+    assert!(summary.contains("Data: snapshot"), "{summary}");
+    // Rows and service blocks fit; the problems and data sources listed at the end
+    // (`warning: file: message`, `  source fetched ...`) are never cut, but no line is more than a few hundred characters.
+    for l in table.stdout.lines().skip(n) {
+        let wide = l.chars().count();
+        let detail = l.starts_with("warning: ")
+            || l.starts_with("error: ")
+            || l.starts_with("advisories: ")
+            || l.contains(" fetched 2026-");
+        assert!(wide <= 100 || (detail && wide <= 300), "{wide} wide: {l}");
+    }
+    let corpus = shared.join("corpus").to_string_lossy().into_owned();
+    assert!(
+        !table.stdout.contains(&corpus),
+        "nothing named by the roots' shared directories"
+    );
+    assert!(
+        table
+            .stdout
+            .contains("\nmicroservices-demo@2021-06/src/checkoutservice\n"),
+        "services named relative to the roots"
+    );
+    assert!(table.stdout.len() < 40_000, "{} bytes", table.stdout.len());
+
+    // Markdown within the default budget, and a small budget keeps the most urgent.
+    let md = with(&["--format", "markdown"], "scan").stdout;
+    assert!(md.len() <= 60_000, "{} bytes", md.len());
+    assert!(
+        md.contains("| P1 | 2026-11-23 20:00 +00:00 |"),
+        "most urgent rows kept"
+    );
+    let small = with(&["--format", "markdown", "--max-bytes", "8000"], "scan").stdout;
+    assert!(small.len() <= 8000, "{} bytes", small.len());
+    assert!(
+        small.contains("more rows left out to stay under 8000 bytes"),
+        "{small}"
+    );
+    assert!(
+        small.contains("| P1 |") && !small.contains("| P2 |"),
+        "{small}"
+    );
+
+    // The plan: one row per package, fitted.
+    let plan = with(&[], "plan").stdout;
+    let head = with(&["--summary"], "plan").stdout;
+    assert!(head.lines().count() <= 12 && plan.starts_with(&head));
+    assert!(
+        head.starts_with("135 packages to act on in 22 services"),
+        "{head}"
+    );
+    for l in plan.lines().skip(head.lines().count()) {
+        let wide = l.chars().count();
+        assert!(
+            wide <= 100 || (l.contains(" fetched 2026-") && wide <= 300),
+            "{wide} wide: {l}"
+        );
+    }
+
+    // SARIF: several roots outside any repository: one base id per root.
+    let sarif = json(&with(&["--format", "sarif"], "scan"));
+    github_code_scanning_fields(&sarif);
+    let bases = sarif["runs"][0]["originalUriBaseIds"].as_object().unwrap();
+    assert_eq!(bases.len(), 4, "{bases:?}");
+    for b in bases.values() {
+        let uri = b["uri"].as_str().unwrap();
+        assert!(uri.starts_with("file:///") && uri.ends_with('/'), "{uri}");
+    }
+    let r0 = &sarif["runs"][0]["results"][0];
+    assert!(
+        r0["locations"][0]["physicalLocation"]["artifactLocation"]["uriBaseId"]
+            .as_str()
+            .unwrap()
+            .starts_with("ROOT")
+    );
 }

@@ -656,6 +656,7 @@ pub fn apply(report: &mut Report, filter: &Compiled) {
         });
         merge(&mut tally, &suppressed);
         recount(report);
+        crate::report::regroup(report);
     } else {
         tally.shown = report.findings.len() + report.suppressed.len();
     }
@@ -669,6 +670,18 @@ pub fn top(report: &mut Report, filter: &Compiled) {
     let cut = filter.top(&mut report.findings, &mut tally);
     tally.shown -= cut.min(tally.shown);
     report.filtered = tally;
+    if cut > 0 {
+        // The rows left; the summary keeps counting what the other filters show.
+        let summary = (
+            report.summary.packages_affected,
+            report.summary.package_priorities.clone(),
+        );
+        crate::report::regroup(report);
+        (
+            report.summary.packages_affected,
+            report.summary.package_priorities,
+        ) = summary;
+    }
 }
 
 /// Adds the counts of `other` (same filter) to `tally`.

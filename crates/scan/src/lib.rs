@@ -29,7 +29,10 @@ pub mod report;
 pub mod triage;
 
 pub use config::{Config, ConfigError, Exposure, ServiceConfig};
-pub use report::{FailOn, FindingRecord, PackageRecord, Problem, Report, ServiceReport, Summary};
+pub use report::{
+    ByLevel, FailOn, FindingRecord, PackageGroup, PackageRecord, Problem, Report, ServiceReport,
+    Summary,
+};
 pub use triage::{Triage, TriageError};
 
 /// How to scan.
@@ -292,6 +295,7 @@ fn run(
             .map(|(s, n)| service_report(s, n))
             .collect(),
         findings: Vec::new(),
+        packages_affected: Vec::new(),
         suppressed: Vec::new(),
         vulnerabilities: Vec::new(),
         exception_problems: Vec::new(),
@@ -310,6 +314,7 @@ fn run(
     if let Some(db) = db {
         triage::apply(&mut report, db, &opts.triage, opts.now, opts.threads)?;
     }
+    report::regroup(&mut report);
     count(&mut report);
     Ok(report)
 }

@@ -19,6 +19,9 @@ use cverun_triage::policy::Level;
 use jiff::Timestamp;
 use serde::Serialize;
 
+use crate::render::headline::Headline;
+use crate::render::style::{count, elide, fit_widths, table_line};
+use crate::render::{Names, TextOptions};
 use crate::report::{ByLevel, FindingRecord, Report};
 
 /// The JSON schema name of [`Plan`].
@@ -52,6 +55,12 @@ pub struct Plan {
     /// and location) hidden before rows were built, and `by_top` the rows left
     /// out by `--top`.
     pub filtered: crate::filter::Filtered,
+    /// The roots scanned (for naming services in tables; not in JSON).
+    #[serde(skip)]
+    pub roots: Vec<String>,
+    /// The advisory sources (for the summary; not in JSON).
+    #[serde(skip)]
+    pub sources: usize,
 }
 
 impl Plan {
@@ -282,6 +291,96 @@ pub fn plan(report: &Report) -> Plan {
         services_not_checked: report.summary.services_not_checked,
         freshness: report.freshness.clone(),
         filtered: report.filtered.clone(),
+        roots: report.roots.clone(),
+        sources: report.database.sources.len(),
+    }
+}
+
+/// The summary a plan table starts with.
+pub fn headline(plan: &Plan) -> Headline {
+    let names = Names::new(&plan.roots);
+    let s = &plan.summary;
+    let live: Vec<&PlanItem> = plan.items.iter().filter(|i| !i.suppressed).collect();
+    let mut deadlines: Vec<(Level, Timestamp)> = Vec::new();
+    for i in &live {
+        if !deadlines.iter().any(|(l, _)| *l == i.priority) {
+            deadlines.push((i.priority, i.due));
+        }
+    }
+    deadlines.sort();
+    let next = live
+        .iter()
+        .map(|i| (i.due, i.priority))
+        .min()
+        .map(|(due, level)| {
+            let what = live
+                .iter()
+                .filter(|i| i.due == due)
+                .map(|i| format!("{} {} in {}", i.package, i.version, names.show(&i.service)))
+                .collect();
+            (level, due, what)
+        });
+    let mut services_hit: Vec<String> = Vec::new();
+    for i in &live {
+        let n = names.show(&i.service).to_owned();
+        if !services_hit.contains(&n) {
+            services_hit.push(n);
+        }
+    }
+    let decisions: Vec<String> = s
+        .decisions
+        .iter()
+        .map(|(a, n)| format!("{a} {n}"))
+        .collect();
+    let first = if plan.items.is_empty() && plan.unverifiable.is_empty() {
+        if plan.exit_code() == 0 {
+            "Nothing to do: no vulnerable package found.".to_owned()
+        } else {
+            "No vulnerable package found in what could be checked (see below).".to_owned()
+        }
+    } else {
+        format!(
+            "{} to act on in {}: {}{}",
+            count(s.items, "package", "packages"),
+            count(s.services, "service", "services"),
+            if decisions.is_empty() {
+                "none".to_owned()
+            } else {
+                decisions.join(" · ")
+            },
+            if s.suppressed > 0 {
+                format!(" ({} covered by exceptions)", s.suppressed)
+            } else {
+                String::new()
+            }
+        )
+    };
+    let mut ecosystems: Vec<String> = plan
+        .not_checked
+        .iter()
+        .map(|p| p.ecosystem.clone())
+        .collect();
+    ecosystems.sort_unstable();
+    ecosystems.dedup();
+    Headline {
+        first,
+        priorities: s.priorities.clone(),
+        deadlines,
+        next,
+        now: plan.scanned_at.parse().ok(),
+        services_hit,
+        errors: plan.errors,
+        not_checked: plan.not_checked.len(),
+        ecosystems_not_checked: ecosystems,
+        update_hint: false,
+        services_not_checked: plan.services_not_checked,
+        not_read: 0,
+        unverifiable: plan.unverifiable.len(),
+        exception_problems: (0, 0),
+        suppressed: 0,
+        snapshot: (plan.snapshot.clone(), plan.sources),
+        freshness: plan.freshness.clone(),
+        what: "plan",
     }
 }
 
@@ -291,20 +390,23 @@ pub fn top(plan: &mut Plan, filter: &crate::filter::Compiled) {
     filter.top(&mut plan.items, &mut plan.filtered);
 }
 
-/// The plan as a table for people.
+/// The plan as a table for people, [`DEFAULT_WIDTH`](crate::render::style::DEFAULT_WIDTH)
+/// wide.
 pub fn render(plan: &Plan) -> String {
-    let mut out = String::new();
-    if plan.items.is_empty() && plan.unverifiable.is_empty() {
-        if plan.exit_code() == 0 {
-            let _ = writeln!(out, "Nothing to do: no vulnerable package found.");
-        } else {
-            let _ = writeln!(
-                out,
-                "No vulnerable package found in what could be checked (see below)."
-            );
-        }
+    render_with(plan, &TextOptions::default())
+}
+
+/// The plan as a table for people: the summary, then one row per package (its
+/// decision's explanation under it with `explain`), fitted to the width given.
+pub fn render_with(plan: &Plan, opts: &TextOptions) -> String {
+    let names = Names::new(&plan.roots);
+    let width = opts.width();
+    let mut out = headline(plan).render(width, true);
+    if opts.summary_only {
+        return out;
     }
     if !plan.items.is_empty() {
+        let _ = writeln!(out);
         let headers = [
             "PRIORITY",
             "SERVICE",
@@ -315,132 +417,69 @@ pub fn render(plan: &Plan) -> String {
             "ADVISORIES",
             "WHERE",
         ];
-        let rows: Vec<[String; 8]> = plan
+        let rows: Vec<Vec<String>> = plan
             .items
             .iter()
             .map(|i| {
-                [
+                vec![
                     if i.suppressed {
                         format!("{} (excepted)", i.priority)
                     } else {
                         i.priority.to_string()
                     },
-                    i.service.to_string(),
+                    names.show(&i.service).to_owned(),
                     i.package.clone(),
                     i.version.clone(),
                     i.decision.action.to_string(),
                     i.decision.target.clone().unwrap_or_else(|| "-".into()),
-                    i.advisories.join(", "),
-                    match i.line {
-                        Some(l) => format!("{}:{l}", i.manifest),
-                        None => i.manifest.to_string(),
+                    match i.advisories.len() {
+                        0 | 1 => i.advisories.join(""),
+                        n => format!("{} +{} more", i.advisories[0], n - 1),
+                    },
+                    {
+                        let file = names.file(&i.manifest, &i.service);
+                        match i.line {
+                            Some(l) => format!("{file}:{l}"),
+                            None => file.to_owned(),
+                        }
                     },
                 ]
             })
             .collect();
-        let mut width = headers.map(str::len);
-        for r in &rows {
-            for (w, c) in width.iter_mut().zip(r) {
-                *w = (*w).max(c.chars().count());
+        let widths = fit_widths(&headers, &rows, width, 0, &[0, 12, 12, 10, 14, 8, 10, 6]);
+        let header: Vec<String> = headers.iter().map(|h| (*h).to_owned()).collect();
+        let _ = writeln!(out, "{}", table_line(0, &header, &widths, |_, c| c));
+        for (r, i) in rows.iter().zip(&plan.items) {
+            let _ = writeln!(out, "{}", table_line(0, r, &widths, |_, c| c));
+            if opts.explain && !i.suppressed {
+                let _ = writeln!(
+                    out,
+                    "    {}",
+                    elide(&i.decision.explanation, width.saturating_sub(4))
+                );
             }
-        }
-        let line = |cells: &[String]| {
-            let mut l = String::new();
-            for (c, w) in cells.iter().zip(width) {
-                let _ = write!(l, "{c:<w$}  ");
-            }
-            l.trim_end().to_owned()
-        };
-        let _ = writeln!(out, "{}", line(&headers.map(str::to_owned)));
-        for r in &rows {
-            let _ = writeln!(out, "{}", line(r));
-        }
-        let _ = writeln!(out);
-        for i in plan.items.iter().filter(|i| !i.suppressed) {
-            let _ = writeln!(
-                out,
-                "{} {} {} {}: {}",
-                i.priority, i.service, i.package, i.version, i.decision.explanation
-            );
         }
     }
     if !plan.unverifiable.is_empty() {
         let _ = writeln!(out, "\nCheck by hand (the version cannot be judged):");
         for u in &plan.unverifiable {
-            let _ = writeln!(
-                out,
-                "  {} {} {} {} {}: {}",
+            let text = format!(
+                "{} {} {} {} {}: {}",
                 u.priority.map(|l| l.as_str()).unwrap_or("-"),
-                u.service,
+                names.show(&u.service),
                 u.package,
                 u.version,
                 u.advisory,
                 u.reason
             );
+            let _ = writeln!(out, "  {}", elide(&text, width.saturating_sub(2)));
         }
-    }
-    let s = &plan.summary;
-    let decisions: Vec<String> = s
-        .decisions
-        .iter()
-        .map(|(a, n)| format!("{a} {n}"))
-        .collect();
-    let _ = writeln!(
-        out,
-        "\n{} package{} to act on in {} service{}: {}{}",
-        s.items,
-        if s.items == 1 { "" } else { "s" },
-        s.services,
-        if s.services == 1 { "" } else { "s" },
-        if decisions.is_empty() {
-            "none".to_owned()
-        } else {
-            decisions.join(" · ")
-        },
-        if s.suppressed > 0 {
-            format!(" ({} covered by exceptions)", s.suppressed)
-        } else {
-            String::new()
-        }
-    );
-    if plan.errors > 0 {
-        let _ = writeln!(
-            out,
-            "{} error{} (files or directories that could not be read or held nothing to check): this plan is incomplete",
-            plan.errors,
-            if plan.errors == 1 { "" } else { "s" }
-        );
-    }
-    if !plan.not_checked.is_empty() {
-        let mut ecosystems: Vec<&str> = plan
-            .not_checked
-            .iter()
-            .map(|p| p.ecosystem.as_str())
-            .collect();
-        ecosystems.sort_unstable();
-        ecosystems.dedup();
-        let _ = writeln!(
-            out,
-            "{} package{} NOT CHECKED: no advisory data for {} in this database",
-            plan.not_checked.len(),
-            if plan.not_checked.len() == 1 { "" } else { "s" },
-            ecosystems.join(", ")
-        );
-    }
-    if plan.services_not_checked > 0 {
-        let _ = writeln!(
-            out,
-            "{} service{} with nothing checked",
-            plan.services_not_checked,
-            if plan.services_not_checked == 1 {
-                ""
-            } else {
-                "s"
-            }
-        );
     }
     if let Some(f) = &plan.freshness {
-        crate::render::table::write_freshness(&mut out, f, false);
+        let _ = writeln!(out);
+        for a in &f.sources {
+            let _ = writeln!(out, "  {}", crate::render::table::source_age(a));
+        }
     }
     for line in plan.filtered.lines("findings") {
         let _ = writeln!(out, "{line}");

@@ -45,6 +45,10 @@ pub struct Report {
     /// Every finding at every location, most urgent first (vulnerabilities by
     /// priority and score, then unverifiable, then informational findings).
     pub findings: Vec<FindingRecord>,
+    /// The vulnerability findings of `findings` folded per service, package and
+    /// version: one row per vulnerable package, most urgent first
+    /// ([`group_packages`]).
+    pub packages_affected: Vec<PackageGroup>,
     /// Findings covered by an exception in force: still listed, with the exception.
     pub suppressed: Vec<FindingRecord>,
     /// What is known about each vulnerability found (severity and exploit signals
@@ -110,6 +114,10 @@ pub struct Summary {
     pub services_not_checked: usize,
     /// Vulnerability findings (locations).
     pub vulnerabilities: usize,
+    /// Vulnerable packages: rows of `packages_affected` (service, package, version).
+    pub packages_affected: usize,
+    /// Rows of `packages_affected` per priority (their most urgent advisory's).
+    pub package_priorities: ByLevel,
     /// Distinct vulnerabilities (primary ids).
     pub distinct_vulnerabilities: usize,
     /// Unverifiable findings (locations).
@@ -428,4 +436,252 @@ impl Report {
             .as_ref()
             .is_some_and(|f| f.enforced && !f.stale.is_empty())
     }
+}
+
+/// One vulnerable package version in one service: the findings of its advisories
+/// folded into one row (the human table's row, and `packages_affected` in JSON).
+#[derive(Clone, Debug, Serialize)]
+pub struct PackageGroup {
+    /// Service name.
+    pub service: Arc<str>,
+    /// Ecosystem (OSV name).
+    pub ecosystem: String,
+    /// Package name.
+    pub package: String,
+    /// Installed version.
+    pub version: String,
+    /// Where it is declared (`manifest:line`), every location, in report order.
+    pub locations: Vec<String>,
+    /// Its advisories (primary ids), most urgent first.
+    pub advisories: Vec<String>,
+    /// The most urgent priority among them.
+    pub priority: Level,
+    /// That priority's deadline (RFC 3339).
+    pub due: jiff::Timestamp,
+    /// The best CVSS base score among the advisories, when any is known.
+    pub cvss: Option<f64>,
+    /// The runbook's decision for the package (that of its most urgent finding).
+    pub decision: cverun_triage::decision::Decision,
+    /// The decision for people: `HOTFIX -> v0.52.0 (fixes 18 of 19)`, a
+    /// contradictory record named (see `Fix::label_with`).
+    #[serde(skip)]
+    pub label: String,
+    /// The two ways out: fixing the most urgent advisory, or every known one.
+    pub fix: GroupFix,
+}
+
+/// The fixes of a [`PackageGroup`].
+#[derive(Clone, Debug, Serialize)]
+pub struct GroupFix {
+    /// The smallest version that fixes the most urgent advisory.
+    pub most_urgent: FixStep,
+    /// The smallest version no known advisory affects (`minimal_safe`).
+    pub safe_from_all: FixStep,
+    /// Whether reaching `safe_from_all` crosses a major version (`null`: unknown).
+    pub breaking: Option<bool>,
+    /// The newest earlier version no known advisory affects.
+    pub rollback: Option<String>,
+}
+
+/// One fix version and what it leaves unfixed.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct FixStep {
+    /// The version (`null`: no known version fixes it).
+    pub version: Option<String>,
+    /// The package's advisories still affecting that version (all of them when
+    /// `version` is `null`).
+    pub leaves_unfixed: Vec<String>,
+}
+
+/// The version that fixes this finding's own advisory: its `own_fix` (the smallest
+/// known version above the installed one that the advisory does not affect, from
+/// every record of it); for findings without one (informational), the smallest
+/// version the finding's matched intervals name as fixed.
+///
+/// This is the one accessor the grouped rows read for the "fixes the most urgent
+/// advisory" column.
+pub fn own_fix(f: &FindingRecord) -> Option<String> {
+    if let Some(o) = &f.own_fix {
+        return o.version.clone();
+    }
+    let scheme = f.ecosystem.scheme();
+    let above = |v: &str| match scheme {
+        Some(s) => cverun_versions::compare(s, v, &f.version)
+            .map(|o| o.is_gt())
+            .unwrap_or(false),
+        None => true,
+    };
+    let mut best: Option<&str> = None;
+    for v in f.finding.fixed.iter().map(|v| &**v).filter(|v| above(v)) {
+        best = Some(match (best, scheme) {
+            (Some(b), Some(s)) if cverun_versions::compare(s, b, v).is_ok_and(|o| o.is_le()) => b,
+            (Some(b), None) => b,
+            _ => v,
+        });
+    }
+    // Go advisories write module versions without the `v` the go.mod has.
+    best.map(|b| {
+        if f.version.starts_with('v') && !b.starts_with('v') && f.ecosystem.osv_name() == "Go" {
+            format!("v{b}")
+        } else {
+            b.to_owned()
+        }
+    })
+}
+
+/// Groups the report's findings per vulnerable package (`packages_affected`) and
+/// counts the groups in the summary: after the scan, and again after filters.
+pub fn regroup(report: &mut Report) {
+    report.packages_affected = group_packages(&report.findings);
+    let s = &mut report.summary;
+    s.packages_affected = report.packages_affected.len();
+    s.package_priorities = Default::default();
+    for g in &report.packages_affected {
+        s.package_priorities.add(g.priority);
+    }
+}
+
+/// Folds the vulnerability findings of `findings` (unverifiable and informational
+/// ones aside, and those without a priority or fix) into one [`PackageGroup`] per
+/// service, ecosystem, package and version: most urgent first (priority, deadline,
+/// best score), then by service and package.
+pub fn group_packages(findings: &[FindingRecord]) -> Vec<PackageGroup> {
+    use std::collections::HashMap;
+    type Key<'a> = (&'a str, &'a str, &'a str, &'a str);
+    let mut order: Vec<Key<'_>> = Vec::new();
+    let mut members: HashMap<Key<'_>, Vec<&FindingRecord>> = HashMap::new();
+    for f in findings {
+        if !f.is_vulnerability() || f.priority.is_none() || f.fix.is_none() {
+            continue;
+        }
+        let key = (
+            &*f.service,
+            f.ecosystem.osv_name(),
+            f.package.as_str(),
+            f.version.as_str(),
+        );
+        members
+            .entry(key)
+            .or_insert_with(|| {
+                order.push(key);
+                Vec::new()
+            })
+            .push(f);
+    }
+    let mut groups = Vec::with_capacity(order.len());
+    for key in order {
+        let mut list = members.remove(&key).unwrap_or_default();
+        list.sort_by(|a, b| {
+            urgency(a)
+                .partial_cmp(&urgency(b))
+                .unwrap_or(std::cmp::Ordering::Equal)
+        });
+        let lead = list[0];
+        let (Some(priority), Some(lead_fix)) = (&lead.priority, &lead.fix) else {
+            continue;
+        };
+        // The package's decision: a partial upgrade when there is one (it names the
+        // advisories it leaves), even when one of those is the most urgent.
+        let decider = list
+            .iter()
+            .find(|f| {
+                f.fix
+                    .as_ref()
+                    .is_some_and(|x| !x.decision.unfixed.is_empty())
+            })
+            .copied()
+            .unwrap_or(lead);
+        let fix = decider.fix.as_ref().unwrap_or(lead_fix);
+        let label = fix.label_with(decider.own_fix.as_deref());
+        let mut advisories: Vec<String> = Vec::new();
+        let mut fixes: Vec<(String, Option<String>)> = Vec::new();
+        let mut locations: Vec<String> = Vec::new();
+        for f in &list {
+            let id = f.finding.advisory.to_string();
+            if !advisories.contains(&id) {
+                fixes.push((id.clone(), own_fix(f)));
+                advisories.push(id);
+            }
+            let at = match f.line {
+                Some(l) => format!("{}:{l}", f.manifest),
+                None => f.manifest.to_string(),
+            };
+            if !locations.contains(&at) {
+                locations.push(at);
+            }
+        }
+        let scheme = lead.ecosystem.scheme();
+        // An advisory is fixed by `target` when its own fix is at or below it.
+        let unfixed_by = |target: &Option<String>| -> Vec<String> {
+            fixes
+                .iter()
+                .filter(|(_, own)| match (own, target, scheme) {
+                    (Some(own), Some(t), Some(s)) => {
+                        !cverun_versions::compare(s, own, t).is_ok_and(|o| o.is_le())
+                    }
+                    (Some(own), Some(t), None) => own != t,
+                    _ => true,
+                })
+                .map(|(id, _)| id.clone())
+                .collect()
+        };
+        let most_urgent_version = fixes[0].1.clone();
+        let most_urgent = FixStep {
+            leaves_unfixed: unfixed_by(&most_urgent_version),
+            version: most_urgent_version,
+        };
+        let safe = fix.options.minimal_safe.clone();
+        let safe_from_all = FixStep {
+            // Safe from every known advisory by construction; none without one.
+            leaves_unfixed: if safe.is_some() {
+                Vec::new()
+            } else {
+                advisories.clone()
+            },
+            version: safe,
+        };
+        groups.push(PackageGroup {
+            service: lead.service.clone(),
+            ecosystem: key.1.to_owned(),
+            package: lead.package.clone(),
+            version: lead.version.clone(),
+            locations,
+            advisories,
+            priority: priority.level,
+            due: priority.due,
+            cvss: list
+                .iter()
+                .filter_map(|f| f.cvss.as_ref().map(|s| s.score))
+                .fold(None, |m: Option<f64>, s| Some(m.map_or(s, |m| m.max(s)))),
+            decision: fix.decision.clone(),
+            label,
+            fix: GroupFix {
+                most_urgent,
+                safe_from_all,
+                breaking: fix.options.breaking,
+                rollback: fix.options.rollback.clone(),
+            },
+        });
+    }
+    groups.sort_by(|a, b| {
+        (a.priority, a.due)
+            .cmp(&(b.priority, b.due))
+            .then_with(|| {
+                b.cvss
+                    .unwrap_or(-1.0)
+                    .partial_cmp(&a.cvss.unwrap_or(-1.0))
+                    .unwrap_or(std::cmp::Ordering::Equal)
+            })
+            .then_with(|| (&a.service, &a.package).cmp(&(&b.service, &b.package)))
+    });
+    groups
+}
+
+/// Sort key of a finding's urgency: priority, deadline, then the higher score.
+fn urgency(f: &FindingRecord) -> (Option<Level>, Option<jiff::Timestamp>, f64) {
+    (
+        f.priority.as_ref().map(|p| p.level),
+        f.priority.as_ref().map(|p| p.due),
+        -f.cvss.as_ref().map_or(-1.0, |s| s.score),
+    )
 }

@@ -3,7 +3,8 @@
 use std::path::Path;
 use std::process::ExitCode;
 
-use cverun_scan::plan::{plan, render};
+use cverun_scan::plan::{plan, render_with};
+use cverun_scan::render::TextOptions;
 
 use super::scan::scan_inputs;
 use crate::cli::{Format, PlanArgs};
@@ -19,9 +20,14 @@ pub fn run(db_flag: Option<&Path>, args: PlanArgs) -> anyhow::Result<ExitCode> {
     let mut p = plan(&report);
     let code = p.exit_code();
     cverun_scan::plan::top(&mut p, &filter);
+    let opts = TextOptions {
+        width: super::scan::table_width(),
+        summary_only: args.summary,
+        explain: args.explain,
+    };
     output::report(args.output.output.as_deref(), |r| match args.format {
         Format::Json => r.json(&p),
-        Format::Table => r.text(&render(&p)),
+        Format::Table => r.text(&render_with(&p, &opts)),
     })?;
     Ok(ExitCode::from(code))
 }

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use anyhow::bail;
 use cverun_db::Database;
-use cverun_scan::render::{markdown, sarif, table};
+use cverun_scan::render::{TextOptions, markdown, sarif, table};
 use cverun_scan::{FailOn, Progress, Report, ScanOptions, Triage, scan};
 use cverun_triage::policy::{Level, Policy};
 use cverun_triage::severity::Rating;
@@ -139,14 +139,28 @@ pub fn run(db_flag: Option<&Path>, args: ScanArgs) -> anyhow::Result<ExitCode> {
     cverun_scan::filter::apply(&mut report, &filter);
     let code = report.exit_code(fail_on);
     cverun_scan::filter::top(&mut report, &filter);
+    let text = TextOptions {
+        width: table_width(),
+        summary_only: args.summary,
+        explain: false,
+    };
+    let md = markdown::Options {
+        max_bytes: args.max_bytes.unwrap_or(markdown::DEFAULT_MAX_BYTES),
+        summary_only: args.summary,
+    };
     output::report(args.output.as_deref(), |r| {
         match args.format {
-            ScanFormat::Table => r.text(&table::render(&report))?,
-            ScanFormat::Markdown => r.writer().write_all(markdown::render(&report).as_bytes())?,
+            ScanFormat::Table => r.text(&table::render_with(&report, &text))?,
+            ScanFormat::Markdown => r
+                .writer()
+                .write_all(markdown::render_with(&report, &md).as_bytes())?,
             // JSON is streamed, never built whole in memory (compact when piped,
             // see `output`).
             ScanFormat::Json => r.json(&report)?,
-            ScanFormat::Sarif => r.json(&sarif::render(&report))?,
+            ScanFormat::Sarif => {
+                let bases = sarif_bases(&report.roots);
+                r.json(&sarif::render_with(&report, &bases))?
+            }
         }
         Ok(())
     })?;
@@ -163,5 +177,65 @@ pub fn print_errors(report: &Report) {
     for e in &report.errors {
         let at = e.line.map(|l| format!(":{l}")).unwrap_or_default();
         output::error(&format!("{}{at}: {}", e.file, e.message));
+    }
+}
+
+/// The width human tables are fitted to: `COLUMNS` when set, else the terminal's
+/// when standard output is one, else 100.
+pub fn table_width() -> usize {
+    if let Some(n) = std::env::var("COLUMNS")
+        .ok()
+        .and_then(|c| c.trim().parse::<usize>().ok())
+        .filter(|n| *n > 0)
+    {
+        return n;
+    }
+    if std::io::stdout().is_terminal() {
+        if let Some((_, cols)) = console::Term::stdout().size_checked() {
+            return usize::from(cols);
+        }
+    }
+    cverun_scan::render::style::DEFAULT_WIDTH
+}
+
+/// Where each root's files are, for SARIF: the git repository holding every root
+/// (paths relative to its top), else each root's absolute location.
+fn sarif_bases(roots: &[String]) -> sarif::Bases {
+    let absolute: Vec<Option<PathBuf>> = roots
+        .iter()
+        .map(|r| std::fs::canonicalize(r).ok())
+        .collect();
+    let top = |p: &Path| -> Option<PathBuf> {
+        let start = if p.is_dir() { p } else { p.parent()? };
+        start
+            .ancestors()
+            .find(|a| a.join(".git").exists())
+            .map(Path::to_path_buf)
+    };
+    let tops: Vec<Option<PathBuf>> = absolute
+        .iter()
+        .map(|a| a.as_deref().and_then(top))
+        .collect();
+    let repo = match tops.first() {
+        Some(Some(t)) if tops.iter().all(|x| x.as_ref() == Some(t)) => Some(t.clone()),
+        _ => None,
+    };
+    sarif::Bases {
+        roots: roots
+            .iter()
+            .zip(&absolute)
+            .map(|(label, abs)| sarif::RootBase {
+                label: label.clone(),
+                in_repository: match (&repo, abs) {
+                    (Some(t), Some(a)) => a
+                        .strip_prefix(t)
+                        .ok()
+                        .map(|r| r.to_string_lossy().replace('\\', "/")),
+                    _ => None,
+                },
+                absolute: abs.as_ref().map(|a| a.to_string_lossy().replace('\\', "/")),
+            })
+            .collect(),
+        repository: repo.is_some(),
     }
 }

@@ -10,7 +10,11 @@ pub fn bin() -> Command {
     c.env("NO_COLOR", "1")
         .env_remove("CVERUN_DB")
         .env_remove("CVERUN_STATE")
-        .env("CVERUN_NOW", "2026-11-23T12:00:00Z");
+        .env("CVERUN_NOW", "2026-11-23T12:00:00Z")
+        // Human tables are fitted to COLUMNS: wide enough here that no cell is cut
+        // (tests of the fitting set their own); deadlines print in UTC.
+        .env("COLUMNS", "400")
+        .env("TZ", "UTC");
     c
 }
 

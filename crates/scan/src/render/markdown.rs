@@ -1,12 +1,63 @@
 //! Markdown, for tickets, pull requests and incident channels.
+//!
+//! The summary first ([`super::headline`], as a list), then one row per vulnerable
+//! package with its priority, deadline, decision and both fixes, then what cannot be
+//! judged and what was not checked. The whole document stays within a size budget
+//! ([`Options::max_bytes`], by default [`DEFAULT_MAX_BYTES`], under the 65,536
+//! characters of a GitHub issue body): rows are kept most urgent first, and the
+//! report says how many were left out.
 
+use std::collections::HashMap;
 use std::fmt::Write as _;
 
-use crate::report::{FindingRecord, PackageRecord, Report};
+use crate::report::{FindingRecord, PackageGroup, PackageRecord, Report};
 
-/// Renders the report as Markdown.
+use super::Names;
+use super::style::local_time;
+
+/// The default budget: a GitHub issue or comment body holds 65,536 characters;
+/// this leaves room for a title line and edits.
+pub const DEFAULT_MAX_BYTES: usize = 60_000;
+
+/// Room kept for the notes saying what was left out.
+const RESERVE: usize = 400;
+
+/// How much advisories a row links before `+N more`.
+const LINKED: usize = 3;
+
+/// How to render.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Options {
+    /// The most bytes to write (at least enough for the summary).
+    pub max_bytes: usize,
+    /// Only the title and the summary.
+    pub summary_only: bool,
+}
+
+impl Default for Options {
+    fn default() -> Options {
+        Options {
+            max_bytes: DEFAULT_MAX_BYTES,
+            summary_only: false,
+        }
+    }
+}
+
+/// Renders the report as Markdown within [`DEFAULT_MAX_BYTES`].
 pub fn render(r: &Report) -> String {
-    let s = &r.summary;
+    render_with(r, &Options::default())
+}
+
+/// A table section: title, header, rows (most important first).
+struct Section {
+    title: String,
+    header: String,
+    rows: Vec<String>,
+}
+
+/// Renders the report as Markdown within `opts.max_bytes`.
+pub fn render_with(r: &Report, opts: &Options) -> String {
+    let names = Names::new(&r.roots);
     let mut out = String::new();
     let _ = writeln!(out, "# cverun scan report\n");
     let _ = writeln!(
@@ -14,184 +65,175 @@ pub fn render(r: &Report) -> String {
         "Scanned {} at {} against advisory snapshot `{}`.\n",
         r.roots
             .iter()
-            .map(|x| format!("`{x}`"))
+            .map(|x| format!("`{}`", cell(x)))
             .collect::<Vec<_>>()
             .join(", "),
-        r.scanned_at,
+        r.scanned_at
+            .parse()
+            .map_or_else(|_| r.scanned_at.clone(), local_time),
         &r.database.id[..r.database.id.len().min(12)]
     );
-    let _ = writeln!(out, "| | count |\n|---|---:|");
-    for (label, n) in [
-        ("services", s.services),
-        ("manifests", s.manifests),
-        ("packages", s.packages),
-        ("matched against advisories", s.matched),
-        ("vulnerable packages (locations)", s.vulnerabilities),
-        ("distinct vulnerabilities", s.distinct_vulnerabilities),
-        ("unverifiable", s.unverifiable),
-        ("informational", s.informational),
-        ("unpinned (not matched)", s.unpinned),
-        ("not matchable", s.not_matchable),
-        (
-            "NOT CHECKED (no advisory data for the ecosystem)",
-            s.not_checked,
-        ),
-        ("files recognised but not read", s.not_read),
-        ("services with nothing checked", s.services_not_checked),
-        ("unreadable files", s.errors),
-        ("warnings", s.warnings),
-    ] {
-        let _ = writeln!(out, "| {label} | {n} |");
+    let _ = writeln!(out, "## Summary\n");
+    for l in super::table::headline(r, &names).lines(100, false) {
+        let _ = writeln!(out, "- {}", cell(&super::style::plain(&l)));
     }
-    if s.errors > 0 {
-        let _ = writeln!(
-            out,
-            "\n**This scan is incomplete: some files could not be read.**"
-        );
+    if opts.summary_only {
+        return out;
     }
-    if s.not_checked > 0 {
-        let _ = writeln!(
-            out,
-            "\n**{} packages were NOT CHECKED: no advisory data for {} in this database.**",
-            s.not_checked,
-            s.ecosystems_not_checked.join(", ")
-        );
-    }
-    if let Some(w) = r.freshness.as_ref().and_then(|f| f.warning()) {
-        let _ = writeln!(out, "\n**{}**", cell(&w));
-    }
-
-    let vulns: Vec<&FindingRecord> = r.findings.iter().filter(|f| f.is_vulnerability()).collect();
-    if !vulns.is_empty() {
-        let _ = writeln!(out, "\n## Vulnerabilities\n");
-        let _ = writeln!(
-            out,
-            "| Severity | Service | Package | Version | Advisory | Fixed in | Where |\n|---|---|---|---|---|---|---|"
-        );
-        for f in vulns {
-            let sev = f
-                .cvss
-                .as_ref()
-                .map(|c| format!("{:.1} {}", c.score, c.rating))
-                .unwrap_or_else(|| "unknown".into());
-            let _ = writeln!(
-                out,
-                "| {sev} | {} | {} | {} | {} | {} | {} |",
-                cell(&f.service),
-                cell(&f.package),
-                cell(&f.version),
-                advisory(f),
-                if f.finding.fixed.is_empty() {
-                    "no fix known".into()
-                } else {
-                    cell(&f.finding.fixed.join(", "))
-                },
-                at(f)
-            );
-        }
-    }
-    let unverifiable: Vec<&FindingRecord> = r
-        .findings
-        .iter()
-        .filter(|f| f.finding.unverifiable.is_some())
-        .collect();
-    if !unverifiable.is_empty() {
-        let _ = writeln!(out, "\n## Unverifiable (cannot be judged; not safe)\n");
-        let _ = writeln!(
-            out,
-            "| Service | Package | Version | Advisory | Why | Where |\n|---|---|---|---|---|---|"
-        );
-        for f in unverifiable {
-            let _ = writeln!(
-                out,
-                "| {} | {} | {} | {} | {} | {} |",
-                cell(&f.service),
-                cell(&f.package),
-                cell(&f.version),
-                advisory(f),
-                cell(f.finding.unverifiable.as_deref().unwrap_or_default()),
-                at(f)
-            );
-        }
-    }
-    let info: Vec<&FindingRecord> = r
-        .findings
-        .iter()
-        .filter(|f| f.finding.informational.is_some() && f.finding.unverifiable.is_none())
-        .collect();
-    if !info.is_empty() {
-        let _ = writeln!(out, "\n## Informational\n");
-        let _ = writeln!(
-            out,
-            "| Kind | Service | Package | Version | Advisory | Where |\n|---|---|---|---|---|---|"
-        );
-        for f in info {
-            let _ = writeln!(
-                out,
-                "| {} | {} | {} | {} | {} | {} |",
-                f.finding.informational.as_deref().unwrap_or_default(),
-                cell(&f.service),
-                cell(&f.package),
-                cell(&f.version),
-                advisory(f),
-                at(f)
-            );
-        }
-    }
-    packages(&mut out, "Unpinned (not matched)", &r.unpinned);
-    packages(&mut out, "Not matchable", &r.not_matchable);
-    packages(
-        &mut out,
-        "Not checked (no advisory data for the ecosystem)",
-        &r.not_checked,
-    );
-    let not_read: Vec<(&str, &crate::report::Skipped)> = r
+    let dirs: HashMap<&str, &str> = r
         .services
         .iter()
-        .flat_map(|v| v.not_read.iter().map(move |n| (&*v.name, n)))
+        .map(|s| (&*s.name, s.path.as_str()))
         .collect();
-    if !not_read.is_empty() {
-        let _ = writeln!(out, "\n## Files not read\n");
-        let _ = writeln!(out, "| Service | File | Why |\n|---|---|---|");
-        for (svc, n) in not_read {
+    let mut sections = vec![vulnerable(r, &names, &dirs)];
+    sections.push(Section {
+        title: "Unverifiable (cannot be judged; not safe)".into(),
+        header:
+            "| Service | Package | Version | Advisory | Why | Where |\n|---|---|---|---|---|---|"
+                .into(),
+        rows: r
+            .findings
+            .iter()
+            .filter(|f| f.finding.unverifiable.is_some())
+            .map(|f| {
+                format!(
+                    "| {} | {} | {} | {} | {} | {} |",
+                    cell(names.show(&f.service)),
+                    cell(&f.package),
+                    cell(&f.version),
+                    advisory(f),
+                    cell(f.finding.unverifiable.as_deref().unwrap_or_default()),
+                    at(f, &names)
+                )
+            })
+            .collect(),
+    });
+    sections.push(Section {
+        title: "Informational".into(),
+        header:
+            "| Kind | Service | Package | Version | Advisory | Where |\n|---|---|---|---|---|---|"
+                .into(),
+        rows: r
+            .findings
+            .iter()
+            .filter(|f| f.finding.informational.is_some() && f.finding.unverifiable.is_none())
+            .map(|f| {
+                format!(
+                    "| {} | {} | {} | {} | {} | {} |",
+                    f.finding.informational.as_deref().unwrap_or_default(),
+                    cell(names.show(&f.service)),
+                    cell(&f.package),
+                    cell(&f.version),
+                    advisory(f),
+                    at(f, &names)
+                )
+            })
+            .collect(),
+    });
+    sections.push(packages("Unpinned (not matched)", &r.unpinned, &names));
+    sections.push(packages("Not matchable", &r.not_matchable, &names));
+    sections.push(packages(
+        "Not checked (no advisory data for the ecosystem)",
+        &r.not_checked,
+        &names,
+    ));
+    sections.push(Section {
+        title: "Files not read".into(),
+        header: "| Service | File | Why |\n|---|---|---|".into(),
+        rows: r
+            .services
+            .iter()
+            .flat_map(|v| {
+                let names = &names;
+                v.not_read.iter().map(move |n| {
+                    format!(
+                        "| {} | `{}` | {} |",
+                        cell(names.show(&v.name)),
+                        names.show(&n.path),
+                        cell(&n.reason)
+                    )
+                })
+            })
+            .collect(),
+    });
+    sections.push(Section {
+        title: "Problems".into(),
+        header: String::new(),
+        rows: [("error", &r.errors), ("warning", &r.warnings)]
+            .into_iter()
+            .flat_map(|(kind, list)| {
+                list.iter().map(move |p| {
+                    let line = p.line.map(|l| format!(":{l}")).unwrap_or_default();
+                    format!("- {kind}: `{}{line}`: {}", p.file, cell(&p.message))
+                })
+            })
+            .collect(),
+    });
+    if let Some(f) = &r.freshness {
+        sections.push(Section {
+            title: "Advisory data".into(),
+            header: "| Source | Fetched | Newest record | Age (days) |\n|---|---|---:|---:|".into(),
+            rows: f
+                .sources
+                .iter()
+                .map(|a| {
+                    format!(
+                        "| {} | {} | {} | {} |",
+                        cell(&a.source),
+                        cverun_db::coverage::short_date(&a.fetched_at),
+                        a.newest_record
+                            .as_deref()
+                            .map(cverun_db::coverage::short_date)
+                            .unwrap_or("no real date known"),
+                        a.age_days
+                            .map_or_else(|| "unknown".to_owned(), |d| d.to_string())
+                    )
+                })
+                .collect(),
+        });
+    }
+    let budget = opts.max_bytes.saturating_sub(RESERVE);
+    let mut left_out: Vec<String> = Vec::new();
+    for s in sections {
+        if s.rows.is_empty() {
+            continue;
+        }
+        let head = if s.header.is_empty() {
+            format!("\n## {}\n\n", s.title)
+        } else {
+            format!("\n## {}\n\n{}\n", s.title, s.header)
+        };
+        if out.len() + head.len() + s.rows[0].len() + 1 > budget {
+            left_out.push(format!("{} ({})", s.title, s.rows.len()));
+            continue;
+        }
+        out.push_str(&head);
+        let total = s.rows.len();
+        let mut kept = 0;
+        for row in s.rows {
+            if out.len() + row.len() + 1 > budget {
+                break;
+            }
+            out.push_str(&row);
+            out.push('\n');
+            kept += 1;
+        }
+        if kept < total {
             let _ = writeln!(
                 out,
-                "| {} | `{}` | {} |",
-                cell(svc),
-                n.path,
-                cell(&n.reason)
+                "\n_{} more rows left out to stay under {} bytes; `cverun scan --format json` lists them all._",
+                total - kept,
+                opts.max_bytes
             );
         }
     }
-    if !r.errors.is_empty() || !r.warnings.is_empty() {
-        let _ = writeln!(out, "\n## Problems\n");
-        for (kind, list) in [("error", &r.errors), ("warning", &r.warnings)] {
-            for p in list {
-                let line = p.line.map(|l| format!(":{l}")).unwrap_or_default();
-                let _ = writeln!(out, "- {kind}: `{}{line}`: {}", p.file, cell(&p.message));
-            }
-        }
-    }
-    if let Some(f) = &r.freshness {
-        let _ = writeln!(out, "\n## Advisory data\n");
+    if !left_out.is_empty() {
         let _ = writeln!(
             out,
-            "| Source | Fetched | Newest record | Age (days) |\n|---|---|---:|---:|"
+            "\n_Left out to stay under {} bytes: {}; `cverun scan --format json` lists everything._",
+            opts.max_bytes,
+            cell(&left_out.join(", "))
         );
-        for a in &f.sources {
-            let _ = writeln!(
-                out,
-                "| {} | {} | {} | {} |",
-                cell(&a.source),
-                cverun_db::coverage::short_date(&a.fetched_at),
-                a.newest_record
-                    .as_deref()
-                    .map(cverun_db::coverage::short_date)
-                    .unwrap_or("no real date known"),
-                a.age_days
-                    .map_or_else(|| "unknown".to_owned(), |d| d.to_string())
-            );
-        }
     }
     let filtered = super::filtered::filtered_lines(r);
     if !filtered.is_empty() {
@@ -200,31 +242,109 @@ pub fn render(r: &Report) -> String {
     out
 }
 
-fn packages(out: &mut String, title: &str, list: &[PackageRecord]) {
-    if list.is_empty() {
-        return;
+/// One row per vulnerable package, most urgent first.
+fn vulnerable(r: &Report, names: &Names, dirs: &HashMap<&str, &str>) -> Section {
+    let rows = r
+        .packages_affected
+        .iter()
+        .map(|g| {
+            let dir = dirs.get(&*g.service).copied().unwrap_or("");
+            format!(
+                "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
+                g.priority,
+                local_time(g.due),
+                cell(names.show(&g.service)),
+                cell(&g.package),
+                cell(&g.version),
+                advisories(g),
+                cell(&decision(g)),
+                cell(&fix(&g.fix.most_urgent)),
+                cell(&fix(&g.fix.safe_from_all)),
+                g.locations
+                    .iter()
+                    .map(|l| format!("`{}`", names.file(l, dir)))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        })
+        .collect();
+    Section {
+        title: "Vulnerable packages".into(),
+        header: "| Priority | Due | Service | Package | Version | Advisories | Decision | Fixes most urgent | Safe from all known | Where |\n|---|---|---|---|---|---|---|---|---|---|".into(),
+        rows,
     }
-    let _ = writeln!(out, "\n## {title}\n");
-    let _ = writeln!(
-        out,
-        "| Service | Package | Version or specifier | Why | Where |\n|---|---|---|---|---|"
-    );
-    for p in list {
-        let v = p
-            .version
-            .clone()
-            .or_else(|| p.specifier.clone())
-            .unwrap_or_default();
-        let line = p.line.map(|l| format!(":{l}")).unwrap_or_default();
-        let _ = writeln!(
-            out,
-            "| {} | {} | {} | {} | `{}{line}` |",
-            cell(&p.service),
-            cell(&p.package),
-            cell(&v),
-            cell(&p.reason),
-            p.manifest
-        );
+}
+
+fn decision(g: &PackageGroup) -> String {
+    match &g.decision.target {
+        Some(t) => format!("{} -> {t}", g.decision.action),
+        None => g.decision.action.to_string(),
+    }
+}
+
+/// `1.2.3`, `1.2.3 (leaves 2: A, B)`, or `none known`.
+fn fix(step: &crate::report::FixStep) -> String {
+    match &step.version {
+        None => "none known".to_owned(),
+        Some(v) if step.leaves_unfixed.is_empty() => v.clone(),
+        Some(v) => {
+            let ids: Vec<&str> = step
+                .leaves_unfixed
+                .iter()
+                .take(2)
+                .map(String::as_str)
+                .collect();
+            let more = if step.leaves_unfixed.len() > 2 {
+                ", ..."
+            } else {
+                ""
+            };
+            format!(
+                "{v} (leaves {}: {}{more})",
+                step.leaves_unfixed.len(),
+                ids.join(", ")
+            )
+        }
+    }
+}
+
+fn advisories(g: &PackageGroup) -> String {
+    let mut s: Vec<String> = g
+        .advisories
+        .iter()
+        .take(LINKED)
+        .map(|id| format!("[{id}](https://osv.dev/vulnerability/{id})"))
+        .collect();
+    if g.advisories.len() > LINKED {
+        s.push(format!("+{} more", g.advisories.len() - LINKED));
+    }
+    s.join(", ")
+}
+
+fn packages(title: &str, list: &[PackageRecord], names: &Names) -> Section {
+    Section {
+        title: title.into(),
+        header: "| Service | Package | Version or specifier | Why | Where |\n|---|---|---|---|---|"
+            .into(),
+        rows: list
+            .iter()
+            .map(|p| {
+                let v = p
+                    .version
+                    .clone()
+                    .or_else(|| p.specifier.clone())
+                    .unwrap_or_default();
+                let line = p.line.map(|l| format!(":{l}")).unwrap_or_default();
+                format!(
+                    "| {} | {} | {} | {} | `{}{line}` |",
+                    cell(names.show(&p.service)),
+                    cell(&p.package),
+                    cell(&v),
+                    cell(&p.reason),
+                    names.show(&p.manifest)
+                )
+            })
+            .collect(),
     }
 }
 
@@ -246,10 +366,10 @@ fn advisory(f: &FindingRecord) -> String {
     s
 }
 
-fn at(f: &FindingRecord) -> String {
+fn at(f: &FindingRecord, names: &Names) -> String {
     match f.line {
-        Some(l) => format!("`{}:{l}`", f.manifest),
-        None => format!("`{}`", f.manifest),
+        Some(l) => format!("`{}:{l}`", names.show(&f.manifest)),
+        None => format!("`{}`", names.show(&f.manifest)),
     }
 }
 

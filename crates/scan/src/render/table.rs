@@ -1,4 +1,6 @@
-//! The human report: one block per service with findings, then a summary.
+//! The human report: the summary first ([`super::headline`]), then one block per
+//! service with something to say, one row per vulnerable package (its advisories
+//! folded: [`crate::report::group_packages`]), fitted to the width given.
 //!
 //! Styled with `anstyle`; the caller prints through a stream that drops the styles
 //! when the output is not a terminal or `NO_COLOR` is set.
@@ -8,56 +10,109 @@ use std::fmt::Write as _;
 use anstyle::Style;
 use cverun_triage::policy::Level;
 
-use crate::report::{FindingRecord, PackageRecord, Report, ServiceReport};
+use crate::report::{FindingRecord, PackageGroup, PackageRecord, Report, ServiceReport};
 
-use super::style::{BOLD, CYAN, DIM, GREEN, RED, YELLOW, paint};
+use super::headline::Headline;
+use super::style::{
+    BOLD, CYAN, DIM, GREEN, RED, YELLOW, count, elide, fit_list, fit_widths, paint, table_line,
+};
+use super::{Names, TextOptions};
 
 /// How many aliases are shown before `+N`.
 const ALIASES_SHOWN: usize = 2;
-/// How many unmatched packages are named per service before `+N more`.
-const UNMATCHED_SHOWN: usize = 12;
 
-/// Renders the report for people.
+/// Renders the report for people, [`DEFAULT_WIDTH`](super::style::DEFAULT_WIDTH)
+/// wide.
 pub fn render(report: &Report) -> String {
-    let mut out = String::new();
+    render_with(report, &TextOptions::default())
+}
+
+/// The summary a report starts with ([`super::headline`]).
+pub fn headline(report: &Report, names: &Names) -> Headline {
+    let s = &report.summary;
+    let groups = &report.packages_affected;
+    let mut deadlines: Vec<(Level, jiff::Timestamp)> = Vec::new();
+    for g in groups {
+        if !deadlines.iter().any(|(l, _)| *l == g.priority) {
+            deadlines.push((g.priority, g.due));
+        }
+    }
+    deadlines.sort();
+    let next = groups
+        .iter()
+        .map(|g| (g.due, g.priority))
+        .min()
+        .map(|(due, level)| {
+            let what: Vec<String> = groups
+                .iter()
+                .filter(|g| g.due == due)
+                .map(|g| format!("{} {} in {}", g.package, g.version, names.show(&g.service)))
+                .collect();
+            (level, due, what)
+        });
+    let mut services_hit: Vec<String> = Vec::new();
+    for g in groups {
+        let n = names.show(&g.service).to_owned();
+        if !services_hit.contains(&n) {
+            services_hit.push(n);
+        }
+    }
+    Headline {
+        first: first_line(report, services_hit.len()),
+        priorities: s.package_priorities.clone(),
+        deadlines,
+        next,
+        now: report.scanned_at.parse().ok(),
+        services_hit,
+        errors: s.errors,
+        not_checked: s.not_checked,
+        ecosystems_not_checked: s.ecosystems_not_checked.clone(),
+        update_hint: true,
+        services_not_checked: s.services_not_checked,
+        not_read: s.not_read,
+        unverifiable: s.unverifiable,
+        exception_problems: (report.exception_problems.len(), s.exception_errors),
+        suppressed: s.suppressed,
+        snapshot: (report.database.id.clone(), report.database.sources.len()),
+        freshness: report.freshness.clone(),
+        what: "scan",
+    }
+}
+
+/// Renders the report for people: the summary first, then one block per service
+/// with something to say (most urgent first), one row per vulnerable package; then
+/// the problems and the advisory data in detail.
+pub fn render_with(report: &Report, opts: &TextOptions) -> String {
+    let names = Names::new(&report.roots);
+    let width = opts.width();
+    let mut out = headline(report, &names).render(width, true);
+    if opts.summary_only {
+        return out;
+    }
     let findings = by_service(&report.findings, |f| &f.service);
+    let groups = by_service(&report.packages_affected, |g| &g.service);
     let unpinned = by_service(&report.unpinned, |p| &p.service);
     let unmatchable = by_service(&report.not_matchable, |p| &p.service);
     let not_checked = by_service(&report.not_checked, |p| &p.service);
     let suppressed = by_service(&report.suppressed, |f| &f.service);
     // The most urgent services first: by their most urgent vulnerability, then name.
     let urgency = |svc: &ServiceReport| {
-        findings
+        groups
             .get(&*svc.name)
             .into_iter()
             .flatten()
-            .filter(|f| f.is_vulnerability())
-            .filter_map(|f| f.priority.as_ref().map(|p| p.level))
+            .map(|g| g.priority)
             .min()
     };
     let mut services: Vec<&ServiceReport> = report.services.iter().collect();
     services.sort_by_key(|s| (urgency(s).is_none(), urgency(s)));
     for svc in services {
-        let findings = findings
-            .get(&*svc.name)
-            .map(Vec::as_slice)
-            .unwrap_or_default();
-        let suppressed = suppressed
-            .get(&*svc.name)
-            .map(Vec::as_slice)
-            .unwrap_or_default();
-        let unpinned = unpinned
-            .get(&*svc.name)
-            .map(Vec::as_slice)
-            .unwrap_or_default();
-        let unmatchable = unmatchable
-            .get(&*svc.name)
-            .map(Vec::as_slice)
-            .unwrap_or_default();
-        let not_checked = not_checked
-            .get(&*svc.name)
-            .map(Vec::as_slice)
-            .unwrap_or_default();
+        let findings = findings.get(&*svc.name).cloned().unwrap_or_default();
+        let suppressed = suppressed.get(&*svc.name).cloned().unwrap_or_default();
+        let rows = groups.get(&*svc.name).cloned().unwrap_or_default();
+        let unpinned = unpinned.get(&*svc.name).cloned().unwrap_or_default();
+        let unmatchable = unmatchable.get(&*svc.name).cloned().unwrap_or_default();
+        let not_checked = not_checked.get(&*svc.name).cloned().unwrap_or_default();
         let broken = svc.manifests.iter().any(|m| m.error.is_some());
         if findings.is_empty()
             && suppressed.is_empty()
@@ -70,11 +125,17 @@ pub fn render(report: &Report) -> String {
         {
             continue;
         }
-        service_block(&mut out, svc, findings, unpinned, unmatchable);
+        let _ = writeln!(out);
+        let block = Block {
+            svc,
+            names: &names,
+            width,
+        };
+        block.write(&mut out, &findings, &rows, &unpinned, &unmatchable);
         list(
             &mut out,
             "NOT CHECKED, no advisory data",
-            not_checked,
+            &not_checked,
             |p| {
                 format!(
                     "{} {} ({})",
@@ -83,19 +144,22 @@ pub fn render(report: &Report) -> String {
                     p.ecosystem
                 )
             },
+            width,
         );
         for n in &svc.not_read {
             let _ = writeln!(
                 out,
-                "  {} {}: {}",
+                "  {} {}",
                 paint(YELLOW, "not read:"),
-                n.path,
-                n.reason
+                elide(
+                    &format!("{}: {}", names.file(&n.path, &svc.path), n.reason),
+                    width - 12
+                )
             );
         }
-        suppressed_block(&mut out, suppressed);
+        suppressed_block(&mut out, &suppressed, &names, width);
     }
-    summary(&mut out, report);
+    details(&mut out, report, &names);
     for line in super::filtered::filtered_lines(report) {
         let _ = writeln!(out, "{}", paint(DIM, line));
     }
@@ -114,185 +178,248 @@ pub(crate) fn by_service<T>(
     map
 }
 
-fn service_block<F: std::ops::Deref<Target = FindingRecord>>(
-    out: &mut String,
-    svc: &ServiceReport,
-    findings: &[F],
-    unpinned: &[&PackageRecord],
-    unmatchable: &[&PackageRecord],
-) {
-    let mut meta = Vec::new();
-    if svc.path != *svc.name {
-        meta.push(svc.path.clone());
-    }
-    if let Some(o) = &svc.owner {
-        meta.push(format!("owner {o}"));
-    }
-    if let Some(e) = svc.exposure {
-        meta.push(e.as_str().to_owned());
-    }
-    if let Some(d) = &svc.data {
-        meta.push(d.clone());
-    }
-    if let Some(t) = &svc.tier {
-        meta.push(format!("tier {t}"));
-    }
-    let meta = if meta.is_empty() {
-        String::new()
-    } else {
-        format!("  {}", paint(DIM, meta.join(" · ")))
-    };
-    let _ = writeln!(out, "{}{meta}", paint(BOLD, &svc.name));
-    if svc.manifests.is_empty() {
-        let what = if svc.configured {
-            "no manifest found for this configured service: nothing checked"
+/// One service's block.
+struct Block<'a> {
+    svc: &'a ServiceReport,
+    names: &'a Names,
+    width: usize,
+}
+
+impl Block<'_> {
+    fn write(
+        &self,
+        out: &mut String,
+        findings: &[&FindingRecord],
+        rows: &[&PackageGroup],
+        unpinned: &[&PackageRecord],
+        unmatchable: &[&PackageRecord],
+    ) {
+        let (svc, names, width) = (self.svc, self.names, self.width);
+        let shown = names.show(&svc.name);
+        let mut meta = Vec::new();
+        if svc.path != *svc.name && !svc.path.is_empty() {
+            meta.push(names.show(&svc.path).to_owned());
+        }
+        if let Some(o) = &svc.owner {
+            meta.push(format!("owner {o}"));
+        }
+        if let Some(e) = svc.exposure {
+            meta.push(e.as_str().to_owned());
+        }
+        if let Some(d) = &svc.data {
+            meta.push(d.clone());
+        }
+        if let Some(t) = &svc.tier {
+            meta.push(format!("tier {t}"));
+        }
+        let meta = if meta.is_empty() {
+            String::new()
         } else {
-            "no manifest cverun reads: nothing checked"
+            let room = width.saturating_sub(shown.chars().count() + 2).max(10);
+            format!("  {}", paint(DIM, elide(&meta.join(" · "), room)))
         };
-        let _ = writeln!(out, "  {}", paint(YELLOW, what));
-    }
-    for m in svc.manifests.iter().filter(|m| m.error.is_some()) {
-        let _ = writeln!(
+        let _ = writeln!(out, "{}{meta}", paint(BOLD, elide(shown, width)));
+        if svc.manifests.is_empty() {
+            let what = if svc.configured {
+                "no manifest found for this configured service: nothing checked"
+            } else {
+                "no manifest cverun reads: nothing checked"
+            };
+            let _ = writeln!(out, "  {}", paint(YELLOW, what));
+        }
+        for m in svc.manifests.iter().filter(|m| m.error.is_some()) {
+            let _ = writeln!(
+                out,
+                "  {} {}",
+                paint(RED, "unreadable:"),
+                elide(m.error.as_deref().unwrap_or_default(), width - 14)
+            );
+        }
+        if !rows.is_empty() {
+            self.rows(out, findings, rows);
+        }
+        for f in findings.iter().filter(|f| f.finding.unverifiable.is_some()) {
+            let text = format!(
+                "{} {} {} {}: {}  {}",
+                priority_label(f),
+                f.package,
+                f.version,
+                advisory_label(f),
+                f.finding.unverifiable.as_deref().unwrap_or_default(),
+                names.file(&location(f), &svc.path)
+            );
+            let _ = writeln!(
+                out,
+                "  {} {}",
+                paint(YELLOW, "UNVERIFIABLE"),
+                elide(&text, width - 15)
+            );
+        }
+        for f in findings
+            .iter()
+            .filter(|f| f.finding.informational.is_some() && f.finding.unverifiable.is_none())
+        {
+            let kind = f
+                .finding
+                .informational
+                .as_deref()
+                .unwrap_or_default()
+                .to_uppercase();
+            let text = format!(
+                "{} {} {}{}  {}",
+                f.package,
+                f.version,
+                advisory_label(f),
+                f.finding
+                    .summary
+                    .as_deref()
+                    .map(|s| format!(": {s}"))
+                    .unwrap_or_default(),
+                names.file(&location(f), &svc.path)
+            );
+            let room = width.saturating_sub(kind.chars().count() + 3);
+            let _ = writeln!(out, "  {} {}", paint(CYAN, kind), elide(&text, room));
+        }
+        list(
             out,
-            "  {} {}",
-            paint(RED, "unreadable:"),
-            m.error.as_deref().unwrap_or_default()
+            "unpinned, not matched",
+            unpinned,
+            |p| match p.specifier.as_deref() {
+                Some("") | None => p.package.clone(),
+                Some(s) => format!("{} {s}", p.package),
+            },
+            width,
+        );
+        list(
+            out,
+            "not matchable",
+            unmatchable,
+            |p| format!("{} ({})", p.package, p.reason),
+            width,
         );
     }
 
-    let vulns: Vec<&FindingRecord> = findings
-        .iter()
-        .map(|f| &**f)
-        .filter(|f| f.is_vulnerability())
-        .collect();
-    if !vulns.is_empty() {
-        let rows: Vec<[String; 7]> = vulns
+    /// One row per vulnerable package.
+    fn rows(&self, out: &mut String, findings: &[&FindingRecord], rows: &[&PackageGroup]) {
+        let lead = |g: &PackageGroup| {
+            findings.iter().copied().find(|f| {
+                f.package == g.package
+                    && f.version == g.version
+                    && g.advisories
+                        .first()
+                        .is_some_and(|a| *a == *f.finding.advisory)
+            })
+        };
+        let cells: Vec<Vec<String>> = rows
             .iter()
-            .map(|f| {
-                [
-                    priority_label(f),
-                    severity_label(f),
-                    f.package.clone(),
-                    f.version.clone(),
-                    advisory_label(f),
-                    fix_label(f),
-                    location(f),
+            .map(|g| {
+                let f = lead(g);
+                vec![
+                    f.map_or_else(|| g.priority.to_string(), priority_label),
+                    g.package.clone(),
+                    g.version.clone(),
+                    advisories_cell(g, f),
+                    decision_cell(g),
+                    urgent_fix_cell(g),
+                    g.locations
+                        .iter()
+                        .map(|l| self.names.file(l, &self.svc.path))
+                        .collect::<Vec<_>>()
+                        .join(", "),
                 ]
             })
             .collect();
         let headers = [
-            "PRIORITY", "SEVERITY", "PACKAGE", "VERSION", "ADVISORY", "FIX", "WHERE",
+            "PRIORITY",
+            "PACKAGE",
+            "VERSION",
+            "ADVISORIES",
+            "DECISION",
+            "URGENT FIX",
+            "WHERE",
         ];
-        let mut width = headers.map(str::len);
-        for r in &rows {
-            for (w, c) in width.iter_mut().zip(r) {
-                *w = (*w).max(c.chars().count());
-            }
-        }
-        let mut line = String::from("  ");
-        for (h, w) in headers.iter().zip(width) {
-            let _ = write!(line, "{h:<w$}  ");
-        }
-        let _ = writeln!(out, "{}", paint(DIM, line.trim_end()));
-        for (r, f) in rows.iter().zip(&vulns) {
-            let style = match f.priority.as_ref().map(|p| p.level) {
-                Some(Level::P0 | Level::P1) => RED,
-                Some(Level::P2) | None => YELLOW,
-                Some(Level::Routine) => Style::new(),
+        let widths = fit_widths(&headers, &cells, self.width, 2, &[0, 14, 10, 12, 18, 12, 8]);
+        let header: Vec<String> = headers.iter().map(|h| (*h).to_owned()).collect();
+        let _ = writeln!(
+            out,
+            "{}",
+            paint(DIM, table_line(2, &header, &widths, |_, c| c))
+        );
+        for (r, g) in cells.iter().zip(rows) {
+            let style = match g.priority {
+                Level::P0 | Level::P1 => RED,
+                Level::P2 => YELLOW,
+                Level::Routine => Style::new(),
             };
-            let mut line = String::from("  ");
-            for (i, (c, w)) in r.iter().zip(width).enumerate() {
-                let cell = if i + 1 == r.len() {
-                    c.clone()
-                } else {
-                    format!("{c:<w$}")
-                };
-                let cell = match i {
-                    0 => paint(style, cell),
-                    4 => paint(BOLD, cell),
-                    6 => paint(DIM, cell),
-                    _ => cell,
-                };
-                let _ = write!(line, "{cell}  ");
-            }
-            let _ = writeln!(out, "{}", line.trim_end());
+            let line = table_line(2, r, &widths, |i, c| match i {
+                0 => paint(style, c),
+                3 => paint(BOLD, c),
+                6 => paint(DIM, c),
+                _ => c,
+            });
+            let _ = writeln!(out, "{line}");
         }
     }
-    for f in findings.iter().filter(|f| f.finding.unverifiable.is_some()) {
-        let _ = writeln!(
-            out,
-            "  {} {} {} {} {}: {}  {}",
-            paint(YELLOW, "UNVERIFIABLE"),
-            priority_label(f),
-            f.package,
-            f.version,
-            advisory_label(f),
-            f.finding.unverifiable.as_deref().unwrap_or_default(),
-            paint(DIM, location(f))
-        );
+}
+
+/// The most urgent advisory (with up to two aliases when alone), then `+N more`.
+fn advisories_cell(g: &PackageGroup, lead: Option<&FindingRecord>) -> String {
+    let first = match lead {
+        Some(f) => advisory_label(f),
+        None => g.advisories.first().cloned().unwrap_or_default(),
+    };
+    if g.advisories.len() > 1 {
+        format!("{first} +{} more", g.advisories.len() - 1)
+    } else {
+        first
     }
-    for f in findings
-        .iter()
-        .filter(|f| f.finding.informational.is_some() && f.finding.unverifiable.is_none())
-    {
-        let _ = writeln!(
-            out,
-            "  {} {} {} {}{}  {}",
-            paint(
-                CYAN,
-                f.finding
-                    .informational
-                    .as_deref()
-                    .unwrap_or_default()
-                    .to_uppercase()
-            ),
-            f.package,
-            f.version,
-            advisory_label(f),
-            f.finding
-                .summary
-                .as_deref()
-                .map(|s| format!(": {s}"))
-                .unwrap_or_default(),
-            paint(DIM, location(f))
-        );
+}
+
+/// The decision and where it leads (the version safe from every known advisory,
+/// or the rollback): `HOTFIX -> 5.4`.
+fn decision_cell(g: &PackageGroup) -> String {
+    g.label.clone()
+}
+
+/// The version fixing the most urgent advisory, and how many advisories it leaves.
+pub(crate) fn urgent_fix_cell(g: &PackageGroup) -> String {
+    let step = &g.fix.most_urgent;
+    match &step.version {
+        None => "none known".to_owned(),
+        Some(v) if step.leaves_unfixed.is_empty() => v.clone(),
+        Some(v) => format!("{v} (leaves {})", step.leaves_unfixed.len()),
     }
-    list(out, "unpinned, not matched", unpinned, |p| {
-        match p.specifier.as_deref() {
-            Some("") | None => p.package.clone(),
-            Some(s) => format!("{} {s}", p.package),
-        }
-    });
-    list(out, "not matchable", unmatchable, |p| {
-        format!("{} ({})", p.package, p.reason)
-    });
 }
 
 /// Findings an exception in force suppresses: still shown, with who and until when.
-fn suppressed_block(out: &mut String, suppressed: &[&FindingRecord]) {
+fn suppressed_block(out: &mut String, suppressed: &[&FindingRecord], names: &Names, width: usize) {
     for f in suppressed {
         let Some(e) = &f.exception else { continue };
         let until = e.expires.map(|d| format!("until {d}")).unwrap_or_default();
         let review = match &e.standing {
             cverun_triage::exceptions::Standing::ReviewDue { review } => {
-                format!("; {}", paint(YELLOW, format!("review was due {review}")))
+                format!("; review was due {review}")
             }
             _ => String::new(),
         };
-        let _ = writeln!(
-            out,
-            "  {} {} {} {} {} {until} (owner {}, approved by {}{review})  {}",
-            paint(DIM, "SUPPRESSED"),
+        let text = format!(
+            "{} {} {} {} {until} (owner {}, approved by {}{review})  {} · exception {}",
             priority_label(f),
             f.package,
             f.version,
             advisory_label(f),
             e.owner,
             e.approved_by,
-            paint(DIM, format!("{} · exception {}", location(f), e.location))
+            names.show(&location(f)),
+            e.location
+        );
+        let _ = writeln!(
+            out,
+            "  {} {}",
+            paint(DIM, "SUPPRESSED"),
+            elide(&text, width.saturating_sub(13))
         );
     }
-    let _ = writeln!(out);
 }
 
 fn list(
@@ -300,24 +427,16 @@ fn list(
     what: &str,
     items: &[&PackageRecord],
     label: impl Fn(&PackageRecord) -> String,
+    width: usize,
 ) {
     if items.is_empty() {
         return;
     }
-    let mut names: Vec<String> = items
-        .iter()
-        .take(UNMATCHED_SHOWN)
-        .map(|p| label(p))
-        .collect();
-    if items.len() > UNMATCHED_SHOWN {
-        names.push(format!("+{} more", items.len() - UNMATCHED_SHOWN));
-    }
-    let _ = writeln!(
-        out,
-        "  {} {}",
-        paint(YELLOW, format!("{what} ({}):", items.len())),
-        names.join(", ")
-    );
+    let names: Vec<String> = items.iter().map(|p| label(p)).collect();
+    let head = format!("{what} ({}):", items.len());
+    let room = width.saturating_sub(head.chars().count() + 3).max(20);
+    let shown = fit_list(&names, room);
+    let _ = writeln!(out, "  {} {shown}", paint(YELLOW, head));
 }
 
 /// `P1 (8 h)`, or `-` without a priority.
@@ -326,22 +445,6 @@ fn priority_label(f: &FindingRecord) -> String {
         Some(p) => format!("{} ({})", p.level, p.response_text()),
         None => "-".to_owned(),
     }
-}
-
-/// The best-known score, else the advisory's own rating, else `unknown`.
-fn severity_label(f: &FindingRecord) -> String {
-    match (&f.cvss, f.priority.as_ref().and_then(|p| p.inputs.rating)) {
-        (Some(s), _) => format!("{:.1} {}", s.score, s.rating),
-        (None, Some(r)) => format!("{r} (rated)"),
-        (None, None) => "unknown".to_owned(),
-    }
-}
-
-/// The decision and where it leads: `HOTFIX -> 5.4`.
-fn fix_label(f: &FindingRecord) -> String {
-    f.fix
-        .as_ref()
-        .map_or_else(|| "-".to_owned(), |fix| fix.label())
 }
 
 fn advisory_label(f: &FindingRecord) -> String {
@@ -365,15 +468,75 @@ fn location(f: &FindingRecord) -> String {
     }
 }
 
-fn summary(out: &mut String, r: &Report) {
+/// The summary's first line: what was scanned and the verdict.
+fn first_line(r: &Report, affected_services: usize) -> String {
     let s = &r.summary;
+    let unjudged = s.not_checked > 0 || s.services_not_checked > 0 || s.errors > 0;
+    let verdict = if s.vulnerabilities == 0 && s.unverifiable == 0 && unjudged {
+        paint(YELLOW, "no known vulnerability in what could be checked")
+    } else if s.vulnerabilities == 0 && s.unverifiable == 0 {
+        paint(GREEN, "no known vulnerability")
+    } else {
+        let mut parts = Vec::new();
+        if s.vulnerabilities > 0 {
+            parts.push(paint(
+                RED,
+                format!(
+                    "{} ({}, {}) in {}",
+                    count(
+                        s.packages_affected,
+                        "vulnerable package",
+                        "vulnerable packages"
+                    ),
+                    count(s.vulnerabilities, "finding", "findings"),
+                    count(
+                        s.distinct_vulnerabilities,
+                        "distinct advisory",
+                        "distinct advisories"
+                    ),
+                    count(affected_services, "service", "services"),
+                ),
+            ));
+        }
+        if s.unverifiable > 0 {
+            parts.push(paint(YELLOW, format!("{} unverifiable", s.unverifiable)));
+        }
+        parts.join(", ")
+    };
+    let verdict = if s.suppressed > 0 {
+        format!("{verdict}, {} suppressed by exceptions", s.suppressed)
+    } else {
+        verdict
+    };
+    format!(
+        "{} {}, {}, {} ({} matched, {} unpinned, {} not matchable, {} not checked): {verdict}{}",
+        paint(BOLD, "Scanned"),
+        count(s.services, "service", "services"),
+        count(s.manifests, "manifest", "manifests"),
+        count(s.packages, "package", "packages"),
+        s.matched,
+        s.unpinned,
+        s.not_matchable,
+        s.not_checked,
+        if s.informational > 0 {
+            format!(", {} informational", s.informational)
+        } else {
+            String::new()
+        }
+    )
+}
+
+/// After the rows: every error, exception problem and (some) warnings, then the
+/// advisory data in detail.
+fn details(out: &mut String, r: &Report, names: &Names) {
+    let _ = writeln!(out);
     for e in &r.errors {
         let at = e.line.map(|l| format!(":{l}")).unwrap_or_default();
         let _ = writeln!(
             out,
             "{} {}{at}: {}",
             paint(RED, "error:"),
-            e.file,
+            names.show(&e.file),
             e.message
         );
     }
@@ -392,7 +555,7 @@ fn summary(out: &mut String, r: &Report) {
                 out,
                 "{} {}{at}: {}",
                 paint(YELLOW, "warning:"),
-                w.file,
+                names.show(&w.file),
                 w.message
             );
         }
@@ -410,114 +573,6 @@ fn summary(out: &mut String, r: &Report) {
             );
         }
     }
-    let affected_services = r.services.iter().filter(|s| s.vulnerabilities > 0).count();
-    let unjudged = s.not_checked > 0 || s.services_not_checked > 0 || s.errors > 0;
-    let verdict = if s.vulnerabilities == 0 && s.unverifiable == 0 && unjudged {
-        paint(YELLOW, "no known vulnerability in what could be checked")
-    } else if s.vulnerabilities == 0 && s.unverifiable == 0 {
-        paint(GREEN, "no known vulnerability")
-    } else {
-        let mut parts = Vec::new();
-        if s.vulnerabilities > 0 {
-            parts.push(paint(
-                RED,
-                format!(
-                    "{} vulnerable package{} ({} distinct advisor{}) in {} service{}",
-                    s.vulnerabilities,
-                    plural(s.vulnerabilities),
-                    s.distinct_vulnerabilities,
-                    if s.distinct_vulnerabilities == 1 {
-                        "y"
-                    } else {
-                        "ies"
-                    },
-                    affected_services,
-                    plural(affected_services)
-                ),
-            ));
-        }
-        if s.vulnerabilities > 0 {
-            let p = &s.priorities;
-            parts.push(format!(
-                "P0 {} · P1 {} · P2 {} · routine {}",
-                p.p0, p.p1, p.p2, p.routine
-            ));
-        }
-        if s.unverifiable > 0 {
-            parts.push(paint(YELLOW, format!("{} unverifiable", s.unverifiable)));
-        }
-        parts.join(", ")
-    };
-    let verdict = if s.suppressed > 0 {
-        format!("{verdict}, {} suppressed by exceptions", s.suppressed)
-    } else {
-        verdict
-    };
-    let _ = writeln!(
-        out,
-        "{} {} service{}, {} manifest{}, {} packages ({} matched, {} unpinned, {} not matchable, {} not checked): {verdict}{}",
-        paint(BOLD, "Scanned"),
-        s.services,
-        plural(s.services),
-        s.manifests,
-        plural(s.manifests),
-        s.packages,
-        s.matched,
-        s.unpinned,
-        s.not_matchable,
-        s.not_checked,
-        if s.informational > 0 {
-            format!(", {} informational", s.informational)
-        } else {
-            String::new()
-        }
-    );
-    if s.errors > 0 {
-        let _ = writeln!(
-            out,
-            "{}",
-            paint(
-                RED,
-                format!(
-                    "{} error{} (files or directories that could not be read or held nothing to check): this scan is incomplete",
-                    s.errors,
-                    plural(s.errors)
-                )
-            )
-        );
-    }
-    if s.not_checked > 0 {
-        let _ = writeln!(
-            out,
-            "{}",
-            paint(
-                RED,
-                format!(
-                    "{} package{} NOT CHECKED: no advisory data for {} in this database (cverun db update --ecosystem {})",
-                    s.not_checked,
-                    plural(s.not_checked),
-                    s.ecosystems_not_checked.join(", "),
-                    s.ecosystems_not_checked.join(",")
-                )
-            )
-        );
-    }
-    if s.services_not_checked > 0 || s.not_read > 0 {
-        let _ = writeln!(
-            out,
-            "{}",
-            paint(
-                YELLOW,
-                format!(
-                    "{} service{} with nothing checked, {} file{} not read",
-                    s.services_not_checked,
-                    plural(s.services_not_checked),
-                    s.not_read,
-                    plural(s.not_read)
-                )
-            )
-        );
-    }
     database(out, r);
 }
 
@@ -533,12 +588,18 @@ fn database(out: &mut String, r: &Report) {
                 r.database.location,
                 &r.database.id[..r.database.id.len().min(12)],
                 r.database.sources.len(),
-                plural(r.database.sources.len())
+                if r.database.sources.len() == 1 {
+                    ""
+                } else {
+                    "s"
+                }
             )
         )
     );
     if let Some(f) = &r.freshness {
-        write_freshness(out, f, true);
+        for a in &f.sources {
+            let _ = writeln!(out, "{}", paint(DIM, format!("  {}", source_age(a))));
+        }
     }
 }
 
@@ -575,8 +636,4 @@ pub fn source_age(a: &cverun_db::coverage::SourceAge) -> String {
         a.source,
         short_date(&a.fetched_at)
     )
-}
-
-fn plural(n: usize) -> &'static str {
-    if n == 1 { "" } else { "s" }
 }

@@ -1223,3 +1223,75 @@ fn corpus_report_you_can_act_on() {
             .starts_with("ROOT")
     );
 }
+
+/// `errors` of validating `instance` against the schema file at `schema` (JSON
+/// Schema draft-04, with the `boon` validator), one message each.
+fn schema_errors(schema: &Path, instance: &serde_json::Value) -> Vec<String> {
+    let mut schemas = boon::Schemas::new();
+    let mut compiler = boon::Compiler::new();
+    let index = compiler
+        .compile(schema.to_str().unwrap(), &mut schemas)
+        .unwrap_or_else(|e| panic!("{}: {e}", schema.display()));
+    match schemas.validate(instance, index) {
+        Ok(()) => Vec::new(),
+        Err(e) => vec![format!("{e:#}")],
+    }
+}
+
+/// The SARIF of the example fleet and of the shared corpus (4 snapshots) is valid
+/// against the official SARIF 2.1.0 schema (`../shared/schemas`), and carries what
+/// GitHub code scanning requires; a document missing a required property is
+/// refused by the same check, so the check is real.
+#[test]
+fn sarif_validates_against_the_2_1_0_schema() {
+    let Some(shared) = shared_data(test_name!()) else {
+        return;
+    };
+    let schema = shared.join("schemas/sarif-schema-2.1.0.json");
+    let fleet = repo().join("examples/fleet");
+    let adv = repo().join("examples/advisories");
+    let r = run(
+        &[
+            "scan",
+            fleet.to_str().unwrap(),
+            "--advisories",
+            adv.to_str().unwrap(),
+            "--format",
+            "sarif",
+        ],
+        None,
+    );
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    let v = json(&r);
+    assert_eq!(schema_errors(&schema, &v), Vec::<String>::new());
+    github_code_scanning_fields(&v);
+    let mut broken = v.clone();
+    broken["runs"][0]["results"][0]
+        .as_object_mut()
+        .unwrap()
+        .remove("message");
+    assert!(
+        !schema_errors(&schema, &broken).is_empty(),
+        "the validator checks"
+    );
+
+    let db = corpus_db(&shared);
+    let mut args = vec!["--db".to_owned(), db.path().to_string_lossy().into_owned()];
+    args.push("scan".into());
+    for s in [
+        "microservices-demo@2019-06",
+        "microservices-demo@2021-06",
+        "opentelemetry-demo@2022-10",
+        "opentelemetry-demo@2024-06",
+    ] {
+        args.push(shared.join("corpus").join(s).to_string_lossy().into_owned());
+    }
+    args.extend(["--format".into(), "sarif".into()]);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let r = run(&args, None);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    let v = json(&r);
+    assert_eq!(v["runs"][0]["results"].as_array().unwrap().len(), 1668);
+    assert_eq!(schema_errors(&schema, &v), Vec::<String>::new());
+    github_code_scanning_fields(&v);
+}

@@ -15,7 +15,7 @@ use crate::rules::{approval_gate, approvals_needed};
 use crate::state::{FoldError, Incident, StatusUpdate};
 use crate::store::Loaded;
 
-use super::text::{banner, deadline, paint_priority, short_hash, span};
+use super::text::{banner, deadline, paint_priority, short_hash, span, when};
 
 /// The JSON schema name of [`IncidentView`].
 pub const SCHEMA: &str = "cverun.incident/1";
@@ -234,7 +234,7 @@ fn facts(out: &mut String, v: &IncidentView<'_>) {
         format!(
             "{} since {} ({}; phases: {})",
             paint(BOLD, inc.phase),
-            inc.phase_since,
+            when(inc.phase_since),
             span(v.now.duration_since(inc.phase_since).as_secs()),
             inc.phases()
                 .iter()
@@ -248,7 +248,7 @@ fn facts(out: &mut String, v: &IncidentView<'_>) {
     }
     p(
         "declared",
-        format!("{} by {}", inc.declared_at, inc.declared_by),
+        format!("{} by {}", when(inc.declared_at), inc.declared_by),
     );
     if let Some(d) = &inc.description {
         p("about", d.clone());
@@ -282,7 +282,7 @@ fn deadlines(out: &mut String, v: &IncidentView<'_>) {
     }
     let _ = writeln!(out, "\n{}", paint(BOLD, "Escalations"));
     for e in &inc.escalations {
-        let _ = writeln!(out, "  {} to {}: {}", e.at, e.to.join(", "), e.reason);
+        let _ = writeln!(out, "  {} to {}: {}", when(e.at), e.to.join(", "), e.reason);
     }
     if !inc.is_open() {
         return;
@@ -292,7 +292,7 @@ fn deadlines(out: &mut String, v: &IncidentView<'_>) {
         let _ = writeln!(
             out,
             "  {} to {} if still open ({})",
-            e.due,
+            when(e.due),
             e.to.join(", "),
             if left > 0 {
                 format!("{} left", span(left))
@@ -314,14 +314,14 @@ fn roles(out: &mut String, inc: &Incident) {
             Some((cur, before)) => {
                 let before: Vec<String> = before
                     .iter()
-                    .map(|x| format!("{} (from {})", x.name, x.since))
+                    .map(|x| format!("{} (from {})", x.name, when(x.since)))
                     .collect();
                 let _ = writeln!(
                     out,
                     "  {:<20} {} since {}{}",
                     label,
                     paint(BOLD, &cur.name),
-                    cur.since,
+                    when(cur.since),
                     if before.is_empty() {
                         String::new()
                     } else {
@@ -351,7 +351,7 @@ fn checklist_text(out: &mut String, v: &IncidentView<'_>) {
             "[ ]".to_owned()
         };
         let who = match (&item.checked_by, item.checked_at) {
-            (Some(b), Some(a)) => paint(DIM, format!(" ({b}, {a})")),
+            (Some(b), Some(a)) => paint(DIM, format!(" ({b}, {})", when(a))),
             _ if !item.required => paint(DIM, " (optional)"),
             _ => String::new(),
         };
@@ -373,7 +373,7 @@ fn approvals(out: &mut String, v: &IncidentView<'_>) {
         }
     );
     for a in &inc.approvals {
-        let _ = writeln!(out, "  {} by {} at {}", a.kind, a.by, a.at);
+        let _ = writeln!(out, "  {} by {} at {}", a.kind, a.by, when(a.at));
     }
     let before_gate = match (inc.position(inc.phase), inc.position(inc.gate())) {
         (Some(here), Some(g)) => here < g,
@@ -392,7 +392,7 @@ fn approvals(out: &mut String, v: &IncidentView<'_>) {
 /// Notes, the latest status updates, awareness and evidence.
 fn records(out: &mut String, inc: &Incident) {
     for n in &inc.notes {
-        let _ = writeln!(out, "  note by {} at {}: {}", n.by, n.at, n.text);
+        let _ = writeln!(out, "  note by {} at {}: {}", n.by, when(n.at), n.text);
     }
     if !inc.updates.is_empty() {
         let _ = writeln!(out, "\n{}", paint(BOLD, "Status updates"));
@@ -411,15 +411,15 @@ fn records(out: &mut String, inc: &Incident) {
             let _ = writeln!(
                 out,
                 "  {} by {}: {}{}",
-                u.at,
+                when(u.at),
                 u.by,
                 u.message,
-                u.eta.map(|e| format!(" [ETA {e}]")).unwrap_or_default()
+                u.eta.map(|e| format!(" [ETA {}]", when(e))).unwrap_or_default()
             );
         }
     }
     if let Some(a) = inc.aware_at {
-        let _ = writeln!(out, "\n  became aware at {a}");
+        let _ = writeln!(out, "\n  became aware at {}", when(a));
     }
     for e in &inc.evidence {
         let _ = writeln!(
@@ -429,7 +429,7 @@ fn records(out: &mut String, inc: &Incident) {
             e.members,
             short_hash(&e.manifest_sha256),
             e.by,
-            e.at
+            when(e.at)
         );
     }
 }

@@ -81,18 +81,24 @@ pub(crate) fn details(e: &Event) -> serde_json::Value {
     serde_json::from_str(&e.details).unwrap_or(serde_json::Value::String(e.details.clone()))
 }
 
+/// A time for people: the local time zone, to the minute (`2026-11-23 13:00 +01:00`);
+/// JSON keeps RFC 3339.
+pub fn when(t: jiff::Timestamp) -> String {
+    cverun_scan::render::style::local_time(t)
+}
+
 /// A deadline's state for people: met (green), late (yellow), pending with the
 /// time left, overdue (red) with by how much, stopped (dim).
 pub fn deadline(d: &Deadline) -> String {
     match d.state {
-        DeadlineState::Met { at } => paint(GREEN, format!("met at {at}")),
-        DeadlineState::Late { at } => paint(YELLOW, format!("met late at {at}")),
-        DeadlineState::Pending => format!("due {} ({} left)", d.due, span(d.seconds_left)),
+        DeadlineState::Met { at } => paint(GREEN, format!("met at {}", when(at))),
+        DeadlineState::Late { at } => paint(YELLOW, format!("met late at {}", when(at))),
+        DeadlineState::Pending => format!("due {} ({} left)", when(d.due), span(d.seconds_left)),
         DeadlineState::Overdue => paint(
             RED,
-            format!("due {} (overdue by {})", d.due, span(-d.seconds_left)),
+            format!("due {} (overdue by {})", when(d.due), span(-d.seconds_left)),
         ),
-        DeadlineState::Stopped => paint(DIM, format!("due {} (stopped)", d.due)),
+        DeadlineState::Stopped => paint(DIM, format!("due {} (stopped)", when(d.due))),
     }
 }
 
@@ -201,9 +207,9 @@ pub fn describe(e: &Event) -> String {
             next_due,
         } => format!(
             "update: {message}{}{}",
-            eta.map(|e| format!(" [ETA {e}]")).unwrap_or_default(),
+            eta.map(|e| format!(" [ETA {}]", when(e))).unwrap_or_default(),
             match next_due {
-                Some(d) => format!(" (next update due {d})"),
+                Some(d) => format!(" (next update due {})", when(d)),
                 None => " (the resolution message: no further update due)".to_owned(),
             }
         ),
@@ -215,7 +221,10 @@ pub fn describe(e: &Event) -> String {
             ..
         } => format!("priority {from} -> {to}: {explanation}"),
         EventBody::Aware { became_aware_at } => {
-            format!("became aware at {became_aware_at} (regulatory clocks start)")
+            format!(
+                "became aware at {} (regulatory clocks start)",
+                when(became_aware_at)
+            )
         }
         EventBody::Notified { label, note, .. } => format!(
             "notified: {label}{}",
@@ -224,7 +233,9 @@ pub fn describe(e: &Event) -> String {
         EventBody::Escalated { to, reason, .. } => {
             format!("ESCALATED to {}: {reason}", to.join(", "))
         }
-        EventBody::Overdue { what, deadline, .. } => format!("OVERDUE: {what} (due {deadline})"),
+        EventBody::Overdue { what, deadline, .. } => {
+            format!("OVERDUE: {what} (due {})", when(deadline))
+        }
         EventBody::Evidence {
             file,
             manifest_sha256,

@@ -103,7 +103,7 @@ pub fn text(v: &TickView<'_>) -> String {
             DIM,
             format!(
                 "tick at {}: {} evaluated, {} fired",
-                v.now,
+                super::text::when(v.now),
                 count(v.evaluated as usize, "incident", "incidents"),
                 v.fired.len()
             )

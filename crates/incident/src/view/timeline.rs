@@ -4,6 +4,7 @@
 use std::fmt::Write as _;
 
 use cverun_scan::render::style::{BOLD, RED, paint};
+use jiff::Timestamp;
 use serde::Serialize;
 
 use crate::chain::Problem;
@@ -95,16 +96,25 @@ pub fn text(v: &TimelineView<'_>) -> String {
         paint(
             BOLD,
             format!(
-                "{:>4} {:<22} {:<12} {:<12} {}",
+                "{:>4} {:<26} {:<12} {:<12} {}",
                 "SEQ", "AT", "ACTOR", "HASH", "EVENT"
             )
         )
     );
     for e in &v.events {
+        // To the second, in the local time zone (the stored RFC 3339 time is in
+        // JSON); a time that does not parse (tampered with) is shown as stored.
+        let at = match e.at.parse::<Timestamp>() {
+            Ok(t) => t
+                .to_zoned(jiff::tz::TimeZone::system())
+                .strftime("%Y-%m-%d %H:%M:%S %:z")
+                .to_string(),
+            Err(_) => e.at.to_owned(),
+        };
         let line = format!(
-            "{:>4} {:<22} {:<12} {:<12} {}",
+            "{:>4} {:<26} {:<12} {:<12} {}",
             e.seq,
-            e.at,
+            at,
             truncate(e.actor, 12),
             short_hash(e.hash),
             describe(e.event)

@@ -414,7 +414,9 @@ fn records(out: &mut String, inc: &Incident) {
                 when(u.at),
                 u.by,
                 u.message,
-                u.eta.map(|e| format!(" [ETA {}]", when(e))).unwrap_or_default()
+                u.eta
+                    .map(|e| format!(" [ETA {}]", when(e)))
+                    .unwrap_or_default()
             );
         }
     }

@@ -225,10 +225,16 @@ fn an_overdue_deadline_is_shown_overdue_in_show_and_list() {
         .find(|l| l.contains("Containment completed"))
         .expect("the containment deadline");
     assert!(
-        plain(line).contains("due 2026-11-23T14:00:00Z (overdue by 1h)"),
+        plain(line).contains(&format!(
+            "due {} (overdue by 1h)",
+            super::text::when(at(120))
+        )),
         "{line}"
     );
-    assert!(line.contains(&paint(RED, "due 2026-11-23T14:00:00Z (overdue by 1h)")));
+    assert!(line.contains(&paint(
+        RED,
+        format!("due {} (overdue by 1h)", super::text::when(at(120)))
+    )));
 
     let all = [l];
     let lv = list::view(&all, false, now, false);
@@ -401,7 +407,8 @@ fn tick_shows_what_fired_and_what_failed() {
     assert_eq!(
         *lines.last().unwrap(),
         format!(
-            "tick at {now}: 1 incident evaluated, {} fired",
+            "tick at {}: 1 incident evaluated, {} fired",
+            super::text::when(now),
             report.fired.len()
         )
     );
@@ -573,7 +580,7 @@ fn declared_and_recorded_lines() {
         lines
             .last()
             .unwrap()
-            .ends_with("due 2026-11-23T14:00:00Z (1h30m left)"),
+            .ends_with(&format!("due {} (1h30m left)", super::text::when(at(120)))),
         "{text}"
     );
 

@@ -207,7 +207,8 @@ pub fn describe(e: &Event) -> String {
             next_due,
         } => format!(
             "update: {message}{}{}",
-            eta.map(|e| format!(" [ETA {}]", when(e))).unwrap_or_default(),
+            eta.map(|e| format!(" [ETA {}]", when(e)))
+                .unwrap_or_default(),
             match next_due {
                 Some(d) => format!(" (next update due {})", when(d)),
                 None => " (the resolution message: no further update due)".to_owned(),

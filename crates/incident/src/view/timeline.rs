@@ -105,10 +105,7 @@ pub fn text(v: &TimelineView<'_>) -> String {
         // To the second, in the local time zone (the stored RFC 3339 time is in
         // JSON); a time that does not parse (tampered with) is shown as stored.
         let at = match e.at.parse::<Timestamp>() {
-            Ok(t) => t
-                .to_zoned(jiff::tz::TimeZone::system())
-                .strftime("%Y-%m-%d %H:%M:%S %:z")
-                .to_string(),
+            Ok(t) => cverun_scan::render::style::local_time_seconds(t),
             Err(_) => e.at.to_owned(),
         };
         let line = format!(

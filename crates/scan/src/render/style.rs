@@ -28,9 +28,23 @@ pub fn paint(style: Style, text: impl std::fmt::Display) -> String {
 /// minute, with its offset: `2026-11-23 13:00 +01:00`. Every human view prints times
 /// through this; JSON keeps RFC 3339.
 pub fn local_time(t: jiff::Timestamp) -> String {
-    t.to_zoned_datetime(jiff::tz::TimeZone::system())
-        .strftime("%Y-%m-%d %H:%M %:z")
-        .to_string()
+    time_in(t, &jiff::tz::TimeZone::system(), false)
+}
+
+/// `t` in `tz`, to the minute or to the second.
+fn time_in(t: jiff::Timestamp, tz: &jiff::tz::TimeZone, seconds: bool) -> String {
+    let format = if seconds {
+        "%Y-%m-%d %H:%M:%S %:z"
+    } else {
+        "%Y-%m-%d %H:%M %:z"
+    };
+    t.to_zoned_datetime(tz.clone()).strftime(format).to_string()
+}
+
+/// `t` in the local time zone to the second (`2026-11-23 13:00:05 +01:00`), for
+/// audit timelines where the order within a minute matters.
+pub fn local_time_seconds(t: jiff::Timestamp) -> String {
+    time_in(t, &jiff::tz::TimeZone::system(), true)
 }
 
 /// How far `due` is from `now`, roughly: `in 8 h`, `in 3 d`, `in 20 min`, or
@@ -192,4 +206,21 @@ pub fn plain(text: &str) -> String {
         out.push(c);
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn times_for_people_are_local_with_their_offset() {
+        let t: jiff::Timestamp = "2026-11-23T12:00:05.123456789Z".parse().unwrap();
+        let paris = jiff::tz::TimeZone::fixed(jiff::tz::offset(1));
+        assert_eq!(time_in(t, &paris, false), "2026-11-23 13:00 +01:00");
+        assert_eq!(time_in(t, &paris, true), "2026-11-23 13:00:05 +01:00");
+        assert_eq!(
+            time_in(t, &jiff::tz::TimeZone::UTC, false),
+            "2026-11-23 12:00 +00:00"
+        );
+    }
 }

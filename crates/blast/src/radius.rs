@@ -501,6 +501,10 @@ pub struct Entry {
     pub priority: Option<Box<Priority>>,
     /// Fix options and decision.
     pub fix: Option<Arc<Fix>>,
+    /// For an advisory asked about: the smallest known version that fixes it
+    /// (every record of it), whatever the package's other advisories say; `null`
+    /// when none is known or the question is a package.
+    pub subject_fix: Option<String>,
     /// Why it cannot be judged, when unverifiable.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub unverifiable: Option<String>,
@@ -611,6 +615,22 @@ impl Blast {
     }
 }
 
+/// The version that fixes the advisory asked about at one declaration: the
+/// largest of its records' own fixes (each record must be left behind); `None`
+/// when one of them has no known fix, or a finding has none computed.
+fn subject_fix(members: &[(&FindingRecord, bool)]) -> Option<String> {
+    let mut best: Option<&str> = None;
+    for (f, _) in members {
+        let v = f.own_fix.as_ref()?.version.as_deref()?;
+        best = Some(match (best, f.ecosystem.scheme()) {
+            (Some(b), Some(s)) if compare(s, v, b).is_ok_and(|o| o.is_le()) => b,
+            (Some(b), None) if b >= v => b,
+            _ => v,
+        });
+    }
+    best.map(str::to_owned)
+}
+
 /// Whether two version strings of `ecosystem` are the same version (by the
 /// scheme's equality when both parse, else as written).
 fn same_version(ecosystem: &Ecosystem, a: &str, b: &str) -> bool {
@@ -698,6 +718,7 @@ pub fn blast(
             advisories: Vec::new(),
             priority: None,
             fix: None,
+            subject_fix: None,
             unverifiable: None,
             exception: None,
             reach: None,
@@ -743,6 +764,9 @@ pub fn blast(
             .find(|(f, s)| !*s && f.fix.is_some())
             .or(members.first())
             .and_then(|(f, _)| f.fix.clone());
+        if subject.version.is_none() && !subject.ids.is_empty() {
+            e.subject_fix = subject_fix(&members);
+        }
         e.unverifiable = lead.finding.unverifiable.clone();
         e.exception = lead.exception.clone();
         entries.push(e);

@@ -195,10 +195,21 @@ fn priority_label(e: &Entry) -> String {
     }
 }
 
+/// The package's decision, and the version that fixes the advisory asked about
+/// when it differs from the decision's target: `HOTFIX -> v0.56.0 (it: v0.17.0)`.
 fn fix_label(e: &Entry) -> String {
-    e.fix
+    let label = e
+        .fix
         .as_ref()
-        .map_or_else(|| "-".to_owned(), |fix| fix.label())
+        .map_or_else(|| "-".to_owned(), |fix| fix.label());
+    match (
+        &e.subject_fix,
+        e.fix.as_ref().and_then(|f| f.decision.target.as_ref()),
+    ) {
+        (Some(own), Some(target)) if own == target => label,
+        (Some(own), _) => format!("{label} (this advisory: {own})"),
+        (None, _) => label,
+    }
 }
 
 /// `imported`, `not imported`, `unknown`, or `-` when not checked.

@@ -819,3 +819,55 @@ fn related_signals_switched_off() {
     }
     assert_eq!(v["summary"]["priorities"]["P2"], 8);
 }
+
+/// The fix of the advisory asked about beside the package's: for GO-2023-2102
+/// ("Rapid Reset") on microservices-demo@2021-06, golang.org/x/net's own fix is
+/// v0.17.0 while the version safe from every known x/net advisory is v0.56.0 (the
+/// figures `crates/db/tests/fix_plans.rs` pins from the Go snapshot's records).
+#[test]
+fn the_advisory_asked_about_has_its_own_fix() {
+    let Some(shared) = shared_data(test_name!()) else {
+        return;
+    };
+    let db = go_kev_db(&shared);
+    let root = shared.join("corpus/microservices-demo@2021-06");
+    let root = root.to_str().unwrap();
+    let args = ["blast", "GO-2023-2102", root, "--no-reach"];
+    let mut with_json = args.to_vec();
+    with_json.extend(["--format", "json"]);
+    let r = run(&with_json, Some(db.path()));
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    let v = json(&r);
+    let net: Vec<&Value> = affected(&v)
+        .into_iter()
+        .filter(|e| e["package"] == "golang.org/x/net")
+        .collect();
+    assert!(!net.is_empty(), "{v}");
+    for e in &net {
+        assert_eq!(e["subject_fix"], "v0.17.0", "{e}");
+        assert_eq!(e["fix"]["minimal_safe"], "v0.56.0", "{e}");
+    }
+    let r = run(&args, Some(db.path()));
+    assert!(
+        r.stdout.contains("(this advisory: v0.17.0)"),
+        "{}",
+        r.stdout
+    );
+    // A package asked about has no advisory of its own to fix.
+    let r = run(
+        &[
+            "blast",
+            "Go/golang.org/x/net",
+            root,
+            "--no-reach",
+            "--format",
+            "json",
+        ],
+        Some(db.path()),
+    );
+    let v = json(&r);
+    assert!(
+        affected(&v).iter().all(|e| e["subject_fix"].is_null()),
+        "{v}"
+    );
+}

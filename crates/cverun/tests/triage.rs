@@ -648,3 +648,35 @@ fn a_lone_records_own_rating_is_used() {
     let (low, why) = level("ratedpkglow");
     assert_eq!(low, "routine", "{why}");
 }
+
+/// `explain` names the fix of the advisory asked about when it is not the package
+/// decision's target: GO-2023-2102 on microservices-demo@2021-06, where
+/// golang.org/x/net's own fix is v0.17.0 and the package's safe version v0.56.0
+/// (the figures `crates/db/tests/fix_plans.rs` pins from the Go snapshot).
+#[test]
+fn explain_names_the_advisorys_own_fix() {
+    let Some(shared) = shared_data(test_name!()) else {
+        return;
+    };
+    let db = tempfile::tempdir().unwrap();
+    let go = shared.join("osv/Go-all.zip");
+    let r = run(&["db", "import", go.to_str().unwrap()], Some(db.path()));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let root = shared.join("corpus/microservices-demo@2021-06");
+    let r = run(
+        &["explain", "GO-2023-2102", root.to_str().unwrap()],
+        Some(db.path()),
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let block: Vec<&str> = r
+        .stdout
+        .split("golang.org/x/net ")
+        .skip(1)
+        .map(|b| b.split("\nsrc/").next().unwrap())
+        .collect();
+    assert!(!block.is_empty(), "{}", r.stdout);
+    for b in block {
+        assert!(b.contains("-> v0.56.0"), "{b}");
+        assert!(b.contains("this advisory alone is fixed in v0.17.0"), "{b}");
+    }
+}

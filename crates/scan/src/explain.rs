@@ -82,6 +82,9 @@ pub struct Explained {
     pub priority: Option<Box<Priority>>,
     /// Fix options and decision.
     pub fix: Option<Arc<Fix>>,
+    /// The fix of the advisory asked about (its own), whatever the package's other
+    /// advisories say.
+    pub own_fix: Option<Arc<cverun_osv::OwnFix>>,
     /// The exception, when one covers it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub exception: Option<Arc<ExceptionUse>>,
@@ -218,6 +221,7 @@ pub fn explain(
             unverifiable: f.finding.unverifiable.clone(),
             priority: f.priority.clone(),
             fix: f.fix.clone(),
+            own_fix: f.own_fix.clone(),
             exception: f.exception.clone(),
         });
     }
@@ -392,7 +396,12 @@ pub fn render(e: &Explanation) -> String {
             let _ = writeln!(out, "  cannot be judged: {u}");
         }
         if let Some(p) = &f.priority {
-            let _ = writeln!(out, "  priority {} due {}", p.level, p.due);
+            let _ = writeln!(
+                out,
+                "  priority {} due {}",
+                p.level,
+                crate::render::style::local_time(p.due)
+            );
             let _ = writeln!(out, "  {}", p.explanation());
         }
         if let Some(fix) = &f.fix {
@@ -401,6 +410,20 @@ pub fn render(e: &Explanation) -> String {
                 "  {}: {}",
                 fix.decision.action, fix.decision.explanation
             );
+        }
+        if let Some(own) = &f.own_fix {
+            let target = f.fix.as_ref().and_then(|x| x.decision.target.as_deref());
+            match own.version.as_deref() {
+                Some(v) if Some(v) != target => {
+                    let _ = writeln!(out, "  this advisory alone is fixed in {v}");
+                }
+                None if !own.contradictions.is_empty() => {
+                    for c in &own.contradictions {
+                        let _ = writeln!(out, "  no fixed version: {}", c.message);
+                    }
+                }
+                _ => {}
+            }
         }
         if let Some(x) = &f.exception {
             let _ = writeln!(

@@ -63,10 +63,10 @@ pub fn radius(
 ) -> anyhow::Result<Radius> {
     let target = cverun_blast::target::parse(subject).map_err(anyhow::Error::msg)?;
     let threads = threads(inputs.threads);
-    // For a package: whether any advisory names it, and close names (advisories'
-    // and the fleet's) for a "did you mean".
-    let mut known: Option<(bool, Vec<String>)> = None;
-    let (report, subject, source) = match inventory {
+    // The inventory read, when the question is asked of one (its names serve the
+    // "did you mean" below).
+    let mut saved: Option<Inventory> = None;
+    let (report, subject, source, db) = match inventory {
         Some(file) => {
             let inv = Inventory::open(file)?;
             // Resolve first: an unknown advisory fails before any work.
@@ -81,18 +81,13 @@ pub fn radius(
             let triage = super::load_triage(&roots, inputs.policy.as_deref(), &inputs.exceptions)?;
             let mut report = report_from_inventory(&inv, &db, &subject, &triage, now()?, threads)?;
             report.freshness = Some(super::freshness(&report.database, inputs.max_db_age)?);
-            if let Target::Package {
-                ecosystem, name, ..
-            } = &target
-            {
-                known = Some(names(&db, ecosystem, name, inv.names(ecosystem)?)?);
-            }
             let source = Source {
                 kind: "inventory",
                 paths: vec![file.display().to_string()],
                 saved_at: Some(inv.saved_at.clone()),
             };
-            (report, subject, source)
+            saved = Some(inv);
+            (report, subject, source, db)
         }
         None => {
             let (roots, triage) = load_inputs(inputs)?;
@@ -101,34 +96,41 @@ pub fn radius(
             // Every package listed: who ships it at any version, affected or not.
             let report = scan_opened(&roots, &db, triage, inputs, true)
                 .context("scanning for the blast radius")?;
-            if let Target::Package {
-                ecosystem, name, ..
-            } = &target
-            {
-                let declared = report
-                    .packages
-                    .iter()
-                    .flatten()
-                    .filter(|p| p.ecosystem == ecosystem.osv_name())
-                    .map(|p| cverun_versions::normalize_name(ecosystem, &p.package).into_owned())
-                    .collect();
-                known = Some(names(&db, ecosystem, name, declared)?);
-            }
             let source = Source {
                 kind: "scan",
                 paths: report.roots.clone(),
                 saved_at: None,
             };
-            (report, subject, source)
+            (report, subject, source, db)
         }
     };
     let services = report.services.iter().map(|s| s.name.to_string()).collect();
     let roots = report.roots.clone();
     let mut b = blast(&report, subject, source, reach, threads);
+    // For a package nobody ships: whether any advisory names it, and close names
+    // (the advisories' and the fleet's) for a "did you mean" (looked up only then:
+    // comparing every name costs more than the answer itself).
+    let known = match &target {
+        Target::Package {
+            ecosystem, name, ..
+        } if b.summary.ship == 0 => {
+            let declared = match &saved {
+                Some(inv) => inv.names(ecosystem)?,
+                None => report
+                    .packages
+                    .iter()
+                    .flatten()
+                    .filter(|p| p.ecosystem == ecosystem.osv_name())
+                    .map(|p| cverun_versions::normalize_name(ecosystem, &p.package).into_owned())
+                    .collect(),
+            };
+            Some(names(&db, ecosystem, name, declared)?)
+        }
+        _ => None,
+    };
     // A package that no service declares and no advisory names is most likely a
     // typo: never an empty, clean-looking answer.
     if let Some((named, close)) = known
-        && b.summary.ship == 0
         && !named
     {
         if let Target::Package {

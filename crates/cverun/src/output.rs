@@ -18,7 +18,7 @@ use std::path::Path;
 use anyhow::Context;
 use serde::Serialize;
 
-pub use cverun_scan::render::style::{BOLD, CYAN, DIM, GREEN, RED, YELLOW, paint};
+pub use cverun_scan::render::style::{BOLD, CYAN, DIM, GREEN, RED, YELLOW, count, paint};
 
 /// Prints an error line on stderr.
 pub fn error(message: &str) {
@@ -145,13 +145,4 @@ pub fn write_atomically(
 /// The first `n` characters of a hex digest, for tables.
 pub fn short_hash(h: &str) -> &str {
     &h[..h.len().min(12)]
-}
-
-/// `1 vulnerability`, `2 vulnerabilities`.
-pub fn count(n: usize, one: &str, many: &str) -> String {
-    if n == 1 {
-        format!("{n} {one}")
-    } else {
-        format!("{n} {many}")
-    }
 }

@@ -39,6 +39,16 @@ pub mod semver;
 pub mod similar;
 pub mod upgrade;
 
+/// The leading number of a version's text (after an optional `v`).
+pub(crate) fn leading(s: &str) -> Option<u64> {
+    let digits: String = s
+        .trim_start_matches(['v', 'V'])
+        .chars()
+        .take_while(char::is_ascii_digit)
+        .collect();
+    digits.parse().ok()
+}
+
 #[cfg(test)]
 mod order_tests;
 
@@ -353,14 +363,6 @@ impl Version {
     /// Hex) the caret rule: `0.y` changes are breaking, and `0.0.z` ones too.
     /// `None` when the two are not of the same scheme.
     pub fn breaking_to(&self, to: &Version) -> Option<bool> {
-        fn leading(s: &str) -> Option<u64> {
-            let digits: String = s
-                .trim_start_matches(['v', 'V'])
-                .chars()
-                .take_while(char::is_ascii_digit)
-                .collect();
-            digits.parse().ok()
-        }
         Some(match (self, to) {
             (Version::Pep440(a), Version::Pep440(b)) => {
                 a.epoch() != b.epoch() || a.release().first() != b.release().first()

@@ -20,7 +20,7 @@
 //! version would be: a new year is a new release, not an incompatible one. A
 //! two-digit year (pip's `24.0`) cannot be told from a major version and stays one.
 
-use crate::{Ecosystem, Version};
+use crate::{Ecosystem, Version, leading};
 
 /// Whether an upgrade is breaking, and what to know about it.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -37,16 +37,6 @@ pub struct Upgrade {
 const FIRST_YEAR: u64 = 1990;
 /// The largest first number read as a year.
 const LAST_YEAR: u64 = 2999;
-
-/// The leading number of a version's text (after an optional `v`).
-fn leading(s: &str) -> Option<u64> {
-    let digits: String = s
-        .trim_start_matches(['v', 'V'])
-        .chars()
-        .take_while(char::is_ascii_digit)
-        .collect();
-    digits.parse().ok()
-}
 
 /// The year a date-like first number stands for: a year (1990 to 2999) or a
 /// `YYYYMMDD` date of such a year with a valid month and day.

@@ -28,23 +28,7 @@ fn at(minutes: i64) -> Timestamp {
         .unwrap()
 }
 
-/// The text without its styles, as a pipe shows it.
-fn plain(s: &str) -> String {
-    let mut out = String::new();
-    let mut chars = s.chars();
-    while let Some(c) = chars.next() {
-        if c == '\x1b' {
-            for c in chars.by_ref() {
-                if c == 'm' {
-                    break;
-                }
-            }
-        } else {
-            out.push(c);
-        }
-    }
-    out
-}
+use cverun_scan::render::style::plain;
 
 fn json(v: &impl serde::Serialize) -> Value {
     serde_json::to_value(v).unwrap()

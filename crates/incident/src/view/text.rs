@@ -45,25 +45,7 @@ pub(crate) fn span(seconds: i64) -> String {
     human_minutes(seconds)
 }
 
-/// `1 incident`, `2 incidents`.
-pub(crate) fn count(n: usize, one: &str, many: &str) -> String {
-    if n == 1 {
-        format!("{n} {one}")
-    } else {
-        format!("{n} {many}")
-    }
-}
-
-/// `s` cut to `n` characters, the last one `…` when cut.
-pub(crate) fn truncate(s: &str, n: usize) -> String {
-    if s.chars().count() <= n {
-        s.to_owned()
-    } else {
-        let mut t: String = s.chars().take(n.saturating_sub(1)).collect();
-        t.push('…');
-        t
-    }
-}
+pub(crate) use cverun_scan::render::style::{count, elide as truncate};
 
 /// A clock key as a table shows it: `deployment` for `target:deployment`.
 pub(crate) fn short_clock(clock: &str) -> String {

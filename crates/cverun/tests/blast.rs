@@ -449,14 +449,7 @@ fn inventory_files_are_checked_and_saved_atomically() {
 // --- The shared corpus against the shared OSV snapshots ----------------------------
 
 fn corpus_db(shared: &std::path::Path) -> tempfile::TempDir {
-    let d = tempfile::tempdir().unwrap();
-    let mut args = vec!["db".to_owned(), "import".to_owned()];
-    for z in ["PyPI-all.zip", "Go-all.zip"] {
-        args.push(shared.join("osv").join(z).to_string_lossy().into_owned());
-    }
-    let a: Vec<&str> = args.iter().map(String::as_str).collect();
-    assert_eq!(run(&a, Some(d.path())).code, 0);
-    d
+    common::imported_db(shared, &["osv/PyPI-all.zip", "osv/Go-all.zip"])
 }
 
 /// `manifest package version` of every declaration the independent OSV reference
@@ -623,20 +616,10 @@ fn affected(v: &Value) -> Vec<&Value> {
 
 /// The Go snapshot and the CISA KEV catalog of `../shared` in a new database.
 fn go_kev_db(shared: &std::path::Path) -> tempfile::TempDir {
-    let d = tempfile::tempdir().unwrap();
-    let go = shared.join("osv/Go-all.zip");
-    let kev = shared.join("kev/known_exploited_vulnerabilities.json");
-    let r = run(
-        &[
-            "db",
-            "import",
-            &go.to_string_lossy(),
-            &kev.to_string_lossy(),
-        ],
-        Some(d.path()),
-    );
-    assert_eq!(r.code, 0, "{}", r.stderr);
-    d
+    common::imported_db(
+        shared,
+        &["osv/Go-all.zip", "kev/known_exploited_vulnerabilities.json"],
+    )
 }
 
 fn corpus_roots(shared: &std::path::Path) -> Vec<String> {

@@ -607,20 +607,15 @@ fn output_file_is_written_whole() {
 // --- The shared corpus against the shared OSV snapshots ----------------------------
 
 fn corpus_db(shared: &Path) -> tempfile::TempDir {
-    let d = tempfile::tempdir().unwrap();
-    let mut args = vec!["db".to_owned(), "import".to_owned()];
-    for z in ["PyPI-all.zip", "crates.io-all.zip", "Go-all.zip"] {
-        args.push(shared.join("osv").join(z).to_string_lossy().into_owned());
-    }
-    args.push(
-        shared
-            .join("kev/known_exploited_vulnerabilities.json")
-            .to_string_lossy()
-            .into_owned(),
-    );
-    let a: Vec<&str> = args.iter().map(String::as_str).collect();
-    assert_eq!(run(&a, Some(d.path())).code, 0);
-    d
+    common::imported_db(
+        shared,
+        &[
+            "osv/PyPI-all.zip",
+            "osv/crates.io-all.zip",
+            "osv/Go-all.zip",
+            "kev/known_exploited_vulnerabilities.json",
+        ],
+    )
 }
 
 /// Per snapshot: the Python, Go and Rust findings equal the independent OSV-spec

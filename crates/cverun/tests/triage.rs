@@ -658,10 +658,7 @@ fn explain_names_the_advisorys_own_fix() {
     let Some(shared) = shared_data(test_name!()) else {
         return;
     };
-    let db = tempfile::tempdir().unwrap();
-    let go = shared.join("osv/Go-all.zip");
-    let r = run(&["db", "import", go.to_str().unwrap()], Some(db.path()));
-    assert_eq!(r.code, 0, "{}", r.stderr);
+    let db = common::imported_db(&shared, &["osv/Go-all.zip"]);
     let root = shared.join("corpus/microservices-demo@2021-06");
     let r = run(
         &["explain", "GO-2023-2102", root.to_str().unwrap()],

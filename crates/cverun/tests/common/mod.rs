@@ -61,3 +61,18 @@ pub fn fleet_with(files: &[(&str, &str)]) -> tempfile::TempDir {
     }
     d
 }
+
+/// A new advisory database holding `files` of the shared data (`osv/Go-all.zip`,
+/// `kev/known_exploited_vulnerabilities.json`...), imported by `cverun db import`.
+pub fn imported_db(shared: &Path, files: &[&str]) -> tempfile::TempDir {
+    let d = tempfile::tempdir().unwrap();
+    let paths: Vec<String> = files
+        .iter()
+        .map(|f| shared.join(f).to_string_lossy().into_owned())
+        .collect();
+    let mut args = vec!["db", "import"];
+    args.extend(paths.iter().map(String::as_str));
+    let r = run(&args, Some(d.path()));
+    assert_eq!(r.code, 0, "db import {files:?}: {}", r.stderr);
+    d
+}

@@ -1,0 +1,1 @@
+//! Lockfile regeneration through each ecosystem's own tool (being written).

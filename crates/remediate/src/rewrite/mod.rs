@@ -1,0 +1,1 @@
+//! Manifest rewrites that keep the file (being written).

@@ -13,7 +13,7 @@ use std::sync::Arc;
 
 use cverun_osv::{
     AdvisoryInfo, Affected, Candidate, Finding, FixFinder, FixGroup, FixOptions, FixPlan,
-    PackageMatcher, Verdicted, group,
+    PackageMatcher, TargetedUpgrade, Verdicted, group,
 };
 use cverun_versions::{Ecosystem, normalize_name};
 use jiff::Timestamp;
@@ -415,6 +415,24 @@ impl Database {
     ) -> Result<Vec<FixPlan>> {
         self.plan_each(queries, |finder, i, version| {
             finder.plan(version, &queries[i].borrow().groups)
+        })
+    }
+
+    /// For each query, the smallest known upgrade that fixes the groups marked in
+    /// `targeted` (one flag per group of the query), whatever the package's other
+    /// advisories say (`cverun_osv::FixFinder::upgrade_fixing`); `None` when no
+    /// known version does.
+    pub fn upgrades_fixing(
+        &self,
+        queries: &[FixQuery],
+        targeted: &[Vec<bool>],
+    ) -> Result<Vec<Option<TargetedUpgrade>>> {
+        self.plan_each(queries, |finder, i, version| {
+            finder.upgrade_fixing(
+                version,
+                &queries[i].groups,
+                targeted.get(i).map_or(&[][..], Vec::as_slice),
+            )
         })
     }
 

@@ -61,6 +61,23 @@ pub struct PartialUpgrade {
     pub introduces: Vec<String>,
 }
 
+/// The smallest upgrade fixing chosen advisories ([`FixFinder::upgrade_fixing`]).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct TargetedUpgrade {
+    /// The version.
+    pub version: String,
+    /// Whether reaching it is a breaking upgrade (`None`: unknown).
+    pub breaking: Option<bool>,
+    /// What kind of upgrade it is, as [`FixOptions::note`].
+    pub note: Option<String>,
+    /// The groups affecting the installed version that it fixes.
+    pub fixes: Vec<String>,
+    /// The groups affecting the installed version that still affect it.
+    pub leaves: Vec<String>,
+    /// Records that affect it but not the installed version.
+    pub introduces: Vec<String>,
+}
+
 /// One advisory (a finding: one or more records of one vulnerability) to find the
 /// own fix of.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -374,6 +391,78 @@ impl FixFinder {
         }
     }
 
+    /// The smallest known version above `installed` that none of the `targeted`
+    /// groups affects (the other advisories may still affect it): the upgrade that
+    /// fixes the advisories at hand and nothing more. With it, which groups it
+    /// fixes and leaves, and the records affecting it that do not affect
+    /// `installed`. `None` when no known version above fixes them all, or the
+    /// installed version cannot be read.
+    pub fn upgrade_fixing(
+        &self,
+        installed: &str,
+        groups: &[FixGroup],
+        targeted: &[bool],
+    ) -> Option<TargetedUpgrade> {
+        let current = Version::parse(self.scheme, installed).ok()?;
+        let known = if current.is_prerelease() {
+            &self.with_pre
+        } else {
+            &self.releases
+        };
+        let above = known.partition_point(|(v, _)| *v <= current);
+        let members: Vec<Vec<usize>> = groups
+            .iter()
+            .map(|g| {
+                (0..self.ids.len())
+                    .filter(|&i| g.records.iter().any(|r| *r == self.ids[i]))
+                    .collect()
+            })
+            .collect();
+        let hit = |m: &[usize], at: &[usize]| m.iter().any(|i| at.contains(i));
+        let now = self.affecting(installed);
+        let chosen = known[above..].iter().find(|(_, s)| {
+            let at = self.affecting(s);
+            members
+                .iter()
+                .zip(targeted)
+                .all(|(m, &t)| !t || !hit(m, &at))
+        })?;
+        let at = self.affecting(&chosen.1);
+        let u = upgrade(&self.ecosystem, &self.package, &current, &chosen.0);
+        let mut fixes = Vec::new();
+        let mut leaves = Vec::new();
+        for (g, m) in groups.iter().zip(&members) {
+            if !hit(m, &now) {
+                continue;
+            }
+            if hit(m, &at) {
+                leaves.push(g.id.clone());
+            } else {
+                fixes.push(g.id.clone());
+            }
+        }
+        let version = if self.ecosystem == Ecosystem::Go
+            && installed.starts_with('v')
+            && !chosen.1.starts_with('v')
+        {
+            format!("v{}", chosen.1)
+        } else {
+            chosen.1.clone()
+        };
+        Some(TargetedUpgrade {
+            version,
+            breaking: u.breaking,
+            note: u.note,
+            fixes,
+            leaves,
+            introduces: at
+                .iter()
+                .filter(|i| !now.contains(i))
+                .map(|&i| self.ids[i].clone())
+                .collect(),
+        })
+    }
+
     /// Records among `members` that name a version at or above `current` as fixed
     /// and also find it affected.
     fn contradictions(&self, members: &[usize], current: &Version) -> Vec<Contradiction> {
@@ -445,6 +534,57 @@ mod tests {
     fn options(eco: &str, installed: &str, cs: &[Candidate]) -> FixOptions {
         let e = Ecosystem::from_osv(eco);
         fix_options(&e, e.scheme().unwrap(), installed, cs)
+    }
+
+    #[test]
+    fn upgrade_fixing_only_the_advisory_at_hand() {
+        // A is fixed in 1.2.3, B affects 1.0.0 up to 1.2.5: asked for A alone, the
+        // smallest upgrade is 1.2.3, which leaves B; asked for both, 1.2.5.
+        let cs = [
+            candidate(
+                "A",
+                "crates.io",
+                semver(json!([{"introduced": "1.0.0"}, {"fixed": "1.2.3"}])),
+                json!([]),
+            ),
+            candidate(
+                "B",
+                "crates.io",
+                semver(json!([{"introduced": "1.0.0"}, {"fixed": "1.2.5"}])),
+                json!([]),
+            ),
+        ];
+        let e = Ecosystem::from_osv("crates.io");
+        let finder = FixFinder::new(&e, e.scheme().unwrap(), &cs);
+        let groups = [
+            FixGroup {
+                id: "A".into(),
+                records: vec!["A".into()],
+            },
+            FixGroup {
+                id: "B".into(),
+                records: vec!["B".into()],
+            },
+        ];
+        let a = finder
+            .upgrade_fixing("1.2.0", &groups, &[true, false])
+            .unwrap();
+        assert_eq!(a.version, "1.2.3");
+        assert_eq!(
+            (a.fixes, a.leaves),
+            (vec!["A".to_owned()], vec!["B".to_owned()])
+        );
+        let both = finder
+            .upgrade_fixing("1.2.0", &groups, &[true, true])
+            .unwrap();
+        assert_eq!(both.version, "1.2.5");
+        assert!(both.leaves.is_empty());
+        // No known version lies above 9.0.0: no upgrade to name.
+        assert!(
+            finder
+                .upgrade_fixing("9.0.0", &groups, &[true, true])
+                .is_none()
+        );
     }
 
     #[test]

@@ -22,7 +22,8 @@ pub mod record;
 
 pub use finding::{AdvisoryInfo, Finding, MatchedBy, Verdicted, group};
 pub use fix::{
-    Contradiction, FixFinder, FixGroup, FixOptions, FixPlan, OwnFix, PartialUpgrade, fix_options,
+    Contradiction, FixFinder, FixGroup, FixOptions, FixPlan, OwnFix, PartialUpgrade,
+    TargetedUpgrade, fix_options,
 };
 pub use matcher::{Candidate, Hit, Matched, PackageMatcher, Verdict};
 pub use record::{

@@ -69,6 +69,11 @@ pub enum Command {
     /// the runbook's decision.
     #[command(after_help = PLAN_EXAMPLES)]
     Plan(PlanArgs),
+    /// Fix: the change that fixes an advisory (or every finding) per service, as a
+    /// plan and exact diff; `--apply` makes it on a hotfix branch, regenerates
+    /// lockfiles with their own tools, runs the tests and proves it by re-scan.
+    #[command(after_help = FIX_EXAMPLES)]
+    Fix(FixArgs),
     /// Blast radius: every service an advisory (or one package version) reaches, with
     /// owner, dependency path, priority, fix and whether its code imports the package.
     #[command(after_help = BLAST_EXAMPLES)]
@@ -103,6 +108,18 @@ pub enum Command {
         dir: Option<PathBuf>,
     },
 }
+
+const FIX_EXAMPLES: &str = "\
+Examples:
+  cverun fix . --advisory CVE-2023-32681            # the plan and the exact diff
+  cverun fix . --advisory CVE-2023-32681 --apply    # hotfix/cve-2023-32681, one commit per service
+  cverun fix . --advisory GHSA-xxxx --apply --test 'make test' --keep-passing
+  cverun fix . --target safe-from-all --format json
+
+Exit status: 0 every change can be made (dry run) or was made and checked \
+(--apply); 1 something asked is not done: no fix known, a change refused, a \
+tool missing (the command to run is printed), a check or test failed; 2 \
+errors: unreadable files, a dirty working tree, not a git repository.";
 
 const SCAN_EXAMPLES: &str = "\
 Examples:
@@ -454,6 +471,81 @@ pub struct PlanArgs {
     /// Print each row's decision explanation under it (always in JSON).
     #[arg(long)]
     pub explain: bool,
+}
+
+/// How commits are made on the hotfix branch.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum CommitMode {
+    /// One commit per service.
+    PerService,
+    /// One commit for every service of a repository.
+    Single,
+}
+
+/// Which version a change moves to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum FixTarget {
+    /// The smallest known version fixing the advisories at hand.
+    Smallest,
+    /// The smallest known version no known advisory affects.
+    SafeFromAll,
+}
+
+#[derive(Debug, Args)]
+pub struct FixArgs {
+    #[command(flatten)]
+    pub inputs: ScanInputs,
+    /// Fix this advisory (any id or alias: CVE, GHSA, PYSEC, RUSTSEC, GO...;
+    /// repeatable) [default: every vulnerability found]
+    #[arg(long, value_name = "ID")]
+    pub advisory: Vec<String>,
+    /// Which version to move to.
+    #[arg(long, value_enum, default_value_t = FixTarget::Smallest)]
+    pub target: FixTarget,
+    /// Print the plan and the diff without changing anything (the default).
+    #[arg(long, conflicts_with = "apply")]
+    pub dry_run: bool,
+    /// Make the change on the hotfix branch (a separate worktree; the working tree
+    /// is never touched and must be clean).
+    #[arg(long)]
+    pub apply: bool,
+    /// The branch [default: hotfix/<cve id>, else hotfix/<advisory id>]
+    #[arg(long, value_name = "NAME", requires = "apply")]
+    pub branch: Option<String>,
+    /// Start a new hotfix branch from this commit or branch [default: HEAD]
+    #[arg(long, value_name = "REF", requires = "apply")]
+    pub base: Option<String>,
+    /// One commit per service, or one for all.
+    #[arg(long, value_enum, default_value_t = CommitMode::PerService)]
+    pub commit: CommitMode,
+    /// Push the branch to this remote (never without it).
+    #[arg(long, value_name = "REMOTE", requires = "apply")]
+    pub push: Option<String>,
+    /// Run the service's tests with this shell command in the worktree holding the
+    /// change (in the service's directory).
+    #[arg(long, value_name = "CMD", requires = "apply")]
+    pub test: Option<String>,
+    /// With --test: try one package at a time and keep only the changes whose
+    /// tests pass.
+    #[arg(long, requires = "test")]
+    pub keep_passing: bool,
+    /// Seconds a test run may take [default: 1800]
+    #[arg(long, value_name = "SECONDS")]
+    pub test_timeout: Option<u64>,
+    /// Write the pull-request body (Markdown) to FILE.
+    #[arg(long, value_name = "FILE", requires = "apply")]
+    pub pr_body: Option<PathBuf>,
+    /// The pull-request body template (minijinja) [default: the built-in one]
+    #[arg(long, value_name = "FILE")]
+    pub pr_template: Option<PathBuf>,
+    /// Record each step in this incident's timeline.
+    #[arg(long, value_name = "ID")]
+    pub incident: Option<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+    #[command(flatten)]
+    pub output: OutputFile,
 }
 
 #[derive(Debug, Args)]

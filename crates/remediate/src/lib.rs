@@ -21,8 +21,11 @@
 pub mod change;
 pub mod git;
 pub mod lock;
+pub mod pull_request;
 pub mod rewrite;
+pub mod report;
 pub mod verify;
+pub mod work;
 
 use cverun_inventory::Relation;
 use cverun_versions::Ecosystem;

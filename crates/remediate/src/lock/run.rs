@@ -75,7 +75,14 @@ impl RunOutcome {
 pub fn run(commands: &[ToolCommand], timeout: Duration) -> Vec<RunOutcome> {
     let mut outcomes = Vec::with_capacity(commands.len());
     for (index, command) in commands.iter().enumerate() {
-        let outcome = match find_program(&command.program) {
+        let path = command
+            .env
+            .iter()
+            .rev()
+            .find(|(name, _)| name == "PATH")
+            .map(|(_, value)| std::ffi::OsString::from(value))
+            .or_else(|| std::env::var_os("PATH"));
+        let outcome = match find_program(&command.program, path.as_deref()) {
             None => RunOutcome::Missing {
                 tool: command.program.clone(),
                 manual: commands[index..]
@@ -96,14 +103,14 @@ pub fn run(commands: &[ToolCommand], timeout: Duration) -> Vec<RunOutcome> {
 }
 
 /// The executable `program` names: a path as given when it holds a `/`, else the
-/// first executable file of that name in a `PATH` directory.
-fn find_program(program: &str) -> Option<PathBuf> {
+/// first executable file of that name in a directory of `path` (the command's own
+/// `PATH` when its environment sets one, as a shell looks it up, else the process's).
+fn find_program(program: &str, path: Option<&std::ffi::OsStr>) -> Option<PathBuf> {
     if program.contains('/') {
         let path = PathBuf::from(program);
         return is_executable(&path).then_some(path);
     }
-    let path = std::env::var_os("PATH")?;
-    std::env::split_paths(&path)
+    std::env::split_paths(path?)
         .filter(|dir| !dir.as_os_str().is_empty())
         .map(|dir| dir.join(program))
         .find(|candidate| is_executable(candidate))

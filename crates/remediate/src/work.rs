@@ -198,14 +198,20 @@ impl Texts {
 pub fn prepare(service: &ServiceFix, changes: &[&Change], dir: &Path) -> ServiceWork {
     let mut texts = Texts::default();
     let mut work = ServiceWork::default();
-    // Lockfile -> (kind, display name, bumps).
-    let mut locks: Vec<(PathBuf, FileKind, String, Vec<Bump>)> = Vec::new();
-    let mut add_lock = |path: PathBuf, kind: FileKind, file: String, bump: Bump| {
-        match locks.iter_mut().find(|l| l.0 == path) {
-            Some(l) => l.3.push(bump),
-            None => locks.push((path, kind, file, vec![bump])),
-        }
-    };
+    // Lockfile -> (kind, display name, bumps, whether its manifest was rewritten).
+    let mut locks: Vec<(PathBuf, FileKind, String, Vec<Bump>, bool)> = Vec::new();
+    let mut add_lock =
+        |path: PathBuf, kind: FileKind, file: String, bump: Bump, manifest_changed: bool| {
+            match locks.iter_mut().find(|l| l.0 == path) {
+                Some(l) => {
+                    l.3.push(bump);
+                    l.4 |= manifest_changed;
+                }
+                None => locks.push((path, kind, file, vec![bump], manifest_changed)),
+            }
+        };
+    // Plain requirements files rewritten: pip confirms each pin exists.
+    let mut plain: Vec<(PathBuf, String)> = Vec::new();
     for c in changes {
         let bump = c.bump();
         let label = format!("{} {} -> {}", c.package, c.from, c.to);
@@ -243,7 +249,12 @@ pub fn prepare(service: &ServiceFix, changes: &[&Change], dir: &Path) -> Service
                     }
                 };
                 match rewrite::rewrite(kind, &text, &bump) {
-                    Ok(Some(e)) => texts.set(&path, e.text, e.summary),
+                    Ok(Some(e)) => {
+                        texts.set(&path, e.text, e.summary);
+                        if !plain.iter().any(|p| p.0 == path) {
+                            plain.push((path.clone(), c.manifest.to_string()));
+                        }
+                    }
                     Ok(None) => refuse(
                         &mut work,
                         &c.manifest,
@@ -272,7 +283,7 @@ pub fn prepare(service: &ServiceFix, changes: &[&Change], dir: &Path) -> Service
                                     Err(r) => refuse(&mut work, &name, r),
                                 }
                             }
-                            add_lock(path.clone(), kind, c.manifest.to_string(), bump.clone());
+                            add_lock(path.clone(), kind, c.manifest.to_string(), bump.clone(), true);
                         }
                         None => refuse(&mut work, &c.manifest, r),
                     },
@@ -286,16 +297,19 @@ pub fn prepare(service: &ServiceFix, changes: &[&Change], dir: &Path) -> Service
                         continue;
                     }
                 };
-                match rewrite::rewrite(kind, &text, &bump) {
-                    Ok(Some(e)) => texts.set(&path, e.text, e.summary),
-                    Ok(None) => {}
+                let changed = match rewrite::rewrite(kind, &text, &bump) {
+                    Ok(Some(e)) => {
+                        texts.set(&path, e.text, e.summary);
+                        true
+                    }
+                    Ok(None) => false,
                     Err(r) => {
                         refuse(&mut work, &c.manifest, r);
                         continue;
                     }
-                }
+                };
                 if k == FileKind::GoMod {
-                    add_lock(path.clone(), kind, c.manifest.to_string(), bump.clone());
+                    add_lock(path.clone(), kind, c.manifest.to_string(), bump.clone(), changed);
                 }
             }
             lockfile => {
@@ -303,6 +317,7 @@ pub fn prepare(service: &ServiceFix, changes: &[&Change], dir: &Path) -> Service
                 // requirement is raised there when it excludes the fix; npm pins a
                 // transitive one through `overrides`.
                 let parent = path.parent().unwrap_or(dir);
+                let mut changed = false;
                 if let Some((mkind, mpath)) = manifest_of(lockfile, parent) {
                     let mname = sibling_name(
                         &c.manifest,
@@ -312,13 +327,23 @@ pub fn prepare(service: &ServiceFix, changes: &[&Change], dir: &Path) -> Service
                         Ok(text) => {
                             let transitive_npm = lockfile == FileKind::PackageLockJson
                                 && c.relation != cverun_inventory::Relation::Direct;
+                            // npm overrides by `name@version`: only the vulnerable
+                            // copies move, another major line of the package stays.
                             let r = if transitive_npm {
-                                rewrite::npm_override(&text, &c.package, &c.to).map(Some)
+                                rewrite::npm_override(
+                                    &text,
+                                    &format!("{}@{}", c.package, c.from),
+                                    &c.to,
+                                )
+                                .map(Some)
                             } else {
                                 rewrite::rewrite(mkind, &text, &bump)
                             };
                             match r {
-                                Ok(Some(e)) => texts.set(&mpath, e.text, e.summary),
+                                Ok(Some(e)) => {
+                                    texts.set(&mpath, e.text, e.summary);
+                                    changed = true;
+                                }
                                 Ok(None) => {}
                                 Err(r) => {
                                     refuse(&mut work, &mname, r);
@@ -332,18 +357,30 @@ pub fn prepare(service: &ServiceFix, changes: &[&Change], dir: &Path) -> Service
                         }
                     }
                 }
-                add_lock(path.clone(), lockfile, c.manifest.to_string(), bump.clone());
+                add_lock(path.clone(), lockfile, c.manifest.to_string(), bump.clone(), changed);
             }
         }
     }
-    for (path, kind, file, bumps) in locks {
+    for (path, file) in plain {
+        let check = plain_requirements_check(&path);
+        work.locks.push(LockWork {
+            file,
+            path,
+            commands: Vec::new(),
+            run: Vec::new(),
+            check: Some(check.shell_line()),
+            run_check: Some(check),
+            packages: Vec::new(),
+        });
+    }
+    for (path, kind, file, bumps, manifest_changed) in locks {
         let cmds = if kind == FileKind::Requirements {
             match texts.get(&path, &file) {
                 Ok(t) => lock::recompile_requirements(&path, &t, &bumps),
                 Err(r) => Err(r),
             }
         } else {
-            lock::regenerate(kind, &path, &bumps)
+            lock::regenerate(kind, &path, &bumps, manifest_changed)
         };
         match cmds {
             Ok(run) => {
@@ -374,6 +411,30 @@ pub fn prepare(service: &ServiceFix, changes: &[&Change], dir: &Path) -> Service
     }
     work.edits = texts.edits();
     work
+}
+
+/// pip's check of a plain requirements file: every pin resolves to a published
+/// wheel (nothing installed, nothing built, no dependency followed).
+fn plain_requirements_check(path: &Path) -> ToolCommand {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let file = path.file_name().unwrap_or_default().to_string_lossy().into_owned();
+    ToolCommand::new(
+        "python3",
+        [
+            "-m",
+            "pip",
+            "install",
+            "--dry-run",
+            "--no-deps",
+            "--ignore-installed",
+            "--only-binary=:all:",
+            "--disable-pip-version-check",
+            "--quiet",
+            "-r",
+            file.as_str(),
+        ],
+        dir,
+    )
 }
 
 /// The input files of a pip-compile or `uv pip compile` command line.

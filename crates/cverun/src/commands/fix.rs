@@ -417,19 +417,13 @@ fn make(work: &ServiceWork) -> (Vec<CommandRun>, bool) {
         return (runs, false);
     }
     for l in &work.locks {
-        let o = lock::run(&l.run, TOOL_TIMEOUT);
-        let ok = matches!(o, RunOutcome::Done { .. });
-        runs.push(command_run(&o));
+        let mut cmds = l.run.clone();
+        cmds.extend(l.run_check.clone());
+        let outcomes = lock::run(&cmds, TOOL_TIMEOUT);
+        let ok = outcomes.len() == cmds.len() && outcomes.iter().all(RunOutcome::is_done);
+        runs.extend(outcomes.iter().map(command_run));
         if !ok {
             return (runs, false);
-        }
-        if let Some(check) = &l.run_check {
-            let o = lock::run(std::slice::from_ref(check), TOOL_TIMEOUT);
-            let ok = matches!(o, RunOutcome::Done { .. });
-            runs.push(command_run(&o));
-            if !ok {
-                return (runs, false);
-            }
         }
     }
     (runs, true)
@@ -438,17 +432,12 @@ fn make(work: &ServiceWork) -> (Vec<CommandRun>, bool) {
 /// Runs the service's tests in `dir` (in the worktree).
 fn test(cmd: &str, dir: &Path, change: String, timeout: Duration) -> TestRun {
     let started = Instant::now();
-    let tc = ToolCommand {
-        program: "sh".into(),
-        args: vec!["-c".into(), cmd.to_owned()],
-        dir: dir.to_owned(),
-        env: Vec::new(),
-    };
+    let tc = ToolCommand::new("sh", ["-c", cmd], dir);
     let o = lock::run(std::slice::from_ref(&tc), timeout);
-    let (status, passed) = match &o {
-        RunOutcome::Done { .. } => (Some(0), true),
-        RunOutcome::Failed { status, .. } => (*status, false),
-        RunOutcome::Missing { .. } => (None, false),
+    let (status, passed) = match o.first() {
+        Some(RunOutcome::Done { .. }) => (Some(0), true),
+        Some(RunOutcome::Failed { status, .. }) => (*status, false),
+        _ => (None, false),
     };
     TestRun {
         change,

@@ -15,8 +15,9 @@
 //! - a property this file does not define (in a parent POM or an imported BOM),
 //!   `${project.version}`, or a version mixing text and properties: refused, with
 //!   the edit to make by hand;
-//! - absent: managed elsewhere (a `<dependencyManagement>` here is rewritten as
-//!   its own declaration; a parent's is not this file).
+//! - absent: managed by a `<dependencyManagement>` entry, rewritten as its own
+//!   declaration when it is in this file, refused when it is not (a parent POM
+//!   or an imported BOM manages it).
 //!
 //! Elements are located with `roxmltree`'s byte ranges; text with entity or
 //! character references is refused rather than re-encoded.
@@ -45,6 +46,7 @@ pub(crate) fn rewrite(file: &File<'_>, bump: &Bump) -> Result<Option<Edit>, Refu
     }
     let mut sites: Vec<Site> = Vec::new();
     let mut notes = Vec::new();
+    let mut unversioned = None;
     for dep in dependencies(project) {
         let name = format!(
             "{}:{}",
@@ -55,6 +57,7 @@ pub(crate) fn rewrite(file: &File<'_>, bump: &Bump) -> Result<Option<Edit>, Refu
             continue;
         }
         let Some(version) = child(dep, "version") else {
+            unversioned.get_or_insert(file.line(base + dep.range().start));
             continue;
         };
         let (text, span) = element_text(file, base, version)?;
@@ -83,6 +86,19 @@ pub(crate) fn rewrite(file: &File<'_>, bump: &Bump) -> Result<Option<Edit>, Refu
                 notes.extend(note);
             }
         }
+    }
+    if let (true, Some(line)) = (sites.is_empty(), unversioned) {
+        return Err(Refusal::with_manual(
+            format!(
+                "{}: {} has no version in this file; it is managed by a parent POM or an imported BOM",
+                file.at(line),
+                bump.name
+            ),
+            format!(
+                "raise {} to {} in the <dependencyManagement> that manages it, or set <version>{}</version> here",
+                bump.name, bump.to, bump.to
+            ),
+        ));
     }
     let mut raising = raise_sites(file, bump, &sites)?;
     if !raising.changes.is_empty() {

@@ -64,7 +64,10 @@ fn literals(text: &str) -> Vec<Literal> {
                         continue;
                     }
                     if triple {
-                        if bytes[j] == q && bytes.get(j + 1) == Some(&q) && bytes.get(j + 2) == Some(&q) {
+                        if bytes[j] == q
+                            && bytes.get(j + 1) == Some(&q)
+                            && bytes.get(j + 2) == Some(&q)
+                        {
                             break;
                         }
                     } else if bytes[j] == q || bytes[j] == b'\n' {
@@ -110,10 +113,9 @@ pub(crate) fn rewrite(file: &File<'_>, bump: &Bump) -> Result<Option<Edit>, Refu
         }
         let (line_start, line_end) = line_bounds(text, lit.content.start);
         let same_line = |l: &&Literal| l.content.start >= line_start && l.content.end <= line_end;
-        let has_group = lits
-            .iter()
-            .filter(same_line)
-            .any(|l| &text[l.content.clone()] == group && key_before(text, l.content.start) == Some("group"));
+        let has_group = lits.iter().filter(same_line).any(|l| {
+            &text[l.content.clone()] == group && key_before(text, l.content.start) == Some("group")
+        });
         if !has_group {
             continue;
         }
@@ -136,7 +138,12 @@ pub(crate) fn rewrite(file: &File<'_>, bump: &Bump) -> Result<Option<Edit>, Refu
 }
 
 /// Adds the site of a version literal (`span`), or refuses a variable in it.
-fn push_version(file: &File<'_>, bump: &Bump, span: Range<usize>, sites: &mut Vec<Site>) -> Result<(), Refusal> {
+fn push_version(
+    file: &File<'_>,
+    bump: &Bump,
+    span: Range<usize>,
+    sites: &mut Vec<Site>,
+) -> Result<(), Refusal> {
     let version = &file.text[span.clone()];
     let line = file.line(span.start);
     if version.contains('$') {
@@ -181,7 +188,10 @@ fn variable(file: &File<'_>, line: u32, bump: &Bump, code: &str) -> Refusal {
 /// (`name: '...'`, `name = "..."`).
 fn key_before(text: &str, content_start: usize) -> Option<&str> {
     let before = text[..content_start.saturating_sub(1)].trim_end();
-    let before = before.strip_suffix(':').or_else(|| before.strip_suffix('='))?.trim_end();
+    let before = before
+        .strip_suffix(':')
+        .or_else(|| before.strip_suffix('='))?
+        .trim_end();
     let start = before
         .rfind(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
         .map_or(0, |i| i + 1);

@@ -77,15 +77,13 @@ fn dependency(
 ) -> Result<(), Refusal> {
     let line = toml_sites::line_of(file, base, value);
     match value.get_ref() {
-        DeValue::String(_) => {
-            if normalize_name(&Ecosystem::CratesIo, key) == want {
-                if let Some(span) = string_span(file, base, value)? {
-                    sites.push(Site {
-                        span,
-                        syntax: Syntax::Cargo,
-                        label: key.to_owned(),
-                    });
-                }
+        DeValue::String(_) if normalize_name(&Ecosystem::CratesIo, key) == want => {
+            if let Some(span) = string_span(file, base, value)? {
+                sites.push(Site {
+                    span,
+                    syntax: Syntax::Cargo,
+                    label: key.to_owned(),
+                });
             }
         }
         DeValue::Table(t) => {

@@ -114,13 +114,12 @@ fn myers(a: &[&str], b: &[&str]) -> Vec<Op> {
     for d in (1..trace.len() as isize - 1).rev() {
         let v = &trace[d as usize];
         let k = x - y;
-        let prev_k = if k == -d
-            || (k != d && v[(k - 1 + offset) as usize] < v[(k + 1 + offset) as usize])
-        {
-            k + 1
-        } else {
-            k - 1
-        };
+        let prev_k =
+            if k == -d || (k != d && v[(k - 1 + offset) as usize] < v[(k + 1 + offset) as usize]) {
+                k + 1
+            } else {
+                k - 1
+            };
         let prev_x = v[(prev_k + offset) as usize];
         let prev_y = prev_x - prev_k;
         while x > prev_x && y > prev_y {

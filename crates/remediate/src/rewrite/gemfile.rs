@@ -93,11 +93,16 @@ pub(crate) fn rewrite(file: &File<'_>, bump: &Bump) -> Result<Option<Edit>, Refu
                                 file.at(line_no),
                                 bump.name
                             ),
-                            format!("set the requirement of {} to '>= {}' by hand", bump.name, bump.to),
+                            format!(
+                                "set the requirement of {} to '>= {}' by hand",
+                                bump.name, bump.to
+                            ),
                         ));
                     }
                     if first.is_none()
-                        && ["git:", "github:", "path:"].iter().any(|k| word.starts_with(k))
+                        && ["git:", "github:", "path:"]
+                            .iter()
+                            .any(|k| word.starts_with(k))
                     {
                         return Err(Refusal::with_manual(
                             format!(

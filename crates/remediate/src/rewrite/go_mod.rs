@@ -98,29 +98,27 @@ pub(crate) fn rewrite(file: &File<'_>, bump: &Bump) -> Result<Option<Edit>, Refu
                     }
                 }
             }
-            "replace" => {
-                if args.first().is_some_and(|m| m.text == bump.name) {
-                    let target: Vec<&str> = args
-                        .iter()
-                        .skip_while(|t| t.text != "=>")
-                        .skip(1)
-                        .map(|t| t.text)
-                        .collect();
-                    return Err(Refusal::with_manual(
-                        format!(
-                            "{}: {} is replaced by {}; the require version is not what is built",
-                            file.at(line_no),
-                            bump.name,
-                            target.join(" ")
-                        ),
-                        format!(
-                            "change or remove the replace directive at {}, then run `go get {}@{}`",
-                            file.at(line_no),
-                            bump.name,
-                            go_version(&bump.to)
-                        ),
-                    ));
-                }
+            "replace" if args.first().is_some_and(|m| m.text == bump.name) => {
+                let target: Vec<&str> = args
+                    .iter()
+                    .skip_while(|t| t.text != "=>")
+                    .skip(1)
+                    .map(|t| t.text)
+                    .collect();
+                return Err(Refusal::with_manual(
+                    format!(
+                        "{}: {} is replaced by {}; the require version is not what is built",
+                        file.at(line_no),
+                        bump.name,
+                        target.join(" ")
+                    ),
+                    format!(
+                        "change or remove the replace directive at {}, then run `go get {}@{}`",
+                        file.at(line_no),
+                        bump.name,
+                        go_version(&bump.to)
+                    ),
+                ));
             }
             _ => {}
         }

@@ -113,11 +113,9 @@ impl Parser<'_> {
                 Value::String { text, escaped }
             }
             Some(b) if b.is_ascii_digit() || *b == b'-' => {
-                while self
-                    .bytes
-                    .get(self.at)
-                    .is_some_and(|b| b.is_ascii_digit() || matches!(b, b'-' | b'+' | b'.' | b'e' | b'E'))
-                {
+                while self.bytes.get(self.at).is_some_and(|b| {
+                    b.is_ascii_digit() || matches!(b, b'-' | b'+' | b'.' | b'e' | b'E')
+                }) {
                     self.at += 1;
                 }
                 Value::Scalar
@@ -223,7 +221,10 @@ impl Parser<'_> {
                 Some(_) => self.at += 1,
             }
         }
-        let raw = self.text.get(start..self.at).ok_or_else(|| self.err("bad string"))?;
+        let raw = self
+            .text
+            .get(start..self.at)
+            .ok_or_else(|| self.err("bad string"))?;
         self.at += 1;
         let text = if escaped {
             serde_json::from_str::<String>(&self.text[start - 1..self.at])
@@ -254,7 +255,15 @@ mod tests {
 
     #[test]
     fn bad_json_is_an_error_not_a_panic() {
-        for bad in ["{", "{\"a\" 1}", "[1,", "\"abc", "{\"a\":1} x", "tru", "{\"a\":\"\\"] {
+        for bad in [
+            "{",
+            "{\"a\" 1}",
+            "[1,",
+            "\"abc",
+            "{\"a\":1} x",
+            "tru",
+            "{\"a\":\"\\",
+        ] {
             assert!(parse(bad, 0).is_err(), "{bad}");
         }
         let deep = "[".repeat(200) + &"]".repeat(200);

@@ -279,7 +279,11 @@ pub(crate) struct Raising {
 /// Raises every site that allows `bump.from`. Sites that do not allow it are left;
 /// when none allows it and one still needs raising, the file is not what was
 /// installed: a refusal.
-pub(crate) fn raise_sites(file: &File<'_>, bump: &Bump, sites: &[Site]) -> Result<Raising, Refusal> {
+pub(crate) fn raise_sites(
+    file: &File<'_>,
+    bump: &Bump,
+    sites: &[Site],
+) -> Result<Raising, Refusal> {
     let scheme = bump.ecosystem.scheme().unwrap_or(SchemeKind::SemVer);
     let (from, to) = go_spelling(bump);
     let mut out = Raising {

@@ -161,7 +161,10 @@ fn version_site(
 }
 
 /// Rewrites a `packages.config`.
-pub(crate) fn rewrite_packages_config(file: &File<'_>, bump: &Bump) -> Result<Option<Edit>, Refusal> {
+pub(crate) fn rewrite_packages_config(
+    file: &File<'_>,
+    bump: &Bump,
+) -> Result<Option<Edit>, Refusal> {
     let (base, doc) = parse(file)?;
     let mut sites = Vec::new();
     for package in doc

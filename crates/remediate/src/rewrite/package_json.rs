@@ -161,7 +161,10 @@ pub fn npm_override(text: &str, name: &str, version: &str) -> Result<Edit, Refus
                     "{}: {name} is a direct dependency ({section}); npm refuses an override that differs from it",
                     file.at(line)
                 ),
-                format!("raise {name} to {version} in {section} at {}", file.at(line)),
+                format!(
+                    "raise {name} to {version} in {section} at {}",
+                    file.at(line)
+                ),
             ));
         }
     }
@@ -175,7 +178,14 @@ pub fn npm_override(text: &str, name: &str, version: &str) -> Result<Edit, Refus
                     Some(member) => replace_override(&file, member, name, version),
                     None => {
                         let line = format!("\"{}\"{}{value}", json_escape(name), style.colon);
-                        Ok(insert_member(&file, &overrides.node, &style, &line, name, version))
+                        Ok(insert_member(
+                            &file,
+                            &overrides.node,
+                            &style,
+                            &line,
+                            name,
+                            version,
+                        ))
                     }
                 }
             }
@@ -207,7 +217,12 @@ pub fn npm_override(text: &str, name: &str, version: &str) -> Result<Edit, Refus
 }
 
 /// An existing override member: its string (or its `"."` entry) replaced.
-fn replace_override(file: &File<'_>, member: &Member, name: &str, version: &str) -> Result<Edit, Refusal> {
+fn replace_override(
+    file: &File<'_>,
+    member: &Member,
+    name: &str,
+    version: &str,
+) -> Result<Edit, Refusal> {
     let target = match &member.node.value {
         json::Value::String { .. } => member,
         json::Value::Object(_) => member.node.get(".").ok_or_else(|| {
@@ -331,7 +346,11 @@ fn insert_member(
             } else {
                 format!(", {member}")
             };
-            (last.node.span.end, insert, file.line(last.node.span.end - 1))
+            (
+                last.node.span.end,
+                insert,
+                file.line(last.node.span.end - 1),
+            )
         }
         None => {
             // `{}` (or `{ }`): the member goes inside, on its own line.

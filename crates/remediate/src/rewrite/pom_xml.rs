@@ -33,9 +33,8 @@ use crate::{Bump, Refusal};
 /// Rewrites a `pom.xml`.
 pub(crate) fn rewrite(file: &File<'_>, bump: &Bump) -> Result<Option<Edit>, Refusal> {
     let (base, body) = file.body();
-    let doc = Document::parse(body).map_err(|e| {
-        Refusal::new(format!("{} is not valid XML: {e}", file.kind.name()))
-    })?;
+    let doc = Document::parse(body)
+        .map_err(|e| Refusal::new(format!("{} is not valid XML: {e}", file.kind.name())))?;
     let project = doc.root_element();
     if project.tag_name().name() != "project" {
         return Err(Refusal::new(format!(
@@ -191,7 +190,9 @@ fn users_of(project: Node<'_, '_>, prop: &str) -> Vec<String> {
         if v.text().map(str::trim) != Some(wanted.as_str()) {
             continue;
         }
-        let Some(owner) = v.parent_element() else { continue };
+        let Some(owner) = v.parent_element() else {
+            continue;
+        };
         let Some(artifact) = child_text(owner, "artifactId") else {
             continue;
         };
@@ -250,7 +251,11 @@ fn child_text(node: Node<'_, '_>, name: &str) -> Option<String> {
 
 /// The trimmed text of an element with one text child, and its range in the
 /// file; refused when written with references or split by comments.
-fn element_text(file: &File<'_>, base: usize, element: Node<'_, '_>) -> Result<(String, Range<usize>), Refusal> {
+fn element_text(
+    file: &File<'_>,
+    base: usize,
+    element: Node<'_, '_>,
+) -> Result<(String, Range<usize>), Refusal> {
     let line = file.line(base + element.range().start);
     let texts: Vec<Node<'_, '_>> = element.children().collect();
     let refuse = || {
@@ -260,7 +265,11 @@ fn element_text(file: &File<'_>, base: usize, element: Node<'_, '_>) -> Result<(
                 file.at(line),
                 element.tag_name().name()
             ),
-            format!("edit <{}> at {} by hand", element.tag_name().name(), file.at(line)),
+            format!(
+                "edit <{}> at {} by hand",
+                element.tag_name().name(),
+                file.at(line)
+            ),
         )
     };
     let [text_node] = texts.as_slice() else {

@@ -73,7 +73,11 @@ pub(crate) fn rewrite(file: &File<'_>, bump: &Bump) -> Result<Option<Edit>, Refu
         tables.extend(table(poetry, "dev-dependencies"));
         if let Some(groups) = table(poetry, "group") {
             for group in groups.values() {
-                if let Some(deps) = group.get_ref().as_table().and_then(|g| table(g, "dependencies")) {
+                if let Some(deps) = group
+                    .get_ref()
+                    .as_table()
+                    .and_then(|g| table(g, "dependencies"))
+                {
                     tables.push(deps);
                 }
             }
@@ -91,7 +95,10 @@ pub(crate) fn rewrite_pipfile(file: &File<'_>, bump: &Bump) -> Result<Option<Edi
     let want = normalize_name(&Ecosystem::PyPI, &bump.name).into_owned();
     let mut sites = Vec::new();
     for (key, value) in root.iter() {
-        if matches!(key.get_ref().as_ref(), "source" | "requires" | "scripts" | "pipenv") {
+        if matches!(
+            key.get_ref().as_ref(),
+            "source" | "requires" | "scripts" | "pipenv"
+        ) {
             continue;
         }
         if let Some(deps) = value.get_ref().as_table() {
@@ -161,7 +168,9 @@ fn keyed_sites(
                 DeValue::Table(t) => {
                     let v = t.get("version");
                     if v.is_none()
-                        && ["git", "path", "url", "file"].iter().any(|k| t.get(*k).is_some())
+                        && ["git", "path", "url", "file"]
+                            .iter()
+                            .any(|k| t.get(*k).is_some())
                     {
                         return Err(direct_reference(file, line, bump));
                     }

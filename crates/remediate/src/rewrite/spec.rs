@@ -170,14 +170,12 @@ pub(crate) fn raise(
     let mut changed_any = false;
     for clauses in &req.alternatives {
         if !ctx.allows_all(clauses, from)? {
-            if ctx.floor_below(clauses, to)? {
-                if req.alternatives.len() > 1 {
-                    return Err(format!(
-                        "{:?} has an alternative ({}) that still allows versions below {to}",
-                        spec,
-                        ctx.describe(clauses)
-                    ));
-                }
+            if req.alternatives.len() > 1 && ctx.floor_below(clauses, to)? {
+                return Err(format!(
+                    "{:?} has an alternative ({}) that still allows versions below {to}",
+                    spec,
+                    ctx.describe(clauses)
+                ));
             }
             continue;
         }
@@ -220,7 +218,9 @@ pub(crate) fn raise(
     }
     if !allows {
         let what = excluding.unwrap_or_else(|| text.clone());
-        return Err(format!("{spec:?} does not allow {to}: `{what}` excludes it"));
+        return Err(format!(
+            "{spec:?} does not allow {to}: `{what}` excludes it"
+        ));
     }
     if !changed_any {
         let has_floor = req
@@ -290,7 +290,9 @@ impl Ctx<'_> {
     }
 
     fn describe(&self, clauses: &[Clause]) -> String {
-        let start = clauses.first().map_or(0, |c| c.op_span.start.min(c.span.start));
+        let start = clauses
+            .first()
+            .map_or(0, |c| c.op_span.start.min(c.span.start));
         let end = clauses.last().map_or(0, |c| c.span.end);
         self.spec[start..end].to_owned()
     }
@@ -312,7 +314,8 @@ impl Ctx<'_> {
                 let start = c.op_span.start.min(c.span.start);
                 let end = c.span.end.max(c.op_span.end);
                 let mut text = self.spec[start..end].to_owned();
-                if matches!(c.op, Op::Prefix | Op::NotPrefix) && self.spec[end..].starts_with(".*") {
+                if matches!(c.op, Op::Prefix | Op::NotPrefix) && self.spec[end..].starts_with(".*")
+                {
                     text.push_str(".*");
                 }
                 return Ok(Some(text));
@@ -444,7 +447,8 @@ impl Ctx<'_> {
 /// (dropped components are zero, no suffix) or only pads with zeros.
 fn keep_components(version: &str, count: usize) -> Option<String> {
     let comps = numeric_components(version);
-    let release_len: usize = comps.iter().map(String::len).sum::<usize>() + comps.len().saturating_sub(1);
+    let release_len: usize =
+        comps.iter().map(String::len).sum::<usize>() + comps.len().saturating_sub(1);
     if release_len != version.len() || count == 0 {
         return None;
     }
@@ -501,7 +505,10 @@ fn ceiling(op: Op, literal: &str) -> Option<String> {
             }
         }
         Op::Caret => {
-            let first = comps.iter().position(|&c| c != 0).unwrap_or(comps.len() - 1);
+            let first = comps
+                .iter()
+                .position(|&c| c != 0)
+                .unwrap_or(comps.len() - 1);
             let mut u = comps[..=first].to_vec();
             *u.last_mut()? += 1;
             u
@@ -532,8 +539,10 @@ fn prefix_match(prefix: &str, v: &str) -> bool {
 
 /// Whether a literal names fewer components than the scheme's full version.
 fn is_partial(syntax: Syntax, literal: &str) -> bool {
-    matches!(syntax, Syntax::Npm | Syntax::Cargo | Syntax::Composer | Syntax::Poetry)
-        && numeric_components(literal).len() < 3
+    matches!(
+        syntax,
+        Syntax::Npm | Syntax::Cargo | Syntax::Composer | Syntax::Poetry
+    ) && numeric_components(literal).len() < 3
 }
 
 /// A literal as the scheme parses it: SemVer-based syntaxes pad partial versions
@@ -598,7 +607,11 @@ fn trim_range(s: &str, r: Range<usize>) -> Range<usize> {
 /// the literal after optional white space.
 fn op_and_literal(s: &str, r: Range<usize>, ops: &[&str]) -> (Range<usize>, Range<usize>) {
     let text = &s[r.clone()];
-    let op = ops.iter().find(|o| text.starts_with(**o)).copied().unwrap_or("");
+    let op = ops
+        .iter()
+        .find(|o| text.starts_with(**o))
+        .copied()
+        .unwrap_or("");
     let op_span = r.start..r.start + op.len();
     let lit = trim_range(s, op_span.end..r.end);
     (op_span, lit)
@@ -621,11 +634,8 @@ fn read_pep440(spec: &str) -> Result<Requirement, String> {
         if part.is_empty() {
             return Err(format!("{spec:?} has an empty clause"));
         }
-        let (op_span, span) = op_and_literal(
-            spec,
-            part,
-            &["===", "==", "~=", "!=", "<=", ">=", "<", ">"],
-        );
+        let (op_span, span) =
+            op_and_literal(spec, part, &["===", "==", "~=", "!=", "<=", ">=", "<", ">"]);
         let op_text = &spec[op_span.clone()];
         let lit = &spec[span.clone()];
         if op_text.is_empty() {
@@ -645,7 +655,11 @@ fn read_pep440(spec: &str) -> Result<Requirement, String> {
             (">", _) => Op::Gt,
             _ => return Err(format!("{spec:?}: unknown operator {op_text:?}")),
         };
-        let span = if wildcard { span.start..span.end - 2 } else { span };
+        let span = if wildcard {
+            span.start..span.end - 2
+        } else {
+            span
+        };
         if !version_like(&spec[span.clone()]) && op != Op::Arbitrary {
             return Err(format!("{spec:?}: {:?} is not a version", &spec[span]));
         }
@@ -679,8 +693,10 @@ fn read_ranges(spec: &str, syntax: Syntax) -> Result<Requirement, String> {
         let mut i = 0;
         while i < tokens.len() {
             let t = &spec[tokens[i].clone()];
-            if matches!(t, ">=" | "<=" | ">" | "<" | "=" | "==" | "^" | "~" | "~=" | "!=")
-                && i + 1 < tokens.len()
+            if matches!(
+                t,
+                ">=" | "<=" | ">" | "<" | "=" | "==" | "^" | "~" | "~=" | "!="
+            ) && i + 1 < tokens.len()
             {
                 let next = tokens.remove(i + 1);
                 tokens[i] = tokens[i].start..next.end;
@@ -892,8 +908,7 @@ fn read_ruby(spec: &str) -> Result<Requirement, String> {
             return Err(format!("{spec:?}: {text:?} is not a quoted requirement"));
         }
         let inner = trim_range(spec, part.start + 1..part.end - 1);
-        let (op_span, span) =
-            op_and_literal(spec, inner, &["~>", ">=", "<=", "!=", ">", "<", "="]);
+        let (op_span, span) = op_and_literal(spec, inner, &["~>", ">=", "<=", "!=", ">", "<", "="]);
         let lit = &spec[span.clone()];
         if !version_like(lit) {
             return Err(format!("{spec:?} is not a RubyGems requirement"));
@@ -939,7 +954,11 @@ fn read_bracket(spec: &str, syntax: Syntax) -> Result<Requirement, String> {
             alternatives: vec![Vec::new()],
         });
     }
-    let name = if syntax == Syntax::Maven { "Maven" } else { "NuGet" };
+    let name = if syntax == Syntax::Maven {
+        "Maven"
+    } else {
+        "NuGet"
+    };
     if !text.starts_with(['[', '(']) {
         if !version_like(text) {
             return Err(format!("{spec:?} is not a {name} version"));

@@ -94,10 +94,15 @@ fn refusals() {
         "[package]\nname = 'x'\n[dependencies]\nh2.workspace = true\n",
         &b,
     );
-    assert_eq!(r.reason, "Cargo.toml line 4: h2 is inherited from the workspace (workspace = true)");
+    assert_eq!(
+        r.reason,
+        "Cargo.toml line 4: h2 is inherited from the workspace (workspace = true)"
+    );
     assert_eq!(
         r.manual.as_deref(),
-        Some("edit [workspace.dependencies] h2 in the workspace root's Cargo.toml so that it requires 0.3.26")
+        Some(
+            "edit [workspace.dependencies] h2 in the workspace root's Cargo.toml so that it requires 0.3.26"
+        )
     );
     let r = refused(
         FileKind::CargoToml,
@@ -105,11 +110,23 @@ fn refusals() {
         &b,
     );
     assert!(r.reason.contains("comes from git or a path"));
-    let r = refused(FileKind::CargoToml, "[dependencies]\nh2 = \">=0.3, <0.3.25\"\n", &b);
+    let r = refused(
+        FileKind::CargoToml,
+        "[dependencies]\nh2 = \">=0.3, <0.3.25\"\n",
+        &b,
+    );
     assert!(r.reason.ends_with("`<0.3.25` excludes it"), "{}", r.reason);
-    let r = refused(FileKind::CargoToml, "[dependencies]\nh2 = \"0.3.20\"\n", &krate("h2", "0.3.26", "0.3.20"));
+    let r = refused(
+        FileKind::CargoToml,
+        "[dependencies]\nh2 = \"0.3.20\"\n",
+        &krate("h2", "0.3.26", "0.3.20"),
+    );
     assert!(r.reason.contains("downgrade"));
-    let r = refused(FileKind::CargoToml, "[dependencies]\nh2 = \"0.3\\u002e20\"\n", &b);
+    let r = refused(
+        FileKind::CargoToml,
+        "[dependencies]\nh2 = \"0.3\\u002e20\"\n",
+        &b,
+    );
     assert!(r.reason.contains("escapes"), "{}", r.reason);
 }
 

@@ -28,7 +28,11 @@ fn currencyservice_from_the_corpus() {
     assert_eq!(pins(&parsed, "request"), ["^2.88.2"]);
     // Not declared: nothing to change.
     assert_eq!(
-        rewrite(FileKind::PackageJson, &text, &npm("lodash", "4.17.11", "4.17.21")),
+        rewrite(
+            FileKind::PackageJson,
+            &text,
+            &npm("lodash", "4.17.11", "4.17.21")
+        ),
         Ok(None)
     );
 }
@@ -62,7 +66,10 @@ fn crlf_tabs_aliases_peers_no_final_newline() {
         &npm("lodash", "4.17.15", "4.17.21"),
         &[4, 5, 7],
     );
-    assert!(edit.text.contains("\"lodash4\": \"npm:lodash@^4.17.21\",\r\n"));
+    assert!(
+        edit.text
+            .contains("\"lodash4\": \"npm:lodash@^4.17.21\",\r\n")
+    );
     assert!(edit.text.contains("\"lodash\" : \"~4.17.21\"\r\n"));
     assert!(edit.text.contains("{\"lodash\": \">=4.17.21 <5\"}"));
     assert!(edit.text.ends_with("\"4.x\"}\r\n}"));
@@ -76,7 +83,10 @@ fn crlf_tabs_aliases_peers_no_final_newline() {
 fn refusals() {
     let b = npm("lodash", "4.17.15", "4.17.21");
     for (value, expected) in [
-        ("git+https://example.invalid/lodash.git", "is not a version range"),
+        (
+            "git+https://example.invalid/lodash.git",
+            "is not a version range",
+        ),
         ("file:../lodash", "is not a version range"),
         (">=4.0.0 <4.17.20", "`<4.17.20` excludes it"),
         ("4.17.\\u0031", "escapes"),
@@ -84,7 +94,11 @@ fn refusals() {
         let text = format!("{{\"dependencies\": {{\"lodash\": \"{value}\"}}}}\n");
         let r = refused(FileKind::PackageJson, &text, &b);
         assert!(r.reason.contains(expected), "{value}: {}", r.reason);
-        assert!(r.reason.starts_with("package.json line 1: "), "{}", r.reason);
+        assert!(
+            r.reason.starts_with("package.json line 1: "),
+            "{}",
+            r.reason
+        );
     }
     let r = refused(FileKind::PackageJson, "{\"dependencies\": {", &b);
     assert!(r.reason.starts_with("package.json is not valid JSON"));
@@ -94,7 +108,8 @@ fn refusals() {
 fn composer() {
     let text = "{\n    \"require\": {\n        \"php\": \">=8.1\",\n        \"Guzzlehttp/Guzzle\": \"^7.4\",\n        \"monolog/monolog\": \"2.9.1\"\n    },\n    \"require-dev\": {\n        \"guzzlehttp/guzzle\": \"~7.4.0 || ^8.0\"\n    }\n}\n";
     let b = bump(Ecosystem::Packagist, "guzzlehttp/guzzle", "7.4.4", "7.4.5");
-    let (edit, parsed) = rewrite_checked(FileKind::ComposerJson, "composer.json", text, &b, &[4, 8]);
+    let (edit, parsed) =
+        rewrite_checked(FileKind::ComposerJson, "composer.json", text, &b, &[4, 8]);
     assert!(edit.text.contains("\"Guzzlehttp/Guzzle\": \"^7.4.5\""));
     assert!(edit.text.contains("\"~7.4.5 || ^8.0\""));
     assert!(!parsed.packages.is_empty());
@@ -121,15 +136,22 @@ fn override_added_to_a_file_without_one() {
         "{}",
         edit.text
     );
-    assert!(edit.text.starts_with(&text[..text.rfind("  }\n}").unwrap()]));
+    assert!(
+        edit.text
+            .starts_with(&text[..text.rfind("  }\n}").unwrap()])
+    );
     let v: serde_json::Value = serde_json::from_str(&edit.text).unwrap();
     assert_eq!(v["overrides"]["minimist"], "1.2.6");
-    assert_eq!(edit.summary, "overrides minimist -> 1.2.6 (added after line 25)");
+    assert_eq!(
+        edit.summary,
+        "overrides minimist -> 1.2.6 (added after line 25)"
+    );
 }
 
 #[test]
 fn override_into_existing_objects_crlf_and_tabs() {
-    let text = "{\r\n\t\"name\": \"x\",\r\n\t\"overrides\": {\r\n\t\t\"semver\": \"7.5.2\"\r\n\t}\r\n}";
+    let text =
+        "{\r\n\t\"name\": \"x\",\r\n\t\"overrides\": {\r\n\t\t\"semver\": \"7.5.2\"\r\n\t}\r\n}";
     let edit = npm_override(text, "minimist", "1.2.6").unwrap();
     assert_eq!(
         edit.text,
@@ -147,22 +169,47 @@ fn override_into_existing_objects_crlf_and_tabs() {
     // An empty object.
     let text = "{\n  \"overrides\": {}\n}\n";
     let edit = npm_override(text, "minimist", "1.2.6").unwrap();
-    assert_eq!(edit.text, "{\n  \"overrides\": {\n    \"minimist\": \"1.2.6\"\n  }\n}\n");
+    assert_eq!(
+        edit.text,
+        "{\n  \"overrides\": {\n    \"minimist\": \"1.2.6\"\n  }\n}\n"
+    );
     // A one-line document stays on one line.
     let edit = npm_override("{\"name\": \"x\"}", "minimist", "1.2.6").unwrap();
-    assert_eq!(edit.text, "{\"name\": \"x\", \"overrides\": {\"minimist\": \"1.2.6\"}}");
+    assert_eq!(
+        edit.text,
+        "{\"name\": \"x\", \"overrides\": {\"minimist\": \"1.2.6\"}}"
+    );
     // A nested override's "." entry.
     let text = "{\"overrides\": {\"minimist\": {\".\": \"1.2.5\", \"x\": \"1\"}}}";
     let edit = npm_override(text, "minimist", "1.2.6").unwrap();
-    assert_eq!(edit.text, "{\"overrides\": {\"minimist\": {\".\": \"1.2.6\", \"x\": \"1\"}}}");
+    assert_eq!(
+        edit.text,
+        "{\"overrides\": {\"minimist\": {\".\": \"1.2.6\", \"x\": \"1\"}}}"
+    );
 }
 
 #[test]
 fn override_refusals() {
-    let r = npm_override("{\n  \"dependencies\": {\"minimist\": \"^1.2.0\"}\n}\n", "minimist", "1.2.6")
-        .unwrap_err();
-    assert!(r.reason.starts_with("package.json line 2: minimist is a direct dependency"), "{}", r.reason);
+    let r = npm_override(
+        "{\n  \"dependencies\": {\"minimist\": \"^1.2.0\"}\n}\n",
+        "minimist",
+        "1.2.6",
+    )
+    .unwrap_err();
+    assert!(
+        r.reason
+            .starts_with("package.json line 2: minimist is a direct dependency"),
+        "{}",
+        r.reason
+    );
     assert!(npm_override("[1]", "minimist", "1.2.6").is_err());
     assert!(npm_override("{\"overrides\": []}", "minimist", "1.2.6").is_err());
-    assert!(npm_override("{\"overrides\": {\"minimist\": {\"x\": \"1\"}}}", "minimist", "1.2.6").is_err());
+    assert!(
+        npm_override(
+            "{\"overrides\": {\"minimist\": {\"x\": \"1\"}}}",
+            "minimist",
+            "1.2.6"
+        )
+        .is_err()
+    );
 }

@@ -38,7 +38,10 @@ fn pep621_pep735_and_uv() {
         &pypi("requests", "2.27.1", "2.31.0"),
         &[7, 13, 16, 20],
     );
-    assert!(edit.text.contains("\"requests[socks]>=2.31.0; python_version >= '3.8'\",  # HTTP\n"));
+    assert!(
+        edit.text
+            .contains("\"requests[socks]>=2.31.0; python_version >= '3.8'\",  # HTTP\n")
+    );
     assert!(edit.text.contains("\"Requests ~= 2.31.0\"]"));
     assert_eq!(
         edit.summary,
@@ -102,11 +105,17 @@ fn pipfile() {
         &pypi("requests", "2.27.1", "2.31.0"),
         &[5, 9],
     );
-    assert!(edit.text.contains("Requests = {version = \">=2.31.0\", extras = [\"socks\"]}\n"));
+    assert!(
+        edit.text
+            .contains("Requests = {version = \">=2.31.0\", extras = [\"socks\"]}\n")
+    );
     let mut got = pins(&parsed, "requests");
     got.sort();
     assert_eq!(got, ["2.31.0", ">=2.31.0"]);
-    assert_eq!(rewrite(FileKind::Pipfile, text, &pypi("flask", "2.0.1", "2.2.5")), Ok(None));
+    assert_eq!(
+        rewrite(FileKind::Pipfile, text, &pypi("flask", "2.0.1", "2.2.5")),
+        Ok(None)
+    );
 }
 
 #[test]
@@ -134,5 +143,10 @@ fn refusals() {
     );
     assert!(r.reason.contains("not a version"));
     let r = refused(FileKind::PyProject, "[project\n", &b);
-    assert!(r.reason.starts_with("pyproject.toml line 1: not valid TOML"), "{}", r.reason);
+    assert!(
+        r.reason
+            .starts_with("pyproject.toml line 1: not valid TOML"),
+        "{}",
+        r.reason
+    );
 }

@@ -27,7 +27,10 @@ fn pip_compile_output_from_the_corpus() {
     assert_eq!(pins(&parsed, "requests"), ["2.31.0"]);
     assert_eq!(pins(&parsed, "urllib3"), ["1.25.10"]);
     // Its header names the command that generated it.
-    assert_eq!(requirements_compile_command(&text), Some(vec!["pip-compile".to_owned()]));
+    assert_eq!(
+        requirements_compile_command(&text),
+        Some(vec!["pip-compile".to_owned()])
+    );
 }
 
 #[test]
@@ -47,7 +50,10 @@ fn inline_comment_kept() {
         &[10],
     );
     let line = edit.text.lines().nth(9).unwrap();
-    assert!(line.starts_with("psutil==5.9.8 # Importing this will also import"), "{line}");
+    assert!(
+        line.starts_with("psutil==5.9.8 # Importing this will also import"),
+        "{line}"
+    );
     assert_eq!(pins(&parsed, "psutil"), ["5.9.8"]);
 }
 
@@ -79,9 +85,18 @@ REQUESTS ~=2.27.1 \\\r\n    ; sys_platform == \"linux\"";
 
 #[test]
 fn nothing_to_change() {
-    for text in ["requests\n", "requests>=2.31\n", "flask==2.0.1\n", "-r requests.txt\n"] {
+    for text in [
+        "requests\n",
+        "requests>=2.31\n",
+        "flask==2.0.1\n",
+        "-r requests.txt\n",
+    ] {
         assert_eq!(
-            rewrite(FileKind::Requirements, text, &pypi("requests", "2.27.1", "2.31.0")),
+            rewrite(
+                FileKind::Requirements,
+                text,
+                &pypi("requests", "2.27.1", "2.31.0")
+            ),
             Ok(None),
             "{text}"
         );
@@ -98,7 +113,11 @@ fn hashes_with_a_pip_compile_header_give_the_command() {
 #\n\
 certifi==2023.7.22 \\\n    --hash=sha256:aaa\n    # via requests\n\
 requests==2.27.1 \\\n    --hash=sha256:bbb \\\n    --hash=sha256:ccc\n    # via -r requirements.in\n";
-    let r = refused(FileKind::Requirements, text, &pypi("requests", "2.27.1", "2.31.0"));
+    let r = refused(
+        FileKind::Requirements,
+        text,
+        &pypi("requests", "2.27.1", "2.31.0"),
+    );
     assert_eq!(
         r.reason,
         "requirements line 10: requests has --hash options: hashes would be stale after the version changes"
@@ -119,19 +138,34 @@ requests==2.27.1 --hash=sha256:bbb\n";
     assert_eq!(
         requirements_compile_command(text),
         Some(
-            ["uv", "pip", "compile", "requirements.in", "--generate-hashes", "-o", "my requirements.txt"]
-                .map(String::from)
-                .to_vec()
+            [
+                "uv",
+                "pip",
+                "compile",
+                "requirements.in",
+                "--generate-hashes",
+                "-o",
+                "my requirements.txt"
+            ]
+            .map(String::from)
+            .to_vec()
         )
     );
-    let r = refused(FileKind::Requirements, text, &pypi("requests", "2.27.1", "2.31.0"));
+    let r = refused(
+        FileKind::Requirements,
+        text,
+        &pypi("requests", "2.27.1", "2.31.0"),
+    );
     assert_eq!(
         r.manual.as_deref(),
         Some(
             "uv pip compile requirements.in --generate-hashes -o 'my requirements.txt' --upgrade-package requests==2.31.0"
         )
     );
-    assert_eq!(requirements_compile_command("requests==1.0\n# pip-compile\n"), None);
+    assert_eq!(
+        requirements_compile_command("requests==1.0\n# pip-compile\n"),
+        None
+    );
 }
 
 #[test]
@@ -144,7 +178,12 @@ fn hashes_without_a_header_give_a_hint() {
     };
     // `foo9==1.0 --hash=sha256:123 \` then `  --hash=sha256:456`: line 17.
     let r = refused(FileKind::Requirements, &text, &pypi("foo9", "1.0", "1.1"));
-    assert!(r.reason.starts_with("requirements line 17: foo9 has --hash options"), "{}", r.reason);
+    assert!(
+        r.reason
+            .starts_with("requirements line 17: foo9 has --hash options"),
+        "{}",
+        r.reason
+    );
     assert!(r.manual.unwrap().contains("pip hash"));
     // `foo14==1.0 -C bar` has options but no hash: rewritten (line 28).
     rewrite_checked(
@@ -185,8 +224,16 @@ fn refusals() {
         r.reason,
         "requirements line 2: requests \">=2.0,<2.28\" does not allow 2.31.0: `<2.28` excludes it"
     );
-    assert!(r.manual.unwrap().starts_with("edit requirements line 2 by hand"));
-    let r = refused(FileKind::Requirements, "requests==2.27.1\n", &pypi("requests", "2.31.0", "2.27.1"));
+    assert!(
+        r.manual
+            .unwrap()
+            .starts_with("edit requirements line 2 by hand")
+    );
+    let r = refused(
+        FileKind::Requirements,
+        "requests==2.27.1\n",
+        &pypi("requests", "2.31.0", "2.27.1"),
+    );
     assert!(r.reason.contains("would be a downgrade"), "{}", r.reason);
     let r = refused(
         FileKind::Requirements,
@@ -195,5 +242,9 @@ fn refusals() {
     );
     assert!(r.reason.contains("installed from a URL"));
     let r = refused(FileKind::Requirements, "requests==2.25.0\n", &b);
-    assert!(r.reason.contains("does not allow the installed 2.27.1"), "{}", r.reason);
+    assert!(
+        r.reason.contains("does not allow the installed 2.27.1"),
+        "{}",
+        r.reason
+    );
 }

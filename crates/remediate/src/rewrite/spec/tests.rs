@@ -13,46 +13,218 @@ fn changed(syntax: Syntax, scheme: SchemeKind, spec: &str, from: &str, to: &str)
 fn raises_the_floor_and_keeps_the_operator() {
     // The examples of the rewrite contract, one per syntax.
     let cases = [
-        (Syntax::Pep440, Pep440, "==2.27.1", "2.27.1", "2.31.0", "==2.31.0"),
-        (Syntax::Pep440, Pep440, "~=2.27.1", "2.27.1", "2.31.0", "~=2.31.0"),
-        (Syntax::Pep440, Pep440, "~=2.27", "2.27.1", "2.31.0", "~=2.31"),
-        (Syntax::Pep440, Pep440, ">=2.0", "2.27.1", "2.31.0", ">=2.31.0"),
-        (Syntax::Pep440, Pep440, ">=2.0,<3", "2.27.1", "2.31.0", ">=2.31.0,<3"),
-        (Syntax::Pep440, Pep440, ">= 2.0, != 2.29.0", "2.27.1", "2.31.0", ">= 2.31.0, != 2.29.0"),
+        (
+            Syntax::Pep440,
+            Pep440,
+            "==2.27.1",
+            "2.27.1",
+            "2.31.0",
+            "==2.31.0",
+        ),
+        (
+            Syntax::Pep440,
+            Pep440,
+            "~=2.27.1",
+            "2.27.1",
+            "2.31.0",
+            "~=2.31.0",
+        ),
+        (
+            Syntax::Pep440,
+            Pep440,
+            "~=2.27",
+            "2.27.1",
+            "2.31.0",
+            "~=2.31",
+        ),
+        (
+            Syntax::Pep440,
+            Pep440,
+            ">=2.0",
+            "2.27.1",
+            "2.31.0",
+            ">=2.31.0",
+        ),
+        (
+            Syntax::Pep440,
+            Pep440,
+            ">=2.0,<3",
+            "2.27.1",
+            "2.31.0",
+            ">=2.31.0,<3",
+        ),
+        (
+            Syntax::Pep440,
+            Pep440,
+            ">= 2.0, != 2.29.0",
+            "2.27.1",
+            "2.31.0",
+            ">= 2.31.0, != 2.29.0",
+        ),
         // A pure floor is raised; the compatible clause beside it allows the fix and stays.
-        (Syntax::Pep440, Pep440, "~=2.27,>=2.27.1", "2.27.1", "2.31.0", "~=2.27,>=2.31.0"),
-        (Syntax::Npm, SemVer, "^4.17.11", "4.17.15", "4.17.21", "^4.17.21"),
+        (
+            Syntax::Pep440,
+            Pep440,
+            "~=2.27,>=2.27.1",
+            "2.27.1",
+            "2.31.0",
+            "~=2.27,>=2.31.0",
+        ),
+        (
+            Syntax::Npm,
+            SemVer,
+            "^4.17.11",
+            "4.17.15",
+            "4.17.21",
+            "^4.17.21",
+        ),
         (Syntax::Npm, SemVer, "~1.2.3", "1.2.3", "1.2.4", "~1.2.4"),
         (Syntax::Npm, SemVer, "1.2.3", "1.2.3", "1.2.4", "1.2.4"),
         (Syntax::Npm, SemVer, "=1.2.3", "1.2.3", "1.2.4", "=1.2.4"),
         (Syntax::Npm, SemVer, "v1.2.3", "1.2.3", "1.2.4", "v1.2.4"),
-        (Syntax::Npm, SemVer, ">=1.0.0 <2.0.0", "1.2.3", "1.2.4", ">=1.2.4 <2.0.0"),
-        (Syntax::Npm, SemVer, ">= 1.0.0", "1.2.3", "1.2.4", ">= 1.2.4"),
+        (
+            Syntax::Npm,
+            SemVer,
+            ">=1.0.0 <2.0.0",
+            "1.2.3",
+            "1.2.4",
+            ">=1.2.4 <2.0.0",
+        ),
+        (
+            Syntax::Npm,
+            SemVer,
+            ">= 1.0.0",
+            "1.2.3",
+            "1.2.4",
+            ">= 1.2.4",
+        ),
         (Syntax::Npm, SemVer, "^1.2", "1.2.3", "1.3.0", "^1.3.0"),
-        (Syntax::Npm, SemVer, "^1.2.3 || ^2.0.0", "1.2.3", "1.2.9", "^1.2.9 || ^2.0.0"),
+        (
+            Syntax::Npm,
+            SemVer,
+            "^1.2.3 || ^2.0.0",
+            "1.2.3",
+            "1.2.9",
+            "^1.2.9 || ^2.0.0",
+        ),
         (Syntax::Cargo, SemVer, "1.2", "1.2.3", "1.2.4", "1.2.4"),
         (Syntax::Cargo, SemVer, "=1.2.3", "1.2.3", "1.2.4", "=1.2.4"),
-        (Syntax::Cargo, SemVer, ">=1.0, <2", "1.2.3", "1.2.4", ">=1.2.4, <2"),
+        (
+            Syntax::Cargo,
+            SemVer,
+            ">=1.0, <2",
+            "1.2.3",
+            "1.2.4",
+            ">=1.2.4, <2",
+        ),
         (Syntax::Cargo, SemVer, "~0.3.1", "0.3.1", "0.3.5", "~0.3.5"),
-        (Syntax::Composer, Packagist, "^5.4", "5.4.1", "5.4.9", "^5.4.9"),
-        (Syntax::Composer, Packagist, "~1.2", "1.2.0", "1.5.0", "~1.5"),
-        (Syntax::Composer, Packagist, ">=1.0 <2.0 || ^3.0", "1.2.0", "1.3.0", ">=1.3.0 <2.0 || ^3.0"),
-        (Syntax::Poetry, Pep440, "^2.27", "2.27.1", "2.31.0", "^2.31.0"),
-        (Syntax::Poetry, Pep440, "2.27.1", "2.27.1", "2.31.0", "2.31.0"),
-        (Syntax::Poetry, Pep440, ">=2.0,<3.0", "2.27.1", "2.31.0", ">=2.31.0,<3.0"),
-        (Syntax::RubyGems, RubyGems, "'~> 1.2', '>= 1.2.3'", "1.2.3", "1.2.5", "'~> 1.2', '>= 1.2.5'"),
-        (Syntax::RubyGems, RubyGems, "\"1.13.3\"", "1.13.3", "1.13.4", "\"1.13.4\""),
-        (Syntax::RubyGems, RubyGems, "'~> 1.13.3'", "1.13.3", "1.13.4", "'~> 1.13.4'"),
+        (
+            Syntax::Composer,
+            Packagist,
+            "^5.4",
+            "5.4.1",
+            "5.4.9",
+            "^5.4.9",
+        ),
+        (
+            Syntax::Composer,
+            Packagist,
+            "~1.2",
+            "1.2.0",
+            "1.5.0",
+            "~1.5",
+        ),
+        (
+            Syntax::Composer,
+            Packagist,
+            ">=1.0 <2.0 || ^3.0",
+            "1.2.0",
+            "1.3.0",
+            ">=1.3.0 <2.0 || ^3.0",
+        ),
+        (
+            Syntax::Poetry,
+            Pep440,
+            "^2.27",
+            "2.27.1",
+            "2.31.0",
+            "^2.31.0",
+        ),
+        (
+            Syntax::Poetry,
+            Pep440,
+            "2.27.1",
+            "2.27.1",
+            "2.31.0",
+            "2.31.0",
+        ),
+        (
+            Syntax::Poetry,
+            Pep440,
+            ">=2.0,<3.0",
+            "2.27.1",
+            "2.31.0",
+            ">=2.31.0,<3.0",
+        ),
+        (
+            Syntax::RubyGems,
+            RubyGems,
+            "'~> 1.2', '>= 1.2.3'",
+            "1.2.3",
+            "1.2.5",
+            "'~> 1.2', '>= 1.2.5'",
+        ),
+        (
+            Syntax::RubyGems,
+            RubyGems,
+            "\"1.13.3\"",
+            "1.13.3",
+            "1.13.4",
+            "\"1.13.4\"",
+        ),
+        (
+            Syntax::RubyGems,
+            RubyGems,
+            "'~> 1.13.3'",
+            "1.13.3",
+            "1.13.4",
+            "'~> 1.13.4'",
+        ),
         (Syntax::Go, Go, "v0.7.0", "v0.7.0", "v0.17.0", "v0.17.0"),
         (Syntax::Go, Go, "v0.7.0", "v0.7.0", "0.17.0", "v0.17.0"),
         (Syntax::Maven, Maven, "2.14.1", "2.14.1", "2.17.1", "2.17.1"),
-        (Syntax::Maven, Maven, "[2.14.1]", "2.14.1", "2.17.1", "[2.17.1]"),
-        (Syntax::Maven, Maven, "[2.0,3.0)", "2.14.1", "2.17.1", "[2.17.1,3.0)"),
-        (Syntax::Maven, Maven, "(2.0,3.0)", "2.14.1", "2.17.1", "[2.17.1,3.0)"),
+        (
+            Syntax::Maven,
+            Maven,
+            "[2.14.1]",
+            "2.14.1",
+            "2.17.1",
+            "[2.17.1]",
+        ),
+        (
+            Syntax::Maven,
+            Maven,
+            "[2.0,3.0)",
+            "2.14.1",
+            "2.17.1",
+            "[2.17.1,3.0)",
+        ),
+        (
+            Syntax::Maven,
+            Maven,
+            "(2.0,3.0)",
+            "2.14.1",
+            "2.17.1",
+            "[2.17.1,3.0)",
+        ),
         (Syntax::NuGet, NuGet, "12.0.1", "12.0.1", "13.0.1", "13.0.1"),
     ];
     for (syntax, scheme, spec, from, to, expected) in cases {
-        assert_eq!(changed(syntax, scheme, spec, from, to), expected, "{spec:?} {from} -> {to}");
+        assert_eq!(
+            changed(syntax, scheme, spec, from, to),
+            expected,
+            "{spec:?} {from} -> {to}"
+        );
     }
 }
 
@@ -85,10 +257,31 @@ fn nothing_to_raise() {
         (Syntax::Pep440, Pep440, "*", "2.27.1", "2.31.0", NoFloor),
         (Syntax::Pep440, Pep440, "<3", "2.27.1", "2.31.0", NoFloor),
         (Syntax::Pep440, Pep440, "==2.*", "2.27.1", "2.31.0", NoFloor),
-        (Syntax::Pep440, Pep440, ">=2.31", "2.31.0", "2.31.0", AlreadyFixed),
+        (
+            Syntax::Pep440,
+            Pep440,
+            ">=2.31",
+            "2.31.0",
+            "2.31.0",
+            AlreadyFixed,
+        ),
         // Raised by hand already, the lockfile not yet.
-        (Syntax::Pep440, Pep440, "==2.31.0", "2.27.1", "2.31.0", AlreadyFixed),
-        (Syntax::Pep440, Pep440, "==2.25.0", "2.27.1", "2.31.0", NotInstalled),
+        (
+            Syntax::Pep440,
+            Pep440,
+            "==2.31.0",
+            "2.27.1",
+            "2.31.0",
+            AlreadyFixed,
+        ),
+        (
+            Syntax::Pep440,
+            Pep440,
+            "==2.25.0",
+            "2.27.1",
+            "2.31.0",
+            NotInstalled,
+        ),
         (Syntax::Npm, SemVer, "*", "1.0.0", "1.0.1", NoFloor),
         (Syntax::Npm, SemVer, "latest", "1.0.0", "1.0.1", NoFloor),
         (Syntax::Npm, SemVer, "4.x", "4.17.11", "4.17.21", NoFloor),
@@ -97,7 +290,11 @@ fn nothing_to_raise() {
         (Syntax::Cargo, SemVer, "1.*", "1.0.0", "1.0.1", NoFloor),
     ];
     for (syntax, scheme, spec, from, to, expected) in cases {
-        assert_eq!(raise(syntax, scheme, spec, from, to), Ok(expected), "{spec:?} {from} -> {to}");
+        assert_eq!(
+            raise(syntax, scheme, spec, from, to),
+            Ok(expected),
+            "{spec:?} {from} -> {to}"
+        );
     }
 }
 
@@ -105,10 +302,25 @@ fn nothing_to_raise() {
 fn ceilings_exclusions_and_wildcards_that_exclude_the_fix_are_refused() {
     let cases = [
         (Syntax::Pep440, Pep440, ">=2.0,<2.28", "`<2.28` excludes it"),
-        (Syntax::Pep440, Pep440, ">=2.0,!=2.31.0", "`!=2.31.0` excludes it"),
+        (
+            Syntax::Pep440,
+            Pep440,
+            ">=2.0,!=2.31.0",
+            "`!=2.31.0` excludes it",
+        ),
         (Syntax::Pep440, Pep440, "==2.27.*", "`==2.27.*` excludes it"),
-        (Syntax::Pep440, Pep440, ">=2.0,<=2.30", "`<=2.30` excludes it"),
-        (Syntax::Npm, SemVer, ">=2.0.0 <2.28.0", "`<2.28.0` excludes it"),
+        (
+            Syntax::Pep440,
+            Pep440,
+            ">=2.0,<=2.30",
+            "`<=2.30` excludes it",
+        ),
+        (
+            Syntax::Npm,
+            SemVer,
+            ">=2.0.0 <2.28.0",
+            "`<2.28.0` excludes it",
+        ),
         (Syntax::Npm, SemVer, "2.27.x", "`2.27` excludes it"),
         (Syntax::Cargo, SemVer, ">=2.0, <2.28", "`<2.28` excludes it"),
         (Syntax::Maven, Maven, "[2.0,2.28)", "`2.28)` excludes it"),
@@ -134,7 +346,10 @@ fn what_is_not_a_version_is_an_error() {
         (Syntax::RubyGems, "version"),
         (Syntax::Cargo, "abc"),
     ] {
-        assert!(raise(syntax, SemVer, spec, "1.0.0", "1.0.1").is_err(), "{spec:?}");
+        assert!(
+            raise(syntax, SemVer, spec, "1.0.0", "1.0.1").is_err(),
+            "{spec:?}"
+        );
     }
 }
 

@@ -4,8 +4,8 @@
 //!
 //! MSBuild: `<PackageReference Include="X" Version="1.2" />`, the child element
 //! form `<PackageReference Include="X"><Version>1.2</Version></PackageReference>`,
-//! `Update="X"`, `VersionOverride`, and central `<PackageVersion Include="X"
-//! Version="1.2" />`. Package ids compare case-insensitively. NuGet versions:
+//! `Update="X"`, `VersionOverride`, central `<PackageVersion Include="X"
+//! Version="1.2" />` and `<GlobalPackageReference>`, and `<DotNetCliToolReference>`. Package ids compare case-insensitively. NuGet versions:
 //! a bare version is a minimum, `[1.2.3]` exact, bracket ranges keep their
 //! brackets.
 //!
@@ -62,7 +62,14 @@ pub(crate) fn rewrite(file: &File<'_>, bump: &Bump) -> Result<Option<Edit>, Refu
     let mut sites = Vec::new();
     let mut unversioned = None;
     for item in doc.descendants().filter(|n| {
-        n.is_element() && matches!(n.tag_name().name(), "PackageReference" | "PackageVersion")
+        n.is_element()
+            && matches!(
+                n.tag_name().name(),
+                "PackageReference"
+                    | "PackageVersion"
+                    | "GlobalPackageReference"
+                    | "DotNetCliToolReference"
+            )
     }) {
         let Some(id) = attribute(item, "Include").or_else(|| attribute(item, "Update")) else {
             continue;

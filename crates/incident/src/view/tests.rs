@@ -810,6 +810,20 @@ mod remediation {
             )),
             "{text}"
         );
+        // Checked by a clean verification: the line names it and its event.
+        let verified = Timeline {
+            events: tl.events.clone(),
+        }
+        .act("ci", 6, verify(&[]));
+        let l = verified.loaded();
+        let text = plain(&show::text(&show::view(&l, at(7), false).unwrap()));
+        assert!(
+            text.contains(&format!(
+                "  [x] rescan-clean             Re-scan clean (ci, {}; by cverun verify #4)",
+                super::super::text::when(at(6))
+            )),
+            "{text}"
+        );
         // Forced by hand: the reason is shown.
         let tl = tl.act(
             "bob",

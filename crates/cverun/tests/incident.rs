@@ -427,13 +427,26 @@ fn a_p0_from_declaration_to_resolution(env: &Env) {
         env,
         ID,
         &[
-            "rescan-clean",
             "tests-pass",
             "staging-healthy",
             "rollback-plan",
             "monitoring-ready",
         ],
         &at(130),
+    );
+    // rescan-clean is checked by `cverun verify --incident`; by hand only forced.
+    env.ok(
+        &at(130),
+        "bob",
+        &[
+            "incident",
+            "check",
+            ID,
+            "rescan-clean",
+            "--force",
+            "--reason",
+            "re-scanned by the vendor scanner",
+        ],
     );
 
     // The deployment gate.
@@ -1661,11 +1674,24 @@ fn a_p0_through_the_three_phase_runbook(env: &Env) {
         &["incident", "approve", ID, "--as", "cto"],
     );
     env.ok(&at(75), "alice", &["incident", "advance", ID]);
-    check_all(
-        env,
-        ID,
-        &["fix-deployed", "rescan-clean", "post-mortem"],
+    check_all(env, ID, &["fix-deployed", "post-mortem"], &at(300));
+    let e = env.refused(&at(300), "bob", &["incident", "check", ID, "rescan-clean"]);
+    assert!(
+        e.contains(&format!("checked by `cverun verify --incident {ID}`")),
+        "{e}"
+    );
+    env.ok(
         &at(300),
+        "bob",
+        &[
+            "incident",
+            "check",
+            ID,
+            "rescan-clean",
+            "--force",
+            "--reason",
+            "re-scanned by the vendor scanner",
+        ],
     );
     let r = env.ok(&at(310), "alice", &["incident", "advance", ID]);
     assert!(r.stdout.contains("RESOLUTION -> RESOLVED"), "{}", r.stdout);
@@ -1748,9 +1774,14 @@ fn rules_that_hold(env: &Env) {
             "alice",
         ],
     );
-    let e = env.refused(&at(1), "bob", &["incident", "check", ID, "rescan-clean"]);
+    let e = env.refused(&at(1), "bob", &["incident", "check", ID, "staging-healthy"]);
     assert!(
         e.contains("belongs to VALIDATION") && e.contains("--force --reason"),
+        "{e}"
+    );
+    let e = env.refused(&at(1), "bob", &["incident", "check", ID, "rescan-clean"]);
+    assert!(
+        e.contains("is checked by `cverun verify --incident") && e.contains("--force --reason"),
         "{e}"
     );
     let e = env.refused(
@@ -1806,6 +1837,10 @@ fn rules_that_hold(env: &Env) {
     let ahead = events.iter().find(|e| e["kind"] == "checked").unwrap();
     assert_eq!(
         ahead["details"]["ahead"],
+        "rescanned with the hotfix branch"
+    );
+    assert_eq!(
+        ahead["details"]["forced"],
         "rescanned with the hotfix branch"
     );
     let un = events.iter().find(|e| e["kind"] == "unchecked").unwrap();
@@ -2038,7 +2073,141 @@ fn one_open_incident_per_vulnerability(env: &Env) {
     env.ok(&at(7), "bob", &scoped[..scoped.len() - 2]);
 }
 
+/// `rescan-clean` (`by = "verify"` in the built-in runbook) is checked by `cverun
+/// verify --incident ID`, not by hand: `incident check` refuses it in its own
+/// phase, naming the command; `--force --reason` checks it, recorded as forced by
+/// hand with the reason, and shown so in `show` and `timeline`.
+fn rescan_clean_is_checked_by_verify(env: &Env) {
+    with_team(env, "");
+    env.ok(
+        &at(0),
+        "alice",
+        &[
+            "incident",
+            "declare",
+            "--advisory",
+            "CVE-2026-7",
+            "--priority",
+            "P1",
+            "--commander",
+            "alice",
+        ],
+    );
+    env.ok(
+        &at(1),
+        "alice",
+        &[
+            "incident",
+            "advance",
+            ID,
+            "--to",
+            "validation",
+            "--force",
+            "--reason",
+            "drill",
+        ],
+    );
+    let before = env.events(ID).len();
+    let e = env.refused(&at(2), "bob", &["incident", "check", ID, "rescan-clean"]);
+    assert_eq!(
+        e.trim_end(),
+        format!(
+            "error: validation/rescan-clean of {ID} is checked by `cverun verify --incident {ID}` (a clean verification records it); check it by hand only with --force --reason \"...\" (recorded as forced)"
+        )
+    );
+    let e = env.refused(
+        &at(2),
+        "bob",
+        &["incident", "check", ID, "rescan-clean", "--reason", "x"],
+    );
+    assert!(e.contains("--reason goes with --force"), "{e}");
+    let e = env.refused(
+        &at(2),
+        "bob",
+        &["incident", "check", ID, "rescan-clean", "--force"],
+    );
+    assert!(e.contains("--force needs --reason"), "{e}");
+    let e = env.refused(
+        &at(2),
+        "bob",
+        &[
+            "incident",
+            "check",
+            ID,
+            "rescan-clean",
+            "--force",
+            "--reason",
+            " ",
+        ],
+    );
+    assert!(e.contains("--reason must not be empty"), "{e}");
+    assert_eq!(env.events(ID).len(), before, "refusals record nothing");
+
+    let r = env.ok(
+        &at(3),
+        "bob",
+        &[
+            "incident",
+            "check",
+            ID,
+            "rescan-clean",
+            "--force",
+            "--reason",
+            "scanned by the vendor tool before cverun verify ran",
+        ],
+    );
+    assert!(
+        r.stdout.contains(
+            "checked validation/rescan-clean: Re-scan clean FORCED by hand (reason: scanned by the vendor tool before cverun verify ran)"
+        ),
+        "{}",
+        r.stdout
+    );
+    let events = env.events(ID);
+    let last = events.last().unwrap();
+    assert_eq!(last["kind"], "checked");
+    assert_eq!(
+        last["details"],
+        serde_json::json!({
+            "phase": "validation",
+            "item": "rescan-clean",
+            "text": "Re-scan clean",
+            "forced": "scanned by the vendor tool before cverun verify ran"
+        })
+    );
+    let show = env.json(&at(4), &["incident", "show", ID, "--format", "json"]);
+    let item = show["checklist"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["id"] == "rescan-clean")
+        .unwrap();
+    assert_eq!(item["command"], "verify");
+    assert_eq!(item["checked_by"], "bob");
+    assert_eq!(
+        item["forced"],
+        "scanned by the vendor tool before cverun verify ran"
+    );
+    assert_eq!(item["evidence"], Value::Null);
+    let text = env.ok(&at(4), "viewer", &["incident", "show", ID]).stdout;
+    assert!(
+        text.contains("FORCED by hand: scanned by the vendor tool"),
+        "{text}"
+    );
+    let v = env.ok(&at(4), "auditor", &["incident", "verify", ID]);
+    assert!(v.stdout.contains("chain valid"), "{}", v.stdout);
+    // The runbook says so.
+    let r = env.ok(&at(5), "viewer", &["incident", "runbook"]);
+    assert!(
+        r.stdout
+            .contains(r#"{ id = "rescan-clean", text = "Re-scan clean", by = "verify" },"#),
+        "{}",
+        r.stdout
+    );
+}
+
 both_backends!(
+    rescan_clean_is_checked_by_verify,
     one_open_incident_per_vulnerability,
     backdating_a_real_store_is_refused,
     simulated_stores_say_so,

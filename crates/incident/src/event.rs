@@ -7,8 +7,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::chain;
 use crate::model::{ApprovalKind, Decision, Phase, Priority, PrioritySource, Role};
+use crate::remediation::{FixApplied, FixPlanned, FixTested, Verified};
 use crate::roster::Person;
-use crate::runbook::Runbook;
+use crate::runbook::{CheckedBy, Runbook};
 
 /// A phase left with required checklist items open, and why.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -91,9 +92,18 @@ pub enum EventBody {
         /// Its text.
         text: String,
         /// Why it was checked before the incident reached its phase (`--force
-        /// --reason`); absent for an item of the current or an earlier phase.
+        /// --reason`, or "verified clean by cverun verify"); absent for an item
+        /// of the current or an earlier phase.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         ahead: Option<String>,
+        /// The command whose evidence checked it (`verify`: the `verified` event
+        /// just before); absent when checked by a person.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        by: Option<CheckedBy>,
+        /// Why a person checked an item the runbook has checked by a command
+        /// (`--force --reason`): forced by hand.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        forced: Option<String>,
     },
     /// A checked item was unchecked (it no longer holds).
     Unchecked {
@@ -234,6 +244,15 @@ pub enum EventBody {
         /// Total size of the members in bytes.
         bytes: u64,
     },
+    /// A fix was planned (`cverun fix --incident`).
+    FixPlanned(FixPlanned),
+    /// A fix was made on a hotfix branch.
+    FixApplied(FixApplied),
+    /// One service's tests ran against the fix.
+    FixTested(FixTested),
+    /// A re-scan was compared with a baseline (`cverun verify --incident`), and
+    /// judged against the incident's advisory and affected services.
+    Verified(Verified),
 }
 
 impl EventBody {
@@ -259,6 +278,10 @@ impl EventBody {
             EventBody::Escalated { .. } => "escalated",
             EventBody::Overdue { .. } => "overdue",
             EventBody::Evidence { .. } => "evidence",
+            EventBody::FixPlanned(_) => "fix-planned",
+            EventBody::FixApplied(_) => "fix-applied",
+            EventBody::FixTested(_) => "fix-tested",
+            EventBody::Verified(_) => "verified",
         }
     }
 
@@ -416,11 +439,108 @@ mod tests {
             assert!(!d.contains("\"kind\""), "{d}");
             assert_eq!(EventBody::parse(b.kind(), &d).unwrap(), b);
         }
+    }
+
+    #[test]
+    fn remediation_events_round_trip_with_their_kinds() {
+        use crate::remediation::*;
+        let h = "ab".repeat(32);
+        let bodies = [
+            EventBody::FixPlanned(FixPlanned {
+                plan_sha256: h.clone(),
+                changes: 2,
+                breaking: 1,
+                incomplete: 0,
+                unfixable: 0,
+                services: vec!["checkout".into()],
+                proposed: Some(Decision::HotfixCodeChanges),
+                summary: "log4j-core 2.14.1 -> 2.17.1".into(),
+            }),
+            EventBody::FixApplied(FixApplied {
+                repository: ".".into(),
+                branch: "hotfix/x".into(),
+                base: BaseRef {
+                    reference: "main".into(),
+                    commit: "c".repeat(40),
+                },
+                commits: vec![FixCommit {
+                    service: "all".into(),
+                    commit: "d".repeat(40),
+                }],
+                pushed: None,
+                changes: 2,
+            }),
+            EventBody::FixTested(FixTested {
+                service: "checkout".into(),
+                command: "npm test".into(),
+                exit_status: None,
+                duration_ms: 3,
+                passed: false,
+                kept: false,
+            }),
+            EventBody::Verified(Verified {
+                report_sha256: h.clone(),
+                baseline: Baseline::File {
+                    name: "base.json".into(),
+                    sha256: h,
+                },
+                fixed: 1,
+                remaining: 0,
+                introduced: 0,
+                services: vec![AdvisoryStatus {
+                    service: "checkout".into(),
+                    state: AdvisoryState::Gone,
+                }],
+                clean: true,
+            }),
+            EventBody::Checked {
+                phase: Phase::Validation,
+                item: "rescan-clean".into(),
+                text: "Re-scan clean".into(),
+                ahead: None,
+                by: Some(CheckedBy::Verify),
+                forced: None,
+            },
+        ];
+        let kinds: Vec<&str> = bodies.iter().map(EventBody::kind).collect();
+        assert_eq!(
+            kinds,
+            [
+                "fix-planned",
+                "fix-applied",
+                "fix-tested",
+                "verified",
+                "checked"
+            ]
+        );
+        for b in bodies {
+            let d = b.details_json();
+            // The tag serde writes is the kind the store keeps.
+            let tagged = serde_json::to_value(&b).unwrap();
+            assert_eq!(tagged["kind"], b.kind());
+            assert!(!d.contains("\"kind\""), "{d}");
+            assert_eq!(EventBody::parse(b.kind(), &d).unwrap(), b);
+        }
         let d = EventBody::Approved {
             kind: ApprovalKind::Technical,
         }
         .details_json();
         assert_eq!(d, r#"{"as":"technical"}"#);
+        // A check by a person keeps the details it had before items could be
+        // checked by a command (no new keys).
+        let d = EventBody::Checked {
+            phase: Phase::Containment,
+            item: "blast-radius".into(),
+            text: "Blast radius assessed".into(),
+            ahead: None,
+            by: None,
+            forced: None,
+        }
+        .details_json();
+        assert_eq!(
+            d,
+            r#"{"item":"blast-radius","phase":"containment","text":"Blast radius assessed"}"#
+        );
     }
 
     #[test]

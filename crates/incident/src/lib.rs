@@ -15,6 +15,9 @@
 //! - the [`store`]: SQLite (embedded, the default) or PostgreSQL (shared), same
 //!   migrations and behaviour, one transaction per action under the incident's
 //!   lock, clock events recorded exactly once;
+//! - [`remediation`]: the evidence `cverun fix` and `cverun verify` record (a fix
+//!   planned, applied, tested; a re-scan verified), and the pure rules judging it
+//!   (the decision a plan proposes, whether a verification is clean);
 //! - [`metrics`] (MTTD, MTTR, SLA adherence) computed from stored incidents;
 //! - the [`view`]s: what `incident show`, `list`, `timeline`, `tick`, `verify`,
 //!   `head` and `report metrics` display, as JSON documents (each next to its
@@ -39,6 +42,7 @@ pub mod key;
 pub mod metrics;
 pub mod model;
 pub mod redact;
+pub mod remediation;
 pub mod roster;
 pub mod rules;
 pub mod runbook;
@@ -53,7 +57,11 @@ pub use key::{Key, Keyring};
 pub use model::{
     ApprovalKind, ApprovalNeed, AssignedPriority, Decision, Phase, Priority, PrioritySource, Role,
 };
+pub use remediation::{
+    BaseRef, Baseline, FixApplied, FixCommit, FixPlanned, FixTested, Rescan, RescanOutcome,
+    ServiceRescan, Verified, propose_decision,
+};
 pub use rules::{Action, Declaration};
-pub use runbook::{Runbook, RunbookError};
+pub use runbook::{CheckedBy, Runbook, RunbookError};
 pub use state::Incident;
 pub use store::{Clock, Fired, Loaded, LogVerification, Recorded, Store, TickReport, Verification};

@@ -25,6 +25,18 @@
 //! the phase the priority names (DEPLOYMENT by default) and approvals are
 //! accepted from the phase before it on.
 //!
+//! Checklist items marked `by = "verify"` in the runbook are checked by evidence,
+//! not by people: `check` refuses them unless forced with a reason (recorded in
+//! the `checked` event as `forced`). `verify` (a re-scan, see
+//! [`crate::remediation`]) records a `verified` event judged by the rules; when it
+//! is clean, every such item still open is checked in the same transaction (a
+//! `checked` event `by: verify`; an item of a later phase is checked ahead with
+//! the reason "verified clean by cverun verify"). A verification that is not clean
+//! leaves them open, and unchecks one that an earlier verification checked (a
+//! regression) or that a person checked while the advisory is found again.
+//! Remediation evidence (`fix-planned`, `fix-applied`, `fix-tested`, `verified`)
+//! is accepted in any open phase, from anyone.
+//!
 //! People: actors and assignees are resolved through the incident's roster (any
 //! case, handle or alias). Gate-changing actions (assign, advance, cancel, reopen,
 //! decide, priority, approve, roster) need a person of the roster; the others are
@@ -38,8 +50,9 @@ use crate::event::{Duplicate, EventBody, Forced};
 use crate::model::{
     ApprovalKind, ApprovalNeed, AssignedPriority, Decision, Phase, Priority, PrioritySource, Role,
 };
+use crate::remediation::{self, FixApplied, FixPlanned, FixTested, Rescan, Verified};
 use crate::roster::{Person, fold_name};
-use crate::runbook::Runbook;
+use crate::runbook::{CheckedBy, ChecklistItem, Runbook};
 use crate::state::Incident;
 
 /// What a declaration says.
@@ -149,8 +162,9 @@ pub enum Action {
         /// The item id.
         item: String,
     },
-    /// Check an item of a later phase before the incident gets there (recorded
-    /// with the reason: `check --force --reason`).
+    /// Check an item of a later phase before the incident gets there, or an item
+    /// the runbook has checked by a command (`by = "verify"`), by hand: recorded
+    /// with the reason (`check --force --reason`).
     CheckAhead {
         /// The item id.
         item: String,
@@ -248,6 +262,18 @@ pub enum Action {
         /// Bytes.
         bytes: u64,
     },
+    /// Record a fix plan (`cverun fix --incident ID`). `proposed` may be left
+    /// `None`: the rules compute it from the counts.
+    FixPlanned(FixPlanned),
+    /// Record a fix made on a hotfix branch.
+    FixApplied(FixApplied),
+    /// Record one service's test run against the fix.
+    FixTested(FixTested),
+    /// Record a verification (`cverun verify --incident ID`): the rules judge it
+    /// against the incident ([`remediation::judge`]), record a `verified` event,
+    /// and check (clean) or uncheck (regression) the runbook's `by = "verify"`
+    /// items.
+    Verify(Rescan),
 }
 
 fn required_text(what: &str, value: &str) -> Result<String, String> {
@@ -823,7 +849,88 @@ pub fn act(
             members: *members,
             bytes: *bytes,
         }]),
+        Action::FixPlanned(p) => {
+            open_only()?;
+            Ok(vec![EventBody::FixPlanned(remediation::planned(p)?)])
+        }
+        Action::FixApplied(a) => {
+            open_only()?;
+            Ok(vec![EventBody::FixApplied(remediation::applied(a)?)])
+        }
+        Action::FixTested(t) => {
+            open_only()?;
+            Ok(vec![EventBody::FixTested(remediation::tested(t)?)])
+        }
+        Action::Verify(r) => {
+            open_only()?;
+            verify(inc, r)
+        }
     }
+}
+
+/// The reason a clean verification gives for checking an item of a later phase.
+pub const VERIFIED_AHEAD: &str = "verified clean by cverun verify";
+
+/// The checklist items of the incident's priority that `by` checks, with their
+/// phases, in the runbook's order.
+pub fn items_checked_by(inc: &Incident, by: CheckedBy) -> Vec<(Phase, &ChecklistItem)> {
+    inc.phases()
+        .iter()
+        .flat_map(|p| {
+            inc.runbook
+                .items_for(inc.priority, *p)
+                .iter()
+                .map(move |i| (*p, i))
+        })
+        .filter(|(_, i)| i.by == Some(by))
+        .collect()
+}
+
+/// Judges `r` against `inc` (its advisory and aliases, its affected services) and
+/// returns what the incident's timeline must record: the `verified` event, then
+/// for each `by = "verify"` item: `checked` (`by: verify`) when clean and still
+/// open; `unchecked` when not clean and the item was checked by an earlier
+/// verification, or by a person while the advisory is found in some service.
+pub fn verify(inc: &Incident, r: &Rescan) -> Result<Vec<EventBody>, String> {
+    let ids: Vec<String> = std::iter::once(inc.advisory.clone())
+        .chain(inc.aliases.iter().cloned())
+        .collect();
+    let v: Verified = remediation::judge(&ids, &inc.services, r)?;
+    let here = inc.position(inc.phase);
+    let mut out = Vec::new();
+    for (phase, item) in items_checked_by(inc, CheckedBy::Verify) {
+        match (v.clean, inc.checked.get(&item.id)) {
+            (true, None) => {
+                let later = matches!((inc.position(phase), here), (Some(p), Some(h)) if p > h);
+                out.push(EventBody::Checked {
+                    phase,
+                    item: item.id.clone(),
+                    text: item.text.clone(),
+                    ahead: later.then(|| VERIFIED_AHEAD.to_owned()),
+                    by: Some(CheckedBy::Verify),
+                    forced: None,
+                });
+            }
+            (false, Some(c)) => {
+                let by_verify = c.command == Some(CheckedBy::Verify);
+                let found = v.found_in();
+                if by_verify || !found.is_empty() {
+                    let why = v.why_not_clean().unwrap_or_default();
+                    out.push(EventBody::Unchecked {
+                        phase,
+                        item: item.id.clone(),
+                        reason: format!(
+                            "cverun verify is not clean ({why}; report sha256 {})",
+                            v.report_sha256.chars().take(12).collect::<String>()
+                        ),
+                    });
+                }
+            }
+            _ => {}
+        }
+    }
+    out.insert(0, EventBody::Verified(v));
+    Ok(out)
 }
 
 /// Whether two recorded names mean the same person (through the roster; the same
@@ -875,6 +982,17 @@ fn check(inc: &Incident, item: &str, ahead: Option<String>) -> Result<Vec<EventB
             c.at
         ));
     }
+    if let Some(by) = it.by
+        && ahead.is_none()
+    {
+        return Err(format!(
+            "{}/{} of {} is checked by `{}` (a clean verification records it); check it by hand only with --force --reason \"...\" (recorded as forced)",
+            phase.key(),
+            it.id,
+            inc.id,
+            by.command(&inc.id)
+        ));
+    }
     let later = match (inc.position(phase), inc.position(inc.phase)) {
         (Some(p), Some(here)) => p > here,
         _ => false,
@@ -888,11 +1006,14 @@ fn check(inc: &Incident, item: &str, ahead: Option<String>) -> Result<Vec<EventB
             inc.phase
         ));
     }
+    let forced = if it.by.is_some() { ahead.clone() } else { None };
     Ok(vec![EventBody::Checked {
         phase,
         item: it.id.clone(),
         text: it.text.clone(),
         ahead: if later { ahead } else { None },
+        by: None,
+        forced,
     }])
 }
 
@@ -1246,9 +1367,52 @@ mod tests {
                 .map(|i| i.id.clone())
                 .collect();
             for id in ids {
-                self.act("bob", "2026-11-23T12:10:00Z", Action::Check { item: id })
-                    .unwrap();
+                let by = self.state().runbook.item(&id).and_then(|(_, i)| i.by);
+                let a = match by {
+                    // Checked by a clean verification, as the runbook says.
+                    Some(CheckedBy::Verify) => {
+                        Action::Verify(rescan(&[("checkout", Some(&[])), ("cart", Some(&[]))]))
+                    }
+                    None => Action::Check { item: id },
+                };
+                self.act("bob", "2026-11-23T12:10:00Z", a).unwrap();
             }
+        }
+
+        fn last(&self) -> &Event {
+            self.events.last().unwrap()
+        }
+    }
+
+    const SHA: &str = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08";
+
+    /// A re-scan of `services`: `Some(ids)` scanned with those ids still found,
+    /// `None` not scanned.
+    fn rescan(services: &[(&str, Option<&[&str]>)]) -> Rescan {
+        use crate::remediation::{Baseline, RescanOutcome, ServiceRescan};
+        Rescan {
+            report_sha256: SHA.into(),
+            baseline: Baseline::File {
+                name: "baseline.json".into(),
+                sha256: SHA.into(),
+            },
+            fixed: 2,
+            remaining: 0,
+            introduced: 0,
+            services: services
+                .iter()
+                .map(|(s, ids)| ServiceRescan {
+                    service: (*s).into(),
+                    outcome: match ids {
+                        Some(ids) => RescanOutcome::Scanned {
+                            ids: ids.iter().map(|i| i.to_string()).collect(),
+                        },
+                        None => RescanOutcome::NotScanned {
+                            reason: "no lockfile".into(),
+                        },
+                    },
+                })
+                .collect(),
         }
     }
 
@@ -1830,5 +1994,383 @@ mod tests {
             vec!["alice", "bob"]
         );
         assert_eq!(s.holder(Role::Commander).unwrap().by, "bob");
+    }
+
+    #[test]
+    fn an_item_checked_by_verify_is_refused_by_hand_unless_forced() {
+        let mut f = Fixture::new(Priority::P0);
+        let check = Action::Check {
+            item: "rescan-clean".into(),
+        };
+        let e = f
+            .act("bob", "2026-11-23T12:01:00Z", check.clone())
+            .unwrap_err();
+        assert!(
+            e.contains("checked by `cverun verify --incident INC-2026-11-23-1`")
+                && e.contains("--force --reason"),
+            "{e}"
+        );
+        // In its own phase too.
+        f.act(
+            "bob",
+            "2026-11-23T12:02:00Z",
+            Action::Advance {
+                to: Some(Phase::Validation),
+                force: true,
+                reason: Some("drill".into()),
+            },
+        )
+        .unwrap();
+        let e = f.act("bob", "2026-11-23T12:03:00Z", check).unwrap_err();
+        assert!(e.contains("cverun verify --incident"), "{e}");
+        f.act(
+            "bob",
+            "2026-11-23T12:04:00Z",
+            Action::CheckAhead {
+                item: "rescan-clean".into(),
+                reason: "scanned by hand with the vendor tool".into(),
+            },
+        )
+        .unwrap();
+        let body = f.last().body().unwrap();
+        assert_eq!(
+            body,
+            EventBody::Checked {
+                phase: Phase::Validation,
+                item: "rescan-clean".into(),
+                text: "Re-scan clean".into(),
+                ahead: None,
+                by: None,
+                forced: Some("scanned by hand with the vendor tool".into()),
+            }
+        );
+        let c = &f.state().checked["rescan-clean"];
+        assert_eq!(
+            c.forced.as_deref(),
+            Some("scanned by hand with the vendor tool")
+        );
+        assert_eq!((c.command, c.evidence), (None, None));
+        // Other items are not affected by the attribute.
+        f.act(
+            "bob",
+            "2026-11-23T12:05:00Z",
+            Action::Check {
+                item: "tests-pass".into(),
+            },
+        )
+        .unwrap();
+        assert_eq!(
+            f.last().body().unwrap(),
+            EventBody::Checked {
+                phase: Phase::Validation,
+                item: "tests-pass".into(),
+                text: "Tests pass".into(),
+                ahead: None,
+                by: None,
+                forced: None,
+            }
+        );
+        // A hand check stays when a verification only misses a service; a
+        // verification that finds the advisory unchecks it.
+        f.act(
+            "bob",
+            "2026-11-23T12:06:00Z",
+            Action::Verify(rescan(&[("checkout", Some(&[]))])),
+        )
+        .unwrap();
+        assert!(f.state().checked.contains_key("rescan-clean"));
+        f.act(
+            "bob",
+            "2026-11-23T12:07:00Z",
+            Action::Verify(rescan(&[
+                ("checkout", Some(&["ghsa-xxxx-yyyy-zzzz"])),
+                ("cart", Some(&[])),
+            ])),
+        )
+        .unwrap();
+        let s = f.state();
+        assert!(!s.checked.contains_key("rescan-clean"));
+        let un = s.unchecked.last().unwrap();
+        assert_eq!(un.item, "rescan-clean");
+        assert!(
+            un.reason.contains("still found in checkout"),
+            "{}",
+            un.reason
+        );
+    }
+
+    #[test]
+    fn a_clean_verification_checks_the_item_and_a_regression_unchecks_it() {
+        let mut f = Fixture::new(Priority::P0);
+        // Not clean: cart is not covered. Recorded, the item stays open.
+        f.act(
+            "ci",
+            "2026-11-23T12:10:00Z",
+            Action::Verify(rescan(&[("checkout", Some(&["CVE-2020-9488"]))])),
+        )
+        .unwrap();
+        let s = f.state();
+        assert_eq!(s.events, 3, "declared, assigned, verified");
+        assert_eq!(s.remediation.verified.len(), 1);
+        let v = &s.remediation.verified[0];
+        assert!(!v.step.clean);
+        assert_eq!((v.seq, v.by.as_str()), (3, "ci"));
+        assert_eq!(v.step.not_checked(), ["cart"]);
+        assert!(!s.checked.contains_key("rescan-clean"));
+
+        // Clean during CONTAINMENT: the VALIDATION item is checked ahead, with
+        // the verification as its evidence.
+        f.act(
+            "ci",
+            "2026-11-23T12:20:00Z",
+            Action::Verify(rescan(&[
+                ("checkout", Some(&["CVE-2020-9488"])),
+                ("cart", Some(&[])),
+                ("search", None),
+            ])),
+        )
+        .unwrap();
+        let kinds: Vec<&str> = f.events[3..].iter().map(|e| e.kind.as_str()).collect();
+        assert_eq!(kinds, ["verified", "checked"]);
+        assert_eq!(
+            f.last().body().unwrap(),
+            EventBody::Checked {
+                phase: Phase::Validation,
+                item: "rescan-clean".into(),
+                text: "Re-scan clean".into(),
+                ahead: Some(VERIFIED_AHEAD.into()),
+                by: Some(CheckedBy::Verify),
+                forced: None,
+            }
+        );
+        let s = f.state();
+        let c = &s.checked["rescan-clean"];
+        assert_eq!(c.command, Some(CheckedBy::Verify));
+        assert_eq!(c.evidence, Some(4), "the verified event");
+        assert_eq!(c.by, "ci");
+        // Clean again: recorded, nothing to check.
+        f.act(
+            "ci",
+            "2026-11-23T12:25:00Z",
+            Action::Verify(rescan(&[("checkout", Some(&[])), ("cart", Some(&[]))])),
+        )
+        .unwrap();
+        assert_eq!(f.last().kind, "verified");
+        assert_eq!(f.state().checked["rescan-clean"].evidence, Some(4));
+        // A regression: found again in cart (the advisory id, in another case).
+        f.act(
+            "ci",
+            "2026-11-23T12:30:00Z",
+            Action::Verify(rescan(&[
+                ("checkout", Some(&[])),
+                ("cart", Some(&["GHSA-XXXX-YYYY-ZZZZ"])),
+            ])),
+        )
+        .unwrap();
+        let s = f.state();
+        assert_eq!(f.last().kind, "unchecked");
+        assert!(!s.checked.contains_key("rescan-clean"));
+        let un = s.unchecked.last().unwrap();
+        assert!(
+            un.reason
+                .starts_with("cverun verify is not clean (still found in cart;"),
+            "{}",
+            un.reason
+        );
+        // Not clean because a service was not scanned: an item checked by a
+        // verification is unchecked too (the evidence no longer holds).
+        f.act(
+            "ci",
+            "2026-11-23T12:35:00Z",
+            Action::Verify(rescan(&[("checkout", Some(&[])), ("cart", Some(&[]))])),
+        )
+        .unwrap();
+        assert!(f.state().checked.contains_key("rescan-clean"));
+        f.act(
+            "ci",
+            "2026-11-23T12:40:00Z",
+            Action::Verify(rescan(&[("checkout", Some(&[])), ("cart", None)])),
+        )
+        .unwrap();
+        assert!(!f.state().checked.contains_key("rescan-clean"));
+
+        // In its phase: checked without `ahead`, and the phase can be left.
+        f.act(
+            "bob",
+            "2026-11-23T12:45:00Z",
+            Action::Advance {
+                to: Some(Phase::Validation),
+                force: true,
+                reason: Some("drill".into()),
+            },
+        )
+        .unwrap();
+        f.act(
+            "ci",
+            "2026-11-23T12:50:00Z",
+            Action::Verify(rescan(&[("checkout", Some(&[])), ("cart", Some(&[]))])),
+        )
+        .unwrap();
+        match f.last().body().unwrap() {
+            EventBody::Checked { ahead, by, .. } => {
+                assert_eq!((ahead, by), (None, Some(CheckedBy::Verify)))
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(
+            !f.state()
+                .open_required(Phase::Validation)
+                .contains(&"validation/rescan-clean".to_owned())
+        );
+
+        // Refused on a closed incident, and with a malformed report.
+        let e = f
+            .act(
+                "ci",
+                "2026-11-23T12:55:00Z",
+                Action::Verify(Rescan {
+                    report_sha256: "nope".into(),
+                    ..rescan(&[])
+                }),
+            )
+            .unwrap_err();
+        assert!(e.contains("not a hash"), "{e}");
+        f.act(
+            "bob",
+            "2026-11-23T12:56:00Z",
+            Action::Cancel {
+                reason: "drill over".into(),
+            },
+        )
+        .unwrap();
+        let e = f
+            .act("ci", "2026-11-23T12:57:00Z", Action::Verify(rescan(&[])))
+            .unwrap_err();
+        assert!(e.contains("reopen it first"), "{e}");
+    }
+
+    #[test]
+    fn an_incident_without_services_is_never_verified_clean() {
+        let d = Declaration {
+            services: vec![],
+            ..declaration()
+        };
+        let bodies = declare(
+            &d,
+            &crate::runbook::test_runbook(),
+            t("2026-11-23T12:00:00Z"),
+        )
+        .unwrap();
+        let mut f = Fixture { events: Vec::new() };
+        f.push("alice", "2026-11-23T12:00:00Z", bodies);
+        f.act(
+            "ci",
+            "2026-11-23T12:10:00Z",
+            Action::Verify(rescan(&[("checkout", Some(&[]))])),
+        )
+        .unwrap();
+        let s = f.state();
+        assert!(!s.remediation.verified[0].step.clean);
+        assert!(s.checked.is_empty());
+    }
+
+    #[test]
+    fn fix_steps_are_recorded_with_their_proposal() {
+        use crate::remediation::{BaseRef, FixCommit};
+        let mut f = Fixture::new(Priority::P1);
+        let plan = FixPlanned {
+            plan_sha256: SHA.to_uppercase(),
+            changes: 3,
+            breaking: 0,
+            incomplete: 1,
+            unfixable: 0,
+            services: vec!["checkout".into(), "cart".into()],
+            proposed: None,
+            summary: "log4j-core 2.14.1 -> 2.17.1".into(),
+        };
+        f.act(
+            "carol",
+            "2026-11-23T12:10:00Z",
+            Action::FixPlanned(plan.clone()),
+        )
+        .unwrap();
+        let EventBody::FixPlanned(recorded) = f.last().body().unwrap() else {
+            panic!("{:?}", f.last());
+        };
+        assert_eq!(recorded.proposed, Some(Decision::HotfixCodeChanges));
+        assert_eq!(recorded.plan_sha256, SHA);
+        assert_eq!(f.last().kind, "fix-planned");
+        let applied = FixApplied {
+            repository: "../shop".into(),
+            branch: "hotfix/INC-2026-11-23-1".into(),
+            base: BaseRef {
+                reference: "main".into(),
+                commit: "a".repeat(40),
+            },
+            commits: vec![
+                FixCommit {
+                    service: "checkout".into(),
+                    commit: "b".repeat(40),
+                },
+                FixCommit {
+                    service: "cart".into(),
+                    commit: "c".repeat(40),
+                },
+            ],
+            pushed: Some("origin".into()),
+            changes: 2,
+        };
+        f.act(
+            "carol",
+            "2026-11-23T12:20:00Z",
+            Action::FixApplied(applied.clone()),
+        )
+        .unwrap();
+        let tested = FixTested {
+            service: "checkout".into(),
+            command: "mvn -q test".into(),
+            exit_status: Some(0),
+            duration_ms: 61_250,
+            passed: true,
+            kept: true,
+        };
+        f.act(
+            "carol",
+            "2026-11-23T12:30:00Z",
+            Action::FixTested(tested.clone()),
+        )
+        .unwrap();
+        let s = f.state();
+        let r = &s.remediation;
+        assert_eq!(r.planned[0].step, recorded);
+        assert_eq!((r.planned[0].seq, r.planned[0].by.as_str()), (3, "carol"));
+        assert_eq!(r.applied[0].step, applied);
+        assert_eq!(r.applied[0].seq, 4);
+        assert_eq!(r.tested[0].step, tested);
+        assert_eq!(r.tested[0].at, t("2026-11-23T12:30:00Z"));
+        // The caller's proposal must agree with the counts.
+        let e = f
+            .act(
+                "carol",
+                "2026-11-23T12:31:00Z",
+                Action::FixPlanned(FixPlanned {
+                    proposed: Some(Decision::Hotfix),
+                    ..plan
+                }),
+            )
+            .unwrap_err();
+        assert!(e.contains("call for hotfix-code-changes"), "{e}");
+        let e = f
+            .act(
+                "carol",
+                "2026-11-23T12:32:00Z",
+                Action::FixTested(FixTested {
+                    exit_status: None,
+                    ..tested
+                }),
+            )
+            .unwrap_err();
+        assert!(e.contains("exit status none"), "{e}");
+        assert_eq!(f.state().events, 5, "refusals record nothing");
     }
 }

@@ -79,6 +79,9 @@ label = "Post-mortem"
 # [priority.P1.checklist]). An item is checked with `cverun incident check ID ITEM`
 # once the incident is in its phase; a phase cannot be left with a required item
 # open unless forced with a reason. Item ids are unique across a priority's phases.
+# `by = "verify"`: the item is checked by `cverun verify --incident ID` when the
+# re-scan shows the incident's advisory gone from every affected service (by hand
+# only with --force --reason, recorded).
 [checklist]
 containment = [
   { id = "blast-radius", text = "Blast radius assessed" },
@@ -92,7 +95,7 @@ remediation = [
   { id = "fix-reviewed", text = "Fix reviewed" },
 ]
 validation = [
-  { id = "rescan-clean", text = "Re-scan clean" },
+  { id = "rescan-clean", text = "Re-scan clean", by = "verify" },
   { id = "tests-pass", text = "Tests pass" },
   { id = "staging-healthy", text = "Staging healthy" },
   { id = "rollback-plan", text = "Rollback plan documented" },
@@ -206,6 +209,47 @@ pub struct ChecklistItem {
     /// Whether the phase can be left without it (only by forcing when required).
     #[serde(default = "yes")]
     pub required: bool,
+    /// The command whose recorded evidence checks the item (`by = "verify"`);
+    /// `None`: people check it. Checking such an item by hand needs `--force
+    /// --reason` and is recorded as forced.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub by: Option<CheckedBy>,
+}
+
+/// A command whose recorded evidence checks a checklist item (the item's `by`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum CheckedBy {
+    /// `cverun verify --incident ID`: a `verified` event that is clean (the
+    /// incident's advisory is gone from every affected service) checks the item;
+    /// one that finds it again unchecks it (see [`crate::rules`]).
+    Verify,
+}
+
+impl CheckedBy {
+    /// Every command that checks items.
+    pub const ALL: [CheckedBy; 1] = [CheckedBy::Verify];
+
+    /// The spelling in runbook files, events and JSON (`verify`).
+    pub fn key(self) -> &'static str {
+        match self {
+            CheckedBy::Verify => "verify",
+        }
+    }
+
+    /// The command line that checks an item of incident `id`
+    /// (`cverun verify --incident ID`).
+    pub fn command(self, id: &str) -> String {
+        match self {
+            CheckedBy::Verify => format!("cverun verify --incident {id}"),
+        }
+    }
+}
+
+impl std::fmt::Display for CheckedBy {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.key())
+    }
 }
 
 fn yes() -> bool {
@@ -439,6 +483,7 @@ struct RawItem {
     id: Spanned<String>,
     text: String,
     required: Option<bool>,
+    by: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize, Default)]
@@ -1388,9 +1433,12 @@ impl Runbook {
                 let _ = writeln!(out, "{} = [", phase.key());
                 for i in items {
                     let req = if i.required { "" } else { ", required = false" };
+                    let by =
+                        i.by.map(|b| format!(", by = {}", q(b.key())))
+                            .unwrap_or_default();
                     let _ = writeln!(
                         out,
-                        "  {{ id = {}, text = {}{req} }},",
+                        "  {{ id = {}, text = {}{req}{by} }},",
                         q(&i.id),
                         q(&i.text)
                     );
@@ -1520,10 +1568,29 @@ fn items_of(text: &str, items: Vec<RawItem>) -> Result<Vec<ChecklistItem>, Failu
                 format!("checklist item id {id:?} is used twice; ids must be unique"),
             ));
         }
+        let by = match &item.by {
+            Some(b) => Some(
+                CheckedBy::ALL
+                    .into_iter()
+                    .find(|c| c.key() == b.get_ref())
+                    .ok_or_else(|| {
+                        (
+                            at(text, b),
+                            format!(
+                                "checklist item {id:?}: unknown `by` {:?} (the commands that check items: {})",
+                                b.get_ref(),
+                                CheckedBy::ALL.map(CheckedBy::key).join(", ")
+                            ),
+                        )
+                    })?,
+            ),
+            None => None,
+        };
         out.push(ChecklistItem {
             id,
             text: item.text,
             required: item.required.unwrap_or(true),
+            by,
         });
     }
     Ok(out)
@@ -1769,6 +1836,55 @@ label = "Operations"
     }
 
     #[test]
+    fn items_may_be_checked_by_a_command() {
+        let r = Runbook::default();
+        let (phase, item) = r.item("rescan-clean").unwrap();
+        assert_eq!(
+            (phase, item.by),
+            (Phase::Validation, Some(CheckedBy::Verify))
+        );
+        let by: Vec<&str> = Phase::ACTIVE
+            .iter()
+            .flat_map(|p| r.items(*p))
+            .filter(|i| i.by.is_some())
+            .map(|i| i.id.as_str())
+            .collect();
+        assert_eq!(
+            by,
+            ["rescan-clean"],
+            "the only built-in item checked by a command"
+        );
+        assert!(
+            r.to_toml()
+                .contains(r#"{ id = "rescan-clean", text = "Re-scan clean", by = "verify" },"#)
+        );
+        let custom = parse(
+            "[checklist]\nvalidation = [\n  { id = \"clean\", text = \"Clean\", by = \"verify\", required = false },\n  { id = \"tests\", text = \"Tests\" },\n]\n",
+        )
+        .unwrap();
+        assert_eq!(
+            custom.items(Phase::Validation)[0].by,
+            Some(CheckedBy::Verify)
+        );
+        assert_eq!(custom.items(Phase::Validation)[1].by, None);
+        assert_eq!(parse(&custom.to_toml()).unwrap(), custom);
+        let e = parse("[checklist]\nvalidation = [\n  { id = \"clean\", text = \"Clean\", by = \"scan\" },\n]\n")
+            .unwrap_err();
+        assert_eq!(e.line, Some(3), "{e}");
+        assert!(
+            e.message.contains("unknown `by` \"scan\"") && e.message.contains("verify"),
+            "{e}"
+        );
+        // Runbooks recorded before the attribute existed read back without it.
+        let mut v = serde_json::to_value(Runbook::default()).unwrap();
+        let items = v["checklist"]["validation"].as_array_mut().unwrap();
+        assert_eq!(items[0]["by"], "verify");
+        items[0].as_object_mut().unwrap().remove("by");
+        let older: Runbook = serde_json::from_value(v).unwrap();
+        assert_eq!(older.item("rescan-clean").unwrap().1.by, None);
+    }
+
+    #[test]
     fn a_missing_file_is_a_clear_error() {
         let e = Runbook::load(Path::new("/nonexistent/runbook.toml")).unwrap_err();
         assert!(e.message.contains("cannot read the runbook"), "{e}");
@@ -1820,6 +1936,13 @@ label = "Operations"
         assert!(erin.may_hold(Role::new("cto").unwrap()));
         assert_eq!(erin.contact["phone"], "+33 1 98 76 54 32");
         assert_eq!(parse(&r.to_toml()).unwrap(), r, "prints and reads back");
+        let resolution = Phase::new("resolution").unwrap();
+        let rescan = r
+            .items_for(Priority::P0, resolution)
+            .iter()
+            .find(|i| i.id == "rescan-clean")
+            .unwrap();
+        assert_eq!(rescan.by, Some(CheckedBy::Verify));
     }
 
     #[test]

@@ -7,7 +7,8 @@ use serde::Serialize;
 
 use crate::event::{Event, EventBody};
 use crate::model::{ApprovalKind, Decision, Phase, Priority, PrioritySource, Role};
-use crate::runbook::Runbook;
+use crate::remediation::{FixApplied, FixPlanned, FixTested, Verified};
+use crate::runbook::{CheckedBy, Runbook};
 
 /// Someone holding a role, and since when.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -32,6 +33,45 @@ pub struct Check {
     /// Why it was checked before its phase, when it was.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub ahead: Option<String>,
+    /// The command whose evidence checked it (`verify`), when not a person.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub command: Option<CheckedBy>,
+    /// The seq of the event that is its evidence (the `verified` event), when
+    /// checked by a command.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub evidence: Option<u64>,
+    /// Why a person checked an item the runbook has checked by a command.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub forced: Option<String>,
+}
+
+/// A remediation step recorded in the timeline, with who recorded it, when, and
+/// its event's seq.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Step<T> {
+    /// The step's fields.
+    #[serde(flatten)]
+    pub step: T,
+    /// Its event's position in the timeline.
+    pub seq: u64,
+    /// Who recorded it.
+    pub by: String,
+    /// When.
+    pub at: Timestamp,
+}
+
+/// The remediation evidence recorded (`cverun fix`, `cverun verify`), oldest
+/// first in each list.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Remediation {
+    /// Fix plans (`fix-planned`).
+    pub planned: Vec<Step<FixPlanned>>,
+    /// Fixes made on hotfix branches (`fix-applied`).
+    pub applied: Vec<Step<FixApplied>>,
+    /// Test runs (`fix-tested`).
+    pub tested: Vec<Step<FixTested>>,
+    /// Verifications (`verified`); the last one is the current verdict.
+    pub verified: Vec<Step<Verified>>,
 }
 
 /// A recorded decision.
@@ -234,6 +274,8 @@ pub struct Incident {
     pub escalations: Vec<EscalationRecord>,
     /// Evidence archives.
     pub evidence: Vec<EvidenceRecord>,
+    /// Remediation evidence: fixes planned, applied, tested; verifications.
+    pub remediation: Remediation,
     /// When it was (last) resolved.
     pub resolved_at: Option<Timestamp>,
     /// Notes, oldest first.
@@ -412,6 +454,7 @@ impl Incident {
             fired: BTreeMap::new(),
             escalations: Vec::new(),
             evidence: Vec::new(),
+            remediation: Remediation::default(),
             resolved_at: None,
             notes: Vec::new(),
             unchecked: Vec::new(),
@@ -425,14 +468,16 @@ impl Incident {
         for e in &events[1..] {
             let at = e.time().map_err(|m| err(e.seq, m))?;
             let body = e.body().map_err(|m| err(e.seq, m))?;
-            inc.apply(&e.actor, at, body).map_err(|m| err(e.seq, m))?;
+            inc.apply(e.seq, &e.actor, at, body)
+                .map_err(|m| err(e.seq, m))?;
         }
         Ok(inc)
     }
 
-    /// Applies one event (after the first).
+    /// Applies one event (after the first) at `seq`.
     pub(crate) fn apply(
         &mut self,
+        seq: u64,
         actor: &str,
         at: Timestamp,
         body: EventBody,
@@ -453,8 +498,17 @@ impl Incident {
                 });
             }
             EventBody::Checked {
-                phase, item, ahead, ..
+                phase,
+                item,
+                ahead,
+                by: command,
+                forced,
+                ..
             } => {
+                let evidence = match command {
+                    Some(CheckedBy::Verify) => self.remediation.verified.last().map(|v| v.seq),
+                    None => None,
+                };
                 self.checked.insert(
                     item,
                     Check {
@@ -462,6 +516,9 @@ impl Incident {
                         by,
                         at,
                         ahead,
+                        command,
+                        evidence,
+                        forced,
                     },
                 );
             }
@@ -632,6 +689,14 @@ impl Incident {
                 by,
                 at,
             }),
+            EventBody::FixPlanned(step) => {
+                self.remediation.planned.push(Step { step, seq, by, at })
+            }
+            EventBody::FixApplied(step) => {
+                self.remediation.applied.push(Step { step, seq, by, at })
+            }
+            EventBody::FixTested(step) => self.remediation.tested.push(Step { step, seq, by, at }),
+            EventBody::Verified(step) => self.remediation.verified.push(Step { step, seq, by, at }),
         }
         Ok(())
     }

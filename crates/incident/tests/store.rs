@@ -9,8 +9,9 @@ use std::collections::BTreeMap;
 use cverun_incident::chain::ProblemKind;
 use cverun_incident::event::Duplicate;
 use cverun_incident::{
-    Action, ApprovalKind, AssignedPriority, Decision, Declaration, Error, Phase, Priority, Role,
-    Runbook, Store,
+    Action, ApprovalKind, AssignedPriority, BaseRef, Baseline, CheckedBy, Decision, Declaration,
+    Error, EventBody, FixApplied, FixCommit, FixPlanned, FixTested, Phase, Priority, Rescan,
+    RescanOutcome, Role, Runbook, ServiceRescan, Store,
 };
 use jiff::Timestamp;
 use support::Backend;
@@ -94,10 +95,53 @@ fn advance() -> Action {
     }
 }
 
+/// Checks by hand every item of `phase` that people check (not those the runbook
+/// has checked by a command, `by = "verify"`).
 fn check_phase(store: &mut Store, id: &str, phase: Phase, now: Timestamp) {
-    for item in Runbook::default().item_ids(phase) {
-        ok(store, id, "bob", now, Action::Check { item: item.into() });
+    for item in Runbook::default().items(phase) {
+        if item.by.is_none() {
+            ok(
+                store,
+                id,
+                "bob",
+                now,
+                Action::Check {
+                    item: item.id.clone(),
+                },
+            );
+        }
     }
+}
+
+const SHA: &str = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08";
+
+/// A re-scan compared with a saved report: in each of `services`, the ids still
+/// found (`None`: not scanned).
+fn rescan(services: &[(&str, Option<&[&str]>)]) -> Action {
+    Action::Verify(Rescan {
+        report_sha256: SHA.into(),
+        baseline: Baseline::File {
+            name: "baseline.json".into(),
+            sha256: SHA.into(),
+        },
+        fixed: 1,
+        remaining: 0,
+        introduced: 0,
+        services: services
+            .iter()
+            .map(|(s, ids)| ServiceRescan {
+                service: (*s).into(),
+                outcome: match ids {
+                    Some(ids) => RescanOutcome::Scanned {
+                        ids: ids.iter().map(|i| i.to_string()).collect(),
+                    },
+                    None => RescanOutcome::NotScanned {
+                        reason: "the scan failed".into(),
+                    },
+                },
+            })
+            .collect(),
+    })
 }
 
 /// Every clock key fired in the incident's timeline, with how often.
@@ -231,6 +275,16 @@ fn a_p0_from_declaration_to_resolution(b: &dyn Backend) {
         vec!["escalation:P0:2h", "update:0", "update:1", "update:1:2"]
     );
     check_phase(&mut s, &id, Phase::Validation, at(130));
+    // rescan-clean is the verification's to check.
+    let e = act(&mut s, &id, "alice", at(135), advance()).unwrap_err();
+    assert!(e.to_string().contains("validation/rescan-clean"), "{e}");
+    ok(
+        &mut s,
+        &id,
+        "ci",
+        at(136),
+        rescan(&[("checkout", Some(&[])), ("cart", Some(&[]))]),
+    );
 
     // The deployment gate.
     let e = act(&mut s, &id, "alice", at(140), advance()).unwrap_err();
@@ -711,7 +765,141 @@ fn reopening_and_migrations(b: &dyn Backend) {
     );
 }
 
+/// Every remediation step through the store: recorded in one transaction each,
+/// signed and chained like the others, read back identically by another
+/// connection, and the item a clean verification checks shown checked by it.
+fn remediation_evidence_round_trips(b: &dyn Backend) {
+    let mut s = b.open();
+    let id = declare(&mut s, Priority::P1, at(0));
+    // By hand: refused, naming the command that checks it.
+    let e = act(
+        &mut s,
+        &id,
+        "bob",
+        at(1),
+        Action::Check {
+            item: "rescan-clean".into(),
+        },
+    )
+    .unwrap_err();
+    assert!(
+        e.to_string()
+            .contains(&format!("checked by `cverun verify --incident {id}`")),
+        "{e}"
+    );
+    ok(
+        &mut s,
+        &id,
+        "carol",
+        at(2),
+        Action::FixPlanned(FixPlanned {
+            plan_sha256: SHA.into(),
+            changes: 2,
+            breaking: 1,
+            incomplete: 0,
+            unfixable: 0,
+            services: vec!["checkout".into(), "cart".into()],
+            proposed: None,
+            summary: "log4j-core 2.14.1 -> 2.17.1".into(),
+        }),
+    );
+    ok(
+        &mut s,
+        &id,
+        "carol",
+        at(3),
+        Action::FixApplied(FixApplied {
+            repository: ".".into(),
+            branch: format!("hotfix/{id}"),
+            base: BaseRef {
+                reference: "main".into(),
+                commit: "a".repeat(40),
+            },
+            commits: vec![FixCommit {
+                service: "all".into(),
+                commit: "b".repeat(40),
+            }],
+            pushed: Some("origin".into()),
+            changes: 2,
+        }),
+    );
+    ok(
+        &mut s,
+        &id,
+        "carol",
+        at(4),
+        Action::FixTested(FixTested {
+            service: "cart".into(),
+            command: "npm test".into(),
+            exit_status: Some(1),
+            duration_ms: 4_200,
+            passed: false,
+            kept: false,
+        }),
+    );
+    ok(
+        &mut s,
+        &id,
+        "ci",
+        at(5),
+        rescan(&[("checkout", Some(&[])), ("cart", None)]),
+    );
+    ok(
+        &mut s,
+        &id,
+        "ci",
+        at(6),
+        rescan(&[("checkout", Some(&["CVE-2020-9488"])), ("cart", Some(&[]))]),
+    );
+    drop(s);
+
+    let mut s = b.open();
+    assert_eq!(assert_intact(&mut s, &id), 8);
+    assert!(s.verify(Some(&id)).unwrap()[0].problems.is_empty());
+    let loaded = s.load(&id).unwrap();
+    let kinds: Vec<&str> = loaded.events.iter().map(|e| e.kind.as_str()).collect();
+    assert_eq!(
+        kinds,
+        [
+            "declared",
+            "assigned",
+            "fix-planned",
+            "fix-applied",
+            "fix-tested",
+            "verified",
+            "verified",
+            "checked"
+        ]
+    );
+    assert!(loaded.events.iter().all(|e| e.mac.is_some()), "signed");
+    let inc = loaded.state.unwrap();
+    let r = &inc.remediation;
+    assert_eq!(
+        r.planned[0].step.proposed,
+        Some(Decision::HotfixCodeChanges)
+    );
+    assert_eq!(r.applied[0].step.pushed.as_deref(), Some("origin"));
+    assert_eq!(r.tested[0].step.exit_status, Some(1));
+    assert_eq!(
+        r.verified.iter().map(|v| v.step.clean).collect::<Vec<_>>(),
+        [false, true]
+    );
+    let c = &inc.checked["rescan-clean"];
+    assert_eq!((c.command, c.evidence), (Some(CheckedBy::Verify), Some(7)));
+    assert_eq!(c.ahead.as_deref(), Some("verified clean by cverun verify"));
+    match loaded.events[7].body().unwrap() {
+        EventBody::Checked { by, item, .. } => {
+            assert_eq!(
+                (by, item.as_str()),
+                (Some(CheckedBy::Verify), "rescan-clean")
+            )
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
 both_backends!(
+    remediation_evidence_round_trips,
     ids_are_daily_counters,
     concurrent_declarers_get_distinct_ids,
     a_p0_from_declaration_to_resolution,

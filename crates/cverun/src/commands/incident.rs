@@ -237,7 +237,9 @@ pub enum IncidentCommand {
         id: String,
         /// Item id (blast-radius, fix-reviewed...).
         item: String,
-        /// Check an item of a later phase now (needs --reason; recorded).
+        /// Check an item of a later phase now, or one the runbook has checked by a
+        /// command (`by = "verify"`: rescan-clean) by hand (needs --reason;
+        /// recorded as forced).
         #[arg(long)]
         force: bool,
         /// Why (required with --force).
@@ -557,7 +559,9 @@ pub fn run(db_flag: Option<&Path>, args: IncidentArgs) -> anyhow::Result<ExitCod
             (true, Some(reason)) => act(&id, Action::CheckAhead { item, reason }),
             (true, None) => bail!("--force needs --reason \"...\" (it is recorded)"),
             (false, Some(_)) => {
-                bail!("--reason goes with --force (checking an item of a later phase)")
+                bail!(
+                    "--reason goes with --force (checking an item of a later phase, or one a command checks)"
+                )
             }
         },
         IncidentCommand::Uncheck { id, item, reason } => act(&id, Action::Uncheck { item, reason }),

@@ -482,7 +482,9 @@ impl Store {
             )?;
             for e in &appended {
                 let body = e.body().map_err(Error::Corrupt)?;
-                incident.apply(actor, now, body).map_err(Error::Corrupt)?;
+                incident
+                    .apply(e.seq, actor, now, body)
+                    .map_err(Error::Corrupt)?;
             }
             tx.set_head(id, &head, incident.phase, incident.priority)?;
             out = Some(Recorded {
@@ -534,7 +536,9 @@ impl Store {
                 let appended = append(tx, &row.id, &mut head, actor, now, bodies, key, simulated)?;
                 for e in &appended {
                     let body = e.body().map_err(Error::Corrupt)?;
-                    incident.apply(actor, now, body).map_err(Error::Corrupt)?;
+                    incident
+                        .apply(e.seq, actor, now, body)
+                        .map_err(Error::Corrupt)?;
                 }
                 tx.set_head(&row.id, &head, incident.phase, incident.priority)?;
                 fired = appended;

@@ -12,10 +12,11 @@ use crate::clocks::{self, Deadline, Escalation};
 use crate::interval::Interval;
 use crate::model::{Phase, Role};
 use crate::rules::{approval_gate, approvals_needed};
+use crate::runbook::CheckedBy;
 use crate::state::{FoldError, Incident, StatusUpdate};
 use crate::store::Loaded;
 
-use super::text::{banner, deadline, paint_priority, short_hash, span, when};
+use super::text::{self, banner, deadline, paint_priority, short_hash, span, when};
 
 /// The JSON schema name of [`IncidentView`].
 pub const SCHEMA: &str = "cverun.incident/1";
@@ -78,10 +79,18 @@ pub struct ItemView {
     pub text: String,
     /// Required to leave the phase.
     pub required: bool,
+    /// The command that checks it (the runbook's `by`: `verify`), when not a
+    /// person.
+    pub command: Option<CheckedBy>,
     /// Who checked it.
     pub checked_by: Option<String>,
     /// When.
     pub checked_at: Option<Timestamp>,
+    /// The seq of the event that is the evidence it was checked on (the
+    /// `verified` event), when a command checked it.
+    pub evidence: Option<u64>,
+    /// Why a person checked it although a command checks it (forced by hand).
+    pub forced: Option<String>,
 }
 
 /// One phase of the priority.
@@ -165,8 +174,11 @@ fn checklist(inc: &Incident) -> Vec<ItemView> {
                 id: item.id.clone(),
                 text: item.text.clone(),
                 required: item.required,
+                command: item.by,
                 checked_by: c.map(|c| c.by.clone()),
                 checked_at: c.map(|c| c.at),
+                evidence: c.and_then(|c| c.evidence),
+                forced: c.and_then(|c| c.forced.clone()),
             });
         }
     }
@@ -184,6 +196,7 @@ pub fn text(v: &IncidentView<'_>) -> String {
     roles(&mut out, v.incident);
     checklist_text(&mut out, v);
     approvals(&mut out, v);
+    remediation(&mut out, v.incident);
     records(&mut out, v.incident);
     out.push('\n');
     if v.verified {
@@ -351,9 +364,31 @@ fn checklist_text(out: &mut String, v: &IncidentView<'_>) {
             "[ ]".to_owned()
         };
         let who = match (&item.checked_by, item.checked_at) {
-            (Some(b), Some(a)) => paint(DIM, format!(" ({b}, {})", when(a))),
-            _ if !item.required => paint(DIM, " (optional)"),
-            _ => String::new(),
+            (Some(b), Some(a)) => {
+                let how = match (&item.forced, item.evidence) {
+                    (Some(r), _) => format!("; FORCED by hand: {r}"),
+                    (None, Some(seq)) => format!(
+                        "; by cverun {} #{seq}",
+                        item.command.map(|c| c.key()).unwrap_or("verify")
+                    ),
+                    (None, None) => String::new(),
+                };
+                paint(DIM, format!(" ({b}, {}{how})", when(a)))
+            }
+            _ => {
+                let mut notes = Vec::new();
+                if !item.required {
+                    notes.push("optional".to_owned());
+                }
+                if let Some(c) = item.command {
+                    notes.push(format!("checked by {}", c.command(&inc.id)));
+                }
+                if notes.is_empty() {
+                    String::new()
+                } else {
+                    paint(DIM, format!(" ({})", notes.join("; ")))
+                }
+            }
         };
         let _ = writeln!(out, "  {mark} {:<24} {}{who}", item.id, item.text);
     }
@@ -386,6 +421,47 @@ fn approvals(out: &mut String, v: &IncidentView<'_>) {
             Some(_) => paint(YELLOW, format!("{gate} gate: closed")),
         };
         let _ = writeln!(out, "  {line}");
+    }
+}
+
+/// The remediation evidence: each step, one line, oldest first.
+fn remediation(out: &mut String, inc: &Incident) {
+    let r = &inc.remediation;
+    let mut steps: Vec<(u64, String, &str, Timestamp)> = Vec::new();
+    steps.extend(
+        r.planned
+            .iter()
+            .map(|s| (s.seq, text::fix_planned(&s.step), s.by.as_str(), s.at)),
+    );
+    steps.extend(
+        r.applied
+            .iter()
+            .map(|s| (s.seq, text::fix_applied(&s.step), s.by.as_str(), s.at)),
+    );
+    steps.extend(
+        r.tested
+            .iter()
+            .map(|s| (s.seq, text::fix_tested(&s.step), s.by.as_str(), s.at)),
+    );
+    steps.extend(
+        r.verified
+            .iter()
+            .map(|s| (s.seq, text::verified(&s.step), s.by.as_str(), s.at)),
+    );
+    if steps.is_empty() {
+        return;
+    }
+    steps.sort_by_key(|s| s.0);
+    let _ = writeln!(out, "\n{}", paint(BOLD, "Remediation"));
+    for (seq, line, by, at) in steps {
+        let _ = writeln!(out, "  #{seq} {line} ({by}, {})", when(at));
+    }
+    if let Some(v) = r.verified.last() {
+        let verdict = match v.step.why_not_clean() {
+            None => paint(GREEN, "latest verification: clean"),
+            Some(why) => paint(YELLOW, format!("latest verification: not clean ({why})")),
+        };
+        let _ = writeln!(out, "  {verdict}");
     }
 }
 

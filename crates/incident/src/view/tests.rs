@@ -579,3 +579,278 @@ fn declared_and_recorded_lines() {
         )
     );
 }
+
+mod remediation {
+    use super::*;
+    use crate::remediation::{
+        BaseRef, Baseline, FixApplied, FixCommit, FixPlanned, FixTested, Rescan, RescanOutcome,
+        ServiceRescan,
+    };
+
+    const SHA: &str = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08";
+
+    fn verify(found: &[&str]) -> Action {
+        Action::Verify(Rescan {
+            report_sha256: SHA.into(),
+            baseline: Baseline::Git {
+                reference: "main".into(),
+                commit: "e".repeat(40),
+            },
+            fixed: 4,
+            remaining: 1,
+            introduced: 0,
+            services: vec![
+                ServiceRescan {
+                    service: "checkout".into(),
+                    outcome: RescanOutcome::Scanned {
+                        ids: found.iter().map(|s| s.to_string()).collect(),
+                    },
+                },
+                ServiceRescan {
+                    service: "search".into(),
+                    outcome: RescanOutcome::NotScanned {
+                        reason: "no lockfile".into(),
+                    },
+                },
+            ],
+        })
+    }
+
+    /// log4shell in checkout: planned, applied, tested, verified twice (the
+    /// second time clean, which checks validation/rescan-clean ahead).
+    fn worked() -> Timeline {
+        Timeline::declared()
+            .act(
+                "carol",
+                5,
+                Action::FixPlanned(FixPlanned {
+                    plan_sha256: SHA.into(),
+                    changes: 2,
+                    breaking: 0,
+                    incomplete: 0,
+                    unfixable: 0,
+                    services: vec!["checkout".into()],
+                    proposed: None,
+                    summary: "log4j-core 2.14.1 -> 2.17.1".into(),
+                }),
+            )
+            .act(
+                "carol",
+                10,
+                Action::FixApplied(FixApplied {
+                    repository: "../shop".into(),
+                    branch: "hotfix/INC-2026-11-23-1".into(),
+                    base: BaseRef {
+                        reference: "main".into(),
+                        commit: "e".repeat(40),
+                    },
+                    commits: vec![FixCommit {
+                        service: "checkout".into(),
+                        commit: "f".repeat(40),
+                    }],
+                    pushed: None,
+                    changes: 2,
+                }),
+            )
+            .act(
+                "carol",
+                15,
+                Action::FixTested(FixTested {
+                    service: "checkout".into(),
+                    command: "mvn -q test".into(),
+                    exit_status: Some(0),
+                    duration_ms: 61_250,
+                    passed: true,
+                    kept: true,
+                }),
+            )
+            .act("ci", 20, verify(&["CVE-2021-44228", "CVE-2020-9488"]))
+            .act("ci", 25, verify(&["CVE-2020-9488"]))
+    }
+
+    #[test]
+    fn each_step_is_a_line_of_the_timeline_and_its_details_in_json() {
+        let l = worked().loaded();
+        assert!(l.problems.is_empty(), "the chain covers the new events");
+        let v = timeline::view(&l, false);
+        let j = json(&v);
+        let events = j["events"].as_array().unwrap();
+        let kinds: Vec<&str> = events.iter().map(|e| e["kind"].as_str().unwrap()).collect();
+        assert_eq!(
+            kinds,
+            [
+                "declared",
+                "assigned",
+                "fix-planned",
+                "fix-applied",
+                "fix-tested",
+                "verified",
+                "verified",
+                "checked"
+            ]
+        );
+        assert_eq!(events[2]["details"]["proposed"], "hotfix");
+        assert_eq!(events[2]["details"]["plan_sha256"], SHA);
+        assert_eq!(events[3]["details"]["base"]["commit"], "e".repeat(40));
+        assert_eq!(events[3]["details"]["pushed"], Value::Null);
+        assert_eq!(events[4]["details"]["exit_status"], 0);
+        assert_eq!(events[4]["details"]["kept"], true);
+        // Only the incident's own affected service is judged; the alias found is
+        // the advisory.
+        assert_eq!(
+            events[5]["details"]["services"],
+            serde_json::json!([
+                { "service": "checkout", "status": "found", "ids": ["CVE-2021-44228"] }
+            ])
+        );
+        assert_eq!(events[5]["details"]["clean"], false);
+        assert_eq!(events[6]["details"]["clean"], true);
+        assert_eq!(events[6]["details"]["baseline"]["type"], "git");
+        assert_eq!(events[7]["details"]["by"], "verify");
+        assert_eq!(events[7]["details"]["ahead"], crate::rules::VERIFIED_AHEAD);
+
+        let text = plain(&timeline::text(&v));
+        let described: Vec<&str> = text
+            .lines()
+            .skip(1)
+            .map(|l| {
+                // The event's description follows the 12-character hash column.
+                let e = v.events.iter().find(|e| l.contains(&e.hash[..12])).unwrap();
+                l.split_once(&e.hash[..12]).unwrap().1.trim_start()
+            })
+            .collect();
+        assert_eq!(
+            described[2..],
+            [
+                "fix planned: log4j-core 2.14.1 -> 2.17.1 (2 changes in checkout), proposes hotfix; plan sha256 9f86d081884c",
+                "fix applied on hotfix/INC-2026-11-23-1 of ../shop from main at eeeeeeeeeeee: 2 changes, 1 commit (checkout ffffffffffff), not pushed",
+                "tests of checkout PASSED (mvn -q test, exit 0, 1m01s), change kept",
+                "verified against git main at eeeeeeeeeeee: 4 fixed, 1 remaining, 0 introduced; FOUND in checkout (CVE-2021-44228): NOT CLEAN; report sha256 9f86d081884c",
+                "verified against git main at eeeeeeeeeeee: 4 fixed, 1 remaining, 0 introduced; advisory gone from checkout: CLEAN; report sha256 9f86d081884c",
+                "checked validation/rescan-clean AHEAD of its phase by cverun verify: Re-scan clean",
+            ]
+        );
+    }
+
+    #[test]
+    fn show_has_the_steps_and_the_item_checked_by_verify() {
+        let l = worked().loaded();
+        let v = show::view(&l, at(30), false).unwrap();
+        let j = json(&v);
+        let r = &j["incident"]["remediation"];
+        let fields: Vec<&str> = r.as_object().unwrap().keys().map(String::as_str).collect();
+        assert_eq!(fields, ["applied", "planned", "tested", "verified"]);
+        assert_eq!(r["planned"][0]["seq"], 3);
+        assert_eq!(r["planned"][0]["by"], "carol");
+        assert_eq!(r["planned"][0]["proposed"], "hotfix");
+        assert_eq!(r["applied"][0]["branch"], "hotfix/INC-2026-11-23-1");
+        assert_eq!(r["tested"][0]["duration_ms"], 61_250);
+        assert_eq!(r["verified"].as_array().unwrap().len(), 2);
+        assert_eq!(r["verified"][1]["clean"], true);
+        assert_eq!(r["verified"][1]["seq"], 7);
+        let checked = &j["incident"]["checked"]["rescan-clean"];
+        assert_eq!(checked["command"], "verify");
+        assert_eq!(checked["evidence"], 7);
+        assert_eq!(checked["by"], "ci");
+        let item = j["checklist"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|i| i["id"] == "rescan-clean")
+            .unwrap();
+        assert_eq!(item["command"], "verify");
+        assert_eq!(item["evidence"], 7);
+        assert_eq!(item["forced"], Value::Null);
+        let other = j["checklist"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|i| i["id"] == "tests-pass")
+            .unwrap();
+        assert_eq!(other["command"], Value::Null);
+
+        let text = plain(&show::text(&v));
+        let section: Vec<&str> = text
+            .lines()
+            .skip_while(|l| *l != "Remediation")
+            .take(7)
+            .collect();
+        assert_eq!(section.len(), 7, "{text}");
+        assert!(
+            section[1].starts_with("  #3 fix planned: log4j-core 2.14.1 -> 2.17.1")
+                && section[1].ends_with(&format!("(carol, {})", super::super::text::when(at(5)))),
+            "{text}"
+        );
+        assert!(
+            section[4].starts_with("  #6 verified against git main"),
+            "{text}"
+        );
+        assert!(section[5].contains("CLEAN; report sha256"), "{text}");
+        assert_eq!(section[6], "  latest verification: clean");
+    }
+
+    #[test]
+    fn the_checklist_says_which_items_a_command_checks() {
+        // In VALIDATION, with rescan-clean open: the line names the command.
+        let tl = Timeline::declared().act(
+            "alice",
+            5,
+            Action::Advance {
+                to: Some(crate::model::Phase::Validation),
+                force: true,
+                reason: Some("drill".into()),
+            },
+        );
+        let text = plain(&show::text(
+            &show::view(&tl.loaded(), at(6), false).unwrap(),
+        ));
+        assert!(
+            text.contains(&format!(
+                "  [ ] rescan-clean             Re-scan clean (checked by cverun verify --incident {ID})"
+            )),
+            "{text}"
+        );
+        // Checked by a clean verification: the line names it and its event.
+        let verified = Timeline {
+            events: tl.events.clone(),
+        }
+        .act("ci", 6, verify(&[]));
+        let l = verified.loaded();
+        let text = plain(&show::text(&show::view(&l, at(7), false).unwrap()));
+        assert!(
+            text.contains(&format!(
+                "  [x] rescan-clean             Re-scan clean (ci, {}; by cverun verify #4)",
+                super::super::text::when(at(6))
+            )),
+            "{text}"
+        );
+        // Forced by hand: the reason is shown.
+        let tl = tl.act(
+            "bob",
+            7,
+            Action::CheckAhead {
+                item: "rescan-clean".into(),
+                reason: "vendor scanner".into(),
+            },
+        );
+        let l = tl.loaded();
+        let v = show::view(&l, at(8), false).unwrap();
+        let text = plain(&show::text(&v));
+        assert!(
+            text.contains(&format!(
+                "  [x] rescan-clean             Re-scan clean (bob, {}; FORCED by hand: vendor scanner)",
+                super::super::text::when(at(7))
+            )),
+            "{text}"
+        );
+        let line = plain(&crate::view::describe(tl.events.last().unwrap()));
+        assert_eq!(
+            line,
+            "checked validation/rescan-clean: Re-scan clean FORCED by hand (reason: vendor scanner)"
+        );
+        // The built-in checklist: four containment and three remediation items,
+        // then rescan-clean.
+        assert_eq!(json(&v)["checklist"][7]["id"], "rescan-clean");
+        assert_eq!(json(&v)["checklist"][7]["forced"], "vendor scanner");
+    }
+}

@@ -10,6 +10,7 @@ use crate::clocks::{self, Deadline, DeadlineState};
 use crate::event::{Event, EventBody};
 use crate::interval::human_minutes;
 use crate::model::Priority;
+use crate::remediation::{AdvisoryState, FixApplied, FixPlanned, FixTested, Verified};
 use crate::state::Incident;
 
 /// The marker every table of a simulated store starts with.
@@ -131,13 +132,32 @@ pub fn describe(e: &Event) -> String {
             item,
             text,
             ahead,
-        } => match ahead {
-            Some(r) => format!(
-                "checked {}/{item} AHEAD of its phase: {text} (reason: {r})",
-                phase.key()
-            ),
-            None => format!("checked {}/{item}: {text}", phase.key()),
-        },
+            by,
+            forced,
+        } => {
+            let mut s = match (&ahead, by) {
+                (Some(_), Some(by)) => format!(
+                    "checked {}/{item} AHEAD of its phase by cverun {by}: {text}",
+                    phase.key()
+                ),
+                (Some(r), None) => format!(
+                    "checked {}/{item} AHEAD of its phase: {text} (reason: {r})",
+                    phase.key()
+                ),
+                (None, Some(by)) => {
+                    format!("checked {}/{item} by cverun {by}: {text}", phase.key())
+                }
+                (None, None) => format!("checked {}/{item}: {text}", phase.key()),
+            };
+            if let Some(r) = forced {
+                if ahead.as_deref() == Some(r.as_str()) {
+                    s.push_str(" FORCED by hand");
+                } else {
+                    let _ = write!(s, " FORCED by hand (reason: {r})");
+                }
+            }
+            s
+        }
         EventBody::Unchecked {
             phase,
             item,
@@ -228,7 +248,129 @@ pub fn describe(e: &Event) -> String {
             "evidence {file}: {members} members, manifest sha256 {}",
             short_hash(&manifest_sha256)
         ),
+        EventBody::FixPlanned(p) => fix_planned(&p),
+        EventBody::FixApplied(a) => fix_applied(&a),
+        EventBody::FixTested(t) => fix_tested(&t),
+        EventBody::Verified(v) => verified(&v),
     }
+}
+
+/// A `fix-planned` event for people.
+pub(crate) fn fix_planned(p: &FixPlanned) -> String {
+    let mut s = format!(
+        "fix planned: {} ({}",
+        p.summary,
+        count(p.changes as usize, "change", "changes")
+    );
+    if p.breaking > 0 {
+        let _ = write!(s, ", {} breaking", p.breaking);
+    }
+    if p.incomplete > 0 {
+        let _ = write!(s, ", {} to make by hand", p.incomplete);
+    }
+    if p.unfixable > 0 {
+        let _ = write!(s, ", {} with no fixed version", p.unfixable);
+    }
+    if !p.services.is_empty() {
+        let _ = write!(s, " in {}", p.services.join(", "));
+    }
+    s.push(')');
+    if let Some(d) = p.proposed {
+        let _ = write!(s, ", proposes {d}");
+    }
+    let _ = write!(s, "; plan sha256 {}", short_hash(&p.plan_sha256));
+    s
+}
+
+/// A `fix-applied` event for people.
+pub(crate) fn fix_applied(a: &FixApplied) -> String {
+    format!(
+        "fix applied on {} of {} from {} at {}: {}, {} ({}){}",
+        a.branch,
+        a.repository,
+        a.base.reference,
+        short_hash(&a.base.commit),
+        count(a.changes as usize, "change", "changes"),
+        count(a.commits.len(), "commit", "commits"),
+        a.commits
+            .iter()
+            .map(|c| format!("{} {}", c.service, short_hash(&c.commit)))
+            .collect::<Vec<_>>()
+            .join(", "),
+        match &a.pushed {
+            Some(r) => format!(", pushed to {r}"),
+            None => ", not pushed".to_owned(),
+        }
+    )
+}
+
+/// A `fix-tested` event for people.
+pub(crate) fn fix_tested(t: &FixTested) -> String {
+    let status = match t.exit_status {
+        Some(c) => format!("exit {c}"),
+        None => "no exit status".to_owned(),
+    };
+    format!(
+        "tests of {} {} ({}, {}, {}){}",
+        t.service,
+        if t.passed { "PASSED" } else { "FAILED" },
+        t.command,
+        status,
+        span_ms(t.duration_ms),
+        if t.kept { ", change kept" } else { "" }
+    )
+}
+
+/// A length of time in milliseconds for people: `850ms`, `12.3s`, `4m05s`.
+fn span_ms(ms: u64) -> String {
+    match ms {
+        0..1_000 => format!("{ms}ms"),
+        1_000..60_000 => format!("{}.{}s", ms / 1_000, ms % 1_000 / 100),
+        _ => format!("{}m{:02}s", ms / 60_000, ms % 60_000 / 1_000),
+    }
+}
+
+/// A `verified` event for people.
+pub(crate) fn verified(v: &Verified) -> String {
+    let mut s = format!(
+        "verified against {}: {} fixed, {} remaining, {} introduced; ",
+        v.baseline.describe(),
+        v.fixed,
+        v.remaining,
+        v.introduced
+    );
+    let gone: Vec<&str> = v
+        .services
+        .iter()
+        .filter(|s| s.state == AdvisoryState::Gone)
+        .map(|s| s.service.as_str())
+        .collect();
+    let mut parts = Vec::new();
+    if !gone.is_empty() {
+        parts.push(format!("advisory gone from {}", gone.join(", ")));
+    }
+    for st in &v.services {
+        match &st.state {
+            AdvisoryState::Gone => {}
+            AdvisoryState::Found { ids } => {
+                parts.push(format!("FOUND in {} ({})", st.service, ids.join(", ")))
+            }
+            AdvisoryState::NotChecked { reason } => {
+                parts.push(format!("{} not checked ({reason})", st.service))
+            }
+        }
+    }
+    if v.services.is_empty() {
+        parts.push("no affected service to check".to_owned());
+    }
+    s.push_str(&parts.join(", "));
+    let _ = write!(
+        s,
+        ": {}; report sha256 {}",
+        if v.clean { "CLEAN" } else { "NOT CLEAN" },
+        short_hash(&v.report_sha256)
+    );
+    s
 }
 
 /// What an action prints: one `recorded` line per event it appended, then the

@@ -538,9 +538,13 @@ pub struct FixArgs {
     /// The pull-request body template (minijinja) [default: the built-in one]
     #[arg(long, value_name = "FILE")]
     pub pr_template: Option<PathBuf>,
-    /// Record each step in this incident's timeline.
+    /// Fix this incident's advisory (unless --advisory is given) and record each
+    /// step in its timeline: the plan, the branch and commits, the tests, the
+    /// re-scan.
     #[arg(long, value_name = "ID")]
     pub incident: Option<String>,
+    #[command(flatten)]
+    pub store: crate::commands::incident::StoreArgs,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,

@@ -27,7 +27,15 @@ use crate::output;
 /// How long one tool command may run.
 const TOOL_TIMEOUT: Duration = Duration::from_secs(600);
 
-pub fn run(db_flag: Option<&Path>, args: FixArgs) -> anyhow::Result<ExitCode> {
+pub fn run(db_flag: Option<&Path>, mut args: FixArgs) -> anyhow::Result<ExitCode> {
+    // The incident's vulnerability, unless advisories are named.
+    let incident = match &args.incident {
+        Some(id) => Some(Evidence::open(&args.store, id)?),
+        None => None,
+    };
+    if let (Some(ev), true) = (&incident, args.advisory.is_empty()) {
+        args.advisory = vec![ev.incident.advisory.clone()];
+    }
     let selection = Selection {
         advisories: args.advisory.clone(),
     };
@@ -65,11 +73,167 @@ pub fn run(db_flag: Option<&Path>, args: FixArgs) -> anyhow::Result<ExitCode> {
             complete,
         }
     };
+    if let Some(mut ev) = incident {
+        ev.record_fix(&fix_report, &args.base)?;
+    }
     output::report(args.output.output.as_deref(), |r| match args.format {
         Format::Json => r.json(&fix_report),
         Format::Table => r.text(&report::render(&fix_report)),
     })?;
     Ok(ExitCode::from(exit_code(&fix_report)))
+}
+
+/// An incident whose timeline receives the evidence of `fix` and `verify`.
+pub struct Evidence {
+    store: cverun_incident::Store,
+    pub incident: cverun_incident::Incident,
+    actor: String,
+}
+
+impl Evidence {
+    /// Opens the store holding incident `id` and loads it (refused when closed:
+    /// reopen it first).
+    pub fn open(store: &super::incident::StoreArgs, id: &str) -> anyhow::Result<Evidence> {
+        let id = super::incident::incident_id(id);
+        let actor = store.acting()?;
+        let mut s = store.open_with(&id)?;
+        let loaded = s.load(&id)?;
+        let incident = cverun_incident::Incident::from_events(&loaded.events)
+            .map_err(|e| anyhow::anyhow!("incident {id}: {e}"))?;
+        if !incident.is_open() {
+            bail!("incident {id} is closed ({:?}): reopen it before recording fix evidence", incident.phase);
+        }
+        Ok(Evidence {
+            store: s,
+            incident,
+            actor,
+        })
+    }
+
+    /// Records `action`, saying so on stderr.
+    pub fn record(&mut self, action: cverun_incident::Action) -> anyhow::Result<()> {
+        let r = self.store.act(&self.incident.id, &action, &self.actor)?;
+        for e in &r.events {
+            crate::output::warn(&format!(
+                "recorded in {}: event {} {}",
+                self.incident.id, e.seq, e.kind
+            ));
+        }
+        self.incident = r.incident;
+        Ok(())
+    }
+
+    /// What a re-scan found in each of the incident's services: the ids of every
+    /// finding still there (id, aliases, records), or not scanned.
+    pub fn rescan_services(&self, report: &Report) -> Vec<cverun_incident::ServiceRescan> {
+        self.incident
+            .services
+            .iter()
+            .map(|name| {
+                let outcome = if report.services.iter().any(|s| *s.name == **name) {
+                    let mut ids: Vec<String> = report
+                        .findings
+                        .iter()
+                        .chain(&report.suppressed)
+                        .filter(|f| *f.service == **name && f.finding.unverifiable.is_none())
+                        .flat_map(|f| {
+                            std::iter::once(f.finding.advisory.to_string())
+                                .chain(f.finding.aliases.iter().map(|a| a.to_string()))
+                                .chain(f.finding.records.iter().map(|a| a.to_string()))
+                        })
+                        .collect();
+                    ids.sort();
+                    ids.dedup();
+                    // A finding of the service that cannot be judged may be the
+                    // incident's: the service is then not judged clean.
+                    let unjudged = report.findings.iter().any(|f| {
+                        *f.service == **name && f.finding.unverifiable.is_some()
+                    });
+                    if unjudged {
+                        cverun_incident::RescanOutcome::NotScanned {
+                            reason: "a finding of the service cannot be judged".into(),
+                        }
+                    } else {
+                        cverun_incident::RescanOutcome::Scanned { ids }
+                    }
+                } else {
+                    cverun_incident::RescanOutcome::NotScanned {
+                        reason: "not in the re-scan".into(),
+                    }
+                };
+                cverun_incident::ServiceRescan {
+                    service: name.clone(),
+                    outcome,
+                }
+            })
+            .collect()
+    }
+
+    /// Records the plan, and when applied the branches, tests and re-scans.
+    fn record_fix(&mut self, r: &FixReport, base: &Option<String>) -> anyhow::Result<()> {
+        let plan_json = serde_json::to_vec(&r.plan)?;
+        let changes: Vec<&Change> = r.plan.services.iter().flat_map(|s| &s.changes).collect();
+        let summary = match changes.as_slice() {
+            [] => "no change to make".to_owned(),
+            [c] => format!("{} {} -> {}", c.package, c.from, c.to),
+            many => format!(
+                "{} changes in {}",
+                many.len(),
+                cverun_scan::render::style::count(r.plan.services.len(), "service", "services")
+            ),
+        };
+        self.record(cverun_incident::Action::FixPlanned(cverun_incident::FixPlanned {
+            plan_sha256: sha256_hex(&plan_json),
+            changes: changes.len() as u64,
+            breaking: r.plan.summary.breaking as u64,
+            incomplete: r.services.iter().map(|s| s.work.refused.len() as u64).sum::<u64>().min(changes.len() as u64),
+            unfixable: (r.plan.not_fixable.len() + r.plan.unverifiable.len()) as u64,
+            services: r.plan.services.iter().map(|s| s.service.to_string()).collect(),
+            proposed: None,
+            summary,
+        }))?;
+        for s in &r.services {
+            for t in &s.tests {
+                self.record(cverun_incident::Action::FixTested(cverun_incident::FixTested {
+                    service: s.service.clone(),
+                    command: t.command.clone(),
+                    exit_status: t.status,
+                    duration_ms: t.duration_ms,
+                    passed: t.passed,
+                    kept: t.kept && t.passed,
+                }))?;
+            }
+        }
+        for repo in &r.repositories {
+            if !repo.commits.is_empty() {
+                self.record(cverun_incident::Action::FixApplied(cverun_incident::FixApplied {
+                    repository: repo.repository.clone(),
+                    branch: repo.branch.clone(),
+                    base: cverun_incident::BaseRef {
+                        reference: base.clone().unwrap_or_else(|| "HEAD".into()),
+                        commit: repo.start.clone(),
+                    },
+                    commits: repo
+                        .commits
+                        .iter()
+                        .map(|c| cverun_incident::FixCommit {
+                            service: c.service.clone(),
+                            commit: c.commit.clone(),
+                        })
+                        .collect(),
+                    pushed: repo.pushed.clone(),
+                    changes: changes.len() as u64,
+                }))?;
+            }
+        }
+        Ok(())
+    }
+}
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::Digest as _;
+    let d = sha2::Sha256::digest(bytes);
+    d.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 fn target(t: FixTarget) -> Target {

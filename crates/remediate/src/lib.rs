@@ -22,6 +22,7 @@ pub mod change;
 pub mod git;
 pub mod lock;
 pub mod rewrite;
+pub mod site_packages;
 pub mod verify;
 
 use cverun_inventory::Relation;

@@ -98,6 +98,19 @@ pub fn table(v: &Verification, width: usize) -> String {
         t.packages_added,
         t.packages_removed,
     );
+    if t.not_in_baseline > 0 {
+        let _ = writeln!(
+            out,
+            "{}",
+            paint(
+                DIM,
+                format!(
+                    "{} in installed environments that the baseline does not show (listed, not counted as introduced)",
+                    style::count(t.not_in_baseline, "vulnerability", "vulnerabilities")
+                )
+            )
+        );
+    }
     let _ = writeln!(out, "{}", paint(DIM, format!("sha256 {}", v.sha256)));
     out
 }
@@ -242,7 +255,11 @@ fn service(s: &super::ServiceVerification, width: usize, out: &mut String) {
                 vec![
                     (*label).to_owned(),
                     format!("{} {}", r.ecosystem, r.package),
-                    arrow(&r.from, &r.to),
+                    if s.presence == Presence::Installed {
+                        r.to.join(",")
+                    } else {
+                        arrow(&r.from, &r.to)
+                    },
                     r.advisory.clone(),
                     r.aliases.join(", "),
                 ]

@@ -6,8 +6,8 @@
 //! strings escaped as `serde_json` escapes them: only `"`, `\` and control
 //! characters), and hashed with SHA-256. The document holds no floating-point
 //! numbers, so the form is that of RFC 8785 for it. To check a saved document:
-//! remove `sha256`, re-serialise canonically (`jq -cS 'del(.sha256)'` prints the
-//! same bytes), hash.
+//! remove `sha256`, re-serialise canonically (`jq -jcS 'del(.sha256)'` prints the
+//! same bytes; `-j` leaves out the final newline), hash.
 
 use std::fmt::Write as _;
 
@@ -83,6 +83,19 @@ pub fn table(v: &Verification, width: usize) -> String {
     targets(v, width, &mut out);
     for s in &v.services {
         service(s, width, &mut out);
+    }
+    if v.services
+        .iter()
+        .any(|s| s.presence == Presence::Compared && !s.versions.complete)
+    {
+        let _ = writeln!(
+            out,
+            "\n{}",
+            paint(
+                DIM,
+                "The baseline lists only some packages: save it with `cverun scan --list-packages` to see every version change."
+            )
+        );
     }
     completeness(v, &mut out);
     let t = &v.totals;
@@ -299,16 +312,6 @@ fn service(s: &super::ServiceVerification, width: usize, out: &mut String) {
             "  {} {}",
             paint(DIM, format!("{label}:")),
             style::fit_list(&shown, width.saturating_sub(label.len() + 4))
-        );
-    }
-    if !s.versions.complete {
-        let _ = writeln!(
-            out,
-            "  {}",
-            paint(
-                DIM,
-                "(the baseline lists only some packages: save it with --list-packages to see every version change)"
-            )
         );
     }
 }

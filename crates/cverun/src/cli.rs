@@ -78,6 +78,10 @@ pub enum Command {
     /// owner, dependency path, priority, fix and whether its code imports the package.
     #[command(after_help = BLAST_EXAMPLES)]
     Blast(BlastArgs),
+    /// Prove a fix: re-scan and compare with a baseline (a saved report or a git
+    /// revision): fixed, remaining, introduced, versions changed.
+    #[command(after_help = VERIFY_EXAMPLES)]
+    Verify(VerifyArgs),
     /// Save every package of every service to one file, for instant blast queries.
     #[command(subcommand)]
     Inventory(InventoryCommand),
@@ -155,6 +159,17 @@ Examples:
   cverun blast CVE-2023-44487 --inventory fleet.inventory
 
 Exit status: 0 no service affected, 1 some are (or cannot be judged), 2 errors.";
+
+const VERIFY_EXAMPLES: &str = "\
+Examples:
+  cverun scan . --format json -o before.json        # before the fix
+  cverun verify . --baseline before.json --advisory CVE-2023-32681
+  cverun verify . --baseline-ref origin/main        # the baseline scanned from git
+  cverun verify . --baseline-ref HEAD --site-packages app=/srv/app/venv
+
+Exit status: 0 every targeted advisory fixed and nothing introduced, 1 a targeted \
+advisory remains, 2 cannot judge (a scan incomplete, the baseline unreadable, a \
+baseline service missing now), 3 a vulnerability introduced (3 before 1 before 2).";
 
 const QUERY_EXAMPLES: &str = "\
 Examples:
@@ -435,6 +450,36 @@ pub struct ScanArgs {
     /// body's 65,536 characters].
     #[arg(long, value_name = "BYTES")]
     pub max_bytes: Option<usize>,
+}
+
+/// `cverun verify`: the scan inputs, the baseline, what to verify.
+#[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("baseline_source").required(true).args(["baseline", "baseline_ref"])))]
+pub struct VerifyArgs {
+    #[command(flatten)]
+    pub inputs: ScanInputs,
+    /// The baseline: a report saved by `cverun scan --format json` before the change
+    /// (without filters; with --list-packages to see every version change).
+    #[arg(long, value_name = "REPORT.json")]
+    pub baseline: Option<PathBuf>,
+    /// The baseline: this git revision of each PATH's repository, scanned in a
+    /// temporary worktree (the working tree and index are not touched).
+    #[arg(long, value_name = "REF")]
+    pub baseline_ref: Option<String>,
+    /// An advisory to verify, by any id or alias (repeatable) [default: every
+    /// vulnerability of the baseline]
+    #[arg(long = "advisory", value_name = "ID")]
+    pub advisory: Vec<String>,
+    /// Also check what an installed Python environment holds (a site-packages
+    /// directory or a virtual environment), as a service named NAME (default: the
+    /// directory's name) (repeatable).
+    #[arg(long, value_name = "[NAME=]DIR")]
+    pub site_packages: Vec<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+    #[command(flatten)]
+    pub output: OutputFile,
 }
 
 #[derive(Debug, Args)]

@@ -24,6 +24,7 @@ pub mod lock;
 pub mod pull_request;
 pub mod rewrite;
 pub mod report;
+pub mod site_packages;
 pub mod verify;
 pub mod work;
 

@@ -23,6 +23,7 @@ pub mod metrics;
 mod plan;
 mod query;
 mod scan;
+mod verify;
 
 /// Runs the parsed command line; the exit code on success, an error otherwise.
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
@@ -45,6 +46,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Explain(args) => explain::run(pick(&args.inputs.db.dir).as_deref(), args),
         Command::Plan(args) => plan::run(pick(&args.inputs.db.dir).as_deref(), args),
         Command::Blast(args) => blast::run(pick(&args.inputs.db.dir).as_deref(), args),
+        Command::Verify(args) => verify::run(pick(&args.inputs.db.dir).as_deref(), args),
         Command::Inventory(cmd) => {
             ignored("inventory");
             inventory::run(cmd)

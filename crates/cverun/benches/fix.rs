@@ -31,7 +31,13 @@ fn main() {
     let zip = work.join("generated-all.zip");
     advisories_zip(&zip, ADVISORIES, NAMES);
     let db = work.join("generated-db");
-    let m = measure(Command::new(cverun).arg("--db").arg(&db).args(["db", "import"]).arg(&zip));
+    let m = measure(
+        Command::new(cverun)
+            .arg("--db")
+            .arg(&db)
+            .args(["db", "import"])
+            .arg(&zip),
+    );
     assert_eq!(m.code, 0, "import failed");
     let fleet_dir = work.join("fleet");
     fleet(&fleet_dir, SERVICES, PER_SERVICE, NAMES);
@@ -47,7 +53,11 @@ fn main() {
             .arg(&report),
     );
     assert!(matches!(scan.code, 0 | 1), "scan failed with {}", scan.code);
-    row(&format!("scan {SERVICES} services (reference)"), &[scan.wall], None);
+    row(
+        &format!("scan {SERVICES} services (reference)"),
+        &[scan.wall],
+        None,
+    );
     memory("  (the scan process)", scan.peak_mib, None);
 
     let plan = work.join("fix.json");
@@ -87,7 +97,10 @@ fn main() {
             *count.entry(a).or_default() += 1;
         }
     }
-    if let Some((id, n)) = count.into_iter().max_by_key(|(a, n)| (*n, std::cmp::Reverse(*a))) {
+    if let Some((id, n)) = count
+        .into_iter()
+        .max_by_key(|(a, n)| (*n, std::cmp::Reverse(*a)))
+    {
         let one = measure(
             Command::new(cverun)
                 .arg("--db")
@@ -97,8 +110,16 @@ fn main() {
                 .args(["--advisory", id, "--format", "json", "--output"])
                 .arg(work.join("fix-one.json")),
         );
-        assert!(matches!(one.code, 0 | 1), "fix --advisory failed with {}", one.code);
-        row(&format!("fix --dry-run --advisory {id} ({n} findings)"), &[one.wall], None);
+        assert!(
+            matches!(one.code, 0 | 1),
+            "fix --advisory failed with {}",
+            one.code
+        );
+        row(
+            &format!("fix --dry-run --advisory {id} ({n} findings)"),
+            &[one.wall],
+            None,
+        );
         memory("  (the fix process)", one.peak_mib, None);
     }
 }

@@ -475,6 +475,13 @@ pub struct VerifyArgs {
     /// directory's name) (repeatable).
     #[arg(long, value_name = "[NAME=]DIR")]
     pub site_packages: Vec<String>,
+    /// Verify this incident's advisory (unless --advisory is given) and record the
+    /// verification in its timeline; when the advisory is gone from every affected
+    /// service, the runbook's `by = "verify"` items (rescan-clean) are checked.
+    #[arg(long, value_name = "ID")]
+    pub incident: Option<String>,
+    #[command(flatten)]
+    pub store: crate::commands::incident::StoreArgs,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,

@@ -54,10 +54,17 @@ pub fn render(
         Some(p) => (
             p.display().to_string(),
             read_text(p, Class::Config).map_err(|e| {
-                format!("{}: cannot be read: {}", p.display(), cverun_inventory::io_message(&e))
+                format!(
+                    "{}: cannot be read: {}",
+                    p.display(),
+                    cverun_inventory::io_message(&e)
+                )
             })?,
         ),
-        None => ("built-in pull-request template".to_owned(), BUILT_IN.to_owned()),
+        None => (
+            "built-in pull-request template".to_owned(),
+            BUILT_IN.to_owned(),
+        ),
     };
     let mut env = minijinja::Environment::new();
     env.set_undefined_behavior(minijinja::UndefinedBehavior::Strict);
@@ -94,7 +101,10 @@ pub fn render(
     let mut remaining: Vec<String> = Vec::new();
     for s in services {
         for r in &s.work.refused {
-            remaining.push(format!("{}: {} ({}): {}", s.service, r.change, r.file, r.refusal.reason));
+            remaining.push(format!(
+                "{}: {} ({}): {}",
+                s.service, r.change, r.file, r.refusal.reason
+            ));
         }
         for run in s.runs.iter().filter(|r| r.outcome != "done") {
             remaining.push(format!("{}: `{}` {}", s.service, run.command, run.outcome));
@@ -111,7 +121,11 @@ pub fn render(
         ));
     }
     let verification = repo.verification.as_ref().map(|v| {
-        let n = |k: &str| v.pointer(&format!("/totals/{k}")).and_then(|x| x.as_u64()).unwrap_or(0);
+        let n = |k: &str| {
+            v.pointer(&format!("/totals/{k}"))
+                .and_then(|x| x.as_u64())
+                .unwrap_or(0)
+        };
         format!(
             "{} fixed, {} remaining, {} introduced (verification sha256 {})",
             n("fixed"),

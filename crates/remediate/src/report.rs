@@ -223,7 +223,14 @@ pub fn render(r: &FixReport) -> String {
                     .unwrap_or_default()
             );
             if let Some(o) = &run.output {
-                for line in o.lines().rev().take(8).collect::<Vec<_>>().into_iter().rev() {
+                for line in o
+                    .lines()
+                    .rev()
+                    .take(8)
+                    .collect::<Vec<_>>()
+                    .into_iter()
+                    .rev()
+                {
                     let _ = writeln!(out, "      | {line}");
                 }
             }

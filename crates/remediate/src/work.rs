@@ -126,10 +126,9 @@ fn sibling_name(manifest: &str, name: &str) -> String {
 fn manifest_of(lock: FileKind, dir: &Path) -> Option<(FileKind, PathBuf)> {
     let names: &[&str] = match lock {
         FileKind::CargoLock => &["Cargo.toml"],
-        FileKind::PackageLockJson
-        | FileKind::YarnLock
-        | FileKind::PnpmLock
-        | FileKind::BunLock => &["package.json"],
+        FileKind::PackageLockJson | FileKind::YarnLock | FileKind::PnpmLock | FileKind::BunLock => {
+            &["package.json"]
+        }
         FileKind::UvLock | FileKind::PoetryLock | FileKind::PdmLock | FileKind::PyLock => {
             &["pyproject.toml"]
         }
@@ -140,10 +139,14 @@ fn manifest_of(lock: FileKind, dir: &Path) -> Option<(FileKind, PathBuf)> {
         FileKind::GradleLockfile => &["build.gradle", "build.gradle.kts"],
         _ => &[],
     };
-    names.iter().map(|n| dir.join(n)).find(|p| p.is_file()).and_then(|p| {
-        let k = FileKind::detect(&p)?;
-        Some((k, p))
-    })
+    names
+        .iter()
+        .map(|n| dir.join(n))
+        .find(|p| p.is_file())
+        .and_then(|p| {
+            let k = FileKind::detect(&p)?;
+            Some((k, p))
+        })
 }
 
 /// Text files read once, edited in order.
@@ -164,8 +167,13 @@ impl Texts {
                 cverun_inventory::io_message(&e)
             ))
         })?;
-        self.files
-            .push((path.to_owned(), file.to_owned(), text.clone(), text.clone(), Vec::new()));
+        self.files.push((
+            path.to_owned(),
+            file.to_owned(),
+            text.clone(),
+            text.clone(),
+            Vec::new(),
+        ));
         Ok(text)
     }
 
@@ -210,8 +218,8 @@ pub fn prepare(service: &ServiceFix, changes: &[&Change], dir: &Path) -> Service
                 None => locks.push((path, kind, file, vec![bump], manifest_changed)),
             }
         };
-    // Plain requirements files rewritten: pip confirms each pin exists.
-    let mut plain: Vec<(PathBuf, String)> = Vec::new();
+    // Plain requirements files rewritten: pip confirms each new pin exists.
+    let mut plain: Vec<(PathBuf, String, Vec<String>)> = Vec::new();
     for c in changes {
         let bump = c.bump();
         let label = format!("{} {} -> {}", c.package, c.from, c.to);
@@ -251,8 +259,10 @@ pub fn prepare(service: &ServiceFix, changes: &[&Change], dir: &Path) -> Service
                 match rewrite::rewrite(kind, &text, &bump) {
                     Ok(Some(e)) => {
                         texts.set(&path, e.text, e.summary);
-                        if !plain.iter().any(|p| p.0 == path) {
-                            plain.push((path.clone(), c.manifest.to_string()));
+                        let pin = format!("{}=={}", c.package, c.to);
+                        match plain.iter_mut().find(|p| p.0 == path) {
+                            Some(p) => p.2.push(pin),
+                            None => plain.push((path.clone(), c.manifest.to_string(), vec![pin])),
                         }
                     }
                     Ok(None) => refuse(
@@ -274,16 +284,23 @@ pub fn prepare(service: &ServiceFix, changes: &[&Change], dir: &Path) -> Service
                                     continue;
                                 }
                                 match texts.get(&ip, &name) {
-                                    Ok(t) => match rewrite::rewrite(FileKind::Requirements, &t, &bump)
-                                    {
-                                        Ok(Some(e)) => texts.set(&ip, e.text, e.summary),
-                                        Ok(None) => {}
-                                        Err(r) => refuse(&mut work, &name, r),
-                                    },
+                                    Ok(t) => {
+                                        match rewrite::rewrite(FileKind::Requirements, &t, &bump) {
+                                            Ok(Some(e)) => texts.set(&ip, e.text, e.summary),
+                                            Ok(None) => {}
+                                            Err(r) => refuse(&mut work, &name, r),
+                                        }
+                                    }
                                     Err(r) => refuse(&mut work, &name, r),
                                 }
                             }
-                            add_lock(path.clone(), kind, c.manifest.to_string(), bump.clone(), true);
+                            add_lock(
+                                path.clone(),
+                                kind,
+                                c.manifest.to_string(),
+                                bump.clone(),
+                                true,
+                            );
                         }
                         None => refuse(&mut work, &c.manifest, r),
                     },
@@ -309,7 +326,13 @@ pub fn prepare(service: &ServiceFix, changes: &[&Change], dir: &Path) -> Service
                     }
                 };
                 if k == FileKind::GoMod {
-                    add_lock(path.clone(), kind, c.manifest.to_string(), bump.clone(), changed);
+                    add_lock(
+                        path.clone(),
+                        kind,
+                        c.manifest.to_string(),
+                        bump.clone(),
+                        changed,
+                    );
                 }
             }
             lockfile => {
@@ -357,12 +380,18 @@ pub fn prepare(service: &ServiceFix, changes: &[&Change], dir: &Path) -> Service
                         }
                     }
                 }
-                add_lock(path.clone(), lockfile, c.manifest.to_string(), bump.clone(), changed);
+                add_lock(
+                    path.clone(),
+                    lockfile,
+                    c.manifest.to_string(),
+                    bump.clone(),
+                    changed,
+                );
             }
         }
     }
-    for (path, file) in plain {
-        let check = plain_requirements_check(&path);
+    for (path, file, pins) in plain {
+        let check = plain_requirements_check(&path, &pins);
         work.locks.push(LockWork {
             file,
             path,
@@ -413,28 +442,27 @@ pub fn prepare(service: &ServiceFix, changes: &[&Change], dir: &Path) -> Service
     work
 }
 
-/// pip's check of a plain requirements file: every pin resolves to a published
-/// wheel (nothing installed, nothing built, no dependency followed).
-fn plain_requirements_check(path: &Path) -> ToolCommand {
+/// pip's check of the pins a plain requirements file now has: each new version
+/// resolves to a published wheel (nothing installed, nothing built, no
+/// dependency followed). The file's other pins are not the change's concern.
+fn plain_requirements_check(path: &Path, pins: &[String]) -> ToolCommand {
     let dir = path.parent().unwrap_or(Path::new("."));
-    let file = path.file_name().unwrap_or_default().to_string_lossy().into_owned();
-    ToolCommand::new(
-        "python3",
-        [
-            "-m",
-            "pip",
-            "install",
-            "--dry-run",
-            "--no-deps",
-            "--ignore-installed",
-            "--only-binary=:all:",
-            "--disable-pip-version-check",
-            "--quiet",
-            "-r",
-            file.as_str(),
-        ],
-        dir,
-    )
+    let mut args: Vec<String> = [
+        "-m",
+        "pip",
+        "install",
+        "--dry-run",
+        "--no-deps",
+        "--ignore-installed",
+        "--only-binary=:all:",
+        "--disable-pip-version-check",
+        "--quiet",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    args.extend(pins.iter().cloned());
+    ToolCommand::new("python3", args, dir)
 }
 
 /// The input files of a pip-compile or `uv pip compile` command line.
@@ -446,14 +474,18 @@ fn compile_inputs(argv: &[String]) -> Vec<String> {
             skip = false;
             continue;
         }
-        if matches!(a.as_str(), "-o" | "--output-file" | "-c" | "--constraint" | "--python-version" | "-p" | "--python") {
+        if matches!(
+            a.as_str(),
+            "-o" | "--output-file" | "-c" | "--constraint" | "--python-version" | "-p" | "--python"
+        ) {
             skip = true;
             continue;
         }
         if a.starts_with('-') {
             continue;
         }
-        if a.ends_with(".in") || a.ends_with(".txt") || a.ends_with(".toml") || a.ends_with(".cfg") {
+        if a.ends_with(".in") || a.ends_with(".txt") || a.ends_with(".toml") || a.ends_with(".cfg")
+        {
             out.push(a.clone());
         }
     }
@@ -465,8 +497,13 @@ fn compile_inputs(argv: &[String]) -> Vec<String> {
 /// it was read is not overwritten (error naming it).
 pub fn write_edits(edits: &[FileEdit]) -> Result<(), String> {
     for e in edits {
-        let now = read_text(&e.path, Class::Data)
-            .map_err(|x| format!("{}: cannot be read: {}", e.file, cverun_inventory::io_message(&x)))?;
+        let now = read_text(&e.path, Class::Data).map_err(|x| {
+            format!(
+                "{}: cannot be read: {}",
+                e.file,
+                cverun_inventory::io_message(&x)
+            )
+        })?;
         if now != e.before {
             return Err(format!(
                 "{}: changed on disk since it was read; nothing written to it",
@@ -503,8 +540,14 @@ mod tests {
             locate("svc/requirements.txt", "svc", d),
             Path::new("/srv/wt/svc/requirements.txt")
         );
-        assert_eq!(locate("requirements.txt", ".", d), Path::new("/srv/wt/svc/requirements.txt"));
-        assert_eq!(locate("requirements.txt", "", d), Path::new("/srv/wt/svc/requirements.txt"));
+        assert_eq!(
+            locate("requirements.txt", ".", d),
+            Path::new("/srv/wt/svc/requirements.txt")
+        );
+        assert_eq!(
+            locate("requirements.txt", "", d),
+            Path::new("/srv/wt/svc/requirements.txt")
+        );
     }
 
     #[test]

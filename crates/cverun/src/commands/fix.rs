@@ -45,8 +45,9 @@ pub fn run(db_flag: Option<&Path>, mut args: FixArgs) -> anyhow::Result<ExitCode
     super::scan::print_errors(&report);
     let plan = plan_for(&report, &db, &selection, target(args.target))?;
 
+    let mut afters: Vec<Report> = Vec::new();
     let fix_report = if args.apply {
-        apply(&args, &db, &triage, &report, plan)?
+        apply(&args, &db, &triage, &report, plan, &mut afters)?
     } else {
         let services = plan
             .services
@@ -56,7 +57,11 @@ pub fn run(db_flag: Option<&Path>, mut args: FixArgs) -> anyhow::Result<ExitCode
                 let work = work::prepare(s, &changes, &s.location);
                 ServiceOutcome {
                     service: s.service.to_string(),
-                    status: if work.complete() { "planned" } else { "incomplete" },
+                    status: if work.complete() {
+                        "planned"
+                    } else {
+                        "incomplete"
+                    },
                     work,
                     runs: Vec::new(),
                     tests: Vec::new(),
@@ -74,7 +79,7 @@ pub fn run(db_flag: Option<&Path>, mut args: FixArgs) -> anyhow::Result<ExitCode
         }
     };
     if let Some(mut ev) = incident {
-        ev.record_fix(&fix_report, &args.base)?;
+        ev.record_fix(&fix_report, &args.base, &afters)?;
     }
     output::report(args.output.output.as_deref(), |r| match args.format {
         Format::Json => r.json(&fix_report),
@@ -101,7 +106,10 @@ impl Evidence {
         let incident = cverun_incident::Incident::from_events(&loaded.events)
             .map_err(|e| anyhow::anyhow!("incident {id}: {e}"))?;
         if !incident.is_open() {
-            bail!("incident {id} is closed ({:?}): reopen it before recording fix evidence", incident.phase);
+            bail!(
+                "incident {id} is closed ({:?}): reopen it before recording fix evidence",
+                incident.phase
+            );
         }
         Ok(Evidence {
             store: s,
@@ -125,12 +133,15 @@ impl Evidence {
 
     /// What a re-scan found in each of the incident's services: the ids of every
     /// finding still there (id, aliases, records), or not scanned.
-    pub fn rescan_services(&self, report: &Report) -> Vec<cverun_incident::ServiceRescan> {
+    pub fn rescan_services(&self, reports: &[&Report]) -> Vec<cverun_incident::ServiceRescan> {
         self.incident
             .services
             .iter()
             .map(|name| {
-                let outcome = if report.services.iter().any(|s| *s.name == **name) {
+                let report = reports
+                    .iter()
+                    .find(|r| r.services.iter().any(|s| *s.name == **name));
+                let outcome = if let Some(report) = report {
                     let mut ids: Vec<String> = report
                         .findings
                         .iter()
@@ -146,9 +157,10 @@ impl Evidence {
                     ids.dedup();
                     // A finding of the service that cannot be judged may be the
                     // incident's: the service is then not judged clean.
-                    let unjudged = report.findings.iter().any(|f| {
-                        *f.service == **name && f.finding.unverifiable.is_some()
-                    });
+                    let unjudged = report
+                        .findings
+                        .iter()
+                        .any(|f| *f.service == **name && f.finding.unverifiable.is_some());
                     if unjudged {
                         cverun_incident::RescanOutcome::NotScanned {
                             reason: "a finding of the service cannot be judged".into(),
@@ -170,7 +182,12 @@ impl Evidence {
     }
 
     /// Records the plan, and when applied the branches, tests and re-scans.
-    fn record_fix(&mut self, r: &FixReport, base: &Option<String>) -> anyhow::Result<()> {
+    fn record_fix(
+        &mut self,
+        r: &FixReport,
+        base: &Option<String>,
+        afters: &[Report],
+    ) -> anyhow::Result<()> {
         let plan_json = serde_json::to_vec(&r.plan)?;
         let changes: Vec<&Change> = r.plan.services.iter().flat_map(|s| &s.changes).collect();
         let summary = match changes.as_slice() {
@@ -182,55 +199,101 @@ impl Evidence {
                 cverun_scan::render::style::count(r.plan.services.len(), "service", "services")
             ),
         };
-        self.record(cverun_incident::Action::FixPlanned(cverun_incident::FixPlanned {
-            plan_sha256: sha256_hex(&plan_json),
-            changes: changes.len() as u64,
-            breaking: r.plan.summary.breaking as u64,
-            incomplete: r.services.iter().map(|s| s.work.refused.len() as u64).sum::<u64>().min(changes.len() as u64),
-            unfixable: (r.plan.not_fixable.len() + r.plan.unverifiable.len()) as u64,
-            services: r.plan.services.iter().map(|s| s.service.to_string()).collect(),
-            proposed: None,
-            summary,
-        }))?;
+        self.record(cverun_incident::Action::FixPlanned(
+            cverun_incident::FixPlanned {
+                plan_sha256: sha256_hex(&plan_json),
+                changes: changes.len() as u64,
+                breaking: r.plan.summary.breaking as u64,
+                incomplete: r
+                    .services
+                    .iter()
+                    .map(|s| s.work.refused.len() as u64)
+                    .sum::<u64>()
+                    .min(changes.len() as u64),
+                unfixable: (r.plan.not_fixable.len() + r.plan.unverifiable.len()) as u64,
+                services: r
+                    .plan
+                    .services
+                    .iter()
+                    .map(|s| s.service.to_string())
+                    .collect(),
+                proposed: None,
+                summary,
+            },
+        ))?;
         for s in &r.services {
             for t in &s.tests {
-                self.record(cverun_incident::Action::FixTested(cverun_incident::FixTested {
-                    service: s.service.clone(),
-                    command: t.command.clone(),
-                    exit_status: t.status,
-                    duration_ms: t.duration_ms,
-                    passed: t.passed,
-                    kept: t.kept && t.passed,
-                }))?;
+                self.record(cverun_incident::Action::FixTested(
+                    cverun_incident::FixTested {
+                        service: s.service.clone(),
+                        command: t.command.clone(),
+                        exit_status: t.status,
+                        duration_ms: t.duration_ms,
+                        passed: t.passed,
+                        kept: t.kept && t.passed,
+                    },
+                ))?;
             }
         }
         for repo in &r.repositories {
             if !repo.commits.is_empty() {
-                self.record(cverun_incident::Action::FixApplied(cverun_incident::FixApplied {
-                    repository: repo.repository.clone(),
-                    branch: repo.branch.clone(),
-                    base: cverun_incident::BaseRef {
-                        reference: base.clone().unwrap_or_else(|| "HEAD".into()),
-                        commit: repo.start.clone(),
+                self.record(cverun_incident::Action::FixApplied(
+                    cverun_incident::FixApplied {
+                        repository: repo.repository.clone(),
+                        branch: repo.branch.clone(),
+                        base: cverun_incident::BaseRef {
+                            reference: base.clone().unwrap_or_else(|| "HEAD".into()),
+                            commit: repo.start.clone(),
+                        },
+                        commits: repo
+                            .commits
+                            .iter()
+                            .map(|c| cverun_incident::FixCommit {
+                                service: c.service.clone(),
+                                commit: c.commit.clone(),
+                            })
+                            .collect(),
+                        pushed: repo.pushed.clone(),
+                        changes: changes.len() as u64,
                     },
-                    commits: repo
-                        .commits
-                        .iter()
-                        .map(|c| cverun_incident::FixCommit {
-                            service: c.service.clone(),
-                            commit: c.commit.clone(),
-                        })
-                        .collect(),
-                    pushed: repo.pushed.clone(),
-                    changes: changes.len() as u64,
-                }))?;
+                ))?;
             }
+        }
+        // The re-scan of the branches against their state before the change.
+        let docs: Vec<&serde_json::Value> = r
+            .repositories
+            .iter()
+            .filter_map(|x| x.verification.as_ref())
+            .collect();
+        if let (false, Some(first)) = (afters.is_empty(), r.repositories.first()) {
+            let total = |k: &str| {
+                docs.iter()
+                    .filter_map(|d| d.pointer(&format!("/totals/{k}")).and_then(|v| v.as_u64()))
+                    .sum::<u64>()
+            };
+            let hashes: Vec<&str> = docs.iter().filter_map(|d| d["sha256"].as_str()).collect();
+            let report_sha256 = match hashes.as_slice() {
+                [one] => (*one).to_owned(),
+                many => sha256_hex(many.join("\n").as_bytes()),
+            };
+            let refs: Vec<&Report> = afters.iter().collect();
+            self.record(cverun_incident::Action::Verify(cverun_incident::Rescan {
+                report_sha256,
+                baseline: cverun_incident::Baseline::Git {
+                    reference: format!("{} before the change", first.branch),
+                    commit: first.start.clone(),
+                },
+                fixed: total("fixed"),
+                remaining: total("remaining"),
+                introduced: total("introduced"),
+                services: self.rescan_services(&refs),
+            }))?;
         }
         Ok(())
     }
 }
 
-fn sha256_hex(bytes: &[u8]) -> String {
+pub fn sha256_hex(bytes: &[u8]) -> String {
     use sha2::Digest as _;
     let d = sha2::Sha256::digest(bytes);
     d.iter().map(|b| format!("{b:02x}")).collect()
@@ -340,6 +403,7 @@ fn apply(
     triage: &cverun_scan::Triage,
     report: &Report,
     plan: FixPlan,
+    afters: &mut Vec<Report>,
 ) -> anyhow::Result<FixReport> {
     if !plan.errors.is_empty() {
         bail!(
@@ -372,7 +436,10 @@ fn apply(
             .prefix("cverun-fix-")
             .tempdir()
             .context("creating a directory for the hotfix worktree")?;
-        let name = top.file_name().map(|n| n.to_owned()).unwrap_or_else(|| "repo".into());
+        let name = top
+            .file_name()
+            .map(|n| n.to_owned())
+            .unwrap_or_else(|| "repo".into());
         let wt_path = tmp.path().join(name);
         let wt = Worktree::open(top, &wt_path, &branch, &base)?;
         // The plan again, from the branch's own files: on a branch made by an
@@ -415,7 +482,26 @@ fn apply(
             }
         }
         let after = scan_opened(&wt_roots_dedup, db, triage.clone(), &args.inputs, false)?;
-        let verification = super::verify::compare_reports(&before, &after, &args.advisory).ok();
+        let verification = {
+            use cverun_remediate::verify::{self as v, Snapshot};
+            let doc = v::compare(
+                &Snapshot::from_report(&before),
+                &Snapshot::from_report(&after),
+                &v::Request {
+                    advisories: args.advisory.clone(),
+                    verified_at: after.scanned_at.clone(),
+                    baseline: v::Source {
+                        kind: "git".into(),
+                        label: format!("{branch} before the change"),
+                        commits: vec![wt.start.clone()],
+                    },
+                    current: vec![format!("{branch} after the change")],
+                    database: after.database.id.clone(),
+                },
+            );
+            Some(serde_json::to_value(&doc)?)
+        };
+        afters.push(after);
         let pushed = match (&args.push, commits.is_empty()) {
             (Some(remote), false) => {
                 git::push(top, remote, &branch)?;
@@ -435,14 +521,16 @@ fn apply(
             pull_request: None,
         };
         wt.remove()?;
-        repo.pull_request = Some(cverun_remediate::pull_request::render(
-            args.pr_template.as_deref(),
-            &final_plan,
-            &services,
-            &repo,
-            args.incident.as_deref(),
-        )
-        .map_err(anyhow::Error::msg)?);
+        repo.pull_request = Some(
+            cverun_remediate::pull_request::render(
+                args.pr_template.as_deref(),
+                &final_plan,
+                &services,
+                &repo,
+                args.incident.as_deref(),
+            )
+            .map_err(anyhow::Error::msg)?,
+        );
         repositories.push(repo);
     }
     if let (Some(path), Some(body)) = (

@@ -16,6 +16,7 @@ pub mod evidence;
 mod exceptions;
 mod explain;
 pub mod filters;
+pub mod fix;
 mod help;
 pub mod incident;
 mod inventory;
@@ -45,6 +46,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Scan(args) => scan::run(pick(&args.inputs.db.dir).as_deref(), args),
         Command::Explain(args) => explain::run(pick(&args.inputs.db.dir).as_deref(), args),
         Command::Plan(args) => plan::run(pick(&args.inputs.db.dir).as_deref(), args),
+        Command::Fix(args) => fix::run(pick(&args.inputs.db.dir).as_deref(), args),
         Command::Blast(args) => blast::run(pick(&args.inputs.db.dir).as_deref(), args),
         Command::Verify(args) => verify::run(pick(&args.inputs.db.dir).as_deref(), args),
         Command::Inventory(cmd) => {

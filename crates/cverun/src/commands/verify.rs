@@ -20,7 +20,14 @@ use super::scan::{load_inputs, scan_opened};
 use crate::cli::{Format, ScanInputs, VerifyArgs};
 use crate::output;
 
-pub fn run(db_flag: Option<&Path>, args: VerifyArgs) -> anyhow::Result<ExitCode> {
+pub fn run(db_flag: Option<&Path>, mut args: VerifyArgs) -> anyhow::Result<ExitCode> {
+    let mut incident = match &args.incident {
+        Some(id) => Some(super::fix::Evidence::open(&args.store, id)?),
+        None => None,
+    };
+    if let (Some(ev), true) = (&incident, args.advisory.is_empty()) {
+        args.advisory = vec![ev.incident.advisory.clone()];
+    }
     let (roots, triage) = load_inputs(&args.inputs)?;
     let environments = environments(&args.site_packages)?;
     let db = super::open_for_matching(db_flag, &args.inputs.advisories)?;
@@ -45,6 +52,32 @@ pub fn run(db_flag: Option<&Path>, args: VerifyArgs) -> anyhow::Result<ExitCode>
         database: report.database.id.clone(),
     };
     let verification = compare(&baseline, &current, &request);
+    if let Some(ev) = incident.as_mut() {
+        let baseline = match (&args.baseline, &args.baseline_ref) {
+            (Some(file), _) => cverun_incident::Baseline::File {
+                name: file.display().to_string(),
+                sha256: super::fix::sha256_hex(&read_bytes(file, Class::Data)?),
+            },
+            _ => cverun_incident::Baseline::Git {
+                reference: args.baseline_ref.clone().unwrap_or_default(),
+                commit: verification
+                    .baseline
+                    .commits
+                    .first()
+                    .cloned()
+                    .unwrap_or_default(),
+            },
+        };
+        let t = &verification.totals;
+        ev.record(cverun_incident::Action::Verify(cverun_incident::Rescan {
+            report_sha256: verification.sha256.clone(),
+            baseline,
+            fixed: t.fixed as u64,
+            remaining: t.remaining as u64,
+            introduced: t.introduced as u64,
+            services: ev.rescan_services(&[&report]),
+        }))?;
+    }
     output::report(args.output.output.as_deref(), |r| match args.format {
         Format::Json => r.json(&verification),
         Format::Table => r.text(&render::table(&verification, super::scan::table_width())),

@@ -306,7 +306,9 @@ pub fn prepare(service: &ServiceFix, changes: &[&Change], dir: &Path) -> Service
                     },
                 }
             }
-            k if !k.is_lockfile() || k == FileKind::GoMod => {
+            // Manifests (pom.xml and packages.config pin exact versions, yet are
+            // edited as text: no tool regenerates them).
+            k if rewrite::supports(k) || !k.is_lockfile() => {
                 let text = match texts.get(&path, &c.manifest) {
                     Ok(t) => t,
                     Err(r) => {

@@ -518,3 +518,67 @@ fn incident_timeline_holds_the_plan_tests_branch_and_clean_rescan() {
     let r = run(&["incident", "verify", id, "--state", st], None);
     assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
 }
+
+#[test]
+fn keep_passing_keeps_only_the_changes_whose_tests_pass() {
+    let Some(shared) = shared_data(&cverun_testkit::test_name!()) else {
+        return;
+    };
+    // Every finding of recommendationservice: requests (PYSEC-2023-74) and urllib3
+    // (its advisories of the 2024-10-10 snapshot). The tests pass only while
+    // urllib3 stays at 1.26.8: the urllib3 change is dropped, requests kept.
+    let source = shared.join("corpus/opentelemetry-demo@2022-10/src/recommendationservice/requirements.txt");
+    let original = std::fs::read_to_string(&source).unwrap();
+    let repo_dir = repository(&[("recommendationservice/requirements.txt", source)]);
+    let root = repo_dir.path();
+    let adv = shared.join("osv/PyPI-all.zip");
+    let (code, v, err) = fix(
+        root,
+        &[
+            "--advisories",
+            adv.to_str().unwrap(),
+            "--apply",
+            "--branch",
+            "hotfix/fleet",
+            "--test",
+            "grep -q '^urllib3==1.26.8$' requirements.txt",
+            "--keep-passing",
+        ],
+    );
+    assert_eq!(code, 1, "{err}\n{v:#}");
+    let tests = v["services"][0]["tests"].as_array().unwrap();
+    let seen: Vec<(&str, bool)> = tests
+        .iter()
+        .map(|t| (t["change"].as_str().unwrap(), t["kept"].as_bool().unwrap()))
+        .collect();
+    assert_eq!(seen.len(), 2, "{tests:#?}");
+    assert!(seen[0].0.starts_with("requests 2.27.1 -> ") && seen[0].1, "{seen:?}");
+    assert!(seen[1].0.starts_with("urllib3 1.26.8 -> ") && !seen[1].1, "{seen:?}");
+    assert_eq!(v["repositories"][0]["commits"].as_array().unwrap().len(), 1);
+    let fixed = show(root, "hotfix/fleet:recommendationservice/requirements.txt");
+    let diff = changed_lines(&original, &fixed);
+    assert_eq!(diff.len(), 1, "{diff:?}");
+    assert_eq!(diff[0].0, "requests==2.27.1\n");
+}
+
+#[test]
+fn hash_pinned_requirements_are_never_left_with_stale_hashes() {
+    let Some(shared) = shared_data(&cverun_testkit::test_name!()) else {
+        return;
+    };
+    // A hash-pinned file that names no command that compiled it: rewriting the pin
+    // would leave its hashes stale, so the change is refused with what to do.
+    // (The digests are placeholders: the refusal comes before any is checked.)
+    let text = "requests==2.27.1 \\\n    --hash=sha256:68d7c56fd5a8999887728ef304a6d12edc7be74f1cfa47714fc8b414525c9a61 \\\n    --hash=sha256:f22fa1e554c9ddfd16e6e41ac79759e17be9e492b3587efa038054674760e72d\n";
+    let d = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(d.path().join("svc")).unwrap();
+    std::fs::write(d.path().join("svc/requirements.txt"), text).unwrap();
+    init(d.path());
+    let adv = shared.join("osv/PyPI-all.zip");
+    let (code, v, err) = fix(d.path(), &["--advisories", adv.to_str().unwrap(), "--advisory", "PYSEC-2023-74"]);
+    assert_eq!(code, 1, "{err}\n{v:#}");
+    let refused = &v["services"][0]["work"]["refused"][0];
+    assert!(refused["reason"].as_str().unwrap().contains("hash"), "{refused:#}");
+    assert_eq!(v["services"][0]["status"], "incomplete");
+    assert_eq!(std::fs::read_to_string(d.path().join("svc/requirements.txt")).unwrap(), text);
+}

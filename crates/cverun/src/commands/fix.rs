@@ -473,13 +473,7 @@ fn apply(
                 .iter()
                 .filter_map(|p| p.strip_prefix(wt.path()).ok().map(Path::to_owned))
                 .collect();
-            if let Some(c) = wt.commit(&rel, &message)? {
-                commits.push(Commit {
-                    service: "all".into(),
-                    commit: c,
-                    subject,
-                });
-            }
+            commit(&wt, &rel, "all", subject, &message, &mut commits)?;
         }
         let after = scan_opened(&wt_roots_dedup, db, triage.clone(), &args.inputs, false)?;
         let verification = {
@@ -653,6 +647,29 @@ fn command_run(outcome: &RunOutcome) -> CommandRun {
     }
 }
 
+/// Commits `paths` (relative to the worktree) with `message`, adding the commit
+/// to `commits`; false when there was nothing to commit.
+fn commit(
+    wt: &Worktree,
+    paths: &[PathBuf],
+    service: &str,
+    subject: String,
+    message: &str,
+    commits: &mut Vec<Commit>,
+) -> anyhow::Result<bool> {
+    Ok(match wt.commit(paths, message)? {
+        Some(id) => {
+            commits.push(Commit {
+                service: service.to_owned(),
+                commit: id,
+                subject,
+            });
+            true
+        }
+        None => false,
+    })
+}
+
 /// Writes, regenerates and checks `work` in the worktree; the runs, and whether
 /// all of it succeeded.
 fn make(work: &ServiceWork) -> (Vec<CommandRun>, bool) {
@@ -747,13 +764,8 @@ fn apply_service(
                     changes: vec![c.clone()],
                     ..s.clone()
                 };
-                if let Some(id) = wt.commit(&rel(&w.paths()), &message(&subject, &[&one], args))? {
-                    commits.push(Commit {
-                        service: s.service.to_string(),
-                        commit: id,
-                        subject,
-                    });
-                }
+                let m = message(&subject, &[&one], args);
+                commit(wt, &rel(&w.paths()), &s.service, subject, &m, commits)?;
             } else {
                 t.kept = false;
                 wt.discard(&rel(&w.paths()))?;
@@ -795,13 +807,10 @@ fn apply_service(
         match args.commit {
             CommitMode::PerService => {
                 let subject = subject(args, &all, &s.service);
-                if let Some(id) = wt.commit(&rel(&full.paths()), &message(&subject, &[s], args))? {
-                    commits.push(Commit {
-                        service: s.service.to_string(),
-                        commit: id,
-                        subject,
-                    });
-                } else if status == "applied" {
+                let m = message(&subject, &[s], args);
+                if !commit(wt, &rel(&full.paths()), &s.service, subject, &m, commits)?
+                    && status == "applied"
+                {
                     status = "unchanged";
                 }
             }

@@ -102,7 +102,7 @@ fn changed_lines(old: &str, new: &str) -> Vec<(String, String)> {
 
 #[test]
 fn pypi_service_fixed_on_a_hotfix_branch_and_proved_by_rescan() {
-    let Some(shared) = shared_data(&cverun_testkit::test_name!()) else {
+    let Some(shared) = shared_data(cverun_testkit::test_name!()) else {
         return;
     };
     // recommendationservice of opentelemetry-demo at 2022-10 pins requests==2.27.1,
@@ -246,7 +246,7 @@ fn pypi_service_fixed_on_a_hotfix_branch_and_proved_by_rescan() {
 
 #[test]
 fn a_dirty_tree_is_refused_and_nothing_is_created() {
-    let Some(shared) = shared_data(&cverun_testkit::test_name!()) else {
+    let Some(shared) = shared_data(cverun_testkit::test_name!()) else {
         return;
     };
     let source =
@@ -275,7 +275,7 @@ fn a_dirty_tree_is_refused_and_nothing_is_created() {
 
 #[test]
 fn apply_outside_a_repository_is_refused_with_the_reason() {
-    let Some(shared) = shared_data(&cverun_testkit::test_name!()) else {
+    let Some(shared) = shared_data(cverun_testkit::test_name!()) else {
         return;
     };
     let d = tempfile::tempdir().unwrap();
@@ -308,7 +308,7 @@ fn branch_diff(root: &Path, rev_path: &str, original: &str) -> Vec<(String, Stri
 
 #[test]
 fn cargo_lock_service_fixed_by_cargo_update_precise() {
-    let Some(shared) = shared_data(&cverun_testkit::test_name!()) else {
+    let Some(shared) = shared_data(cverun_testkit::test_name!()) else {
         return;
     };
     // shippingservice of opentelemetry-demo at 2022-10 locks mio 0.8.3 (through
@@ -327,22 +327,43 @@ fn cargo_lock_service_fixed_by_cargo_update_precise() {
     let adv = shared.join("osv/crates.io-all.zip");
     let (code, v, err) = fix(
         root,
-        &["--advisories", adv.to_str().unwrap(), "--advisory", "RUSTSEC-2024-0019", "--apply"],
+        &[
+            "--advisories",
+            adv.to_str().unwrap(),
+            "--advisory",
+            "RUSTSEC-2024-0019",
+            "--apply",
+        ],
     );
     assert_eq!(code, 0, "{err}\n{v:#}");
     let c = &v["plan"]["services"][0]["changes"][0];
-    assert_eq!((c["package"].as_str(), c["from"].as_str(), c["to"].as_str()), (Some("mio"), Some("0.8.3"), Some("0.8.11")));
+    assert_eq!(
+        (c["package"].as_str(), c["from"].as_str(), c["to"].as_str()),
+        (Some("mio"), Some("0.8.3"), Some("0.8.11"))
+    );
     let runs: Vec<&str> = v["services"][0]["runs"]
         .as_array()
         .unwrap()
         .iter()
         .map(|r| r["command"].as_str().unwrap())
         .collect();
-    assert!(runs[0].ends_with("cargo update --package mio@0.8.3 --precise 0.8.11"), "{runs:?}");
-    assert!(runs[1].ends_with("cargo metadata --locked --format-version 1"), "{runs:?}");
+    assert!(
+        runs[0].ends_with("cargo update --package mio@0.8.3 --precise 0.8.11"),
+        "{runs:?}"
+    );
+    assert!(
+        runs[1].ends_with("cargo metadata --locked --format-version 1"),
+        "{runs:?}"
+    );
     assert_eq!(v["repositories"][0]["branch"], "hotfix/cve-2024-27308");
     // Cargo.toml untouched; Cargo.lock moves mio alone.
-    assert_eq!(git(root, &["diff", "--name-only", "main", "hotfix/cve-2024-27308"]), "shippingservice/Cargo.lock");
+    assert_eq!(
+        git(
+            root,
+            &["diff", "--name-only", "main", "hotfix/cve-2024-27308"]
+        ),
+        "shippingservice/Cargo.lock"
+    );
     let lock = show(root, "hotfix/cve-2024-27308:shippingservice/Cargo.lock");
     assert!(lock.contains("name = \"mio\"\nversion = \"0.8.11\""));
     assert!(!lock.contains("name = \"mio\"\nversion = \"0.8.3\""));
@@ -350,13 +371,26 @@ fn cargo_lock_service_fixed_by_cargo_update_precise() {
     // cargo itself accepts the lockfile of the branch as it is.
     let wt = tempfile::tempdir().unwrap();
     let wt_path = wt.path().join("check");
-    git(root, &["worktree", "add", "--quiet", wt_path.to_str().unwrap(), "hotfix/cve-2024-27308"]);
+    git(
+        root,
+        &[
+            "worktree",
+            "add",
+            "--quiet",
+            wt_path.to_str().unwrap(),
+            "hotfix/cve-2024-27308",
+        ],
+    );
     let out = Command::new("cargo")
         .args(["metadata", "--locked", "--format-version", "1"])
         .current_dir(wt_path.join("shippingservice"))
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let ver = &v["repositories"][0]["verification"];
     assert_eq!(ver["totals"]["introduced"], 0, "{ver:#}");
     assert!(ver["totals"]["fixed"].as_u64().unwrap() >= 1, "{ver:#}");
@@ -364,7 +398,7 @@ fn cargo_lock_service_fixed_by_cargo_update_precise() {
 
 #[test]
 fn npm_transitive_package_fixed_through_overrides() {
-    let Some(shared) = shared_data(&cverun_testkit::test_name!()) else {
+    let Some(shared) = shared_data(cverun_testkit::test_name!()) else {
         return;
     };
     // paymentservice of opentelemetry-demo at 2022-10 locks semver 7.3.7 (through
@@ -375,30 +409,64 @@ fn npm_transitive_package_fixed_through_overrides() {
     let src = shared.join("corpus/opentelemetry-demo@2022-10/src/paymentservice");
     let repo_dir = repository(&[
         ("paymentservice/package.json", src.join("package.json")),
-        ("paymentservice/package-lock.json", src.join("package-lock.json")),
+        (
+            "paymentservice/package-lock.json",
+            src.join("package-lock.json"),
+        ),
     ]);
     let root = repo_dir.path();
     let manifest = std::fs::read_to_string(root.join("paymentservice/package.json")).unwrap();
     let adv = data("GHSA-c2qf-rxjj-qqgw.json");
-    let (code, v, err) = fix(root, &["--advisories", &adv, "--advisory", "CVE-2022-25883", "--apply"]);
+    let (code, v, err) = fix(
+        root,
+        &[
+            "--advisories",
+            &adv,
+            "--advisory",
+            "CVE-2022-25883",
+            "--apply",
+        ],
+    );
     assert_eq!(code, 0, "{err}\n{v:#}");
     let moves: Vec<(String, String)> = v["plan"]["services"][0]["changes"]
         .as_array()
         .unwrap()
         .iter()
-        .map(|c| (c["from"].as_str().unwrap().to_owned(), c["to"].as_str().unwrap().to_owned()))
+        .map(|c| {
+            (
+                c["from"].as_str().unwrap().to_owned(),
+                c["to"].as_str().unwrap().to_owned(),
+            )
+        })
         .collect();
-    assert_eq!(moves, vec![("6.3.0".into(), "6.3.1".into()), ("7.3.7".into(), "7.5.2".into())]);
+    assert_eq!(
+        moves,
+        vec![
+            ("6.3.0".into(), "6.3.1".into()),
+            ("7.3.7".into(), "7.5.2".into())
+        ]
+    );
     let runs = v["services"][0]["runs"].as_array().unwrap();
     assert!(runs.iter().all(|r| r["outcome"] == "done"), "{runs:#?}");
-    assert!(runs.last().unwrap()["command"].as_str().unwrap().contains("npm ci --dry-run --ignore-scripts"));
+    assert!(
+        runs.last().unwrap()["command"]
+            .as_str()
+            .unwrap()
+            .contains("npm ci --dry-run --ignore-scripts")
+    );
     // package.json gains the overrides and nothing else changes in it.
     let after = show(root, "hotfix/cve-2022-25883:paymentservice/package.json");
-    assert!(after.starts_with(manifest.trim_end_matches(['\n', '}']).trim_end()), "{after}");
+    assert!(
+        after.starts_with(manifest.trim_end_matches(['\n', '}']).trim_end()),
+        "{after}"
+    );
     assert!(after.contains("\"overrides\": {\n    \"semver@6.3.0\": \"6.3.1\",\n    \"semver@7.3.7\": \"7.5.2\"\n  }"), "{after}");
     // The lockfile regenerated by npm holds the fixed versions and no affected one.
-    let lock: Value =
-        serde_json::from_str(&show(root, "hotfix/cve-2022-25883:paymentservice/package-lock.json")).unwrap();
+    let lock: Value = serde_json::from_str(&show(
+        root,
+        "hotfix/cve-2022-25883:paymentservice/package-lock.json",
+    ))
+    .unwrap();
     let versions: std::collections::BTreeSet<&str> = lock["packages"]
         .as_object()
         .unwrap()
@@ -406,8 +474,14 @@ fn npm_transitive_package_fixed_through_overrides() {
         .filter(|(k, _)| k.ends_with("node_modules/semver"))
         .map(|(_, p)| p["version"].as_str().unwrap())
         .collect();
-    assert!(versions.contains("7.5.2") && versions.contains("6.3.1"), "{versions:?}");
-    assert!(!versions.contains("7.3.7") && !versions.contains("6.3.0"), "{versions:?}");
+    assert!(
+        versions.contains("7.5.2") && versions.contains("6.3.1"),
+        "{versions:?}"
+    );
+    assert!(
+        !versions.contains("7.3.7") && !versions.contains("6.3.0"),
+        "{versions:?}"
+    );
     let ver = &v["repositories"][0]["verification"];
     assert_eq!(ver["totals"]["introduced"], 0, "{ver:#}");
     assert_eq!(ver["outcome"]["status"], "verified", "{ver:#}");
@@ -418,14 +492,29 @@ fn maven_property_rewritten_for_every_artifact_it_versions() {
     // The pom (written for this test: the shared corpus has none) takes Log4j's
     // version from a property; GHSA-jfh8-c2jp-5v3q (Log4Shell) affects 2.14.1 and is
     // fixed in 2.15.0 on that line (the published ranges, in tests/data/fix).
-    let repo_dir = repository(&[("orders/pom.xml", repo().join("crates/cverun/tests/data/fix/pom.xml"))]);
+    let repo_dir = repository(&[(
+        "orders/pom.xml",
+        repo().join("crates/cverun/tests/data/fix/pom.xml"),
+    )]);
     let root = repo_dir.path();
     let before = std::fs::read_to_string(root.join("orders/pom.xml")).unwrap();
     let adv = data("GHSA-jfh8-c2jp-5v3q.json");
-    let (code, v, err) = fix(root, &["--advisories", &adv, "--advisory", "CVE-2021-44228", "--apply"]);
+    let (code, v, err) = fix(
+        root,
+        &[
+            "--advisories",
+            &adv,
+            "--advisory",
+            "CVE-2021-44228",
+            "--apply",
+        ],
+    );
     assert_eq!(code, 0, "{err}\n{v:#}");
     let edit = &v["services"][0]["work"]["edits"][0];
-    assert!(edit["summaries"][0].as_str().unwrap().contains("log4j-api"), "{edit:#}");
+    assert!(
+        edit["summaries"][0].as_str().unwrap().contains("log4j-api"),
+        "{edit:#}"
+    );
     assert_eq!(
         branch_diff(root, "hotfix/cve-2021-44228:orders/pom.xml", &before),
         vec![(
@@ -433,18 +522,24 @@ fn maven_property_rewritten_for_every_artifact_it_versions() {
             "    <log4j.version>2.15.0</log4j.version>\n".to_owned()
         )]
     );
-    assert_eq!(v["repositories"][0]["verification"]["outcome"]["status"], "verified");
+    assert_eq!(
+        v["repositories"][0]["verification"]["outcome"]["status"],
+        "verified"
+    );
 }
 
 #[test]
 fn a_missing_tool_leaves_the_change_incomplete_with_the_command_to_run() {
-    let Some(shared) = shared_data(&cverun_testkit::test_name!()) else {
+    let Some(shared) = shared_data(cverun_testkit::test_name!()) else {
         return;
     };
     let src = shared.join("corpus/opentelemetry-demo@2022-10/src/paymentservice");
     let repo_dir = repository(&[
         ("paymentservice/package.json", src.join("package.json")),
-        ("paymentservice/package-lock.json", src.join("package-lock.json")),
+        (
+            "paymentservice/package-lock.json",
+            src.join("package-lock.json"),
+        ),
     ]);
     let root = repo_dir.path();
     // A PATH with git and sh but no npm.
@@ -460,7 +555,17 @@ fn a_missing_tool_leaves_the_change_incomplete_with_the_command_to_run() {
     let adv = data("GHSA-c2qf-rxjj-qqgw.json");
     let out = bin()
         .env("PATH", bin_dir.path())
-        .args(["fix", root.to_str().unwrap(), "--advisories", &adv, "--advisory", "CVE-2022-25883", "--apply", "--format", "json"])
+        .args([
+            "fix",
+            root.to_str().unwrap(),
+            "--advisories",
+            &adv,
+            "--advisory",
+            "CVE-2022-25883",
+            "--apply",
+            "--format",
+            "json",
+        ])
         .output()
         .unwrap();
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
@@ -469,19 +574,29 @@ fn a_missing_tool_leaves_the_change_incomplete_with_the_command_to_run() {
     assert_eq!(s["status"], "incomplete");
     let run = &s["runs"][0];
     assert_eq!(run["outcome"], "missing");
-    assert!(run["command"].as_str().unwrap().contains("npm install --package-lock-only --ignore-scripts"), "{run:#}");
+    assert!(
+        run["command"]
+            .as_str()
+            .unwrap()
+            .contains("npm install --package-lock-only --ignore-scripts"),
+        "{run:#}"
+    );
     // Nothing half-made is committed: the branch holds no commit.
     assert_eq!(v["repositories"][0]["commits"].as_array().unwrap().len(), 0);
     assert_eq!(v["complete"], false);
-    assert_eq!(git(root, &["rev-parse", "main"]), git(root, &["rev-parse", "hotfix/cve-2022-25883"]));
+    assert_eq!(
+        git(root, &["rev-parse", "main"]),
+        git(root, &["rev-parse", "hotfix/cve-2022-25883"])
+    );
 }
 
 #[test]
 fn incident_timeline_holds_the_plan_tests_branch_and_clean_rescan() {
-    let Some(shared) = shared_data(&cverun_testkit::test_name!()) else {
+    let Some(shared) = shared_data(cverun_testkit::test_name!()) else {
         return;
     };
-    let source = shared.join("corpus/opentelemetry-demo@2022-10/src/recommendationservice/requirements.txt");
+    let source =
+        shared.join("corpus/opentelemetry-demo@2022-10/src/recommendationservice/requirements.txt");
     let repo_dir = repository(&[("recommendationservice/requirements.txt", source)]);
     let root = repo_dir.path();
     let state = tempfile::tempdir().unwrap();
@@ -489,21 +604,58 @@ fn incident_timeline_holds_the_plan_tests_branch_and_clean_rescan() {
     let adv = adv.to_str().unwrap();
     let st = state.path().to_str().unwrap();
     let r = run(
-        &["incident", "declare", "--advisory", "CVE-2023-32681", "--priority", "P1", "--advisories", adv, "--from", root.to_str().unwrap(), "--state", st, "--actor", "alice"],
+        &[
+            "incident",
+            "declare",
+            "--advisory",
+            "CVE-2023-32681",
+            "--priority",
+            "P1",
+            "--advisories",
+            adv,
+            "--from",
+            root.to_str().unwrap(),
+            "--state",
+            st,
+            "--actor",
+            "alice",
+        ],
         None,
     );
     assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
     let id = "INC-2026-11-23-1";
     let (code, v, err) = fix(
         root,
-        &["--advisories", adv, "--incident", id, "--apply", "--test", "grep -q 'requests==2.31.0' requirements.txt", "--state", st, "--actor", "alice"],
+        &[
+            "--advisories",
+            adv,
+            "--incident",
+            id,
+            "--apply",
+            "--test",
+            "grep -q 'requests==2.31.0' requirements.txt",
+            "--state",
+            st,
+            "--actor",
+            "alice",
+        ],
     );
     assert_eq!(code, 0, "{err}\n{v:#}");
     assert_eq!(v["services"][0]["tests"][0]["passed"], true);
-    let t = run(&["incident", "timeline", id, "--format", "json", "--state", st], None);
+    let t = run(
+        &[
+            "incident", "timeline", id, "--format", "json", "--state", st,
+        ],
+        None,
+    );
     assert_eq!(t.code, 0, "{}", t.stderr);
     let tl = json(&t);
-    let kinds: Vec<&str> = tl["events"].as_array().unwrap().iter().map(|e| e["kind"].as_str().unwrap()).collect();
+    let kinds: Vec<&str> = tl["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["kind"].as_str().unwrap())
+        .collect();
     for k in ["fix-planned", "fix-tested", "fix-applied", "verified"] {
         assert!(kinds.contains(&k), "{kinds:?}");
     }
@@ -512,22 +664,29 @@ fn incident_timeline_holds_the_plan_tests_branch_and_clean_rescan() {
         .unwrap()
         .iter()
         .find(|e| e["kind"] == "checked" && e["details"]["item"] == "rescan-clean");
-    assert!(checked.is_some(), "rescan-clean checked by the clean re-scan: {kinds:?}");
+    assert!(
+        checked.is_some(),
+        "rescan-clean checked by the clean re-scan: {kinds:?}"
+    );
     let commit = git(root, &["rev-parse", "hotfix/cve-2023-32681"]);
-    assert!(tl.to_string().contains(&commit), "the commit is in the timeline");
+    assert!(
+        tl.to_string().contains(&commit),
+        "the commit is in the timeline"
+    );
     let r = run(&["incident", "verify", id, "--state", st], None);
     assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
 }
 
 #[test]
 fn keep_passing_keeps_only_the_changes_whose_tests_pass() {
-    let Some(shared) = shared_data(&cverun_testkit::test_name!()) else {
+    let Some(shared) = shared_data(cverun_testkit::test_name!()) else {
         return;
     };
     // Every finding of recommendationservice: requests (PYSEC-2023-74) and urllib3
     // (its advisories of the 2024-10-10 snapshot). The tests pass only while
     // urllib3 stays at 1.26.8: the urllib3 change is dropped, requests kept.
-    let source = shared.join("corpus/opentelemetry-demo@2022-10/src/recommendationservice/requirements.txt");
+    let source =
+        shared.join("corpus/opentelemetry-demo@2022-10/src/recommendationservice/requirements.txt");
     let original = std::fs::read_to_string(&source).unwrap();
     let repo_dir = repository(&[("recommendationservice/requirements.txt", source)]);
     let root = repo_dir.path();
@@ -552,8 +711,14 @@ fn keep_passing_keeps_only_the_changes_whose_tests_pass() {
         .map(|t| (t["change"].as_str().unwrap(), t["kept"].as_bool().unwrap()))
         .collect();
     assert_eq!(seen.len(), 2, "{tests:#?}");
-    assert!(seen[0].0.starts_with("requests 2.27.1 -> ") && seen[0].1, "{seen:?}");
-    assert!(seen[1].0.starts_with("urllib3 1.26.8 -> ") && !seen[1].1, "{seen:?}");
+    assert!(
+        seen[0].0.starts_with("requests 2.27.1 -> ") && seen[0].1,
+        "{seen:?}"
+    );
+    assert!(
+        seen[1].0.starts_with("urllib3 1.26.8 -> ") && !seen[1].1,
+        "{seen:?}"
+    );
     assert_eq!(v["repositories"][0]["commits"].as_array().unwrap().len(), 1);
     let fixed = show(root, "hotfix/fleet:recommendationservice/requirements.txt");
     let diff = changed_lines(&original, &fixed);
@@ -563,7 +728,7 @@ fn keep_passing_keeps_only_the_changes_whose_tests_pass() {
 
 #[test]
 fn hash_pinned_requirements_are_never_left_with_stale_hashes() {
-    let Some(shared) = shared_data(&cverun_testkit::test_name!()) else {
+    let Some(shared) = shared_data(cverun_testkit::test_name!()) else {
         return;
     };
     // A hash-pinned file that names no command that compiled it: rewriting the pin
@@ -575,10 +740,24 @@ fn hash_pinned_requirements_are_never_left_with_stale_hashes() {
     std::fs::write(d.path().join("svc/requirements.txt"), text).unwrap();
     init(d.path());
     let adv = shared.join("osv/PyPI-all.zip");
-    let (code, v, err) = fix(d.path(), &["--advisories", adv.to_str().unwrap(), "--advisory", "PYSEC-2023-74"]);
+    let (code, v, err) = fix(
+        d.path(),
+        &[
+            "--advisories",
+            adv.to_str().unwrap(),
+            "--advisory",
+            "PYSEC-2023-74",
+        ],
+    );
     assert_eq!(code, 1, "{err}\n{v:#}");
     let refused = &v["services"][0]["work"]["refused"][0];
-    assert!(refused["reason"].as_str().unwrap().contains("hash"), "{refused:#}");
+    assert!(
+        refused["reason"].as_str().unwrap().contains("hash"),
+        "{refused:#}"
+    );
     assert_eq!(v["services"][0]["status"], "incomplete");
-    assert_eq!(std::fs::read_to_string(d.path().join("svc/requirements.txt")).unwrap(), text);
+    assert_eq!(
+        std::fs::read_to_string(d.path().join("svc/requirements.txt")).unwrap(),
+        text
+    );
 }

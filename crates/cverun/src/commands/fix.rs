@@ -49,12 +49,15 @@ pub fn run(db_flag: Option<&Path>, mut args: FixArgs) -> anyhow::Result<ExitCode
     let fix_report = if args.apply {
         apply(&args, &db, &triage, &report, plan, &mut afters)?
     } else {
+        let bar = super::scan::Bar::new();
+        bar.steps(plan.services.len(), "preparing changes");
         let services = plan
             .services
             .iter()
             .map(|s| {
                 let changes: Vec<&Change> = s.changes.iter().collect();
                 let work = work::prepare(s, &changes, &s.location);
+                cverun_scan::Progress::advance(&bar);
                 ServiceOutcome {
                     service: s.service.to_string(),
                     status: if work.complete() {
@@ -68,6 +71,7 @@ pub fn run(db_flag: Option<&Path>, mut args: FixArgs) -> anyhow::Result<ExitCode
                 }
             })
             .collect::<Vec<_>>();
+        bar.clear();
         let complete = plan.complete() && services.iter().all(|s| s.work.complete());
         FixReport {
             schema: report::SCHEMA,
@@ -459,12 +463,19 @@ fn apply(
         )?;
         let mut commits: Vec<Commit> = Vec::new();
         let mut touched: Vec<PathBuf> = Vec::new();
+        let bar = super::scan::Bar::new();
+        bar.steps(
+            wt_plan.services.len(),
+            &format!("changing {}", top.display()),
+        );
         for s in &wt_plan.services {
             let outcome = apply_service(args, &wt, s, &mut commits)?;
+            cverun_scan::Progress::advance(&bar);
             touched.extend(outcome.1);
             services.push(outcome.0);
             final_plan.services.push(s.clone());
         }
+        bar.clear();
         if args.commit == CommitMode::Single && !touched.is_empty() {
             let all: Vec<&Change> = wt_plan.services.iter().flat_map(|s| &s.changes).collect();
             let subject = subject(args, &all, "every service");

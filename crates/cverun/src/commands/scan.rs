@@ -33,6 +33,15 @@ impl Bar {
         }))
     }
 
+    /// Counts `total` steps of `what` (services changed by `fix`, say).
+    pub fn steps(&self, total: usize, what: &str) {
+        if let Some(b) = &self.0 {
+            b.reset();
+            b.set_length(total as u64);
+            b.set_message(what.to_owned());
+        }
+    }
+
     /// Removes the bar.
     pub fn clear(&self) {
         if let Some(b) = &self.0 {

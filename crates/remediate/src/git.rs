@@ -1,11 +1,22 @@
-//! The hotfix branch, worktrees and commits, through the `git` command.
+//! The git command, run carefully: the hotfix branch, worktrees and commits, and
+//! the runner the baseline checkouts of [`crate::verify::worktree`] build on.
 //!
 //! Every operation runs the user's `git` (never a library), so the team's
 //! configuration applies: credentials for `push`, hooks, commit signing, the
 //! author identity. The user's working tree and index are never touched: the
 //! change is made in a separate worktree of the hotfix branch, which is removed
-//! afterwards (the branch stays). Output is captured with a bound, and every
-//! failure names the command and what git said.
+//! afterwards (the branch stays).
+//!
+//! Every command is run the same way ([`run`], [`run_with`]): in the directory
+//! given (`git -C DIR`), with `GIT_DIR`, `GIT_WORK_TREE` and `GIT_INDEX_FILE`
+//! removed from its environment (so a variable set by a calling hook cannot point
+//! it at another repository), `GIT_TERMINAL_PROMPT=0` and standard input closed
+//! (never waiting for a password), its output captured with a bound, and every
+//! failure naming the command and what git said. A revision is resolved with
+//! `--end-of-options` ([`commit_of`]), so a name starting with `-` is never read
+//! as an option. Hooks run unless the caller switches them off
+//! ([`run_with`], [`Worktree::detached`]): a baseline checkout switches them off,
+//! the hotfix branch never does (its commits must run the team's hooks).
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -13,40 +24,87 @@ use std::process::{Command, Stdio};
 /// How much of git's output an error keeps.
 const OUTPUT_LIMIT: usize = 4096;
 
+/// The variables that would make git use another repository, tree or index than
+/// the directory it runs in.
+const LOCATION_VARIABLES: [&str; 3] = ["GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE"];
+
 /// A git command that failed.
 #[derive(Debug, thiserror::Error)]
 #[error("`{command}` failed{status}: {message}")]
 pub struct GitError {
     /// The command, as a person would type it.
     pub command: String,
-    /// ` (exit status N)` or empty.
-    status: String,
+    /// How it ended.
+    status: Status,
     /// What git said (bounded), or why it could not run.
     pub message: String,
+}
+
+/// How a failed git command ended.
+#[derive(Debug)]
+enum Status {
+    /// It could not be started.
+    NotRun,
+    /// It exited with this status.
+    Exit(i32),
+    /// A signal ended it.
+    Killed,
+}
+
+impl std::fmt::Display for Status {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Status::NotRun => Ok(()),
+            Status::Exit(code) => write!(f, " (exit status {code})"),
+            Status::Killed => f.write_str(" (killed by a signal)"),
+        }
+    }
+}
+
+impl GitError {
+    /// Whether git ran and refused (as opposed to not starting at all).
+    pub fn ran(&self) -> bool {
+        !matches!(self.status, Status::NotRun)
+    }
 }
 
 fn line(dir: &Path, args: &[&str]) -> String {
     format!("git -C {} {}", dir.display(), args.join(" "))
 }
 
-/// Runs `git -C dir args`, returning its standard output (trimmed at the end).
+/// Runs `git -C dir args` with the repository's hooks, returning its standard
+/// output (trimmed at the end).
 pub fn run(dir: &Path, args: &[&str]) -> Result<String, GitError> {
-    let out = Command::new("git")
-        .arg("-C")
-        .arg(dir)
+    run_with(dir, args, None)
+}
+
+/// Runs `git -C dir args`, returning its standard output (trimmed at the end);
+/// with `hooks_off` (an empty directory), the repository's hooks are switched off
+/// (`-c core.hooksPath=DIR`).
+pub fn run_with(dir: &Path, args: &[&str], hooks_off: Option<&Path>) -> Result<String, GitError> {
+    let mut command = Command::new("git");
+    command.arg("-C").arg(dir);
+    if let Some(empty) = hooks_off {
+        command
+            .arg("-c")
+            .arg(format!("core.hooksPath={}", empty.display()));
+    }
+    command
         .args(args)
         .stdin(Stdio::null())
-        .env("GIT_TERMINAL_PROMPT", "0")
-        .output()
-        .map_err(|e| GitError {
-            command: line(dir, args),
-            status: String::new(),
-            message: if e.kind() == std::io::ErrorKind::NotFound {
-                "git is not installed (not found on PATH)".to_owned()
-            } else {
-                e.to_string()
-            },
-        })?;
+        .env("GIT_TERMINAL_PROMPT", "0");
+    for variable in LOCATION_VARIABLES {
+        command.env_remove(variable);
+    }
+    let out = command.output().map_err(|e| GitError {
+        command: line(dir, args),
+        status: Status::NotRun,
+        message: if e.kind() == std::io::ErrorKind::NotFound {
+            "git is not installed (not found on PATH)".to_owned()
+        } else {
+            e.to_string()
+        },
+    })?;
     if !out.status.success() {
         let mut message = String::from_utf8_lossy(&out.stderr).trim().to_owned();
         if message.is_empty() {
@@ -63,8 +121,8 @@ pub fn run(dir: &Path, args: &[&str]) -> Result<String, GitError> {
         return Err(GitError {
             command: line(dir, args),
             status: match out.status.code() {
-                Some(c) => format!(" (exit status {c})"),
-                None => " (killed by a signal)".to_owned(),
+                Some(code) => Status::Exit(code),
+                None => Status::Killed,
             },
             message,
         });
@@ -72,12 +130,16 @@ pub fn run(dir: &Path, args: &[&str]) -> Result<String, GitError> {
     Ok(String::from_utf8_lossy(&out.stdout).trim_end().to_owned())
 }
 
-/// The top directory of the repository holding `path`.
+/// The top directory of the repository holding `path` (a directory, or a file's
+/// directory).
 pub fn toplevel(path: &Path) -> Result<PathBuf, GitError> {
     let dir = if path.is_dir() {
         path
     } else {
-        path.parent().unwrap_or(Path::new("."))
+        match path.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p,
+            _ => Path::new("."),
+        }
     };
     run(dir, &["rev-parse", "--show-toplevel"]).map(PathBuf::from)
 }
@@ -93,7 +155,8 @@ pub fn dirty(repo: &Path) -> Result<Vec<String>, GitError> {
     )
 }
 
-/// The commit `rev` names.
+/// The commit `rev` names (full hex id); a name starting with `-` is a revision,
+/// never an option.
 pub fn commit_of(repo: &Path, rev: &str) -> Result<String, GitError> {
     run(
         repo,
@@ -101,6 +164,7 @@ pub fn commit_of(repo: &Path, rev: &str) -> Result<String, GitError> {
             "rev-parse",
             "--verify",
             "--quiet",
+            "--end-of-options",
             &format!("{rev}^{{commit}}"),
         ],
     )
@@ -138,24 +202,27 @@ pub fn hotfix_branch(advisory: &str, aliases: &[String]) -> String {
     format!("hotfix/{clean}")
 }
 
-/// A worktree of a branch, removed (with `git worktree remove --force`) when
-/// dropped; the branch and its commits stay.
+/// A worktree of a branch (or a detached commit), removed (with `git worktree
+/// remove --force`) when dropped; the branch and its commits stay.
 #[derive(Debug)]
 pub struct Worktree {
     repo: PathBuf,
     path: PathBuf,
-    /// The branch checked out in it.
+    /// The branch checked out in it (empty when detached).
     pub branch: String,
     /// Whether the branch was created for it (from the base).
     pub created: bool,
     /// The commit the branch started from (its head when the worktree was made).
     pub start: String,
+    /// The empty directory switching hooks off, when they are.
+    hooks_off: Option<PathBuf>,
     removed: bool,
 }
 
 impl Worktree {
     /// Checks out `branch` in a new worktree at `path` (which must not exist):
     /// the existing branch when there is one, else a new branch from `base`.
+    /// The repository's hooks run.
     pub fn open(repo: &Path, path: &Path, branch: &str, base: &str) -> Result<Worktree, GitError> {
         let p = path.to_string_lossy();
         let created = !branch_exists(repo, branch);
@@ -178,21 +245,34 @@ impl Worktree {
             branch: branch.to_owned(),
             created,
             start,
+            hooks_off: None,
             removed: false,
         })
     }
 
-    /// A detached worktree of `rev` (for tests and baselines).
-    pub fn detached(repo: &Path, path: &Path, rev: &str) -> Result<Worktree, GitError> {
+    /// A detached worktree of `rev` at `path` (which must not exist); no branch
+    /// is created or moved. With `hooks_off` (an empty directory) the
+    /// repository's hooks do not run for it (a `post-checkout` hook, say).
+    pub fn detached(
+        repo: &Path,
+        path: &Path,
+        rev: &str,
+        hooks_off: Option<&Path>,
+    ) -> Result<Worktree, GitError> {
+        let start = commit_of(repo, rev)?;
         let p = path.to_string_lossy();
-        run(repo, &["worktree", "add", "--quiet", "--detach", &p, rev])?;
-        let start = commit_of(path, "HEAD")?;
+        run_with(
+            repo,
+            &["worktree", "add", "--detach", "--quiet", &p, &start],
+            hooks_off,
+        )?;
         Ok(Worktree {
             repo: repo.to_owned(),
             path: path.to_owned(),
             branch: String::new(),
             created: false,
             start,
+            hooks_off: hooks_off.map(Path::to_owned),
             removed: false,
         })
     }
@@ -202,64 +282,68 @@ impl Worktree {
         &self.path
     }
 
+    /// `git -C WORKTREE args`, hooks as the worktree was made.
+    fn run<S: AsRef<str>>(&self, args: &[S]) -> Result<String, GitError> {
+        let args: Vec<&str> = args.iter().map(AsRef::as_ref).collect();
+        run_with(&self.path, &args, self.hooks_off.as_deref())
+    }
+
     /// Stages everything under `paths` (relative to the worktree; all when
     /// empty) and commits it with `message` (the user's hooks and signing
     /// apply). `None` when there was nothing to commit.
     pub fn commit(&self, paths: &[PathBuf], message: &str) -> Result<Option<String>, GitError> {
-        let mut add: Vec<String> = vec!["add".into(), "--all".into(), "--".into()];
-        if paths.is_empty() {
-            add.push(".".into());
-        } else {
-            add.extend(paths.iter().map(|p| p.to_string_lossy().into_owned()));
-        }
-        let add: Vec<&str> = add.iter().map(String::as_str).collect();
-        run(&self.path, &add)?;
-        if run(&self.path, &["diff", "--cached", "--quiet"]).is_ok() {
+        self.run(&with_paths(&["add", "--all", "--"], paths))?;
+        if self.run(&["diff", "--cached", "--quiet"]).is_ok() {
             return Ok(None);
         }
-        run(&self.path, &["commit", "--quiet", "-m", message])?;
+        self.run(&["commit", "--quiet", "-m", message])?;
         commit_of(&self.path, "HEAD").map(Some)
     }
 
     /// Discards uncommitted changes under `paths` (all when empty), back to the
     /// branch head.
     pub fn discard(&self, paths: &[PathBuf]) -> Result<(), GitError> {
-        let mut args: Vec<String> = vec!["checkout".into(), "HEAD".into(), "--".into()];
-        if paths.is_empty() {
-            args.push(".".into());
-        } else {
-            args.extend(paths.iter().map(|p| p.to_string_lossy().into_owned()));
-        }
-        let a: Vec<&str> = args.iter().map(String::as_str).collect();
-        run(&self.path, &a)?;
-        let mut clean: Vec<String> = vec!["clean".into(), "-fdq".into(), "--".into()];
-        if paths.is_empty() {
-            clean.push(".".into());
-        } else {
-            clean.extend(paths.iter().map(|p| p.to_string_lossy().into_owned()));
-        }
-        let c: Vec<&str> = clean.iter().map(String::as_str).collect();
-        run(&self.path, &c).map(|_| ())
+        self.run(&with_paths(&["checkout", "HEAD", "--"], paths))?;
+        self.run(&with_paths(&["clean", "-fdq", "--"], paths))
+            .map(|_| ())
     }
 
-    /// Removes the worktree now (also done on drop), reporting a failure.
+    /// Removes the worktree now (also done on drop), reporting a failure; after
+    /// one, its directory is deleted and the stale entry pruned.
     pub fn remove(mut self) -> Result<(), GitError> {
+        self.cleanup()
+    }
+
+    fn cleanup(&mut self) -> Result<(), GitError> {
+        if self.removed {
+            return Ok(());
+        }
         self.removed = true;
         let p = self.path.to_string_lossy().into_owned();
-        run(&self.repo, &["worktree", "remove", "--force", &p]).map(|_| ())
+        let result = run(&self.repo, &["worktree", "remove", "--force", &p]).map(|_| ());
+        if result.is_err() {
+            let _ = std::fs::remove_dir_all(&self.path);
+            let _ = run(&self.repo, &["worktree", "prune"]);
+        }
+        result
     }
 }
 
 impl Drop for Worktree {
     fn drop(&mut self) {
-        if !self.removed {
-            let p = self.path.to_string_lossy().into_owned();
-            if run(&self.repo, &["worktree", "remove", "--force", &p]).is_err() {
-                let _ = std::fs::remove_dir_all(&self.path);
-                let _ = run(&self.repo, &["worktree", "prune"]);
-            }
-        }
+        let _ = self.cleanup();
     }
+}
+
+/// `args` followed by `paths`, or by `.` when there are none.
+fn with_paths(args: &[&str], paths: &[PathBuf]) -> Vec<String> {
+    let mut all: Vec<String> = args.iter().map(|a| (*a).to_owned()).collect();
+    if paths.is_empty() {
+        all.push(".".to_owned());
+    } else {
+        all.extend(paths.iter().map(|p| p.to_string_lossy().into_owned()));
+    }
+    all
 }
 
 /// Pushes `branch` to `remote` (the user's credentials apply; no prompt).
@@ -271,21 +355,32 @@ pub fn push(repo: &Path, remote: &str, branch: &str) -> Result<(), GitError> {
     .map(|_| ())
 }
 
+/// A new repository with `files` (relative path, text) committed on `main`, for
+/// tests.
+#[cfg(test)]
+pub(crate) fn test_repo(files: &[(&str, &str)]) -> tempfile::TempDir {
+    let d = tempfile::tempdir().unwrap();
+    let p = d.path();
+    run(p, &["init", "--quiet", "-b", "main"]).unwrap();
+    run(p, &["config", "user.email", "ci@example.invalid"]).unwrap();
+    run(p, &["config", "user.name", "CI"]).unwrap();
+    run(p, &["config", "commit.gpgsign", "false"]).unwrap();
+    for (file, text) in files {
+        let path = p.join(file);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+    run(p, &["add", "."]).unwrap();
+    run(p, &["commit", "--quiet", "-m", "init"]).unwrap();
+    d
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn repo() -> tempfile::TempDir {
-        let d = tempfile::tempdir().unwrap();
-        let p = d.path();
-        run(p, &["init", "--quiet", "-b", "main"]).unwrap();
-        run(p, &["config", "user.email", "ci@example.invalid"]).unwrap();
-        run(p, &["config", "user.name", "CI"]).unwrap();
-        run(p, &["config", "commit.gpgsign", "false"]).unwrap();
-        std::fs::write(p.join("requirements.txt"), "requests==2.27.1\n").unwrap();
-        run(p, &["add", "."]).unwrap();
-        run(p, &["commit", "--quiet", "-m", "init"]).unwrap();
-        d
+        test_repo(&[("requirements.txt", "requests==2.27.1\n")])
     }
 
     #[test]
@@ -354,6 +449,10 @@ mod tests {
             e.to_string().contains("\"no-such-ref\" is not a commit"),
             "{e}"
         );
+        // A base starting with `-` is a revision, never an option.
+        let e = Worktree::open(p, &wt_dir.path().join("wt"), "hotfix/x", "--output=x").unwrap_err();
+        assert!(e.to_string().contains("--end-of-options"), "{e}");
+        assert!(!p.join("x").exists());
         let e = toplevel(tempfile::tempdir().unwrap().path()).unwrap_err();
         assert!(e.to_string().contains("rev-parse --show-toplevel"), "{e}");
     }

@@ -16,7 +16,8 @@
 //! - [`verify`]: a re-scan compared with a baseline (fixed, remaining, introduced,
 //!   versions changed), pure over two reports;
 //! - [`git`]: the hotfix branch, worktrees and commits, through the `git` command
-//!   so the team's credentials, hooks and signing apply.
+//!   so the team's credentials, hooks and signing apply; the one git runner, which
+//!   the baseline checkouts of [`verify::worktree`] use too.
 
 pub mod change;
 pub mod git;
@@ -45,6 +46,19 @@ pub struct Bump {
     pub to: String,
     /// Direct (the project names it) or transitive (pulled in by another package).
     pub relation: Relation,
+}
+
+impl Bump {
+    /// `name` of `ecosystem` moved from `from` to `to`.
+    pub fn new(ecosystem: Ecosystem, name: &str, from: &str, to: &str, relation: Relation) -> Bump {
+        Bump {
+            ecosystem,
+            name: name.to_owned(),
+            from: from.to_owned(),
+            to: to.to_owned(),
+            relation,
+        }
+    }
 }
 
 /// Why a change cannot be made automatically, with the command or edit a person

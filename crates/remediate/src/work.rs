@@ -449,22 +449,13 @@ pub fn prepare(service: &ServiceFix, changes: &[&Change], dir: &Path) -> Service
 /// dependency followed). The file's other pins are not the change's concern.
 fn plain_requirements_check(path: &Path, pins: &[String]) -> ToolCommand {
     let dir = path.parent().unwrap_or(Path::new("."));
-    let mut args: Vec<String> = [
-        "-m",
-        "pip",
-        "install",
-        "--dry-run",
-        "--no-deps",
-        "--ignore-installed",
-        "--only-binary=:all:",
-        "--disable-pip-version-check",
-        "--quiet",
-    ]
-    .iter()
-    .map(|s| s.to_string())
-    .collect();
-    args.extend(pins.iter().cloned());
-    ToolCommand::new("python3", args, dir)
+    lock::pip_check(
+        dir,
+        false,
+        ["--quiet"]
+            .into_iter()
+            .chain(pins.iter().map(String::as_str)),
+    )
 }
 
 /// The input files of a pip-compile or `uv pip compile` command line.

@@ -37,16 +37,6 @@ fn tool(test: &str, program: &str) -> bool {
     false
 }
 
-fn bump(ecosystem: Ecosystem, name: &str, from: &str, to: &str, relation: Relation) -> Bump {
-    Bump {
-        ecosystem,
-        name: name.into(),
-        from: from.into(),
-        to: to.into(),
-        relation,
-    }
-}
-
 /// The exact versions of `name` in the lockfile `path`, read by cverun's own parser.
 fn versions(kind: FileKind, path: &Path, name: &str) -> Vec<String> {
     let parsed = parse_file(kind, path, &DiskFiles).unwrap();
@@ -68,13 +58,42 @@ fn run_all(commands: &[ToolCommand]) {
     assert!(outcomes.iter().all(RunOutcome::is_done), "{outcomes:#?}");
 }
 
-fn copy_corpus(shared: &Path, service: &str, files: &[&str], to: &Path) {
+/// A temporary directory holding `files` of the corpus service `service`, or `None`
+/// (the test reported as skipped) without `../shared` or without `program`.
+fn corpus_copy(
+    test: &str,
+    program: &str,
+    service: &str,
+    files: &[&str],
+) -> Option<tempfile::TempDir> {
+    let shared = shared_data(test)?;
+    if !tool(test, program) {
+        return None;
+    }
+    let dir = tempfile::tempdir().unwrap();
     for file in files {
         std::fs::copy(
             shared.join("corpus").join(service).join(file),
-            to.join(file),
+            dir.path().join(file),
         )
         .unwrap();
+    }
+    Some(dir)
+}
+
+/// The exit status, blocking package and output tail of the one outcome, which
+/// must have failed.
+fn one_failure(outcomes: &[RunOutcome]) -> (Option<i32>, Option<&str>, &str) {
+    match outcomes {
+        [
+            RunOutcome::Failed {
+                status,
+                blocking,
+                output_tail,
+                ..
+            },
+        ] => (*status, blocking.as_deref(), output_tail),
+        other => panic!("expected one Failed, got {other:#?}"),
     }
 }
 
@@ -85,26 +104,20 @@ fn copy_corpus(shared: &Path, service: &str, files: &[&str], to: &Path) {
 /// which tempfile 3.3.0 requires as `^0.5`: that update is blocked by tempfile.
 #[test]
 fn cargo_update_precise_on_a_real_service() {
-    let test = test_name!();
-    let Some(shared) = shared_data(test) else {
-        return;
-    };
-    if !tool(test, "cargo") {
-        return;
-    }
-    let dir = tempfile::tempdir().unwrap();
-    copy_corpus(
-        &shared,
+    let Some(dir) = corpus_copy(
+        test_name!(),
+        "cargo",
         "opentelemetry-demo@2022-10/src/shippingservice",
         &["Cargo.toml", "Cargo.lock"],
-        dir.path(),
-    );
+    ) else {
+        return;
+    };
     std::fs::create_dir(dir.path().join("src")).unwrap();
     std::fs::write(dir.path().join("src/main.rs"), "fn main() {}\n").unwrap();
     let lock = dir.path().join("Cargo.lock");
     assert_eq!(versions(FileKind::CargoLock, &lock, "h2"), ["0.3.13"]);
 
-    let h2 = bump(
+    let h2 = Bump::new(
         Ecosystem::CratesIo,
         "h2",
         "0.3.13",
@@ -117,7 +130,7 @@ fn cargo_update_precise_on_a_real_service() {
     assert_eq!(versions(FileKind::CargoLock, &lock, "tokio"), ["1.19.2"]);
     run_all(&[check(FileKind::CargoLock, &lock).unwrap()]);
 
-    let blocked = bump(
+    let blocked = Bump::new(
         Ecosystem::CratesIo,
         "remove_dir_all",
         "0.5.3",
@@ -129,24 +142,13 @@ fn cargo_update_precise_on_a_real_service() {
         &regenerate(FileKind::CargoLock, &lock, &[blocked], false).unwrap(),
         TIMEOUT,
     );
-    match outcomes.as_slice() {
-        [
-            RunOutcome::Failed {
-                status,
-                blocking,
-                output_tail,
-                ..
-            },
-        ] => {
-            assert_eq!(*status, Some(101));
-            assert_eq!(blocking.as_deref(), Some("tempfile@3.3.0"), "{output_tail}");
-            assert!(
-                output_tail.contains("failed to select a version"),
-                "{output_tail}"
-            );
-        }
-        other => panic!("expected one Failed, got {other:#?}"),
-    }
+    let (status, blocking, output_tail) = one_failure(&outcomes);
+    assert_eq!(status, Some(101));
+    assert_eq!(blocking, Some("tempfile@3.3.0"), "{output_tail}");
+    assert!(
+        output_tail.contains("failed to select a version"),
+        "{output_tail}"
+    );
     assert_eq!(std::fs::read_to_string(&lock).unwrap(), before);
 }
 
@@ -156,20 +158,14 @@ fn cargo_update_precise_on_a_real_service() {
 /// entry moves it.
 #[test]
 fn npm_override_regenerates_a_real_package_lock() {
-    let test = test_name!();
-    let Some(shared) = shared_data(test) else {
-        return;
-    };
-    if !tool(test, "npm") {
-        return;
-    }
-    let dir = tempfile::tempdir().unwrap();
-    copy_corpus(
-        &shared,
+    let Some(dir) = corpus_copy(
+        test_name!(),
+        "npm",
         "opentelemetry-demo@2024-06/src/paymentservice",
         &["package.json", "package-lock.json"],
-        dir.path(),
-    );
+    ) else {
+        return;
+    };
     let lock = dir.path().join("package-lock.json");
     assert_eq!(
         versions(FileKind::PackageLockJson, &lock, "lodash"),
@@ -183,7 +179,7 @@ fn npm_override_regenerates_a_real_package_lock() {
     json["overrides"] = serde_json::json!({ "lodash": "4.17.23" });
     std::fs::write(&manifest, serde_json::to_string_pretty(&json).unwrap()).unwrap();
 
-    let lodash = bump(
+    let lodash = Bump::new(
         Ecosystem::Npm,
         "lodash",
         "4.17.21",
@@ -229,7 +225,7 @@ fn npm_eresolve_names_the_blocking_package() {
     );
     run_all(&[check(FileKind::PackageLockJson, &lock).unwrap()]);
 
-    let react = bump(
+    let react = Bump::new(
         Ecosystem::Npm,
         "react",
         "17.0.2",
@@ -242,23 +238,9 @@ fn npm_eresolve_names_the_blocking_package() {
         ["18.2.0"]
     );
     let outcomes = run(&[check(FileKind::PackageLockJson, &lock).unwrap()], TIMEOUT);
-    match outcomes.as_slice() {
-        [
-            RunOutcome::Failed {
-                blocking,
-                output_tail,
-                ..
-            },
-        ] => {
-            assert_eq!(
-                blocking.as_deref(),
-                Some("react-dom@17.0.2"),
-                "{output_tail}"
-            );
-            assert!(output_tail.contains("ERESOLVE"), "{output_tail}");
-        }
-        other => panic!("expected one Failed, got {other:#?}"),
-    }
+    let (_, blocking, output_tail) = one_failure(&outcomes);
+    assert_eq!(blocking, Some("react-dom@17.0.2"), "{output_tail}");
+    assert!(output_tail.contains("ERESOLVE"), "{output_tail}");
 }
 
 /// A requirements.in allowing `requests>=2.20`, compiled with hashes at requests
@@ -302,7 +284,7 @@ fn recompile_with(test: &str, compiler: &str) {
     );
 
     let text = std::fs::read_to_string(&txt).unwrap();
-    let requests = bump(
+    let requests = Bump::new(
         Ecosystem::PyPI,
         "requests",
         "2.27.1",
@@ -386,7 +368,7 @@ fn uv_lock_upgrade_package() {
     assert_eq!(versions(FileKind::UvLock, &lock, "requests"), ["2.27.1"]);
     let urllib3_before = versions(FileKind::UvLock, &lock, "urllib3");
 
-    let requests = bump(
+    let requests = Bump::new(
         Ecosystem::PyPI,
         "requests",
         "2.27.1",
@@ -402,7 +384,7 @@ fn uv_lock_upgrade_package() {
     let pinned = tempfile::tempdir().unwrap();
     let lock = pyproject(pinned.path(), "requests==2.27.1");
     run_all(&[ToolCommand::new("uv", ["lock"], pinned.path())]);
-    let urllib3 = bump(
+    let urllib3 = Bump::new(
         Ecosystem::PyPI,
         "urllib3",
         "1.26.20",
@@ -413,22 +395,8 @@ fn uv_lock_upgrade_package() {
         &regenerate(FileKind::UvLock, &lock, &[urllib3], false).unwrap(),
         TIMEOUT,
     );
-    match outcomes.as_slice() {
-        [
-            RunOutcome::Failed {
-                blocking,
-                output_tail,
-                ..
-            },
-        ] => {
-            assert_eq!(
-                blocking.as_deref(),
-                Some("requests@2.27.1"),
-                "{output_tail}"
-            );
-        }
-        other => panic!("expected one Failed, got {other:#?}"),
-    }
+    let (_, blocking, output_tail) = one_failure(&outcomes);
+    assert_eq!(blocking, Some("requests@2.27.1"), "{output_tail}");
 }
 
 /// With `PATH` restricted to an empty directory, the tools of other ecosystems are
@@ -441,7 +409,7 @@ fn a_missing_tool_gives_the_manual_lines() {
     let cases = [
         (
             FileKind::GoMod,
-            bump(
+            Bump::new(
                 Ecosystem::Go,
                 "golang.org/x/net",
                 "v0.7.0",
@@ -452,7 +420,7 @@ fn a_missing_tool_gives_the_manual_lines() {
         ),
         (
             FileKind::GemfileLock,
-            bump(
+            Bump::new(
                 Ecosystem::RubyGems,
                 "rack",
                 "2.2.3",
@@ -463,7 +431,7 @@ fn a_missing_tool_gives_the_manual_lines() {
         ),
         (
             FileKind::ComposerLock,
-            bump(
+            Bump::new(
                 Ecosystem::Packagist,
                 "guzzlehttp/psr7",
                 "2.4.0",
@@ -474,7 +442,7 @@ fn a_missing_tool_gives_the_manual_lines() {
         ),
         (
             FileKind::GradleLockfile,
-            bump(
+            Bump::new(
                 Ecosystem::Maven,
                 "org.yaml:snakeyaml",
                 "1.33",
@@ -509,7 +477,7 @@ fn a_missing_tool_gives_the_manual_lines() {
     let commands = regenerate(
         FileKind::GoMod,
         &service.join("go.mod"),
-        &[bump(
+        &[Bump::new(
             Ecosystem::Go,
             "golang.org/x/net",
             "v0.7.0",

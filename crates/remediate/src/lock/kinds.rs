@@ -176,23 +176,7 @@ pub(super) fn check(kind: FileKind, lockfile: &Path) -> Option<ToolCommand> {
         .with_env("npm_config_ignore_scripts", "true"),
         FileKind::NuGetLock => ToolCommand::new("dotnet", ["restore", "--locked-mode"], &dir)
             .with_env("DOTNET_CLI_TELEMETRY_OPTOUT", "1"),
-        FileKind::Requirements => ToolCommand::new(
-            "python3",
-            [
-                "-m",
-                "pip",
-                "install",
-                "--dry-run",
-                "--no-deps",
-                "--ignore-installed",
-                "--require-hashes",
-                "--only-binary=:all:",
-                "--disable-pip-version-check",
-                "-r",
-                &file,
-            ],
-            &dir,
-        ),
+        FileKind::Requirements => super::pip_check(&dir, true, ["-r", &file]),
         _ => return None,
     };
     Some(command)

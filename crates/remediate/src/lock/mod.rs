@@ -137,6 +137,34 @@ pub fn check(kind: FileKind, lockfile: &Path) -> Option<ToolCommand> {
     kinds::check(kind, lockfile)
 }
 
+/// pip's check, run in `dir`, that requirements resolve to published wheels:
+/// `python3 -m pip install --dry-run --no-deps --ignore-installed
+/// [--require-hashes] --only-binary=:all: --disable-pip-version-check` followed
+/// by `targets` (`-r FILE`, or requirement specifiers). Nothing is installed or
+/// built, and no dependency is followed.
+pub fn pip_check<I, S>(dir: &Path, require_hashes: bool, targets: I) -> ToolCommand
+where
+    I: IntoIterator<Item = S>,
+    S: Into<String>,
+{
+    let mut args: Vec<String> = [
+        "-m",
+        "pip",
+        "install",
+        "--dry-run",
+        "--no-deps",
+        "--ignore-installed",
+    ]
+    .map(str::to_owned)
+    .to_vec();
+    if require_hashes {
+        args.push("--require-hashes".to_owned());
+    }
+    args.extend(["--only-binary=:all:", "--disable-pip-version-check"].map(str::to_owned));
+    args.extend(targets.into_iter().map(Into::into));
+    ToolCommand::new("python3", args, dir)
+}
+
 /// The directory holding `path` (`.` for a bare file name).
 fn dir_of(path: &Path) -> PathBuf {
     match path.parent() {

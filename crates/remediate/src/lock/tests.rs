@@ -7,16 +7,6 @@ use cverun_versions::Ecosystem;
 
 use super::*;
 
-fn bump(ecosystem: Ecosystem, name: &str, from: &str, to: &str, relation: Relation) -> Bump {
-    Bump {
-        ecosystem,
-        name: name.into(),
-        from: from.into(),
-        to: to.into(),
-        relation,
-    }
-}
-
 fn lines(kind: FileKind, lockfile: &str, bumps: &[Bump], manifest_changed: bool) -> Vec<String> {
     regenerate(kind, Path::new(lockfile), bumps, manifest_changed)
         .unwrap()
@@ -44,14 +34,14 @@ fn shell_lines_quote_what_the_shell_would_read() {
 #[test]
 fn cargo_moves_each_locked_version_precisely() {
     let bumps = [
-        bump(
+        Bump::new(
             Ecosystem::CratesIo,
             "h2",
             "0.3.13",
             "0.3.26",
             Relation::Transitive,
         ),
-        bump(
+        Bump::new(
             Ecosystem::CratesIo,
             "tokio",
             "1.19.2",
@@ -71,7 +61,7 @@ fn cargo_moves_each_locked_version_precisely() {
 #[test]
 fn npm_reresolves_after_a_manifest_change_and_installs_direct_packages_otherwise() {
     let env = "npm_config_ignore_scripts=true npm_config_audit=false npm_config_fund=false npm_config_update_notifier=false";
-    let transitive = [bump(
+    let transitive = [Bump::new(
         Ecosystem::Npm,
         "lodash",
         "4.17.21",
@@ -89,7 +79,7 @@ fn npm_reresolves_after_a_manifest_change_and_installs_direct_packages_otherwise
             "cd /srv/pay && {env} npm install --package-lock-only --ignore-scripts --no-audit --no-fund"
         )]
     );
-    let direct = [bump(
+    let direct = [Bump::new(
         Ecosystem::Npm,
         "@grpc/grpc-js",
         "1.9.9",
@@ -125,7 +115,7 @@ fn npm_reresolves_after_a_manifest_change_and_installs_direct_packages_otherwise
 
 #[test]
 fn python_lockfiles() {
-    let bumps = [bump(
+    let bumps = [Bump::new(
         Ecosystem::PyPI,
         "requests",
         "2.27.1",
@@ -154,98 +144,102 @@ fn python_lockfiles() {
 
 #[test]
 fn other_ecosystems() {
-    let go = [bump(
-        Ecosystem::Go,
-        "golang.org/x/net",
-        "v0.7.0",
-        "0.23.0",
-        Relation::Transitive,
-    )];
-    assert_eq!(
-        lines(FileKind::GoMod, "/g/go.mod", &go, false),
-        [
-            "cd /g && GOTOOLCHAIN=local GOFLAGS=-mod=mod go get golang.org/x/net@v0.23.0",
-            "cd /g && GOTOOLCHAIN=local GOFLAGS=-mod=mod go mod tidy",
-        ]
-    );
-    let gem = [bump(
-        Ecosystem::RubyGems,
-        "rack",
-        "2.2.3",
-        "2.2.8.1",
-        Relation::Transitive,
-    )];
-    assert_eq!(
-        lines(FileKind::GemfileLock, "/r/Gemfile.lock", &gem, false),
-        ["cd /r && bundle lock --conservative --update rack"]
-    );
-    let php = [bump(
-        Ecosystem::Packagist,
-        "guzzlehttp/psr7",
-        "2.4.0",
-        "2.4.5",
-        Relation::Transitive,
-    )];
-    assert_eq!(
-        lines(FileKind::ComposerLock, "/c/composer.lock", &php, false),
-        [
-            "cd /c && COMPOSER_NO_INTERACTION=1 composer update guzzlehttp/psr7 --with guzzlehttp/psr7:2.4.5 --no-install --no-scripts --no-plugins --no-interaction"
-        ]
-    );
-    let maven = [bump(
-        Ecosystem::Maven,
-        "org.yaml:snakeyaml",
-        "1.33",
-        "2.0",
-        Relation::Transitive,
-    )];
-    assert_eq!(
-        lines(
+    use Relation::{Direct, Transitive};
+    // (lockfile kind, path, bump, manifest changed, expected lines)
+    let cases: [(FileKind, &str, Bump, bool, &[&str]); 7] = [
+        (
+            FileKind::GoMod,
+            "/g/go.mod",
+            Bump::new(
+                Ecosystem::Go,
+                "golang.org/x/net",
+                "v0.7.0",
+                "0.23.0",
+                Transitive,
+            ),
+            false,
+            &[
+                "cd /g && GOTOOLCHAIN=local GOFLAGS=-mod=mod go get golang.org/x/net@v0.23.0",
+                "cd /g && GOTOOLCHAIN=local GOFLAGS=-mod=mod go mod tidy",
+            ],
+        ),
+        (
+            FileKind::GemfileLock,
+            "/r/Gemfile.lock",
+            Bump::new(Ecosystem::RubyGems, "rack", "2.2.3", "2.2.8.1", Transitive),
+            false,
+            &["cd /r && bundle lock --conservative --update rack"],
+        ),
+        (
+            FileKind::ComposerLock,
+            "/c/composer.lock",
+            Bump::new(
+                Ecosystem::Packagist,
+                "guzzlehttp/psr7",
+                "2.4.0",
+                "2.4.5",
+                Transitive,
+            ),
+            false,
+            &[
+                "cd /c && COMPOSER_NO_INTERACTION=1 composer update guzzlehttp/psr7 --with guzzlehttp/psr7:2.4.5 --no-install --no-scripts --no-plugins --no-interaction",
+            ],
+        ),
+        (
             FileKind::GradleLockfile,
             "/j/gradle.lockfile",
-            &maven,
-            false
+            Bump::new(
+                Ecosystem::Maven,
+                "org.yaml:snakeyaml",
+                "1.33",
+                "2.0",
+                Transitive,
+            ),
+            false,
+            &["cd /j && gradle dependencies --update-locks org.yaml:snakeyaml"],
         ),
-        ["cd /j && gradle dependencies --update-locks org.yaml:snakeyaml"]
-    );
-    let hex = [bump(
-        Ecosystem::Hex,
-        "plug",
-        "1.13.6",
-        "1.14.2",
-        Relation::Transitive,
-    )];
-    assert_eq!(
-        lines(FileKind::MixLock, "/e/mix.lock", &hex, false),
-        ["cd /e && mix deps.update plug"]
-    );
-    let nuget = [bump(
-        Ecosystem::NuGet,
-        "Grpc.Net.Client",
-        "2.40.0",
-        "2.52.0",
-        Relation::Direct,
-    )];
-    assert_eq!(
-        lines(FileKind::NuGetLock, "/n/packages.lock.json", &nuget, true),
-        ["cd /n && DOTNET_CLI_TELEMETRY_OPTOUT=1 dotnet restore --force-evaluate"]
-    );
-    let npm = [bump(
-        Ecosystem::Npm,
-        "ws",
-        "8.5.0",
-        "8.17.1",
-        Relation::Transitive,
-    )];
-    assert_eq!(
-        lines(FileKind::PnpmLock, "/w/pnpm-lock.yaml", &npm, true),
-        ["cd /w && npm_config_ignore_scripts=true pnpm install --lockfile-only --ignore-scripts"]
-    );
+        (
+            FileKind::MixLock,
+            "/e/mix.lock",
+            Bump::new(Ecosystem::Hex, "plug", "1.13.6", "1.14.2", Transitive),
+            false,
+            &["cd /e && mix deps.update plug"],
+        ),
+        (
+            FileKind::NuGetLock,
+            "/n/packages.lock.json",
+            Bump::new(
+                Ecosystem::NuGet,
+                "Grpc.Net.Client",
+                "2.40.0",
+                "2.52.0",
+                Direct,
+            ),
+            true,
+            &["cd /n && DOTNET_CLI_TELEMETRY_OPTOUT=1 dotnet restore --force-evaluate"],
+        ),
+        (
+            FileKind::PnpmLock,
+            "/w/pnpm-lock.yaml",
+            Bump::new(Ecosystem::Npm, "ws", "8.5.0", "8.17.1", Transitive),
+            true,
+            &[
+                "cd /w && npm_config_ignore_scripts=true pnpm install --lockfile-only --ignore-scripts",
+            ],
+        ),
+    ];
+    for (kind, lockfile, bump, manifest_changed, expected) in cases {
+        assert_eq!(
+            lines(kind, lockfile, &[bump], manifest_changed),
+            expected,
+            "{kind:?}"
+        );
+    }
 }
 
 #[test]
 fn refusals_say_why_and_what_to_do() {
-    let npm = [bump(
+    let npm = [Bump::new(
         Ecosystem::Npm,
         "ws",
         "8.5.0",
@@ -270,7 +264,7 @@ fn refusals_say_why_and_what_to_do() {
     .unwrap_err();
     assert!(pnpm.reason.contains("only after the manifest"), "{pnpm}");
 
-    let stdlib = [bump(
+    let stdlib = [Bump::new(
         Ecosystem::Go,
         "stdlib",
         "1.19.1",
@@ -285,7 +279,7 @@ fn refusals_say_why_and_what_to_do() {
         )
     );
 
-    let wrong = [bump(Ecosystem::PyPI, "h2", "1", "2", Relation::Direct)];
+    let wrong = [Bump::new(Ecosystem::PyPI, "h2", "1", "2", Relation::Direct)];
     let refused = regenerate(
         FileKind::CargoLock,
         Path::new("/s/Cargo.lock"),
@@ -298,7 +292,7 @@ fn refusals_say_why_and_what_to_do() {
         "/s/Cargo.lock: Cargo.lock locks crates.io packages, not PyPI (h2)"
     );
 
-    let option = [bump(
+    let option = [Bump::new(
         Ecosystem::CratesIo,
         "--config=x",
         "1",
@@ -314,7 +308,7 @@ fn refusals_say_why_and_what_to_do() {
         )
         .is_err()
     );
-    let spaced = [bump(
+    let spaced = [Bump::new(
         Ecosystem::CratesIo,
         "h2",
         "1",

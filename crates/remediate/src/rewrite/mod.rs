@@ -34,7 +34,7 @@ mod msbuild;
 mod package_json;
 mod pom_xml;
 mod pyproject;
-mod requirements;
+pub(crate) mod requirements;
 mod spec;
 mod toml_sites;
 

@@ -11,13 +11,7 @@ use crate::{Bump, Refusal};
 
 /// A direct bump.
 pub(crate) fn bump(ecosystem: Ecosystem, name: &str, from: &str, to: &str) -> Bump {
-    Bump {
-        ecosystem,
-        name: name.to_owned(),
-        from: from.to_owned(),
-        to: to.to_owned(),
-        relation: Relation::Direct,
-    }
+    Bump::new(ecosystem, name, from, to, Relation::Direct)
 }
 
 /// No other files (the rewritten texts are parsed alone).

@@ -180,6 +180,32 @@ impl Vulnerability {
     }
 }
 
+/// Adds the unpinned, not matchable and not checked records of `$report` to
+/// `$snap`: a scan report in memory or a saved one, whose records have the same
+/// field names.
+macro_rules! add_unjudged_records {
+    ($snap:expr, $report:expr) => {
+        for (kind, list) in [
+            (UnjudgedKind::Unpinned, &$report.unpinned),
+            (UnjudgedKind::NotMatchable, &$report.not_matchable),
+            (UnjudgedKind::NotChecked, &$report.not_checked),
+        ] {
+            for r in list {
+                $snap.add_record(
+                    kind,
+                    RecordIn {
+                        service: &r.service,
+                        ecosystem: &r.ecosystem,
+                        package: &r.package,
+                        version: r.version.as_deref(),
+                        reason: &r.reason,
+                    },
+                );
+            }
+        }
+    };
+}
+
 /// One finding as both report paths give it.
 struct FindingIn<'a> {
     service: &'a str,
@@ -295,22 +321,47 @@ impl Snapshot {
         });
     }
 
+    /// Declares the service `name`: whether the report listed packages, and what
+    /// it could not read (`(path, why)`, manifests first).
+    fn add_service<'a>(
+        &mut self,
+        name: &str,
+        listed: bool,
+        unread: impl Iterator<Item = (&'a str, &'a str)>,
+    ) {
+        let svc = self.service(name);
+        svc.packages_listed = listed;
+        svc.unread
+            .extend(unread.map(|(path, why)| format!("{path}: {why}")));
+    }
+
+    /// The report's errors (`(file, line, message)`), and whether its advisory
+    /// data was older than an enforced `--max-db-age`.
+    fn add_errors<'a>(
+        &mut self,
+        errors: impl Iterator<Item = (&'a str, Option<u32>, &'a str)>,
+        too_old: bool,
+    ) {
+        self.errors
+            .extend(errors.map(|(file, line, message)| problem(file, line, message)));
+        if too_old {
+            self.errors
+                .push("the advisory data is older than the enforced --max-db-age".to_owned());
+        }
+    }
+
     /// The snapshot of a scan report (suppressed findings count: an exception
     /// accepts a vulnerability, it does not remove it).
     pub fn from_report(report: &Report) -> Snapshot {
         let mut snap = Snapshot::default();
         let listed = report.packages.is_some();
         for s in &report.services {
-            let svc = snap.service(&s.name);
-            svc.packages_listed = listed;
-            for m in &s.manifests {
-                if let Some(e) = &m.error {
-                    svc.unread.push(format!("{}: {e}", m.path));
-                }
-            }
-            for n in &s.not_read {
-                svc.unread.push(format!("{}: {}", n.path, n.reason));
-            }
+            let manifests = s
+                .manifests
+                .iter()
+                .filter_map(|m| Some((&*m.path, m.error.as_deref()?)));
+            let skipped = s.not_read.iter().map(|n| (&*n.path, &*n.reason));
+            snap.add_service(&s.name, listed, manifests.chain(skipped));
         }
         for p in report.packages.iter().flatten() {
             if let Some(v) = &p.version {
@@ -331,31 +382,12 @@ impl Snapshot {
                 informational: f.finding.informational.is_some(),
             });
         }
-        for (kind, list) in [
-            (UnjudgedKind::Unpinned, &report.unpinned),
-            (UnjudgedKind::NotMatchable, &report.not_matchable),
-            (UnjudgedKind::NotChecked, &report.not_checked),
-        ] {
-            for r in list {
-                snap.add_record(
-                    kind,
-                    RecordIn {
-                        service: &r.service,
-                        ecosystem: &r.ecosystem,
-                        package: &r.package,
-                        version: r.version.as_deref(),
-                        reason: &r.reason,
-                    },
-                );
-            }
-        }
-        for e in &report.errors {
-            snap.errors.push(problem(&e.file, e.line, &e.message));
-        }
-        if report.too_old() {
-            snap.errors
-                .push("the advisory data is older than the enforced --max-db-age".to_owned());
-        }
+        add_unjudged_records!(snap, report);
+        let errors = report.errors.iter();
+        snap.add_errors(
+            errors.map(|e| (&*e.file, e.line, &*e.message)),
+            report.too_old(),
+        );
         snap
     }
 
@@ -638,16 +670,15 @@ mod raw {
             let mut snap = Snapshot::default();
             let listed = self.packages.is_some();
             for s in &self.services {
-                let svc = snap.service(&s.name);
-                svc.packages_listed = listed;
-                for m in &s.manifests {
-                    if let Some(e) = &m.error {
-                        svc.unread.push(format!("{}: {e}", m.path));
-                    }
-                }
-                for n in &s.not_read {
-                    svc.unread.push(format!("{}: {}", n.path, n.reason));
-                }
+                let manifests = s
+                    .manifests
+                    .iter()
+                    .filter_map(|m| Some((m.path.as_str(), m.error.as_deref()?)));
+                let skipped = s
+                    .not_read
+                    .iter()
+                    .map(|n| (n.path.as_str(), n.reason.as_str()));
+                snap.add_service(&s.name, listed, manifests.chain(skipped));
             }
             for p in self.packages.iter().flatten() {
                 if let Some(v) = &p.version {
@@ -668,34 +699,15 @@ mod raw {
                     informational: f.informational.is_some(),
                 });
             }
-            for (kind, list) in [
-                (UnjudgedKind::Unpinned, &self.unpinned),
-                (UnjudgedKind::NotMatchable, &self.not_matchable),
-                (UnjudgedKind::NotChecked, &self.not_checked),
-            ] {
-                for r in list {
-                    snap.add_record(
-                        kind,
-                        RecordIn {
-                            service: &r.service,
-                            ecosystem: &r.ecosystem,
-                            package: &r.package,
-                            version: r.version.as_deref(),
-                            reason: &r.reason,
-                        },
-                    );
-                }
-            }
-            for e in &self.errors {
-                snap.errors.push(problem(&e.file, e.line, &e.message));
-            }
-            if self
+            add_unjudged_records!(snap, self);
+            let too_old = self
                 .freshness
-                .is_some_and(|f| f.enforced && !f.stale.is_empty())
-            {
-                snap.errors
-                    .push("the advisory data is older than the enforced --max-db-age".to_owned());
-            }
+                .is_some_and(|f| f.enforced && !f.stale.is_empty());
+            let errors = self.errors.iter();
+            snap.add_errors(
+                errors.map(|e| (e.file.as_str(), e.line, e.message.as_str())),
+                too_old,
+            );
             snap
         }
     }

@@ -19,34 +19,25 @@
 //!   as in the user's checkout (names derive from directory names).
 //! - Hooks are switched off for the checkout (`core.hooksPath` pointing to an
 //!   empty directory): a `post-checkout` hook must not run on a verification.
-//! - git is run as a command (no library), so the user's git configuration,
-//!   credentials-free local operations and file-system layout apply as they do for
-//!   every other git command they run.
+//! - git is run through [`crate::git`] (the user's `git` command, no library), so
+//!   the user's git configuration, credentials-free local operations and
+//!   file-system layout apply as they do for every other git command they run.
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
+
+use crate::git;
 
 /// Why a git step failed.
 #[derive(Debug, thiserror::Error)]
 pub enum GitError {
-    /// git could not be run at all.
-    #[error("cannot run git: {0}")]
-    Spawn(#[source] std::io::Error),
+    /// git could not be run, or refused (the command and what git said).
+    #[error(transparent)]
+    Git(#[from] git::GitError),
     /// `path` is not inside a git working tree.
     #[error("{}: not in a git repository (--baseline-ref needs one)", path.display())]
     NotARepository {
         /// The path given.
         path: PathBuf,
-    },
-    /// git refused.
-    #[error("{}: `git {command}` failed: {message}", path.display())]
-    Failed {
-        /// Where it ran.
-        path: PathBuf,
-        /// The git subcommand.
-        command: String,
-        /// git's message.
-        message: String,
     },
     /// The temporary directory could not be made.
     #[error("cannot create a temporary directory in {}: {source}", dir.display())]
@@ -59,87 +50,37 @@ pub enum GitError {
     },
 }
 
-/// `git -C dir args...`, hooks off; stdout trimmed, or the error.
-fn git(dir: &Path, args: &[&str], hooks_off: Option<&Path>) -> Result<String, GitError> {
-    let mut c = Command::new("git");
-    c.arg("-C").arg(dir);
-    if let Some(empty) = hooks_off {
-        c.arg("-c")
-            .arg(format!("core.hooksPath={}", empty.display()));
-    }
-    c.args(args)
-        .env("GIT_TERMINAL_PROMPT", "0")
-        .env_remove("GIT_DIR")
-        .env_remove("GIT_WORK_TREE")
-        .env_remove("GIT_INDEX_FILE");
-    let out = c.output().map_err(GitError::Spawn)?;
-    if out.status.success() {
-        return Ok(String::from_utf8_lossy(&out.stdout).trim().to_owned());
-    }
-    Err(GitError::Failed {
-        path: dir.to_owned(),
-        command: args.first().copied().unwrap_or_default().to_owned(),
-        message: String::from_utf8_lossy(&out.stderr).trim().to_owned(),
-    })
-}
-
 /// The top of the git working tree holding `path` (a directory, or a file's
 /// directory), canonical.
 pub fn repository_of(path: &Path) -> Result<PathBuf, GitError> {
-    let dir = if path.is_dir() {
-        path.to_owned()
-    } else {
-        match path.parent() {
-            Some(p) if !p.as_os_str().is_empty() => p.to_owned(),
-            _ => PathBuf::from("."),
-        }
+    let not_one = || GitError::NotARepository {
+        path: path.to_owned(),
     };
-    if !dir.is_dir() {
-        return Err(GitError::NotARepository {
-            path: path.to_owned(),
-        });
-    }
-    match git(&dir, &["rev-parse", "--show-toplevel"], None) {
-        Ok(top) if !top.is_empty() => {
-            Ok(std::fs::canonicalize(&top).unwrap_or_else(|_| PathBuf::from(top)))
-        }
-        Ok(_) | Err(GitError::Failed { .. }) => Err(GitError::NotARepository {
-            path: path.to_owned(),
-        }),
-        Err(e) => Err(e),
+    match git::toplevel(path) {
+        Ok(top) if !top.as_os_str().is_empty() => Ok(std::fs::canonicalize(&top).unwrap_or(top)),
+        Ok(_) => Err(not_one()),
+        Err(e) if e.ran() => Err(not_one()),
+        Err(e) => Err(e.into()),
     }
 }
 
 /// The commit `rev` names in the repository at `repo` (full hex id).
 pub fn resolve(repo: &Path, rev: &str) -> Result<String, GitError> {
-    git(
-        repo,
-        &[
-            "rev-parse",
-            "--verify",
-            "--quiet",
-            "--end-of-options",
-            &format!("{rev}^{{commit}}"),
-        ],
-        None,
-    )
-    .map_err(|e| match e {
-        GitError::Failed { path, command, .. } => GitError::Failed {
-            path,
-            command,
-            message: format!("{rev:?} names no commit"),
-        },
-        other => other,
+    git::commit_of(repo, rev).map_err(|mut e| {
+        if e.ran() {
+            e.message = format!("{rev:?} names no commit");
+        }
+        e.into()
     })
 }
 
-/// A temporary detached checkout of one commit; removed when dropped.
+/// A temporary detached checkout of one commit, hooks off; removed when dropped.
 #[derive(Debug)]
 pub struct Worktree {
     repo: PathBuf,
     holder: PathBuf,
     checkout: PathBuf,
-    added: bool,
+    tree: Option<git::Worktree>,
 }
 
 impl Worktree {
@@ -155,20 +96,19 @@ impl Worktree {
             repo: repo.to_owned(),
             checkout: holder.join(name),
             holder,
-            added: false,
+            tree: None,
         };
         let hooks = tree.holder.join("no-hooks");
         std::fs::create_dir(&hooks).map_err(|source| GitError::Temporary {
             dir: tree.holder.clone(),
             source,
         })?;
-        let target = tree.checkout.to_string_lossy().into_owned();
-        git(
+        tree.tree = Some(git::Worktree::detached(
             repo,
-            &["worktree", "add", "--detach", "--quiet", &target, commit],
+            &tree.checkout,
+            commit,
             Some(&hooks),
-        )?;
-        tree.added = true;
+        )?);
         Ok(tree)
     }
 
@@ -192,21 +132,10 @@ impl Worktree {
     }
 
     fn cleanup(&mut self) -> Result<(), GitError> {
-        let mut result = Ok(());
-        if self.added {
-            self.added = false;
-            let target = self.checkout.to_string_lossy().into_owned();
-            result = git(
-                &self.repo,
-                &["worktree", "remove", "--force", &target],
-                None,
-            )
-            .map(|_| ());
-            if result.is_err() {
-                // The checkout may be gone already: drop the stale entry.
-                let _ = git(&self.repo, &["worktree", "prune"], None);
-            }
-        }
+        let result = match self.tree.take() {
+            Some(tree) => tree.remove().map_err(GitError::from),
+            None => Ok(()),
+        };
         let _ = std::fs::remove_dir_all(&self.holder);
         result
     }
@@ -247,32 +176,13 @@ fn temporary_dir() -> Result<PathBuf, GitError> {
 mod tests {
     use super::*;
 
+    /// `git -C dir args`, which must succeed; its output.
     fn sh(dir: &Path, args: &[&str]) -> String {
-        let out = Command::new("git")
-            .arg("-C")
-            .arg(dir)
-            .args(args)
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "git {args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8_lossy(&out.stdout).into_owned()
+        git::run(dir, args).unwrap()
     }
 
     fn repo() -> tempfile::TempDir {
-        let d = tempfile::tempdir().unwrap();
-        let r = d.path();
-        sh(r, &["init", "--quiet"]);
-        sh(r, &["config", "user.email", "t@example.invalid"]);
-        sh(r, &["config", "user.name", "t"]);
-        std::fs::create_dir(r.join("svc")).unwrap();
-        std::fs::write(r.join("svc/requirements.txt"), "requests==2.27.1\n").unwrap();
-        sh(r, &["add", "."]);
-        sh(r, &["commit", "--quiet", "-m", "one"]);
-        d
+        git::test_repo(&[("svc/requirements.txt", "requests==2.27.1\n")])
     }
 
     /// A checkout of HEAD shows the committed file while the working tree holds an

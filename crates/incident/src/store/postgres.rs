@@ -501,26 +501,6 @@ impl Tx for PgTx<'_, '_> {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::redact;
-
-    #[test]
-    fn passwords_never_reach_messages() {
-        assert_eq!(
-            redact("postgres://bob:s3cret@db:5432/x"),
-            "postgres://bob:***@db:5432/x"
-        );
-        assert_eq!(redact("postgres://bob@db/x"), "postgres://bob@db/x");
-        assert_eq!(redact("postgres://db/x?user=a"), "postgres://db/x?user=a");
-        assert_eq!(
-            redact("postgres://db/x?user=a&password=hunter2"),
-            "postgres://db/x?user=a&password=***"
-        );
-        assert_eq!(redact("not a url"), "not a url");
-    }
-}
-
 fn outbox_row(r: &postgres::Row) -> std::result::Result<OutboxRecord, postgres::Error> {
     Ok(OutboxRecord {
         id: r.try_get(0)?,
@@ -749,5 +729,25 @@ impl OutboxTx for PgTx<'_, '_> {
             )
             .map_err(err(self.label, "cannot replay a message"))?;
         Ok(n == 1)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::redact;
+
+    #[test]
+    fn passwords_never_reach_messages() {
+        assert_eq!(
+            redact("postgres://bob:s3cret@db:5432/x"),
+            "postgres://bob:***@db:5432/x"
+        );
+        assert_eq!(redact("postgres://bob@db/x"), "postgres://bob@db/x");
+        assert_eq!(redact("postgres://db/x?user=a"), "postgres://db/x?user=a");
+        assert_eq!(
+            redact("postgres://db/x?user=a&password=hunter2"),
+            "postgres://db/x?user=a&password=***"
+        );
+        assert_eq!(redact("not a url"), "not a url");
     }
 }

@@ -402,4 +402,55 @@ mod tests {
             "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
         );
     }
+
+    #[test]
+    fn queued_and_replayed_events_keep_their_kinds_and_hold_no_body() {
+        use crate::event::{Event, EventBody};
+        let id = MessageId::new("INC-2026-11-23-1", 7);
+        let queued = EventBody::MessageQueued(MessageQueued {
+            message: id.clone(),
+            channel: "slack-war-room".into(),
+            template: "kickoff".into(),
+            audience: "war-room".into(),
+            key: default_key("INC-2026-11-23-1", 6, "slack-war-room", "kickoff"),
+            body_sha256: sha256("abc"),
+            not_before: None,
+            cause: Some(6),
+        });
+        assert_eq!(queued.kind(), "message-queued");
+        assert_eq!(
+            queued.details_json(),
+            r#"{"audience":"war-room","body_sha256":"ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad","cause":6,"channel":"slack-war-room","key":"cverun-INC-2026-11-23-1-6-slack-war-room-kickoff","message":"INC-2026-11-23-1/7","template":"kickoff"}"#
+        );
+        let replayed = EventBody::MessageReplayed(MessageReplayed {
+            message: id,
+            channel: "slack-war-room".into(),
+            key: "k".into(),
+            from: MessageState::Unknown,
+        });
+        assert_eq!(replayed.kind(), "message-replayed");
+        for body in [queued, replayed] {
+            assert_eq!(
+                EventBody::parse(body.kind(), &body.details_json()).unwrap(),
+                body
+            );
+        }
+        let e = Event::new(
+            "INC-2026-11-23-1",
+            7,
+            "2026-11-23T12:00:00Z".parse().unwrap(),
+            "cverun",
+            &EventBody::MessageReplayed(MessageReplayed {
+                message: MessageId::new("INC-2026-11-23-1", 3),
+                channel: "email".into(),
+                key: "k".into(),
+                from: MessageState::Dead,
+            }),
+            crate::chain::GENESIS,
+        );
+        assert_eq!(
+            crate::view::text::describe(&e),
+            "message INC-2026-11-23-1/3 replayed (dead -> pending) via email, same key k"
+        );
+    }
 }

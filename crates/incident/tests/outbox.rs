@@ -335,6 +335,12 @@ fn leases_are_exclusive_under_concurrent_workers(b: &dyn Backend) {
         rows.iter()
             .all(|m| m.state == MessageState::Delivered && m.attempts == 1)
     );
+    // The work was shared: more than one worker delivered.
+    let mut workers = BTreeSet::new();
+    for m in &rows {
+        workers.extend(s.attempts(&m.id).unwrap().into_iter().map(|a| a.worker));
+    }
+    assert!(workers.len() > 1, "{workers:?}");
     let first = &rows[0].id;
     let attempts = s.attempts(first).unwrap();
     assert_eq!(attempts.len(), 1);

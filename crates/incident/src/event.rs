@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::chain;
 use crate::model::{ApprovalKind, Decision, Phase, Priority, PrioritySource, Role};
+use crate::outbox::{MessageQueued, MessageReplayed};
 use crate::remediation::{FixApplied, FixPlanned, FixTested, Verified};
 use crate::roster::Person;
 use crate::runbook::{CheckedBy, Runbook};
@@ -253,6 +254,10 @@ pub enum EventBody {
     /// A re-scan was compared with a baseline (`cverun verify --incident`), and
     /// judged against the incident's advisory and affected services.
     Verified(Verified),
+    /// A message was put in the outbox (its body is in the outbox row, not here).
+    MessageQueued(MessageQueued),
+    /// A dead or unknown message was queued again, with the same idempotency key.
+    MessageReplayed(MessageReplayed),
 }
 
 impl EventBody {
@@ -282,6 +287,8 @@ impl EventBody {
             EventBody::FixApplied(_) => "fix-applied",
             EventBody::FixTested(_) => "fix-tested",
             EventBody::Verified(_) => "verified",
+            EventBody::MessageQueued(_) => "message-queued",
+            EventBody::MessageReplayed(_) => "message-replayed",
         }
     }
 

@@ -18,6 +18,9 @@
 //! - [`remediation`]: the evidence `cverun fix` and `cverun verify` record (a fix
 //!   planned, applied, tested; a re-scan verified), and the pure rules judging it
 //!   (the decision a plan proposes, whether a verification is clean);
+//! - the [`outbox`]: messages to people, queued in the same transaction as the
+//!   events causing them and leased to delivery workers (at least once, in order
+//!   per incident and channel);
 //! - [`metrics`] (MTTD, MTTR, SLA adherence) computed from stored incidents;
 //! - the [`view`]s: what `incident show`, `list`, `timeline`, `tick`, `verify`,
 //!   `head` and `report metrics` display, as JSON documents (each next to its
@@ -41,6 +44,7 @@ pub mod interval;
 pub mod key;
 pub mod metrics;
 pub mod model;
+pub mod outbox;
 pub mod redact;
 pub mod remediation;
 pub mod roster;
@@ -57,6 +61,10 @@ pub use key::{Key, Keyring};
 pub use model::{
     ApprovalKind, ApprovalNeed, AssignedPriority, Decision, Phase, Priority, PrioritySource, Role,
 };
+pub use outbox::{
+    Attempt, AttemptRow, Leased, MessageFilter, MessageId, MessageRow, MessageState, NewMessage,
+    Outcome,
+};
 pub use remediation::{
     BaseRef, Baseline, FixApplied, FixCommit, FixPlanned, FixTested, Rescan, RescanOutcome,
     ServiceRescan, Verified, propose_decision,
@@ -64,4 +72,6 @@ pub use remediation::{
 pub use rules::{Action, Declaration};
 pub use runbook::{CheckedBy, Runbook, RunbookError};
 pub use state::Incident;
-pub use store::{Clock, Fired, Loaded, LogVerification, Recorded, Store, TickReport, Verification};
+pub use store::{
+    Clock, Fired, Loaded, LogVerification, Recorded, Route, Store, TickReport, Verification,
+};

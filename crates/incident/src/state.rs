@@ -697,6 +697,8 @@ impl Incident {
             }
             EventBody::FixTested(step) => self.remediation.tested.push(Step { step, seq, by, at }),
             EventBody::Verified(step) => self.remediation.verified.push(Step { step, seq, by, at }),
+            // Messages live in the outbox; the incident's state does not depend on them.
+            EventBody::MessageQueued(_) | EventBody::MessageReplayed(_) => {}
         }
         Ok(())
     }

@@ -26,6 +26,9 @@
 //! than [`SKEW_TOLERANCE`] is refused, and within it the event is recorded at the
 //! previous event's time.
 //!
+//! Messages to people go through the outbox ([`crate::outbox`]): queued in the
+//! transaction of the events causing them, leased to delivery workers.
+//!
 //! Every event is signed with the incident key ([`crate::key`]), every incident
 //! gets a store-wide number in `store_log` (chained and signed), and a write
 //! refuses a timeline or log that does not authenticate.
@@ -46,10 +49,13 @@ use crate::rules::{self, Action, Declaration};
 use crate::runbook::Runbook;
 use crate::state::{FoldError, Incident};
 
+mod outbox;
 mod postgres;
 mod sqlite;
 mod tls;
 
+pub(crate) use outbox::{AttemptRecord, OutboxRecord, OutboxTx};
+pub use outbox::{MAX_LEASE, MAX_MESSAGE_BYTES, Route};
 pub use postgres::redact;
 pub use sqlite::BUSY_TIMEOUT;
 
@@ -109,6 +115,7 @@ CREATE TABLE store_log (
 );
 ",
     ),
+    (3, outbox::MIGRATION),
 ];
 
 /// The newest schema version this build knows.
@@ -124,8 +131,8 @@ pub(crate) struct IncidentRow {
     pub head: Head,
 }
 
-/// Storage operations inside one transaction.
-pub(crate) trait Tx {
+/// Storage operations inside one transaction (the outbox's included).
+pub(crate) trait Tx: OutboxTx {
     /// The incident's head; with `lock`, locks the incident until the transaction
     /// ends (PostgreSQL: `FOR UPDATE`; SQLite already holds the write lock).
     fn head(&mut self, id: &str, lock: bool) -> Result<Option<Head>>;

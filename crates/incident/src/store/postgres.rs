@@ -16,6 +16,8 @@ use std::time::Duration;
 
 use postgres::{Client, IsolationLevel};
 
+use super::outbox::{ATTEMPT_COLUMNS, DUE, OUTBOX_COLUMNS};
+use super::{AttemptRecord, OutboxRecord, OutboxTx};
 use super::{
     Backend, FIRST_HASHES, IncidentRow, LOG_COLUMNS, MIGRATIONS, Tx, event_from, head_from,
     log_from, to_i64, too_new,
@@ -496,6 +498,237 @@ impl Tx for PgTx<'_, '_> {
             .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
             .collect::<std::result::Result<_, postgres::Error>>()
             .map_err(err(self.label, "cannot list incidents"))
+    }
+}
+
+fn outbox_row(r: &postgres::Row) -> std::result::Result<OutboxRecord, postgres::Error> {
+    Ok(OutboxRecord {
+        id: r.try_get(0)?,
+        incident: r.try_get(1)?,
+        seq: r.try_get(2)?,
+        channel: r.try_get(3)?,
+        template: r.try_get(4)?,
+        audience: r.try_get(5)?,
+        subject: r.try_get(6)?,
+        body: r.try_get(7)?,
+        body_sha256: r.try_get(8)?,
+        key: r.try_get(9)?,
+        state: r.try_get(10)?,
+        queued_us: r.try_get(11)?,
+        not_before_us: r.try_get(12)?,
+        lease_owner: r.try_get(13)?,
+        lease_token: r.try_get(14)?,
+        lease_until_us: r.try_get(15)?,
+        leases: r.try_get(16)?,
+        attempts: r.try_get(17)?,
+        last_error: r.try_get(18)?,
+    })
+}
+
+fn attempt_row(r: &postgres::Row) -> std::result::Result<AttemptRecord, postgres::Error> {
+    Ok(AttemptRecord {
+        message: r.try_get(0)?,
+        n: r.try_get(1)?,
+        worker: r.try_get(2)?,
+        channel: r.try_get(3)?,
+        outcome: r.try_get(4)?,
+        status: r.try_get(5)?,
+        latency_ms: r.try_get(6)?,
+        response_sha256: r.try_get(7)?,
+        reason: r.try_get(8)?,
+        at: r.try_get(9)?,
+    })
+}
+
+impl OutboxTx for PgTx<'_, '_> {
+    fn insert_message(&mut self, m: &OutboxRecord) -> Result<()> {
+        self.tx
+            .execute(
+                &format!(
+                    "INSERT INTO outbox ({OUTBOX_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)"
+                ),
+                &[
+                    &m.id,
+                    &m.incident,
+                    &m.seq,
+                    &m.channel,
+                    &m.template,
+                    &m.audience,
+                    &m.subject,
+                    &m.body,
+                    &m.body_sha256,
+                    &m.key,
+                    &m.state,
+                    &m.queued_us,
+                    &m.not_before_us,
+                    &m.lease_owner,
+                    &m.lease_token,
+                    &m.lease_until_us,
+                    &m.leases,
+                    &m.attempts,
+                    &m.last_error,
+                ],
+            )
+            .map_err(err(self.label, "cannot queue a message"))?;
+        Ok(())
+    }
+
+    fn message_by_key(&mut self, key: &str) -> Result<Option<String>> {
+        let row = self
+            .tx
+            .query_opt("SELECT id FROM outbox WHERE idempotency_key = $1", &[&key])
+            .map_err(err(self.label, "cannot read the outbox"))?;
+        row.map(|r| r.try_get(0))
+            .transpose()
+            .map_err(err(self.label, "cannot read the outbox"))
+    }
+
+    fn message(&mut self, id: &str, lock: bool) -> Result<Option<OutboxRecord>> {
+        let sql = format!(
+            "SELECT {OUTBOX_COLUMNS} FROM outbox WHERE id = $1{}",
+            if lock { " FOR UPDATE" } else { "" }
+        );
+        let row = self
+            .tx
+            .query_opt(&sql, &[&id])
+            .map_err(err(self.label, "cannot read the outbox"))?;
+        row.as_ref()
+            .map(outbox_row)
+            .transpose()
+            .map_err(err(self.label, "cannot read the outbox"))
+    }
+
+    fn leasable(&mut self, now_us: i64, limit: i64) -> Result<Vec<OutboxRecord>> {
+        // Rows another worker is leasing right now are skipped, not waited for;
+        // the row's own conditions are checked again on its newest version after
+        // it is locked, so a message leased meanwhile is not returned.
+        let columns = OUTBOX_COLUMNS
+            .split(", ")
+            .map(|c| format!("o.{c}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let sql = format!(
+            "SELECT {columns} FROM outbox o WHERE {} ORDER BY o.queued_us, o.incident_id, o.seq LIMIT $2 FOR UPDATE OF o SKIP LOCKED",
+            DUE.replace("{now}", "$1")
+        );
+        let rows = self
+            .tx
+            .query(&sql, &[&now_us, &limit])
+            .map_err(err(self.label, "cannot read the outbox"))?;
+        rows.iter()
+            .map(outbox_row)
+            .collect::<std::result::Result<_, _>>()
+            .map_err(err(self.label, "cannot read the outbox"))
+    }
+
+    fn set_lease(
+        &mut self,
+        id: &str,
+        owner: &str,
+        token: &str,
+        until_us: i64,
+        now_us: i64,
+    ) -> Result<bool> {
+        let n = self
+            .tx
+            .execute(
+                "UPDATE outbox SET state = 'leased', lease_owner = $2, lease_token = $3, lease_until_us = $4, leases = leases + 1
+                 WHERE id = $1 AND (state IN ('pending', 'retry') OR (state = 'leased' AND lease_until_us <= $5))",
+                &[&id, &owner, &token, &until_us, &now_us],
+            )
+            .map_err(err(self.label, "cannot lease a message"))?;
+        Ok(n == 1)
+    }
+
+    fn finish(
+        &mut self,
+        id: &str,
+        token: &str,
+        state: &str,
+        not_before_us: Option<i64>,
+        last_error: Option<&str>,
+    ) -> Result<bool> {
+        let n = self
+            .tx
+            .execute(
+                "UPDATE outbox SET state = $3, attempt_count = attempt_count + 1,
+                   not_before_us = COALESCE($4, not_before_us), last_error = COALESCE($5, last_error)
+                 WHERE id = $1 AND state = 'leased' AND lease_token = $2",
+                &[&id, &token, &state, &not_before_us, &last_error],
+            )
+            .map_err(err(self.label, "cannot record a delivery attempt"))?;
+        Ok(n == 1)
+    }
+
+    fn insert_attempt(&mut self, a: &AttemptRecord) -> Result<()> {
+        self.tx
+            .execute(
+                &format!(
+                    "INSERT INTO attempts ({ATTEMPT_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
+                ),
+                &[
+                    &a.message,
+                    &a.n,
+                    &a.worker,
+                    &a.channel,
+                    &a.outcome,
+                    &a.status,
+                    &a.latency_ms,
+                    &a.response_sha256,
+                    &a.reason,
+                    &a.at,
+                ],
+            )
+            .map_err(err(self.label, "cannot record a delivery attempt"))?;
+        Ok(())
+    }
+
+    fn messages(
+        &mut self,
+        state: Option<&str>,
+        incident: Option<&str>,
+    ) -> Result<Vec<OutboxRecord>> {
+        let rows = self
+            .tx
+            .query(
+                &format!(
+                    "SELECT {OUTBOX_COLUMNS} FROM outbox
+                     WHERE ($1::TEXT IS NULL OR state = $1) AND ($2::TEXT IS NULL OR incident_id = $2)
+                     ORDER BY incident_id, seq"
+                ),
+                &[&state, &incident],
+            )
+            .map_err(err(self.label, "cannot read the outbox"))?;
+        rows.iter()
+            .map(outbox_row)
+            .collect::<std::result::Result<_, _>>()
+            .map_err(err(self.label, "cannot read the outbox"))
+    }
+
+    fn attempts(&mut self, id: &str) -> Result<Vec<AttemptRecord>> {
+        let rows = self
+            .tx
+            .query(
+                &format!("SELECT {ATTEMPT_COLUMNS} FROM attempts WHERE message_id = $1 ORDER BY n"),
+                &[&id],
+            )
+            .map_err(err(self.label, "cannot read delivery attempts"))?;
+        rows.iter()
+            .map(attempt_row)
+            .collect::<std::result::Result<_, _>>()
+            .map_err(err(self.label, "cannot read delivery attempts"))
+    }
+
+    fn requeue(&mut self, id: &str, now_us: i64) -> Result<bool> {
+        let n = self
+            .tx
+            .execute(
+                "UPDATE outbox SET state = 'pending', not_before_us = $2, lease_token = NULL, lease_until_us = NULL
+                 WHERE id = $1 AND state IN ('dead', 'unknown')",
+                &[&id, &now_us],
+            )
+            .map_err(err(self.label, "cannot replay a message"))?;
+        Ok(n == 1)
     }
 }
 

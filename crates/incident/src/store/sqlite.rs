@@ -9,6 +9,8 @@ use std::time::Duration;
 
 use rusqlite::{Connection, OpenFlags, OptionalExtension, TransactionBehavior, params};
 
+use super::outbox::{ATTEMPT_COLUMNS, DUE, OUTBOX_COLUMNS};
+use super::{AttemptRecord, OutboxRecord, OutboxTx};
 use super::{
     Backend, FIRST_HASHES, IncidentRow, LOG_COLUMNS, MIGRATIONS, Tx, event_from, head_from,
     log_from, to_i64, too_new,
@@ -423,5 +425,230 @@ impl Tx for SqliteTx<'_> {
             .map_err(err(self.path, "cannot list incidents"))?;
         rows.collect::<rusqlite::Result<_>>()
             .map_err(err(self.path, "cannot list incidents"))
+    }
+}
+
+fn outbox_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<OutboxRecord> {
+    Ok(OutboxRecord {
+        id: r.get(0)?,
+        incident: r.get(1)?,
+        seq: r.get(2)?,
+        channel: r.get(3)?,
+        template: r.get(4)?,
+        audience: r.get(5)?,
+        subject: r.get(6)?,
+        body: r.get(7)?,
+        body_sha256: r.get(8)?,
+        key: r.get(9)?,
+        state: r.get(10)?,
+        queued_us: r.get(11)?,
+        not_before_us: r.get(12)?,
+        lease_owner: r.get(13)?,
+        lease_token: r.get(14)?,
+        lease_until_us: r.get(15)?,
+        leases: r.get(16)?,
+        attempts: r.get(17)?,
+        last_error: r.get(18)?,
+    })
+}
+
+fn attempt_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<AttemptRecord> {
+    Ok(AttemptRecord {
+        message: r.get(0)?,
+        n: r.get(1)?,
+        worker: r.get(2)?,
+        channel: r.get(3)?,
+        outcome: r.get(4)?,
+        status: r.get(5)?,
+        latency_ms: r.get(6)?,
+        response_sha256: r.get(7)?,
+        reason: r.get(8)?,
+        at: r.get(9)?,
+    })
+}
+
+impl OutboxTx for SqliteTx<'_> {
+    fn insert_message(&mut self, m: &OutboxRecord) -> Result<()> {
+        self.tx
+            .execute(
+                &format!(
+                    "INSERT INTO outbox ({OUTBOX_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)"
+                ),
+                params![
+                    m.id,
+                    m.incident,
+                    m.seq,
+                    m.channel,
+                    m.template,
+                    m.audience,
+                    m.subject,
+                    m.body,
+                    m.body_sha256,
+                    m.key,
+                    m.state,
+                    m.queued_us,
+                    m.not_before_us,
+                    m.lease_owner,
+                    m.lease_token,
+                    m.lease_until_us,
+                    m.leases,
+                    m.attempts,
+                    m.last_error
+                ],
+            )
+            .map_err(err(self.path, "cannot queue a message"))?;
+        Ok(())
+    }
+
+    fn message_by_key(&mut self, key: &str) -> Result<Option<String>> {
+        self.tx
+            .query_row(
+                "SELECT id FROM outbox WHERE idempotency_key = ?1",
+                params![key],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(err(self.path, "cannot read the outbox"))
+    }
+
+    fn message(&mut self, id: &str, _lock: bool) -> Result<Option<OutboxRecord>> {
+        self.tx
+            .query_row(
+                &format!("SELECT {OUTBOX_COLUMNS} FROM outbox WHERE id = ?1"),
+                params![id],
+                outbox_row,
+            )
+            .optional()
+            .map_err(err(self.path, "cannot read the outbox"))
+    }
+
+    fn leasable(&mut self, now_us: i64, limit: i64) -> Result<Vec<OutboxRecord>> {
+        // The write lock of BEGIN IMMEDIATE is held: nobody leases in between.
+        let columns = OUTBOX_COLUMNS
+            .split(", ")
+            .map(|c| format!("o.{c}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let sql = format!(
+            "SELECT {columns} FROM outbox o WHERE {} ORDER BY o.queued_us, o.incident_id, o.seq LIMIT ?2",
+            DUE.replace("{now}", "?1")
+        );
+        let mut st = self
+            .tx
+            .prepare_cached(&sql)
+            .map_err(err(self.path, "cannot read the outbox"))?;
+        let rows = st
+            .query_map(params![now_us, limit], outbox_row)
+            .map_err(err(self.path, "cannot read the outbox"))?;
+        rows.collect::<rusqlite::Result<_>>()
+            .map_err(err(self.path, "cannot read the outbox"))
+    }
+
+    fn set_lease(
+        &mut self,
+        id: &str,
+        owner: &str,
+        token: &str,
+        until_us: i64,
+        now_us: i64,
+    ) -> Result<bool> {
+        let n = self
+            .tx
+            .execute(
+                "UPDATE outbox SET state = 'leased', lease_owner = ?2, lease_token = ?3, lease_until_us = ?4, leases = leases + 1
+                 WHERE id = ?1 AND (state IN ('pending', 'retry') OR (state = 'leased' AND lease_until_us <= ?5))",
+                params![id, owner, token, until_us, now_us],
+            )
+            .map_err(err(self.path, "cannot lease a message"))?;
+        Ok(n == 1)
+    }
+
+    fn finish(
+        &mut self,
+        id: &str,
+        token: &str,
+        state: &str,
+        not_before_us: Option<i64>,
+        last_error: Option<&str>,
+    ) -> Result<bool> {
+        let n = self
+            .tx
+            .execute(
+                "UPDATE outbox SET state = ?3, attempt_count = attempt_count + 1,
+                   not_before_us = COALESCE(?4, not_before_us), last_error = COALESCE(?5, last_error)
+                 WHERE id = ?1 AND state = 'leased' AND lease_token = ?2",
+                params![id, token, state, not_before_us, last_error],
+            )
+            .map_err(err(self.path, "cannot record a delivery attempt"))?;
+        Ok(n == 1)
+    }
+
+    fn insert_attempt(&mut self, a: &AttemptRecord) -> Result<()> {
+        self.tx
+            .execute(
+                &format!(
+                    "INSERT INTO attempts ({ATTEMPT_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"
+                ),
+                params![
+                    a.message,
+                    a.n,
+                    a.worker,
+                    a.channel,
+                    a.outcome,
+                    a.status,
+                    a.latency_ms,
+                    a.response_sha256,
+                    a.reason,
+                    a.at
+                ],
+            )
+            .map_err(err(self.path, "cannot record a delivery attempt"))?;
+        Ok(())
+    }
+
+    fn messages(
+        &mut self,
+        state: Option<&str>,
+        incident: Option<&str>,
+    ) -> Result<Vec<OutboxRecord>> {
+        let mut st = self
+            .tx
+            .prepare(&format!(
+                "SELECT {OUTBOX_COLUMNS} FROM outbox
+                 WHERE (?1 IS NULL OR state = ?1) AND (?2 IS NULL OR incident_id = ?2)
+                 ORDER BY incident_id, seq"
+            ))
+            .map_err(err(self.path, "cannot read the outbox"))?;
+        let rows = st
+            .query_map(params![state, incident], outbox_row)
+            .map_err(err(self.path, "cannot read the outbox"))?;
+        rows.collect::<rusqlite::Result<_>>()
+            .map_err(err(self.path, "cannot read the outbox"))
+    }
+
+    fn attempts(&mut self, id: &str) -> Result<Vec<AttemptRecord>> {
+        let mut st = self
+            .tx
+            .prepare(&format!(
+                "SELECT {ATTEMPT_COLUMNS} FROM attempts WHERE message_id = ?1 ORDER BY n"
+            ))
+            .map_err(err(self.path, "cannot read delivery attempts"))?;
+        let rows = st
+            .query_map(params![id], attempt_row)
+            .map_err(err(self.path, "cannot read delivery attempts"))?;
+        rows.collect::<rusqlite::Result<_>>()
+            .map_err(err(self.path, "cannot read delivery attempts"))
+    }
+
+    fn requeue(&mut self, id: &str, now_us: i64) -> Result<bool> {
+        let n = self
+            .tx
+            .execute(
+                "UPDATE outbox SET state = 'pending', not_before_us = ?2, lease_token = NULL, lease_until_us = NULL
+                 WHERE id = ?1 AND state IN ('dead', 'unknown')",
+                params![id, now_us],
+            )
+            .map_err(err(self.path, "cannot replay a message"))?;
+        Ok(n == 1)
     }
 }

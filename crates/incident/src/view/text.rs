@@ -252,6 +252,22 @@ pub fn describe(e: &Event) -> String {
         EventBody::FixApplied(a) => fix_applied(&a),
         EventBody::FixTested(t) => fix_tested(&t),
         EventBody::Verified(v) => verified(&v),
+        EventBody::MessageQueued(m) => format!(
+            "message {} queued: {} to {} via {} (key {}, body sha256 {}){}",
+            m.message,
+            m.template,
+            m.audience,
+            m.channel,
+            m.key,
+            short_hash(&m.body_sha256),
+            m.not_before
+                .map(|t| format!(", not before {}", when(t)))
+                .unwrap_or_default()
+        ),
+        EventBody::MessageReplayed(m) => format!(
+            "message {} replayed ({} -> pending) via {}, same key {}",
+            m.message, m.from, m.channel, m.key
+        ),
     }
 }
 

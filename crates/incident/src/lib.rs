@@ -18,6 +18,8 @@
 //! - [`remediation`]: the evidence `cverun fix` and `cverun verify` record (a fix
 //!   planned, applied, tested; a re-scan verified), and the pure rules judging it
 //!   (the decision a plan proposes, whether a verification is clean);
+//! - the [`postmortem`]: notes by post-mortem section, follow-up action items,
+//!   and the post-mortem document built from the record;
 //! - [`metrics`] (MTTD, MTTR, SLA adherence) computed from stored incidents;
 //! - the [`view`]s: what `incident show`, `list`, `timeline`, `tick`, `verify`,
 //!   `head` and `report metrics` display, as JSON documents (each next to its
@@ -41,6 +43,7 @@ pub mod interval;
 pub mod key;
 pub mod metrics;
 pub mod model;
+pub mod postmortem;
 pub mod redact;
 pub mod remediation;
 pub mod roster;

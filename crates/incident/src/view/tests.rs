@@ -160,6 +160,7 @@ fn show_is_the_documented_document_and_says_simulated() {
             "last_update",
             "verified",
             "problems",
+            "overdue_actions",
             "simulated"
         ]
     );

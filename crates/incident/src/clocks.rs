@@ -12,10 +12,12 @@
 //! | `missed-updates:<n>` | the `missed-updates.after`-th missed interval: escalates | the next status update |
 //! | `escalation:<P>:<after>` | declaration + `after` | (fires while the incident is open) |
 //! | `regulatory:<id>` | "became aware" + `after` | the notification recorded |
+//! | `action:<n>` | the action item's due time (an `action-overdue` event) | the item marked done |
 //!
 //! Deadlines use the current priority (raising it can make a deadline overdue at
 //! once). Clocks stop when the incident is cancelled; when it is resolved, only
-//! the regulatory clocks keep running.
+//! the regulatory clocks and the action items (post-incident follow-up) keep
+//! running.
 
 use jiff::Timestamp;
 use serde::Serialize;
@@ -256,6 +258,18 @@ pub fn due(inc: &Incident, now: Timestamp) -> Vec<EventBody> {
                     ),
                 });
             }
+        }
+    }
+    for item in inc.overdue_actions(now) {
+        let clock = crate::postmortem::action_clock(item.action);
+        if inc.phase != Phase::Cancelled && !inc.fired.contains_key(&clock) {
+            out.push(EventBody::ActionOverdue {
+                clock,
+                action: item.action,
+                owner: item.owner.clone(),
+                due: item.due,
+                text: item.text.clone(),
+            });
         }
     }
     if inc.is_open() {

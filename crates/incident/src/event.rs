@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use crate::chain;
 use crate::model::{ApprovalKind, Decision, Phase, Priority, PrioritySource, Role};
 use crate::outbox::{MessageQueued, MessageReplayed};
+use crate::postmortem::NoteSection;
 use crate::remediation::{FixApplied, FixPlanned, FixTested, Verified};
 use crate::roster::Person;
 use crate::runbook::{CheckedBy, Runbook};
@@ -176,6 +177,10 @@ pub enum EventBody {
     Note {
         /// The text.
         text: String,
+        /// The post-mortem section it belongs to (`incident note --section`);
+        /// absent for a plain note (whose details keep their older shape).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        section: Option<NoteSection>,
     },
     /// The roster the incident follows from now on (the runbook's people).
     Roster {
@@ -258,6 +263,40 @@ pub enum EventBody {
     MessageQueued(MessageQueued),
     /// A dead or unknown message was queued again, with the same idempotency key.
     MessageReplayed(MessageReplayed),
+    /// A follow-up action item was added (`incident action add`), also after the
+    /// resolution.
+    ActionAdded {
+        /// Its number in the incident (`ACTION-<n>`), from 1.
+        action: u64,
+        /// What is to be done.
+        text: String,
+        /// Who owns it (a roster handle when the roster has people).
+        owner: String,
+        /// When it is due.
+        due: Timestamp,
+    },
+    /// An action item was done (`incident action done`).
+    ActionDone {
+        /// Its number.
+        action: u64,
+        /// How it was done, when said.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        note: Option<String>,
+    },
+    /// An action item passed its due time while still open (recorded once by
+    /// `incident tick`, so that its owner can be told).
+    ActionOverdue {
+        /// The clock key, unique per incident (`action:<n>`).
+        clock: String,
+        /// Its number.
+        action: u64,
+        /// Who owns it.
+        owner: String,
+        /// When it was due.
+        due: Timestamp,
+        /// What is to be done.
+        text: String,
+    },
 }
 
 impl EventBody {
@@ -289,6 +328,9 @@ impl EventBody {
             EventBody::Verified(_) => "verified",
             EventBody::MessageQueued(_) => "message-queued",
             EventBody::MessageReplayed(_) => "message-replayed",
+            EventBody::ActionAdded { .. } => "action-added",
+            EventBody::ActionDone { .. } => "action-done",
+            EventBody::ActionOverdue { .. } => "action-overdue",
         }
     }
 
@@ -296,7 +338,9 @@ impl EventBody {
     /// incident (the store enforces it with a unique key).
     pub fn clock(&self) -> Option<&str> {
         match self {
-            EventBody::Escalated { clock, .. } | EventBody::Overdue { clock, .. } => Some(clock),
+            EventBody::Escalated { clock, .. }
+            | EventBody::Overdue { clock, .. }
+            | EventBody::ActionOverdue { clock, .. } => Some(clock),
             _ => None,
         }
     }

@@ -21,6 +21,8 @@
 //! - the [`outbox`]: messages to people, queued in the same transaction as the
 //!   events causing them and leased to delivery workers (at least once, in order
 //!   per incident and channel);
+//! - the [`postmortem`]: notes by post-mortem section, follow-up action items,
+//!   and the post-mortem document built from the record;
 //! - [`metrics`] (MTTD, MTTR, SLA adherence) computed from stored incidents;
 //! - the [`view`]s: what `incident show`, `list`, `timeline`, `tick`, `verify`,
 //!   `head` and `report metrics` display, as JSON documents (each next to its
@@ -45,6 +47,7 @@ pub mod key;
 pub mod metrics;
 pub mod model;
 pub mod outbox;
+pub mod postmortem;
 pub mod redact;
 pub mod remediation;
 pub mod roster;

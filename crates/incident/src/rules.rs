@@ -50,6 +50,7 @@ use crate::event::{Duplicate, EventBody, Forced};
 use crate::model::{
     ApprovalKind, ApprovalNeed, AssignedPriority, Decision, Phase, Priority, PrioritySource, Role,
 };
+use crate::postmortem::NoteSection;
 use crate::remediation::{self, FixApplied, FixPlanned, FixTested, Rescan, Verified};
 use crate::roster::{Person, fold_name};
 use crate::runbook::{CheckedBy, ChecklistItem, Runbook};
@@ -182,6 +183,8 @@ pub enum Action {
     Note {
         /// The text.
         text: String,
+        /// The post-mortem section it belongs to, when given.
+        section: Option<NoteSection>,
     },
     /// Replace the incident's roster with `people` (the current runbook file's),
     /// by a person who may be the incident commander.
@@ -274,6 +277,23 @@ pub enum Action {
     /// and check (clean) or uncheck (regression) the runbook's `by = "verify"`
     /// items.
     Verify(Rescan),
+    /// Add a follow-up action item (any time but after a cancellation, also
+    /// after the resolution): see [`crate::postmortem::add_action`].
+    AddActionItem {
+        /// What is to be done.
+        text: String,
+        /// Who owns it (a person of the roster when the roster has people).
+        owner: String,
+        /// When it is due.
+        due: Timestamp,
+    },
+    /// Mark action item `action` done, with how when said.
+    CompleteActionItem {
+        /// Its number (`ACTION-<n>`).
+        action: u64,
+        /// How it was done.
+        note: Option<String>,
+    },
 }
 
 fn required_text(what: &str, value: &str) -> Result<String, String> {
@@ -702,8 +722,9 @@ pub fn act(
                 next_due,
             }])
         }
-        Action::Note { text } => Ok(vec![EventBody::Note {
+        Action::Note { text, section } => Ok(vec![EventBody::Note {
             text: required_text("the note", text)?,
+            section: *section,
         }]),
         Action::Roster { people } => roster(inc, people, actor),
         Action::Impact { impact } => {
@@ -864,6 +885,33 @@ pub fn act(
         Action::Verify(r) => {
             open_only()?;
             verify(inc, r)
+        }
+        Action::AddActionItem { text, owner, due } => {
+            if inc.phase == Phase::Cancelled {
+                return Err(closed_refusal(inc));
+            }
+            let owner = required_text("--owner", owner)?;
+            let owner = if inc.runbook.people.is_empty() {
+                owner
+            } else {
+                person_in(&inc.runbook, &inc.id, &owner, "an action item's owner")?
+                    .handle
+                    .clone()
+            };
+            crate::postmortem::add_action(
+                inc,
+                required_text("the action item", text)?,
+                owner,
+                *due,
+                now,
+            )
+        }
+        Action::CompleteActionItem { action, note } => {
+            let note = match note {
+                Some(n) => Some(required_text("--note", n)?),
+                None => None,
+            };
+            crate::postmortem::complete_action(inc, *action, note)
         }
     }
 }

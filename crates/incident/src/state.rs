@@ -7,6 +7,7 @@ use serde::Serialize;
 
 use crate::event::{Event, EventBody};
 use crate::model::{ApprovalKind, Decision, Phase, Priority, PrioritySource, Role};
+use crate::postmortem::NoteSection;
 use crate::remediation::{FixApplied, FixPlanned, FixTested, Verified};
 use crate::runbook::{CheckedBy, Runbook};
 
@@ -173,10 +174,57 @@ pub struct EvidenceRecord {
 pub struct NoteRecord {
     /// The text.
     pub text: String,
+    /// The post-mortem section it belongs to, when given.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub section: Option<NoteSection>,
     /// Who.
     pub by: String,
     /// When.
     pub at: Timestamp,
+}
+
+/// A follow-up action item (`incident action add`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ActionItem {
+    /// Its number in the incident, from 1 (shown as `ACTION-<n>`).
+    pub action: u64,
+    /// What is to be done.
+    pub text: String,
+    /// Who owns it.
+    pub owner: String,
+    /// When it is due.
+    pub due: Timestamp,
+    /// Who added it.
+    pub by: String,
+    /// When.
+    pub at: Timestamp,
+    /// When it was done, by whom and how; `None` while open.
+    pub done: Option<ActionDone>,
+    /// When `tick` recorded it overdue (`action-overdue`), when it did.
+    pub overdue_fired: Option<Timestamp>,
+}
+
+/// How an action item was done.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ActionDone {
+    /// Who marked it done.
+    pub by: String,
+    /// When.
+    pub at: Timestamp,
+    /// How, when said.
+    pub note: Option<String>,
+}
+
+impl ActionItem {
+    /// Its id as people write it (`ACTION-3`).
+    pub fn id(&self) -> String {
+        crate::postmortem::action_id(self.action)
+    }
+
+    /// Whether it is open and past its due time at `now`.
+    pub fn is_overdue(&self, now: Timestamp) -> bool {
+        self.done.is_none() && now >= self.due
+    }
 }
 
 /// An item checked and later unchecked, kept for the record.
@@ -282,6 +330,8 @@ pub struct Incident {
     pub notes: Vec<NoteRecord>,
     /// Items unchecked, oldest first.
     pub unchecked: Vec<Uncheck>,
+    /// Follow-up action items, by number.
+    pub action_items: Vec<ActionItem>,
     /// Actors of recorded events (not clock events) who are not in the roster:
     /// their identity could not be matched to a person.
     pub outside_roster: BTreeSet<String>,
@@ -365,6 +415,23 @@ impl Incident {
             .iter()
             .filter(|i| i.required && !self.checked.contains_key(&i.id))
             .map(|i| format!("{}/{}", phase.key(), i.id))
+            .collect()
+    }
+
+    /// Action item number `action`, or why there is none.
+    fn action_item_mut(&mut self, action: u64) -> Result<&mut ActionItem, String> {
+        let count = self.action_items.len();
+        action
+            .checked_sub(1)
+            .and_then(|i| self.action_items.get_mut(i as usize))
+            .ok_or_else(|| format!("no action item {action} (the incident has {count})"))
+    }
+
+    /// The open action items past their due time at `now`.
+    pub fn overdue_actions(&self, now: Timestamp) -> Vec<&ActionItem> {
+        self.action_items
+            .iter()
+            .filter(|a| a.is_overdue(now))
             .collect()
     }
 
@@ -458,6 +525,7 @@ impl Incident {
             resolved_at: None,
             notes: Vec::new(),
             unchecked: Vec::new(),
+            action_items: Vec::new(),
             outside_roster: BTreeSet::new(),
             roster_changed: None,
             runbook: *runbook,
@@ -536,7 +604,12 @@ impl Incident {
                     at,
                 });
             }
-            EventBody::Note { text } => self.notes.push(NoteRecord { text, by, at }),
+            EventBody::Note { text, section } => self.notes.push(NoteRecord {
+                text,
+                section,
+                by,
+                at,
+            }),
             EventBody::Roster { people } => {
                 self.runbook.people = people;
                 self.roster_changed = Some((at, by.clone()));
@@ -699,6 +772,37 @@ impl Incident {
             EventBody::Verified(step) => self.remediation.verified.push(Step { step, seq, by, at }),
             // Messages live in the outbox; the incident's state does not depend on them.
             EventBody::MessageQueued(_) | EventBody::MessageReplayed(_) => {}
+            EventBody::ActionAdded {
+                action,
+                text,
+                owner,
+                due,
+            } => {
+                if action != self.action_items.len() as u64 + 1 {
+                    return Err(format!(
+                        "action item {action} added after {} items (numbers must follow)",
+                        self.action_items.len()
+                    ));
+                }
+                self.action_items.push(ActionItem {
+                    action,
+                    text,
+                    owner,
+                    due,
+                    by,
+                    at,
+                    done: None,
+                    overdue_fired: None,
+                });
+            }
+            EventBody::ActionDone { action, note } => {
+                let item = self.action_item_mut(action)?;
+                item.done = Some(ActionDone { by, at, note });
+            }
+            EventBody::ActionOverdue { clock, action, .. } => {
+                self.fired.insert(clock, at);
+                self.action_item_mut(action)?.overdue_fired = Some(at);
+            }
         }
         Ok(())
     }

@@ -11,7 +11,9 @@ use cverun_incident::chain::Anchor;
 use cverun_incident::view;
 use cverun_incident::{
     Action, ApprovalKind, AssignedPriority, Clock, Decision, Declaration, Interval, Keyring,
-    Loaded, Phase, Priority, Role, Runbook, Store, event::Duplicate,
+    Loaded, Phase, Priority, Role, Runbook, Store,
+    event::Duplicate,
+    postmortem::{NoteSection, parse_action_id},
 };
 use jiff::Timestamp;
 
@@ -256,12 +258,17 @@ pub enum IncidentCommand {
         #[arg(long, required = true)]
         reason: String,
     },
-    /// Record a note (also after the incident ended).
+    /// Record a note (also after the incident ended), for the record or for a
+    /// post-mortem section.
     Note {
         /// Incident id.
         id: String,
         /// The note.
         text: String,
+        /// The post-mortem section it belongs to: summary, root-cause, went-well,
+        /// went-wrong or lessons [default: a plain note]
+        #[arg(long, value_name = "SECTION")]
+        section: Option<String>,
     },
     /// Record the current runbook's roster ([[person]] entries) on an incident,
     /// as a person who may be its commander.
@@ -417,6 +424,70 @@ pub enum IncidentCommand {
     /// Print the runbook new incidents follow (TOML; a starting point for
     /// <state>/runbook.toml).
     Runbook,
+    /// Render an incident's post-mortem from its record (Markdown or JSON; the
+    /// same record gives the same bytes).
+    Postmortem {
+        /// Incident id.
+        id: String,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = PostmortemFormat::Markdown)]
+        format: PostmortemFormat,
+        #[command(flatten)]
+        output: OutputFile,
+    },
+    /// Follow-up action items: add, mark done, list (also after the resolution).
+    #[command(subcommand)]
+    Action(ActionCommand),
+}
+
+/// The formats of `incident postmortem`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum PostmortemFormat {
+    /// Markdown, for people and wikis.
+    Markdown,
+    /// JSON (`cverun.postmortem/1`).
+    Json,
+}
+
+/// `incident action ...`.
+#[derive(Debug, Subcommand)]
+pub enum ActionCommand {
+    /// Add an action item with an owner and a due time.
+    Add {
+        /// Incident id.
+        id: String,
+        /// What is to be done.
+        text: String,
+        /// Who owns it (a person of the roster when the runbook has people).
+        #[arg(long, required = true, value_name = "NAME")]
+        owner: String,
+        /// When it is due: a length of time from now (7d, 2w) or an RFC 3339 time.
+        #[arg(long, required = true, value_name = "TIME")]
+        due: String,
+    },
+    /// Mark an action item done.
+    Done {
+        /// Incident id.
+        id: String,
+        /// The item (ACTION-1, or 1).
+        action: String,
+        /// How it was done.
+        #[arg(long)]
+        note: Option<String>,
+    },
+    /// List action items, of one incident or of all.
+    List {
+        /// Incident id [default: every incident]
+        id: Option<String>,
+        /// Only the open items past their due time.
+        #[arg(long)]
+        overdue: bool,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+        #[command(flatten)]
+        output: OutputFile,
+    },
 }
 
 /// Who records clock events when `tick` runs without an actor (from cron).
@@ -433,6 +504,8 @@ impl IncidentCommand {
                 | IncidentCommand::Verify { .. }
                 | IncidentCommand::Head { .. }
                 | IncidentCommand::Runbook
+                | IncidentCommand::Postmortem { .. }
+                | IncidentCommand::Action(ActionCommand::List { .. })
         )
     }
 }
@@ -565,7 +638,16 @@ pub fn run(db_flag: Option<&Path>, args: IncidentArgs) -> anyhow::Result<ExitCod
             }
         },
         IncidentCommand::Uncheck { id, item, reason } => act(&id, Action::Uncheck { item, reason }),
-        IncidentCommand::Note { id, text } => act(&id, Action::Note { text }),
+        IncidentCommand::Note { id, text, section } => act(
+            &id,
+            Action::Note {
+                text,
+                section: section
+                    .map(|s| s.parse::<NoteSection>())
+                    .transpose()
+                    .map_err(anyhow::Error::msg)?,
+            },
+        ),
         IncidentCommand::Roster { id } => {
             let (rb, source) = runbook(s, args.runbook.as_deref())?;
             if rb.people.is_empty() {
@@ -681,7 +763,132 @@ pub fn run(db_flag: Option<&Path>, args: IncidentArgs) -> anyhow::Result<ExitCod
             print!("{}", rb.to_toml());
             Ok(ExitCode::SUCCESS)
         }
+        IncidentCommand::Postmortem { id, format, output } => {
+            postmortem(s, &incident_id(&id), now, format, output.output.as_deref())
+        }
+        IncidentCommand::Action(ActionCommand::Add {
+            id,
+            text,
+            owner,
+            due,
+        }) => act(
+            &id,
+            Action::AddActionItem {
+                text,
+                owner,
+                due: future_time("--due", &due, now)?,
+            },
+        ),
+        IncidentCommand::Action(ActionCommand::Done { id, action, note }) => act(
+            &id,
+            Action::CompleteActionItem {
+                action: parse_action_id(&action).map_err(anyhow::Error::msg)?,
+                note,
+            },
+        ),
+        IncidentCommand::Action(ActionCommand::List {
+            id,
+            overdue,
+            format,
+            output,
+        }) => action_list(
+            s,
+            id.as_deref(),
+            overdue,
+            now,
+            format,
+            output.output.as_deref(),
+        ),
     }
+}
+
+/// A time to come on the command line: a length of time from `now` (`7d`) or
+/// RFC 3339.
+fn future_time(flag: &str, s: &str, now: Timestamp) -> anyhow::Result<Timestamp> {
+    match s.trim().parse::<Interval>() {
+        Ok(i) => Ok(i.after(now)),
+        Err(_) => s.trim().parse::<Timestamp>().map_err(|_| {
+            anyhow::anyhow!(
+                "{flag} {s:?} is neither a length of time (\"7d\", \"2w\") nor an RFC 3339 time"
+            )
+        }),
+    }
+}
+
+/// `incident postmortem ID`: the document of the incident's record; `now` only
+/// counts while it is not resolved.
+fn postmortem(
+    s: &StoreArgs,
+    id: &str,
+    now: Timestamp,
+    format: PostmortemFormat,
+    out: Option<&Path>,
+) -> anyhow::Result<ExitCode> {
+    let (mut store, loaded) = s.load(id)?;
+    let head = store.head(id)?;
+    let v = view::postmortem::view(&loaded, &head, now, store.simulated()).map_err(|e| {
+        anyhow::anyhow!("{e}; the timeline cannot be read (see `cverun incident verify {id}`)")
+    })?;
+    match format {
+        PostmortemFormat::Json => output::report(out, |r| r.json(&v))?,
+        PostmortemFormat::Markdown => {
+            let md = view::postmortem::markdown(&v);
+            match out {
+                Some(path) => output::write_atomically(path, |w| {
+                    std::io::Write::write_all(w, md.as_bytes())?;
+                    Ok(())
+                })?,
+                None => {
+                    use std::io::Write as _;
+                    let mut stdout = std::io::stdout().lock();
+                    stdout.write_all(md.as_bytes())?;
+                    stdout.flush()?;
+                }
+            }
+        }
+    }
+    if !v.chain.verified {
+        output::warn(&format!(
+            "the timeline of {id} fails verification: run `cverun incident verify {id}`"
+        ));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `incident action list [ID]`.
+fn action_list(
+    s: &StoreArgs,
+    id: Option<&str>,
+    overdue: bool,
+    now: Timestamp,
+    format: Format,
+    out: Option<&Path>,
+) -> anyhow::Result<ExitCode> {
+    let (loaded, simulated) = match id.map(incident_id) {
+        Some(id) => {
+            let (store, l) = s.load(&id)?;
+            (vec![l], store.simulated())
+        }
+        None => {
+            let store = s.open(false)?;
+            let simulated = s.simulated(store.as_ref())?;
+            match store {
+                Some(mut store) => (store.load_all()?, simulated),
+                None => (Vec::new(), simulated),
+            }
+        }
+    };
+    let v = view::actions::view(&loaded, now, overdue, simulated);
+    output::report(out, |r| match format {
+        Format::Json => r.json(&v),
+        Format::Table => r.text(&view::actions::text(&v)),
+    })?;
+    for id in &v.unreadable {
+        output::warn(&format!(
+            "the timeline of {id} cannot be read: its action items are not listed (see `cverun incident verify {id}`)"
+        ));
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 /// The runbook for new incidents and where it comes from.

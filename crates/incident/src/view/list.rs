@@ -11,6 +11,7 @@ use crate::model::{Phase, Priority, Role};
 use crate::state::{Incident, StatusUpdate};
 use crate::store::Loaded;
 
+use super::actions::ActionRow;
 use super::text::{banner, paint_priority, short_clock, span, truncate};
 
 /// The JSON schema name of [`ListView`].
@@ -25,6 +26,9 @@ pub struct ListView<'a> {
     pub now: Timestamp,
     /// The incidents listed, in the order given.
     pub incidents: Vec<ListItem<'a>>,
+    /// Open action items past their due time, of every incident (resolved ones
+    /// too: action items are the follow-up), whether listed or not.
+    pub overdue_actions: Vec<ActionRow<'a>>,
     /// The store is simulated (times from CVERUN_NOW, not a clock).
     pub simulated: bool,
     /// Ended incidents are listed too.
@@ -79,10 +83,16 @@ pub fn view(loaded: &[Loaded], all: bool, now: Timestamp, simulated: bool) -> Li
             Err(e) => Some(unreadable(&l.id, e.to_string())),
         })
         .collect();
+    let overdue_actions = loaded
+        .iter()
+        .filter_map(|l| l.state.as_ref().ok())
+        .flat_map(|inc| super::actions::rows(inc, now, true))
+        .collect();
     ListView {
         schema: SCHEMA,
         now,
         incidents,
+        overdue_actions,
         simulated,
         all,
     }
@@ -154,6 +164,7 @@ pub fn text(v: &ListView<'_>, store: &str) -> String {
             "{}",
             paint(DIM, format!("no {open}incidents in {store}"))
         );
+        overdue_actions(&mut out, v);
         return out;
     }
     let _ = writeln!(
@@ -178,7 +189,26 @@ pub fn text(v: &ListView<'_>, store: &str) -> String {
     for i in &v.incidents {
         row(&mut out, i, v.now);
     }
+    overdue_actions(&mut out, v);
     out
+}
+
+/// The overdue action items, after the incidents.
+fn overdue_actions(out: &mut String, v: &ListView<'_>) {
+    if v.overdue_actions.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        out,
+        "{}",
+        paint(
+            RED,
+            format!("{} overdue action items:", v.overdue_actions.len())
+        )
+    );
+    for r in &v.overdue_actions {
+        let _ = writeln!(out, "  {}", super::actions::line(r));
+    }
 }
 
 fn row(out: &mut String, i: &ListItem<'_>, now: Timestamp) {

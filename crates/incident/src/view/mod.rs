@@ -22,14 +22,18 @@
 //! | [`tick`] | `cverun.tick/1` | `incident tick` |
 //! | [`verify`] | `cverun.verify/1` | `incident verify` |
 //! | [`head`] | `cverun.head/1` | `incident head` |
+//! | [`postmortem`] | `cverun.postmortem/1` | `incident postmortem` (Markdown and JSON) |
+//! | [`actions`] | `cverun.actions/1` | `incident action list` |
 //! | [`metrics`] | `cverun.metrics/1` | `report metrics` |
 //!
 //! [`text`] holds what the views share: the line describing one event, deadlines,
 //! the SIMULATED banner, and the lines `incident declare` and every action print.
 
+pub mod actions;
 pub mod head;
 pub mod list;
 pub mod metrics;
+pub mod postmortem;
 pub mod show;
 pub mod text;
 pub mod tick;

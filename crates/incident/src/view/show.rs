@@ -55,6 +55,8 @@ pub struct IncidentView<'a> {
     pub verified: bool,
     /// What is wrong with the timeline (empty: verified).
     pub problems: &'a [Problem],
+    /// The ids of the open action items past their due time (`ACTION-<n>`).
+    pub overdue_actions: Vec<String>,
     /// The store is simulated (times from CVERUN_NOW, not a clock).
     pub simulated: bool,
     /// When the view was taken.
@@ -157,6 +159,12 @@ pub fn view(
         last_update: inc.updates.last(),
         verified: loaded.problems.is_empty(),
         problems: &loaded.problems,
+        overdue_actions: inc
+            .overdue_actions(now)
+            .into_iter()
+            .filter(|_| inc.phase != Phase::Cancelled)
+            .map(|a| a.id())
+            .collect(),
         simulated,
         now,
         events: loaded.events.len(),
@@ -197,6 +205,7 @@ pub fn text(v: &IncidentView<'_>) -> String {
     checklist_text(&mut out, v);
     approvals(&mut out, v);
     remediation(&mut out, v.incident);
+    action_items(&mut out, v);
     records(&mut out, v.incident);
     out.push('\n');
     if v.verified {
@@ -214,6 +223,27 @@ pub fn text(v: &IncidentView<'_>) -> String {
         );
     }
     out
+}
+
+/// The action items, overdue ones in red.
+fn action_items(out: &mut String, v: &IncidentView<'_>) {
+    let rows = super::actions::rows(v.incident, v.now, false);
+    if rows.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        out,
+        "\n{}{}",
+        paint(BOLD, "action items"),
+        if v.overdue_actions.is_empty() {
+            String::new()
+        } else {
+            paint(RED, format!(" ({} overdue)", v.overdue_actions.len()))
+        }
+    );
+    for r in &rows {
+        let _ = writeln!(out, "  {}", super::actions::line(r));
+    }
 }
 
 fn facts(out: &mut String, v: &IncidentView<'_>) {

@@ -112,7 +112,10 @@ impl Timeline {
 }
 
 fn note(text: &str) -> Action {
-    Action::Note { text: text.into() }
+    Action::Note {
+        text: text.into(),
+        section: None,
+    }
 }
 
 /// Events as stored, the third edited in place (its hash no longer matches).
@@ -157,6 +160,7 @@ fn show_is_the_documented_document_and_says_simulated() {
             "last_update",
             "verified",
             "problems",
+            "overdue_actions",
             "simulated"
         ]
     );

@@ -163,7 +163,14 @@ pub fn describe(e: &Event) -> String {
             item,
             reason,
         } => format!("unchecked {}/{item}: {reason}", phase.key()),
-        EventBody::Note { text } => format!("note: {text}"),
+        EventBody::Note {
+            text,
+            section: None,
+        } => format!("note: {text}"),
+        EventBody::Note {
+            text,
+            section: Some(s),
+        } => format!("note ({s}): {text}"),
         EventBody::Roster { people } => format!(
             "roster recorded: {}",
             people
@@ -267,6 +274,32 @@ pub fn describe(e: &Event) -> String {
         EventBody::MessageReplayed(m) => format!(
             "message {} replayed ({} -> pending) via {}, same key {}",
             m.message, m.from, m.channel, m.key
+        ),
+        EventBody::ActionAdded {
+            action,
+            text,
+            owner,
+            due,
+        } => format!(
+            "action item {} for {owner}, due {}: {text}",
+            crate::postmortem::action_id(action),
+            when(due)
+        ),
+        EventBody::ActionDone { action, note } => format!(
+            "action item {} done{}",
+            crate::postmortem::action_id(action),
+            note.map(|n| format!(": {n}")).unwrap_or_default()
+        ),
+        EventBody::ActionOverdue {
+            action,
+            owner,
+            due,
+            text,
+            ..
+        } => format!(
+            "ACTION OVERDUE: {} of {owner} (due {}): {text}",
+            crate::postmortem::action_id(action),
+            when(due)
         ),
     }
 }

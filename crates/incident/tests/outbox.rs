@@ -68,7 +68,10 @@ fn keyed(channel: &str, key: &str) -> NewMessage {
 }
 
 fn note(text: &str) -> Action {
-    Action::Note { text: text.into() }
+    Action::Note {
+        text: text.into(),
+        section: None,
+    }
 }
 
 fn attempt(outcome: Outcome, now: Timestamp) -> Attempt {

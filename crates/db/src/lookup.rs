@@ -138,6 +138,20 @@ impl Database {
         self.by_package(queries, threads, |db, qs| db.fix_plans(qs))
     }
 
+    /// [`Database::fix_plans_parallel`], each plan handed to `keep` (with its query)
+    /// on its thread as soon as it is made; the answers are what `keep` returns, in
+    /// the order of `queries` (the default value for a package whose ecosystem has
+    /// no version scheme). A large scan then holds one small value per query instead
+    /// of every plan twice while the threads' parts are put in order.
+    pub fn fix_plans_parallel_with<T: Default + Clone + Send>(
+        &self,
+        queries: &[FixQuery],
+        threads: usize,
+        keep: impl Fn(&FixQuery, FixPlan) -> T + Sync,
+    ) -> Result<Vec<T>> {
+        self.by_package(queries, threads, |db, qs| db.fix_plans_with(qs, &keep))
+    }
+
     /// Runs `work` on parts of `queries` split by package, one connection per thread;
     /// the answers in the order of `queries`.
     fn by_package<Q: Query + Sync, R: Default + Clone + Send>(
@@ -413,8 +427,19 @@ impl Database {
         &self,
         queries: &[Q],
     ) -> Result<Vec<FixPlan>> {
+        self.fix_plans_with(queries, |_, plan| plan)
+    }
+
+    /// [`Database::fix_plans`], each plan handed to `keep` with its query as soon as
+    /// it is made (see [`Database::fix_plans_parallel_with`]).
+    pub fn fix_plans_with<Q: Query + std::borrow::Borrow<FixQuery>, T: Default + Clone>(
+        &self,
+        queries: &[Q],
+        keep: impl Fn(&FixQuery, FixPlan) -> T,
+    ) -> Result<Vec<T>> {
         self.plan_each(queries, |finder, i, version| {
-            finder.plan(version, &queries[i].borrow().groups)
+            let query = queries[i].borrow();
+            keep(query, finder.plan(version, &query.groups))
         })
     }
 

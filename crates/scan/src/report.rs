@@ -440,34 +440,92 @@ impl Report {
 
 /// One vulnerable package version in one service: the findings of its advisories
 /// folded into one row (the human table's row, and `packages_affected` in JSON).
+///
+/// A row shares what its findings hold (service and manifest names, advisory ids,
+/// the package's fix) instead of copying it: a large fleet has nearly as many rows
+/// as findings.
 #[derive(Clone, Debug, Serialize)]
 pub struct PackageGroup {
     /// Service name.
     pub service: Arc<str>,
-    /// Ecosystem (OSV name).
-    pub ecosystem: String,
+    /// Ecosystem (its OSV name in JSON).
+    #[serde(serialize_with = "osv_name")]
+    pub ecosystem: cverun_versions::Ecosystem,
     /// Package name.
     pub package: String,
     /// Installed version.
     pub version: String,
-    /// Where it is declared (`manifest:line`), every location, in report order.
-    pub locations: Vec<String>,
+    /// Where it is declared (`manifest:line` in JSON), every location, in the
+    /// order of its findings (most urgent first).
+    pub locations: Vec<Location>,
     /// Its advisories (primary ids), most urgent first.
-    pub advisories: Vec<String>,
+    pub advisories: Vec<Arc<str>>,
     /// The most urgent priority among them.
     pub priority: Level,
     /// That priority's deadline (RFC 3339).
     pub due: jiff::Timestamp,
     /// The best CVSS base score among the advisories, when any is known.
     pub cvss: Option<f64>,
-    /// The runbook's decision for the package (that of its most urgent finding).
-    pub decision: cverun_triage::decision::Decision,
-    /// The decision for people: `HOTFIX -> v0.52.0 (fixes 18 of 19)`, a
-    /// contradictory record named (see `Fix::label_with`).
+    /// The fix of the finding that decides for the package (its most urgent one,
+    /// or the one a partial upgrade names): JSON shows its `decision` only, as
+    /// `decision` ([`PackageGroup::decision`]).
+    #[serde(rename = "decision", serialize_with = "decision_only")]
+    pub package_fix: Arc<Fix>,
+    /// The own fix of that finding's advisory, for [`PackageGroup::label`] (not in
+    /// JSON).
     #[serde(skip)]
-    pub label: String,
+    pub own_fix: Option<Arc<cverun_osv::OwnFix>>,
     /// The two ways out: fixing the most urgent advisory, or every known one.
     pub fix: GroupFix,
+}
+
+fn osv_name<S: serde::Serializer>(
+    ecosystem: &cverun_versions::Ecosystem,
+    s: S,
+) -> Result<S::Ok, S::Error> {
+    s.serialize_str(ecosystem.osv_name())
+}
+
+fn decision_only<S: serde::Serializer>(fix: &Arc<Fix>, s: S) -> Result<S::Ok, S::Error> {
+    fix.decision.serialize(s)
+}
+
+impl PackageGroup {
+    /// The runbook's decision for the package (that of its deciding finding).
+    pub fn decision(&self) -> &cverun_triage::decision::Decision {
+        &self.package_fix.decision
+    }
+
+    /// The decision for people: `HOTFIX -> v0.52.0 (fixes 18 of 19)`, a
+    /// contradictory record named (see `Fix::label_with`).
+    pub fn label(&self) -> String {
+        self.package_fix.label_with(self.own_fix.as_deref())
+    }
+}
+
+/// A place a package is declared: `manifest:line` (or the manifest alone), as
+/// text and in JSON.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Location {
+    /// The manifest (relative to the scan root).
+    pub manifest: Arc<str>,
+    /// The line of the declaration, when known.
+    pub line: Option<u32>,
+}
+
+impl std::fmt::Display for Location {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.line {
+            Some(l) => write!(f, "{}:{l}", self.manifest),
+            None => f.write_str(&self.manifest),
+        }
+    }
+}
+
+impl Serialize for Location {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
 }
 
 /// The fixes of a [`PackageGroup`].
@@ -490,7 +548,7 @@ pub struct FixStep {
     pub version: Option<String>,
     /// The package's advisories still affecting that version (all of them when
     /// `version` is `null`).
-    pub leaves_unfixed: Vec<String>,
+    pub leaves_unfixed: Vec<Arc<str>>,
 }
 
 /// The version that fixes this finding's own advisory: its `own_fix` (the smallest
@@ -501,8 +559,14 @@ pub struct FixStep {
 /// This is the one accessor the grouped rows read for the "fixes the most urgent
 /// advisory" column.
 pub fn own_fix(f: &FindingRecord) -> Option<String> {
+    own_fix_text(f).map(std::borrow::Cow::into_owned)
+}
+
+/// [`own_fix`], borrowed from the finding when it can be.
+fn own_fix_text(f: &FindingRecord) -> Option<std::borrow::Cow<'_, str>> {
+    use std::borrow::Cow;
     if let Some(o) = &f.own_fix {
-        return o.version.clone();
+        return o.version.as_deref().map(Cow::Borrowed);
     }
     let scheme = f.ecosystem.scheme();
     let above = |v: &str| match scheme {
@@ -522,9 +586,9 @@ pub fn own_fix(f: &FindingRecord) -> Option<String> {
     // Go advisories write module versions without the `v` the go.mod has.
     best.map(|b| {
         if f.version.starts_with('v') && !b.starts_with('v') && f.ecosystem.osv_name() == "Go" {
-            format!("v{b}")
+            Cow::Owned(format!("v{b}"))
         } else {
-            b.to_owned()
+            Cow::Borrowed(b)
         }
     })
 }
@@ -532,6 +596,8 @@ pub fn own_fix(f: &FindingRecord) -> Option<String> {
 /// Groups the report's findings per vulnerable package (`packages_affected`) and
 /// counts the groups in the summary: after the scan, and again after filters.
 pub fn regroup(report: &mut Report) {
+    // The old rows go first: the new ones are built beside the findings alone.
+    report.packages_affected = Vec::new();
     report.packages_affected = group_packages(&report.findings);
     let s = &mut report.summary;
     s.packages_affected = report.packages_affected.len();
@@ -544,137 +610,215 @@ pub fn regroup(report: &mut Report) {
 /// Folds the vulnerability findings of `findings` (unverifiable and informational
 /// ones aside, and those without a priority or fix) into one [`PackageGroup`] per
 /// service, ecosystem, package and version: most urgent first (priority, deadline,
-/// best score), then by service and package.
+/// best score), then by service and package, then in the order the packages first
+/// appear in `findings`.
+///
+/// The findings are folded as indices (no copy), the rows ordered before they are
+/// built, and each row shares its strings and fix with its findings.
 pub fn group_packages(findings: &[FindingRecord]) -> Vec<PackageGroup> {
-    use std::collections::HashMap;
-    type Key<'a> = (&'a str, &'a str, &'a str, &'a str);
-    let mut order: Vec<Key<'_>> = Vec::new();
-    let mut members: HashMap<Key<'_>, Vec<&FindingRecord>> = HashMap::new();
-    for f in findings {
-        if !f.is_vulnerability() || f.priority.is_none() || f.fix.is_none() {
-            continue;
+    let members = Members::of(findings);
+    // Each group's findings, most urgent first (stable: report order on ties).
+    let mut lists: Vec<&[u32]> = Vec::with_capacity(members.len());
+    let mut flat = members.flat;
+    {
+        let mut rest: &mut [u32] = &mut flat;
+        for &n in &members.sizes {
+            let (list, tail) = rest.split_at_mut(n as usize);
+            list.sort_by(|a, b| {
+                urgency(&findings[*a as usize])
+                    .partial_cmp(&urgency(&findings[*b as usize]))
+                    .unwrap_or(std::cmp::Ordering::Equal)
+            });
+            rest = tail;
         }
-        let key = (
-            &*f.service,
-            f.ecosystem.osv_name(),
-            f.package.as_str(),
-            f.version.as_str(),
+    }
+    {
+        let mut rest: &[u32] = &flat;
+        for &n in &members.sizes {
+            let (list, tail) = rest.split_at(n as usize);
+            lists.push(list);
+            rest = tail;
+        }
+    }
+    // The rows' order, from their leads and best scores (stable: first appearance
+    // on ties), before any row is built.
+    let cvss: Vec<Option<f64>> = lists
+        .iter()
+        .map(|list| {
+            list.iter()
+                .filter_map(|k| findings[*k as usize].cvss.as_ref().map(|s| s.score))
+                .fold(None, |m: Option<f64>, s| Some(m.map_or(s, |m| m.max(s))))
+        })
+        .collect();
+    let mut order: Vec<u32> = (0..lists.len() as u32).collect();
+    order.sort_by(|a, b| {
+        let (la, lb) = (
+            &findings[lists[*a as usize][0] as usize],
+            &findings[lists[*b as usize][0] as usize],
         );
-        members
-            .entry(key)
-            .or_insert_with(|| {
-                order.push(key);
-                Vec::new()
-            })
-            .push(f);
-    }
-    let mut groups = Vec::with_capacity(order.len());
-    for key in order {
-        let mut list = members.remove(&key).unwrap_or_default();
-        list.sort_by(|a, b| {
-            urgency(a)
-                .partial_cmp(&urgency(b))
-                .unwrap_or(std::cmp::Ordering::Equal)
-        });
-        let lead = list[0];
-        let (Some(priority), Some(lead_fix)) = (&lead.priority, &lead.fix) else {
-            continue;
-        };
-        // The package's decision: a partial upgrade when there is one (it names the
-        // advisories it leaves), even when one of those is the most urgent.
-        let decider = list
-            .iter()
-            .find(|f| {
-                f.fix
-                    .as_ref()
-                    .is_some_and(|x| !x.decision.unfixed.is_empty())
-            })
-            .copied()
-            .unwrap_or(lead);
-        let fix = decider.fix.as_ref().unwrap_or(lead_fix);
-        let label = fix.label_with(decider.own_fix.as_deref());
-        let mut advisories: Vec<String> = Vec::new();
-        let mut fixes: Vec<(String, Option<String>)> = Vec::new();
-        let mut locations: Vec<String> = Vec::new();
-        for f in &list {
-            let id = f.finding.advisory.to_string();
-            if !advisories.contains(&id) {
-                fixes.push((id.clone(), own_fix(f)));
-                advisories.push(id);
-            }
-            let at = match f.line {
-                Some(l) => format!("{}:{l}", f.manifest),
-                None => f.manifest.to_string(),
-            };
-            if !locations.contains(&at) {
-                locations.push(at);
-            }
-        }
-        let scheme = lead.ecosystem.scheme();
-        // An advisory is fixed by `target` when its own fix is at or below it.
-        let unfixed_by = |target: &Option<String>| -> Vec<String> {
-            fixes
-                .iter()
-                .filter(|(_, own)| match (own, target, scheme) {
-                    (Some(own), Some(t), Some(s)) => {
-                        !cverun_versions::compare(s, own, t).is_ok_and(|o| o.is_le())
-                    }
-                    (Some(own), Some(t), None) => own != t,
-                    _ => true,
-                })
-                .map(|(id, _)| id.clone())
-                .collect()
-        };
-        let most_urgent_version = fixes[0].1.clone();
-        let most_urgent = FixStep {
-            leaves_unfixed: unfixed_by(&most_urgent_version),
-            version: most_urgent_version,
-        };
-        let safe = fix.options.minimal_safe.clone();
-        let safe_from_all = FixStep {
-            // Safe from every known advisory by construction; none without one.
-            leaves_unfixed: if safe.is_some() {
-                Vec::new()
-            } else {
-                advisories.clone()
-            },
-            version: safe,
-        };
-        groups.push(PackageGroup {
-            service: lead.service.clone(),
-            ecosystem: key.1.to_owned(),
-            package: lead.package.clone(),
-            version: lead.version.clone(),
-            locations,
-            advisories,
-            priority: priority.level,
-            due: priority.due,
-            cvss: list
-                .iter()
-                .filter_map(|f| f.cvss.as_ref().map(|s| s.score))
-                .fold(None, |m: Option<f64>, s| Some(m.map_or(s, |m| m.max(s)))),
-            decision: fix.decision.clone(),
-            label,
-            fix: GroupFix {
-                most_urgent,
-                safe_from_all,
-                breaking: fix.options.breaking,
-                rollback: fix.options.rollback.clone(),
-            },
-        });
-    }
-    groups.sort_by(|a, b| {
-        (a.priority, a.due)
-            .cmp(&(b.priority, b.due))
+        let due = |f: &FindingRecord| f.priority.as_ref().map(|p| (p.level, p.due));
+        due(la)
+            .cmp(&due(lb))
             .then_with(|| {
-                b.cvss
+                cvss[*b as usize]
                     .unwrap_or(-1.0)
-                    .partial_cmp(&a.cvss.unwrap_or(-1.0))
+                    .partial_cmp(&cvss[*a as usize].unwrap_or(-1.0))
                     .unwrap_or(std::cmp::Ordering::Equal)
             })
-            .then_with(|| (&a.service, &a.package).cmp(&(&b.service, &b.package)))
+            .then_with(|| (&la.service, &la.package).cmp(&(&lb.service, &lb.package)))
     });
+    let mut fixes: Vec<(Arc<str>, Option<std::borrow::Cow<'_, str>>)> = Vec::new();
+    // Sized up front: doubling a vector of rows would hold two buffers at once.
+    let mut groups = Vec::with_capacity(order.len());
+    for g in order {
+        let list = lists[g as usize];
+        groups.extend(package_group(findings, list, cvss[g as usize], &mut fixes));
+    }
     groups
+}
+
+/// The vulnerability findings of a report per package version, as indices: the
+/// groups in the order they first appear, each group's findings in report order.
+struct Members {
+    /// The size of each group.
+    sizes: Vec<u32>,
+    /// Every group's finding indices, one group after the other.
+    flat: Vec<u32>,
+}
+
+impl Members {
+    /// Sorts the indices of the vulnerability findings by package version (stable:
+    /// report order within a group), then orders the groups by their first finding.
+    /// No map of keys: a large report has nearly as many groups as findings.
+    fn of(findings: &[FindingRecord]) -> Members {
+        let key = |k: &u32| {
+            let f = &findings[*k as usize];
+            (
+                &*f.service,
+                f.ecosystem.osv_name(),
+                f.package.as_str(),
+                f.version.as_str(),
+            )
+        };
+        let mut sorted: Vec<u32> = (0..findings.len() as u32)
+            .filter(|k| {
+                let f = &findings[*k as usize];
+                f.is_vulnerability() && f.priority.is_some() && f.fix.is_some()
+            })
+            .collect();
+        sorted.sort_by(|a, b| key(a).cmp(&key(b)));
+        // Runs of one package version: (start in `sorted`, length).
+        let mut runs: Vec<(u32, u32)> = Vec::new();
+        for (at, k) in sorted.iter().enumerate() {
+            match runs.last_mut() {
+                Some((start, n)) if key(&sorted[*start as usize]) == key(k) => *n += 1,
+                _ => runs.push((at as u32, 1)),
+            }
+        }
+        runs.sort_by_key(|(start, _)| sorted[*start as usize]);
+        let mut flat: Vec<u32> = Vec::with_capacity(sorted.len());
+        let mut sizes: Vec<u32> = Vec::with_capacity(runs.len());
+        for (start, n) in runs {
+            flat.extend_from_slice(&sorted[start as usize..(start + n) as usize]);
+            sizes.push(n);
+        }
+        Members { sizes, flat }
+    }
+
+    fn len(&self) -> usize {
+        self.sizes.len()
+    }
+}
+
+/// One row from its findings (`list`, most urgent first, indices into
+/// `findings`); `fixes` is a buffer reused between rows.
+fn package_group<'f>(
+    findings: &'f [FindingRecord],
+    list: &[u32],
+    cvss: Option<f64>,
+    fixes: &mut Vec<(Arc<str>, Option<std::borrow::Cow<'f, str>>)>,
+) -> Option<PackageGroup> {
+    let at = |k: &u32| &findings[*k as usize];
+    let lead = at(list.first()?);
+    let (Some(priority), Some(lead_fix)) = (&lead.priority, &lead.fix) else {
+        return None;
+    };
+    // The package's decision: a partial upgrade when there is one (it names the
+    // advisories it leaves), even when one of those is the most urgent.
+    let decider = list
+        .iter()
+        .map(at)
+        .find(|f| {
+            f.fix
+                .as_ref()
+                .is_some_and(|x| !x.decision.unfixed.is_empty())
+        })
+        .unwrap_or(lead);
+    let fix = decider.fix.as_ref().unwrap_or(lead_fix);
+    fixes.clear();
+    let mut locations: Vec<Location> = Vec::new();
+    for f in list.iter().map(at) {
+        if !fixes.iter().any(|(id, _)| *id == f.finding.advisory) {
+            fixes.push((f.finding.advisory.clone(), own_fix_text(f)));
+        }
+        let place = Location {
+            manifest: f.manifest.clone(),
+            line: f.line,
+        };
+        if !locations.contains(&place) {
+            locations.push(place);
+        }
+    }
+    let advisories: Vec<Arc<str>> = fixes.iter().map(|(id, _)| id.clone()).collect();
+    let scheme = lead.ecosystem.scheme();
+    // An advisory is fixed by `target` when its own fix is at or below it.
+    let unfixed_by = |target: Option<&str>| -> Vec<Arc<str>> {
+        fixes
+            .iter()
+            .filter(|(_, own)| match (own.as_deref(), target, scheme) {
+                (Some(own), Some(t), Some(s)) => {
+                    !cverun_versions::compare(s, own, t).is_ok_and(|o| o.is_le())
+                }
+                (Some(own), Some(t), None) => own != t,
+                _ => true,
+            })
+            .map(|(id, _)| id.clone())
+            .collect()
+    };
+    let most_urgent_version = fixes[0].1.as_deref();
+    let most_urgent = FixStep {
+        leaves_unfixed: unfixed_by(most_urgent_version),
+        version: most_urgent_version.map(str::to_owned),
+    };
+    let safe = fix.options.minimal_safe.clone();
+    let safe_from_all = FixStep {
+        // Safe from every known advisory by construction; none without one.
+        leaves_unfixed: if safe.is_some() {
+            Vec::new()
+        } else {
+            advisories.clone()
+        },
+        version: safe,
+    };
+    Some(PackageGroup {
+        service: lead.service.clone(),
+        ecosystem: lead.ecosystem.clone(),
+        package: lead.package.clone(),
+        version: lead.version.clone(),
+        locations,
+        advisories,
+        priority: priority.level,
+        due: priority.due,
+        cvss,
+        package_fix: fix.clone(),
+        own_fix: decider.own_fix.clone(),
+        fix: GroupFix {
+            most_urgent,
+            safe_from_all,
+            breaking: fix.options.breaking,
+            rollback: fix.options.rollback.clone(),
+        },
+    })
 }
 
 /// Sort key of a finding's urgency: priority, deadline, then the higher score.

@@ -20,7 +20,7 @@ use cverun_db::{Database, FixQuery, PackageQuery, RecordSeverity};
 use cverun_inventory::read::Class;
 use cverun_osv::{Finding, FixGroup, FixOptions, OwnFix};
 use cverun_triage::assess::{CveSignals, assess};
-use cverun_triage::decision::{Action, Decision, Workaround, decide, decide_for};
+use cverun_triage::decision::{Action, Decision, Workaround, decide, decide_for, left_by_partial};
 use cverun_triage::exceptions::{self, CheckProblem, Exception, Exceptions, Standing};
 use cverun_triage::policy::{Assessment, Context, EpssScore, Kev, Level, Policy, prioritize};
 use cverun_triage::severity::{Score, best};
@@ -646,30 +646,45 @@ pub fn apply(
             fix_of[k] = Some((i, g));
         }
     }
-    let plans = db.fix_plans_parallel(&queries, threads)?;
-    let options: Vec<&FixOptions> = plans.iter().map(|p| &p.options).collect();
-    let own: Vec<Vec<Arc<OwnFix>>> = plans
-        .iter()
-        .map(|p| p.own.iter().cloned().map(Arc::new).collect())
-        .collect();
-    // The package's fix, and a fix of its own for each advisory a partial upgrade
-    // leaves.
-    let plain: Vec<Arc<Fix>> = queries
-        .iter()
-        .zip(&options)
-        .map(|(q, o)| {
+    // The package's fix and the own fix of each of its advisories, made on the
+    // threads that plan them (options moved, not copied) and shared by every
+    // finding of that package version and advisory.
+    let planned = db.fix_plans_parallel_with(&queries, threads, |q, plan| {
+        let decision = decide(&q.query.version, &plan.options, None);
+        let own: Vec<Arc<OwnFix>> = plan.own.into_iter().map(Arc::new).collect();
+        Some((
             Arc::new(Fix {
-                options: (*o).clone(),
-                decision: decide(&q.query.version, o, None),
+                options: plan.options,
+                decision,
+            }),
+            own,
+        ))
+    })?;
+    // A package whose ecosystem has no version scheme gets no plan: no options.
+    let (plain, own): (Vec<Arc<Fix>>, Vec<Vec<Arc<OwnFix>>>) = planned
+        .into_iter()
+        .zip(&queries)
+        .map(|(p, q)| {
+            p.unwrap_or_else(|| {
+                let options = FixOptions::default();
+                let decision = decide(&q.query.version, &options, None);
+                (Arc::new(Fix { options, decision }), Vec::new())
             })
         })
-        .collect();
+        .unzip();
+    let options = |i: usize| -> &FixOptions { &plain[i].options };
+    // A fix of its own for each advisory a partial upgrade leaves; any other
+    // advisory shares the package's.
     let plain_for = |i: usize, g: usize| -> Arc<Fix> {
         let q = &queries[i];
+        let id = &q.groups[g].id;
+        if !left_by_partial(options(i), id) {
+            return plain[i].clone();
+        }
         let d = decide_for(
             &q.query.version,
-            options[i],
-            &q.groups[g].id,
+            options(i),
+            id,
             own[i].get(g).map(|o| &**o),
             None,
         );
@@ -677,7 +692,7 @@ pub fn apply(
             plain[i].clone()
         } else {
             Arc::new(Fix {
-                options: options[i].clone(),
+                options: options(i).clone(),
                 decision: d,
             })
         }
@@ -752,14 +767,14 @@ pub fn apply(
             };
             let d = decide_for(
                 &f.version,
-                options[i],
+                options(i),
                 &f.finding.advisory,
                 own[i].get(g).map(|o| &**o),
                 Some(&w),
             );
             if f.fix.as_ref().is_none_or(|x| x.decision != d) {
                 f.fix = Some(Arc::new(Fix {
-                    options: options[i].clone(),
+                    options: options(i).clone(),
                     decision: d,
                 }));
             }
@@ -771,20 +786,37 @@ pub fn apply(
     // one turns it into a workaround there).
     {
         type Place<'r> = (&'r str, &'r str, Option<u32>, &'r str, &'r str, &'r str);
-        let mut own_decisions: HashMap<Place<'_>, Decision> = HashMap::new();
-        for f in &report.findings {
-            if let Some(fix) = &f.fix {
-                own_decisions.insert(
-                    (
-                        &f.service,
-                        &f.manifest,
-                        f.line,
-                        &f.package,
-                        &f.version,
-                        &f.finding.advisory,
-                    ),
-                    fix.decision.clone(),
-                );
+        fn place<'r>(f: &'r FindingRecord, advisory: &'r str) -> Place<'r> {
+            (
+                &f.service,
+                &f.manifest,
+                f.line,
+                &f.package,
+                &f.version,
+                advisory,
+            )
+        }
+        // Only the places of the advisories partial upgrades leave are looked up.
+        let wanted: HashSet<Place<'_>> = report
+            .findings
+            .iter()
+            .filter_map(|f| f.fix.as_ref().map(|fix| (f, fix)))
+            .flat_map(|(f, fix)| {
+                fix.decision
+                    .unfixed
+                    .iter()
+                    .map(move |u| place(f, &u.advisory))
+            })
+            .collect();
+        let mut own_decisions: HashMap<Place<'_>, &Decision> = HashMap::new();
+        if !wanted.is_empty() {
+            for f in &report.findings {
+                if let Some(fix) = &f.fix {
+                    let at = place(f, &f.finding.advisory);
+                    if wanted.contains(&at) {
+                        own_decisions.insert(at, &fix.decision);
+                    }
+                }
             }
         }
         let mut updated: Vec<(usize, Arc<Fix>)> = Vec::new();

@@ -210,11 +210,19 @@ pub fn decide_for(
     own: Option<&OwnFix>,
     workaround: Option<&Workaround<'_>>,
 ) -> Decision {
+    if left_by_partial(fix, advisory) {
+        unfixed_decision(installed, fix, advisory, own, workaround)
+    } else {
+        decide(installed, fix, workaround)
+    }
+}
+
+/// Whether `advisory` is one the package's partial upgrade leaves (no version is
+/// safe from every advisory): only then does [`decide_for`] differ from [`decide`].
+pub fn left_by_partial(fix: &FixOptions, advisory: &str) -> bool {
     match &fix.partial {
-        Some(p) if fix.minimal_safe.is_none() && p.leaves.iter().any(|a| a == advisory) => {
-            unfixed_decision(installed, fix, advisory, own, workaround)
-        }
-        _ => decide(installed, fix, workaround),
+        Some(p) => fix.minimal_safe.is_none() && p.leaves.iter().any(|a| a == advisory),
+        None => false,
     }
 }
 

@@ -262,7 +262,7 @@ fn vulnerable(r: &Report, names: &Names, dirs: &HashMap<&str, &str>) -> Section 
                 cell(&fix(&g.fix.safe_from_all)),
                 g.locations
                     .iter()
-                    .map(|l| format!("`{}`", names.file(l, dir)))
+                    .map(|l| format!("`{}`", names.file(&l.to_string(), dir)))
                     .collect::<Vec<_>>()
                     .join(", ")
             )
@@ -276,9 +276,10 @@ fn vulnerable(r: &Report, names: &Names, dirs: &HashMap<&str, &str>) -> Section 
 }
 
 fn decision(g: &PackageGroup) -> String {
-    match &g.decision.target {
-        Some(t) => format!("{} -> {t}", g.decision.action),
-        None => g.decision.action.to_string(),
+    let decision = g.decision();
+    match &decision.target {
+        Some(t) => format!("{} -> {t}", decision.action),
+        None => decision.action.to_string(),
     }
 }
 
@@ -288,12 +289,7 @@ fn fix(step: &crate::report::FixStep) -> String {
         None => "none known".to_owned(),
         Some(v) if step.leaves_unfixed.is_empty() => v.clone(),
         Some(v) => {
-            let ids: Vec<&str> = step
-                .leaves_unfixed
-                .iter()
-                .take(2)
-                .map(String::as_str)
-                .collect();
+            let ids: Vec<&str> = step.leaves_unfixed.iter().take(2).map(|id| &**id).collect();
             let more = if step.leaves_unfixed.len() > 2 {
                 ", ..."
             } else {

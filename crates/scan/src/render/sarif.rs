@@ -156,7 +156,7 @@ pub fn render_with(report: &Report, bases: &Bases) -> Value {
             (
                 (
                     &*g.service,
-                    g.ecosystem.as_str(),
+                    g.ecosystem.osv_name(),
                     g.package.as_str(),
                     g.version.as_str(),
                 ),

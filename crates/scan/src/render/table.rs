@@ -307,7 +307,7 @@ impl Block<'_> {
                     && f.version == g.version
                     && g.advisories
                         .first()
-                        .is_some_and(|a| *a == *f.finding.advisory)
+                        .is_some_and(|a| **a == *f.finding.advisory)
             })
         };
         let cells: Vec<Vec<String>> = rows
@@ -323,7 +323,7 @@ impl Block<'_> {
                     urgent_fix_cell(g),
                     g.locations
                         .iter()
-                        .map(|l| self.names.file(l, &self.svc.path))
+                        .map(|l| self.names.file(&l.to_string(), &self.svc.path).to_owned())
                         .collect::<Vec<_>>()
                         .join(", "),
                 ]
@@ -366,7 +366,11 @@ impl Block<'_> {
 fn advisories_cell(g: &PackageGroup, lead: Option<&FindingRecord>) -> String {
     let first = match lead {
         Some(f) => advisory_label(f),
-        None => g.advisories.first().cloned().unwrap_or_default(),
+        None => g
+            .advisories
+            .first()
+            .map(|a| a.to_string())
+            .unwrap_or_default(),
     };
     if g.advisories.len() > 1 {
         format!("{first} +{} more", g.advisories.len() - 1)
@@ -378,7 +382,7 @@ fn advisories_cell(g: &PackageGroup, lead: Option<&FindingRecord>) -> String {
 /// The decision and where it leads (the version safe from every known advisory,
 /// or the rollback): `HOTFIX -> 5.4`.
 fn decision_cell(g: &PackageGroup) -> String {
-    g.label.clone()
+    g.label()
 }
 
 /// The version fixing the most urgent advisory, and how many advisories it leaves.

@@ -1,4 +1,3 @@
-//! Telling the right people: the messages of the runbook (kick-off, status
 //! updates, escalations, resolution, customer and regulator notices, the
 //! post-incident summary) rendered from incident data by strict templates and
 //! escaped for each target, and the channels that deliver them.

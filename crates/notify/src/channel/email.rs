@@ -246,3 +246,26 @@ fn classify(e: &lettre::transport::smtp::Error) -> Outcome {
         }
     }
 }
+
+/// The message for people to read before it is sent: the headers this module
+/// sets (From and To come from the configuration), the text part and the HTML
+/// part.
+pub fn preview(msg: &OutgoingMessage) -> String {
+    let text = msg.for_target(Target::Text);
+    let html = msg.for_target(Target::Html);
+    let mut out = format!(
+        "Subject: {}\nMessage-ID: {}\n",
+        text.subject,
+        message_id(&msg.key)
+    );
+    if msg.key != msg.incident {
+        let root = message_id(&msg.incident);
+        out.push_str(&format!("In-Reply-To: {root}\nReferences: {root}\n"));
+    }
+    out.push_str(&format!(
+        "\n--- text/plain ---\n{}\n\n--- text/html ---\n{}",
+        text.body,
+        html_document(&html.subject, &html.body)
+    ));
+    out
+}

@@ -3,7 +3,8 @@
 //! - [`HttpServer`]: a real HTTP/1.1 server on 127.0.0.1 serving files from memory,
 //!   with `ETag`/`Last-Modified` and conditional requests, and scripted misbehaviour
 //!   per path ([`Behaviour`]): error statuses, truncated bodies, stalls, bodies
-//!   dribbled one byte at a time. Tests of
+//!   dribbled one byte at a time, scripted answers to POSTs (whose bodies it
+//!   records) and receivers that never answer. Tests of
 //!   anything that talks HTTP use it instead of mocks.
 //! - [`shared_data`] and [`postgres_url`]: what a test needs from outside the
 //!   repository (the public data in `../shared`, a PostgreSQL server), or a visible

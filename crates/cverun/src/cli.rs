@@ -95,6 +95,8 @@ pub enum Command {
     Evidence(crate::commands::evidence::EvidenceArgs),
     /// Reports over stored incidents (metrics).
     Report(crate::commands::metrics::ReportArgs),
+    /// Incident communications: render a message exactly as a channel would send it.
+    Comms(crate::commands::comms::CommsArgs),
     /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
     #[command(after_help = COMPLETIONS_EXAMPLES)]
     Completions {

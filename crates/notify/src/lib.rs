@@ -6,11 +6,16 @@
 //! - [`template`]: templates (built-in, or a team's directory), the data they
 //!   read from an incident, strict rendering (a missing value is an error naming
 //!   the template and the variable), escaping per target (Slack mrkdwn, HTML
-//!   email, Adaptive Card JSON, plain text);
+//!   email, Adaptive Card, Markdown, plain text);
 //! - [`channel`]: one module per channel, each checking its provider's
 //!   documented contract (payload shape and limits, headers, signatures) and
 //!   classifying the answer (delivered, retry after, permanent failure,
 //!   unknown).
+//!
+//! Templates and payloads are pure functions of the incident, `now` and the
+//! template sources; files are read only by `template::source` (a team's
+//! template directory) and `channel::Secret::from_file`; the network is used
+//! only by each channel's `send`.
 
 pub mod channel;
 pub mod template;

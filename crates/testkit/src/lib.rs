@@ -3,7 +3,8 @@
 //! - [`HttpServer`]: a real HTTP/1.1 server on 127.0.0.1 serving files from memory,
 //!   with `ETag`/`Last-Modified` and conditional requests, and scripted misbehaviour
 //!   per path ([`Behaviour`]): error statuses, truncated bodies, stalls, bodies
-//!   dribbled one byte at a time. Tests of
+//!   dribbled one byte at a time, scripted answers to POSTs (whose bodies it
+//!   records) and receivers that never answer. Tests of
 //!   anything that talks HTTP use it instead of mocks.
 //! - [`shared_data`] and [`postgres_url`]: what a test needs from outside the
 //!   repository (the public data in `../shared`, a PostgreSQL server), or a visible
@@ -185,6 +186,20 @@ pub enum Behaviour {
     /// Send the body one byte at a time with this pause between bytes (a server
     /// that never stalls long enough for a per-read timeout).
     Dribble(Duration),
+    /// Answer any method at this path (no file needed) with this status, these
+    /// headers and this body: a receiver of POSTed messages (webhooks, chat,
+    /// paging) answering as its provider documents.
+    Reply {
+        /// Status code.
+        status: u16,
+        /// Extra headers (`Retry-After`...).
+        headers: Vec<(String, String)>,
+        /// Body.
+        body: Vec<u8>,
+    },
+    /// Read the request, then never answer until the server is dropped (the
+    /// receiver may have acted on it: the client cannot know).
+    Silent,
 }
 
 /// One request the server received.
@@ -196,7 +211,12 @@ pub struct Request {
     pub path: String,
     /// Headers, names lower-cased.
     pub headers: HashMap<String, String>,
+    /// The body as sent (by `Content-Length`, at most [`MAX_REQUEST_BODY`] bytes).
+    pub body: Vec<u8>,
 }
+
+/// The largest request body the server reads.
+pub const MAX_REQUEST_BODY: usize = 4 << 20;
 
 #[derive(Default)]
 struct State {
@@ -326,12 +346,22 @@ fn handle(mut stream: TcpStream, state: &Mutex<State>, stop: &AtomicBool) {
             headers.insert(k.trim().to_ascii_lowercase(), v.trim().to_owned());
         }
     }
+    let length = headers
+        .get("content-length")
+        .and_then(|v| v.parse::<usize>().ok())
+        .unwrap_or(0)
+        .min(MAX_REQUEST_BODY);
+    let mut body = vec![0u8; length];
+    if reader.read_exact(&mut body).is_err() {
+        return;
+    }
     let (file, behaviour, content_type) = {
         let mut s = state.lock().unwrap();
         s.requests.push(Request {
             method: method.clone(),
             path: path.clone(),
             headers: headers.clone(),
+            body,
         });
         (
             s.files.get(&path).cloned(),
@@ -342,6 +372,32 @@ fn handle(mut stream: TcpStream, state: &Mutex<State>, stop: &AtomicBool) {
                 .unwrap_or_else(|| "application/zip".to_owned()),
         )
     };
+    match &behaviour {
+        Behaviour::Reply {
+            status,
+            headers,
+            body,
+        } => {
+            let mut head = format!(
+                "HTTP/1.1 {status} Scripted\r\nContent-Length: {}\r\nConnection: close\r\n",
+                body.len()
+            );
+            for (k, v) in headers {
+                head.push_str(&format!("{k}: {v}\r\n"));
+            }
+            head.push_str("\r\n");
+            let _ = stream.write_all(head.as_bytes());
+            let _ = stream.write_all(body);
+            return;
+        }
+        Behaviour::Silent => {
+            while !stop.load(Ordering::SeqCst) {
+                thread::sleep(Duration::from_millis(20));
+            }
+            return;
+        }
+        _ => {}
+    }
     let Some(body) = file else {
         let _ = stream.write_all(
             b"HTTP/1.1 404 Not Found\r\nContent-Length: 9\r\nConnection: close\r\n\r\nnot found",

@@ -11,6 +11,7 @@ use crate::cli::{Cli, Command};
 use crate::output;
 
 pub mod blast;
+pub mod comms;
 mod db;
 pub mod evidence;
 mod exceptions;
@@ -70,6 +71,10 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Evidence(args) => {
             ignored("evidence");
             evidence::run(args)
+        }
+        Command::Comms(args) => {
+            ignored("comms");
+            comms::run(args)
         }
         Command::Report(args) => {
             ignored("report");

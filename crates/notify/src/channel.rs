@@ -1,1 +1,0 @@
-//! Delivery channels (being written).

@@ -103,6 +103,7 @@ pub fn hostile() -> Incident {
         "2026-11-23T12:25:00Z",
         Action::Note {
             text: HOSTILE.into(),
+            section: None,
         },
     );
     f.state()

@@ -6,3 +6,4 @@ cd "$(dirname "$0")/.."
 cargo bench -p cverun --bench advisory
 cargo bench -p cverun --bench fleet
 cargo bench -p cverun --bench parsers
+cargo bench -p cverun --bench fix

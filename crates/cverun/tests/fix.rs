@@ -761,3 +761,110 @@ fn hash_pinned_requirements_are_never_left_with_stale_hashes() {
         text
     );
 }
+
+#[test]
+fn verify_records_its_verdict_in_the_incident_and_checks_rescan_clean_only_when_clean() {
+    let Some(shared) = shared_data(cverun_testkit::test_name!()) else {
+        return;
+    };
+    let source =
+        shared.join("corpus/opentelemetry-demo@2022-10/src/recommendationservice/requirements.txt");
+    let original = std::fs::read_to_string(&source).unwrap();
+    let repo_dir = repository(&[("recommendationservice/requirements.txt", source)]);
+    let root = repo_dir.path();
+    let r = root.to_str().unwrap();
+    let state = tempfile::tempdir().unwrap();
+    let st = state.path().to_str().unwrap();
+    let adv = shared.join("osv/PyPI-all.zip");
+    let adv = adv.to_str().unwrap();
+    let d = run(
+        &[
+            "incident",
+            "declare",
+            "--advisory",
+            "CVE-2023-32681",
+            "--priority",
+            "P1",
+            "--advisories",
+            adv,
+            "--from",
+            r,
+            "--state",
+            st,
+            "--actor",
+            "alice",
+        ],
+        None,
+    );
+    assert_eq!(d.code, 0, "{}{}", d.stdout, d.stderr);
+    let id = "INC-2026-11-23-1";
+    let timeline = || {
+        let t = run(
+            &[
+                "incident", "timeline", id, "--format", "json", "--state", st,
+            ],
+            None,
+        );
+        assert_eq!(t.code, 0, "{}", t.stderr);
+        json(&t)["events"].as_array().unwrap().clone()
+    };
+    let rescan_clean = |events: &[Value]| {
+        events
+            .iter()
+            .any(|e| e["kind"] == "checked" && e["details"]["item"] == "rescan-clean")
+    };
+    // Nothing changed yet: the advisory remains, recorded as not clean.
+    let v = run(
+        &[
+            "verify",
+            r,
+            "--advisories",
+            adv,
+            "--baseline-ref",
+            "HEAD",
+            "--incident",
+            id,
+            "--state",
+            st,
+            "--actor",
+            "bob",
+        ],
+        None,
+    );
+    assert_eq!(v.code, 1, "{}{}", v.stdout, v.stderr);
+    let events = timeline();
+    let verified: Vec<&Value> = events.iter().filter(|e| e["kind"] == "verified").collect();
+    assert_eq!(verified.len(), 1);
+    assert!(!rescan_clean(&events));
+    // The fix committed: verified against the commit before it, clean, and the
+    // runbook's rescan-clean item is checked by the verification.
+    std::fs::write(
+        root.join("recommendationservice/requirements.txt"),
+        original.replace("requests==2.27.1", "requests==2.31.0"),
+    )
+    .unwrap();
+    git(root, &["commit", "--quiet", "-am", "requests 2.31.0"]);
+    let v = run(
+        &[
+            "verify",
+            r,
+            "--advisories",
+            adv,
+            "--baseline-ref",
+            "HEAD~1",
+            "--incident",
+            id,
+            "--state",
+            st,
+            "--actor",
+            "bob",
+        ],
+        None,
+    );
+    assert_eq!(v.code, 0, "{}{}", v.stdout, v.stderr);
+    let events = timeline();
+    assert_eq!(events.iter().filter(|e| e["kind"] == "verified").count(), 2);
+    assert!(rescan_clean(&events), "{events:#?}");
+    let r = run(&["incident", "verify", id, "--state", st], None);
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+}

@@ -295,17 +295,29 @@ fn leases_are_exclusive_under_concurrent_workers(b: &dyn Backend) {
     let in_flight = Mutex::new(BTreeSet::new());
     let sent: Mutex<BTreeMap<(String, String), Vec<MessageId>>> = Mutex::new(BTreeMap::new());
     let done = Mutex::new(0usize);
+    // Every worker holds leases at the same moment once (20 pairs have a message
+    // to lease, 4 workers take at most 3 each), whatever the scheduler does.
+    let together = std::sync::Barrier::new(WORKERS);
     std::thread::scope(|scope| {
         for w in 0..WORKERS {
-            let (in_flight, sent, done) = (&in_flight, &sent, &done);
+            let (in_flight, sent, done, together) = (&in_flight, &sent, &done, &together);
             scope.spawn(move || {
                 let worker = format!("worker-{w}");
                 let mut s = b.open();
                 s.set_now(at(60)).unwrap();
                 let deadline = std::time::Instant::now() + Duration::from_secs(120);
+                let mut first = Some(s.lease(&worker, 3, MINUTE).unwrap());
+                assert!(
+                    first.as_ref().is_some_and(|l| !l.is_empty()),
+                    "{worker} leased nothing"
+                );
+                together.wait();
                 while *done.lock().unwrap() < total {
                     assert!(std::time::Instant::now() < deadline, "{worker} timed out");
-                    let leased = s.lease(&worker, 3, MINUTE).unwrap();
+                    let leased = match first.take() {
+                        Some(l) => l,
+                        None => s.lease(&worker, 3, MINUTE).unwrap(),
+                    };
                     if leased.is_empty() {
                         std::thread::yield_now();
                         continue;

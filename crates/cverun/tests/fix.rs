@@ -868,3 +868,102 @@ fn verify_records_its_verdict_in_the_incident_and_checks_rescan_clean_only_when_
     let r = run(&["incident", "verify", id, "--state", st], None);
     assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
 }
+
+#[test]
+fn verify_never_calls_an_incident_clean_when_a_file_could_not_be_read() {
+    let Some(shared) = shared_data(cverun_testkit::test_name!()) else {
+        return;
+    };
+    let source =
+        shared.join("corpus/opentelemetry-demo@2022-10/src/recommendationservice/requirements.txt");
+    let original = std::fs::read_to_string(&source).unwrap();
+    let repo_dir = repository(&[("recommendationservice/requirements.txt", source)]);
+    let root = repo_dir.path();
+    let r = root.to_str().unwrap();
+    let state = tempfile::tempdir().unwrap();
+    let st = state.path().to_str().unwrap();
+    let adv = shared.join("osv/PyPI-all.zip");
+    let adv = adv.to_str().unwrap();
+    let d = run(
+        &[
+            "incident",
+            "declare",
+            "--advisory",
+            "CVE-2023-32681",
+            "--priority",
+            "P1",
+            "--advisories",
+            adv,
+            "--from",
+            r,
+            "--state",
+            st,
+            "--actor",
+            "alice",
+        ],
+        None,
+    );
+    assert_eq!(d.code, 0, "{}{}", d.stdout, d.stderr);
+    // The pin is fixed, but a lockfile of the service cannot be read: what it
+    // holds is unknown, so the service is not judged clean.
+    let dir = root.join("recommendationservice");
+    std::fs::write(
+        dir.join("requirements.txt"),
+        original.replace("requests==2.27.1", "requests==2.31.0"),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("package-lock.json"),
+        "{\"lockfileVersion\": 3, \"packages\": {",
+    )
+    .unwrap();
+    git(root, &["add", "."]);
+    git(
+        root,
+        &["commit", "--quiet", "-m", "fix, and a broken lockfile"],
+    );
+    let v = run(
+        &[
+            "verify",
+            r,
+            "--advisories",
+            adv,
+            "--baseline-ref",
+            "HEAD~1",
+            "--incident",
+            "INC-2026-11-23-1",
+            "--state",
+            st,
+            "--actor",
+            "bob",
+        ],
+        None,
+    );
+    assert_eq!(v.code, 2, "{}{}", v.stdout, v.stderr);
+    let t = run(
+        &[
+            "incident",
+            "timeline",
+            "INC-2026-11-23-1",
+            "--format",
+            "json",
+            "--state",
+            st,
+        ],
+        None,
+    );
+    let events = json(&t)["events"].as_array().unwrap().clone();
+    let verified: Vec<&Value> = events.iter().filter(|e| e["kind"] == "verified").collect();
+    assert_eq!(verified.len(), 1, "{events:#?}");
+    assert!(
+        verified[0].to_string().contains("not fully checked"),
+        "{:#}",
+        verified[0]
+    );
+    assert!(
+        !events
+            .iter()
+            .any(|e| e["kind"] == "checked" && e["details"]["item"] == "rescan-clean"),
+        "{events:#?}"
+    );
+}

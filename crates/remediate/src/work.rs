@@ -321,6 +321,20 @@ pub fn prepare(service: &ServiceFix, changes: &[&Change], dir: &Path) -> Service
                         texts.set(&path, e.text, e.summary);
                         true
                     }
+                    // The finding came from this file: with nothing to rewrite in
+                    // it (and no lockfile step after it), the change would be
+                    // reported made while nothing moves.
+                    Ok(None) if k != FileKind::GoMod => {
+                        refuse(
+                            &mut work,
+                            &c.manifest,
+                            Refusal::new(format!(
+                                "{}: no declaration of {} {} to change was found",
+                                c.manifest, c.package, c.from
+                            )),
+                        );
+                        continue;
+                    }
                     Ok(None) => false,
                     Err(r) => {
                         refuse(&mut work, &c.manifest, r);
@@ -540,6 +554,49 @@ mod tests {
         assert_eq!(
             locate("requirements.txt", "", d),
             Path::new("/srv/wt/svc/requirements.txt")
+        );
+    }
+
+    #[test]
+    fn a_manifest_without_the_declaration_is_refused_never_reported_done() {
+        let d = tempfile::tempdir().unwrap();
+        std::fs::write(
+            d.path().join("package.json"),
+            "{\n  \"dependencies\": {\n    \"left-pad\": \"1.3.0\"\n  }\n}\n",
+        )
+        .unwrap();
+        let change = Change {
+            ecosystem: cverun_versions::Ecosystem::Npm,
+            package: "lodash".into(),
+            from: "4.17.20".into(),
+            to: "4.17.21".into(),
+            relation: cverun_inventory::Relation::Direct,
+            via: Vec::new(),
+            manifest: "package.json".into(),
+            line: Some(3),
+            fixes: vec!["EXAMPLE-2021-0003".into()],
+            leaves: Vec::new(),
+            introduces: Vec::new(),
+            breaking: Some(false),
+            note: None,
+        };
+        let service = ServiceFix {
+            service: "web".into(),
+            path: String::new(),
+            location: d.path().to_owned(),
+            owner: None,
+            changes: vec![change.clone()],
+        };
+        let work = prepare(&service, &[&change], d.path());
+        assert!(!work.complete());
+        assert!(work.edits.is_empty() && work.locks.is_empty());
+        assert!(
+            work.refused[0]
+                .refusal
+                .reason
+                .contains("no declaration of lodash 4.17.20"),
+            "{:?}",
+            work.refused
         );
     }
 

@@ -142,10 +142,19 @@ impl Evidence {
             .services
             .iter()
             .map(|name| {
-                let report = reports
-                    .iter()
-                    .find(|r| r.services.iter().any(|s| *s.name == **name));
-                let outcome = if let Some(report) = report {
+                let found = reports.iter().find_map(|r| {
+                    r.services
+                        .iter()
+                        .find(|s| *s.name == **name)
+                        .map(|s| (r, s.fully_checked))
+                });
+                let outcome = if let Some((_, false)) = found {
+                    // A file not read or packages not checked: the advisory may
+                    // be there unseen.
+                    cverun_incident::RescanOutcome::NotScanned {
+                        reason: "not fully checked (a file could not be read or packages were not checked)".into(),
+                    }
+                } else if let Some((report, true)) = found {
                     let mut ids: Vec<String> = report
                         .findings
                         .iter()

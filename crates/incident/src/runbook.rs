@@ -445,6 +445,9 @@ struct RawRunbook {
     priority: Option<RawPriorities>,
     impact: Option<BTreeMap<Spanned<String>, RawImpact>>,
     regulatory: Option<Vec<RawRegulatory>>,
+    /// Channels, audiences and routing: read by `cverun-notify`, not here.
+    #[allow(dead_code)]
+    notify: Option<toml::Value>,
 }
 
 #[derive(Deserialize)]

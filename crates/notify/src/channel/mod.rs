@@ -26,7 +26,7 @@ use std::io::Read;
 use std::path::Path;
 use std::time::Duration;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::template::{self, Rendered, Target, TemplateError};
 
@@ -120,7 +120,10 @@ pub struct ContractError {
 }
 
 /// One message to send: rendered for every target, with the keys channels use.
-#[derive(Clone, Debug, Serialize)]
+///
+/// In the outbox, a message's body is this, as JSON ([`OutgoingMessage::to_body`]):
+/// the worker sends exactly what was rendered when the message was queued.
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct OutgoingMessage {
     /// The delivery key, stable across retries: the webhook id, the email
     /// Message-ID's left part. Letters, digits, `.`, `-`, `_` only.
@@ -203,6 +206,25 @@ impl OutgoingMessage {
     /// The subject (plain text).
     pub fn subject(&self) -> &str {
         &self.for_target(Target::Text).subject
+    }
+
+    /// The message as an outbox body: JSON, every rendering and the data.
+    pub fn to_body(&self) -> String {
+        // A map of strings and JSON values always serialises.
+        serde_json::to_string(self).expect("an outgoing message serialises")
+    }
+
+    /// The message an outbox body holds; an error when the body is not one
+    /// (written by another version, or changed by hand).
+    pub fn from_body(body: &str) -> Result<OutgoingMessage, PrepareError> {
+        let msg: OutgoingMessage = serde_json::from_str(body)
+            .map_err(|e| PrepareError::Invalid(format!("not a queued message: {e}")))?;
+        if !valid_key(&msg.key) || Target::ALL.iter().any(|t| !msg.rendered.contains_key(t)) {
+            return Err(PrepareError::Invalid(
+                "not a queued message: a key or a rendering is missing".into(),
+            ));
+        }
+        Ok(msg)
     }
 }
 

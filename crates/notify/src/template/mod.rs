@@ -23,7 +23,7 @@ use std::path::{Path, PathBuf};
 
 use minijinja::value::Value;
 use minijinja::{AutoEscape, Environment, ErrorKind, UndefinedBehavior};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 pub use context::{CONTEXT_SCHEMA, context};
 
@@ -55,7 +55,7 @@ pub const BUILT_IN: &[(&str, &str)] = &[
 ];
 
 /// The format a message is rendered for.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Target {
     /// Slack's mrkdwn (Block Kit section text, the `text` fallback).
@@ -99,7 +99,7 @@ impl fmt::Display for Target {
 }
 
 /// A rendered message.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Rendered {
     /// The template id.
     pub template: String,

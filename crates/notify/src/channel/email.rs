@@ -96,7 +96,8 @@ impl fmt::Display for EmailConfig {
 }
 
 impl EmailConfig {
-    /// A configuration, checked: recipients present, addresses valid, no TLS
+    /// A configuration, checked: addresses valid (recipients may also come from
+    /// each message's audience), no TLS
     /// only to 127.0.0.1, a password only with a user name.
     pub fn new(
         host: &str,
@@ -114,9 +115,6 @@ impl EmailConfig {
             s.parse::<Mailbox>()
                 .map_err(|e| ConfigError::new(format!("address {s:?}: {e}")))
         };
-        if to.is_empty() {
-            return Err(ConfigError::new("an email channel needs recipients".into()));
-        }
         Ok(EmailConfig {
             host: host.to_owned(),
             port,
@@ -198,7 +196,26 @@ impl Channel for EmailConfig {
     }
 
     fn send(&self, msg: &OutgoingMessage, timeout: Duration) -> Outcome {
-        let email = match message(msg, &self.from, &self.to) {
+        let mut to = self.to.clone();
+        for r in &msg.recipients {
+            match r.parse::<Mailbox>() {
+                Ok(m) if !to.contains(&m) => to.push(m),
+                Ok(_) => {}
+                Err(e) => {
+                    return Outcome::Permanent {
+                        status: 0,
+                        reason: format!("recipient {r:?}: {e}"),
+                    };
+                }
+            }
+        }
+        if to.is_empty() {
+            return Outcome::Permanent {
+                status: 0,
+                reason: "no recipients: the channel names none and the audience resolved to nobody with an email contact".into(),
+            };
+        }
+        let email = match message(msg, &self.from, &to) {
             Ok(m) => m,
             Err(reason) => return Outcome::Permanent { status: 0, reason },
         };

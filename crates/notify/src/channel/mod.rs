@@ -140,6 +140,11 @@ pub struct OutgoingMessage {
     pub rendered: BTreeMap<Target, Rendered>,
     /// The template data (the webhook payload's `data`).
     pub data: serde_json::Value,
+    /// Addresses the routing resolved for this message from the roster (the
+    /// audience's people's contact for the channel's kind: email addresses for
+    /// email), besides those the channel itself names.
+    #[serde(default)]
+    pub recipients: Vec<String>,
 }
 
 /// Whether `key` may be a delivery key.
@@ -194,6 +199,7 @@ impl OutgoingMessage {
             open: field("open").as_bool().unwrap_or(true),
             rendered,
             data: ctx.clone(),
+            recipients: Vec::new(),
         })
     }
 

@@ -270,10 +270,38 @@ pub enum Outcome {
     },
 }
 
+/// Whether a message was already received, as far as a channel can tell.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(tag = "found", rename_all = "kebab-case")]
+pub enum Lookup {
+    /// The channel cannot look a message up (incoming webhooks).
+    Unsupported,
+    /// The receiver has it (found by its key).
+    Found,
+    /// The receiver does not have it: sending is safe.
+    NotFound,
+    /// The lookup itself failed; try later.
+    Failed {
+        /// Why.
+        reason: String,
+    },
+}
+
 /// A channel able to send an [`OutgoingMessage`].
 pub trait Channel {
     /// The channel kind (`slack`, `email`...).
     fn kind(&self) -> &'static str;
     /// Sends `msg`, waiting at most about `timeout` for each step.
     fn send(&self, msg: &OutgoingMessage, timeout: Duration) -> Outcome;
+    /// Whether the receiver sees the message's key and drops a second copy
+    /// (webhook-id, Message-ID, PagerDuty dedup key): then a send whose outcome
+    /// is unknown may simply be repeated.
+    fn deduplicates(&self) -> bool {
+        false
+    }
+    /// Looks up whether `msg` was already received (by its key), for a send
+    /// whose outcome is unknown; [`Lookup::Unsupported`] by default.
+    fn find_sent(&self, _msg: &OutgoingMessage, _timeout: Duration) -> Lookup {
+        Lookup::Unsupported
+    }
 }

@@ -501,7 +501,9 @@ fn postmortem_json(env: &Env) {
         .map(|a| (a["by"].as_str().unwrap(), a["as"].as_str().unwrap()))
         .collect();
     assert_eq!(approvals, [("carol", "technical"), ("dave", "security")]);
-    assert_eq!(v["messages"]["recorded"], false);
+    // No routing in this runbook: nothing was queued, and the section says so.
+    assert_eq!(v["messages"]["sent"], serde_json::json!([]));
+    assert_eq!(v["messages"]["recorded"], true);
     // The chain head is the one `incident head` prints.
     let head = env.ok(&at(500), "viewer", &["incident", "head", ID]).stdout;
     assert_eq!(v["chain"]["head"], head.trim());

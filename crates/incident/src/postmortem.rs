@@ -18,9 +18,11 @@
 //!   the same document. `now` is used only while the incident is not resolved,
 //!   and the document then says so (`as_of`).
 //!
-//! The template is the runbook's post-mortem headings; messages sent to people and
-//! their delivery are not recorded by the incident core yet, and the document says
-//! so rather than leaving the section out.
+//! The template is the runbook's post-mortem headings. Messages sent to people
+//! come from the outbox ([`Delivery`]: each message queued for the incident, its
+//! state and when it was first delivered); their queueing is in the signed
+//! timeline, their delivery in the outbox tables, and the section says which is
+//! which.
 
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
@@ -217,7 +219,7 @@ pub struct PostMortem {
     pub approvals: Vec<ApprovalEntry>,
     /// Hashes of the evidence recorded.
     pub evidence: Vec<EvidenceEntry>,
-    /// Messages sent and their delivery (not recorded yet).
+    /// Messages queued for people and their delivery.
     pub messages: Messages,
     /// The signed chain head.
     pub chain: ChainEntry,
@@ -379,17 +381,54 @@ pub struct EvidenceEntry {
     pub sha256: String,
 }
 
-/// Messages sent and their delivery.
+/// Messages queued for people and their delivery.
 #[derive(Clone, Debug, Serialize)]
 pub struct Messages {
-    /// Whether the store records them (not yet).
+    /// Whether the store records messages (always, since the outbox; kept so
+    /// that `cverun.postmortem/1` only gains fields).
     pub recorded: bool,
-    /// What the document can say.
+    /// What the section rests on.
     pub note: &'static str,
+    /// Every message of the incident, in the order queued.
+    pub sent: Vec<MessageEntry>,
 }
 
-/// What the section on messages says while deliveries are not recorded.
-pub const NO_MESSAGES: &str = "no message delivery is recorded yet: status updates are in the timeline, messages sent to people are not";
+/// What the messages section rests on.
+pub const MESSAGES_NOTE: &str = "queueing is recorded in the signed timeline (with each body's SHA-256); delivery states and times come from the outbox, outside the hash chain";
+
+/// One message of the incident, as the outbox has it: the input of [`build`].
+#[derive(Clone, Debug)]
+pub struct Delivery {
+    /// The outbox row.
+    pub message: crate::outbox::MessageRow,
+    /// When the first delivered attempt was recorded.
+    pub delivered_at: Option<Timestamp>,
+}
+
+/// One message in the post-mortem.
+#[derive(Clone, Debug, Serialize)]
+pub struct MessageEntry {
+    /// The message id (`INC/seq`).
+    pub id: String,
+    /// The template.
+    pub template: String,
+    /// The channel's name.
+    pub channel: String,
+    /// The audience.
+    pub audience: String,
+    /// When it was queued.
+    pub queued_at: Timestamp,
+    /// Its outbox state (`delivered`, `dead`...).
+    pub state: String,
+    /// Attempts made.
+    pub attempts: u64,
+    /// When it was first delivered.
+    pub delivered_at: Option<Timestamp>,
+    /// The idempotency key receivers saw.
+    pub key: String,
+    /// SHA-256 of the body (as in the `message-queued` event).
+    pub body_sha256: String,
+}
 
 /// The signed chain head.
 #[derive(Clone, Debug, Serialize)]
@@ -412,6 +451,7 @@ pub fn build<'a>(
     head: &Anchor,
     now: Timestamp,
     simulated: bool,
+    deliveries: &[Delivery],
 ) -> Result<PostMortem, &'a FoldError> {
     let inc = loaded.state.as_ref()?;
     let ended = match inc.phase {
@@ -453,10 +493,7 @@ pub fn build<'a>(
             })
             .collect(),
         evidence: evidence(&loaded.events),
-        messages: Messages {
-            recorded: false,
-            note: NO_MESSAGES,
-        },
+        messages: messages(deliveries),
         chain: ChainEntry {
             events: loaded.events.len() as u64,
             head: head.to_string(),
@@ -465,6 +502,30 @@ pub fn build<'a>(
         },
         simulated,
     })
+}
+
+fn messages(deliveries: &[Delivery]) -> Messages {
+    let mut sent: Vec<MessageEntry> = deliveries
+        .iter()
+        .map(|d| MessageEntry {
+            id: d.message.id.as_str().to_owned(),
+            template: d.message.template.clone(),
+            channel: d.message.channel.clone(),
+            audience: d.message.audience.clone(),
+            queued_at: d.message.queued_at,
+            state: d.message.state.as_str().to_owned(),
+            attempts: d.message.attempts,
+            delivered_at: d.delivered_at,
+            key: d.message.key.clone(),
+            body_sha256: d.message.body_sha256.clone(),
+        })
+        .collect();
+    sent.sort_by_key(|m| (m.queued_at, m.id.clone()));
+    Messages {
+        recorded: true,
+        note: MESSAGES_NOTE,
+        sent,
+    }
 }
 
 fn header(inc: &Incident, as_of: Option<Timestamp>, end: Timestamp) -> Header {

@@ -826,9 +826,10 @@ fn postmortem(
 ) -> anyhow::Result<ExitCode> {
     let (mut store, loaded) = s.load(id)?;
     let head = store.head(id)?;
-    let v = view::postmortem::view(&loaded, &head, now, store.simulated()).map_err(|e| {
-        anyhow::anyhow!("{e}; the timeline cannot be read (see `cverun incident verify {id}`)")
-    })?;
+    let deliveries = deliveries(&mut store, id)?;
+    let v = view::postmortem::view(&loaded, &head, now, store.simulated(), &deliveries).map_err(
+        |e| anyhow::anyhow!("{e}; the timeline cannot be read (see `cverun incident verify {id}`)"),
+    )?;
     match format {
         PostmortemFormat::Json => output::report(out, |r| r.json(&v))?,
         PostmortemFormat::Markdown => {
@@ -853,6 +854,31 @@ fn postmortem(
         ));
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The messages queued for incident `id`, each with the time of its first
+/// delivered attempt.
+fn deliveries(
+    store: &mut cverun_incident::Store,
+    id: &str,
+) -> anyhow::Result<Vec<cverun_incident::postmortem::Delivery>> {
+    let rows = store.messages(&cverun_incident::MessageFilter {
+        state: None,
+        incident: Some(id.to_owned()),
+    })?;
+    let mut out = Vec::with_capacity(rows.len());
+    for message in rows {
+        let delivered_at = store
+            .attempts(&message.id)?
+            .into_iter()
+            .find(|a| a.outcome == cverun_incident::MessageState::Delivered)
+            .map(|a| a.at);
+        out.push(cverun_incident::postmortem::Delivery {
+            message,
+            delivered_at,
+        });
+    }
+    Ok(out)
 }
 
 /// `incident action list [ID]`.

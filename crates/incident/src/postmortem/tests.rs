@@ -135,7 +135,7 @@ fn hotfix_branch_verification_and_hashes_are_in_the_document() {
         ],
     );
     let l = loaded(&ev);
-    let p = build(&l, &anchor(&ev), at(60), false).unwrap();
+    let p = build(&l, &anchor(&ev), at(60), false, &[]).unwrap();
     let kinds: Vec<&str> = p.timeline.iter().map(|m| m.kind.as_str()).collect();
     assert_eq!(
         kinds,
@@ -234,4 +234,60 @@ fn action_items_follow_the_rules() {
         "Went_Well".parse::<NoteSection>(),
         Ok(NoteSection::WentWell)
     );
+}
+
+#[test]
+fn messages_come_from_the_outbox_in_queueing_order() {
+    use crate::outbox::{MessageId, MessageRow, MessageState};
+    let ev = declared();
+    let row = |seq: u64, template: &str, state: MessageState, queued: i64| MessageRow {
+        id: MessageId::new(ID, seq),
+        incident: ID.into(),
+        seq,
+        channel: "war-room".into(),
+        template: template.into(),
+        audience: "responders".into(),
+        key: format!("cverun-{ID}-{seq}-war-room-{template}"),
+        body_sha256: "ab".repeat(32),
+        state,
+        queued_at: at(queued),
+        not_before: at(queued),
+        attempts: 1,
+        leased_by: None,
+        lease_until: None,
+        last_error: None,
+    };
+    // Given out of order: the document sorts by queueing time.
+    let deliveries = [
+        Delivery {
+            message: row(9, "status", MessageState::Dead, 30),
+            delivered_at: None,
+        },
+        Delivery {
+            message: row(3, "kickoff", MessageState::Delivered, 1),
+            delivered_at: Some(at(2)),
+        },
+    ];
+    let p = build(&loaded(&ev), &anchor(&ev), at(60), false, &deliveries).unwrap();
+    let sent: Vec<(&str, &str, Option<Timestamp>)> = p
+        .messages
+        .sent
+        .iter()
+        .map(|m| (m.template.as_str(), m.state.as_str(), m.delivered_at))
+        .collect();
+    assert_eq!(
+        sent,
+        [
+            ("kickoff", "delivered", Some(at(2))),
+            ("status", "dead", None)
+        ]
+    );
+    let md = crate::view::postmortem::markdown(&p);
+    assert!(
+        md.contains(&format!(
+            "| {ID}/3 | kickoff | war-room | responders | 2026-11-23 12:01 | delivered | 1 | 2026-11-23 12:02 | `abababababababab` |"
+        )),
+        "{md}"
+    );
+    assert!(md.contains("1 of 2 delivered."), "{md}");
 }

@@ -24,8 +24,9 @@ pub fn view<'a>(
     head: &Anchor,
     now: Timestamp,
     simulated: bool,
+    deliveries: &[postmortem::Delivery],
 ) -> Result<PostMortem, &'a FoldError> {
-    postmortem::build(loaded, head, now, simulated)
+    postmortem::build(loaded, head, now, simulated, deliveries)
 }
 
 /// A time in the document: UTC to the minute.
@@ -59,9 +60,40 @@ pub fn markdown(p: &PostMortem) -> String {
     clocks(&mut out, p);
     approvals(&mut out, p);
     evidence(&mut out, p);
-    let _ = writeln!(out, "## Messages\n\n_{}._\n", capitalised(p.messages.note));
+    messages(&mut out, p);
     chain(&mut out, p);
     out
+}
+
+fn messages(out: &mut String, p: &PostMortem) {
+    let m = &p.messages;
+    let _ = writeln!(out, "## Messages\n");
+    if m.sent.is_empty() {
+        let _ = writeln!(out, "No message was queued for this incident.\n");
+    } else {
+        let _ = writeln!(
+            out,
+            "| Message | Template | Channel | Audience | Queued (UTC) | State | Attempts | Delivered (UTC) | Body SHA-256 |\n|---|---|---|---|---|---|---|---|---|"
+        );
+        for e in &m.sent {
+            let _ = writeln!(
+                out,
+                "| {} | {} | {} | {} | {} | {} | {} | {} | `{}` |",
+                cell(&e.id),
+                cell(&e.template),
+                cell(&e.channel),
+                cell(&e.audience),
+                utc(e.queued_at),
+                e.state,
+                e.attempts,
+                e.delivered_at.map(utc).unwrap_or_else(|| "-".into()),
+                e.body_sha256.get(..16).unwrap_or(&e.body_sha256)
+            );
+        }
+        let delivered = m.sent.iter().filter(|e| e.state == "delivered").count();
+        let _ = writeln!(out, "\n{delivered} of {} delivered.\n", m.sent.len());
+    }
+    let _ = writeln!(out, "_{}._\n", capitalised(m.note));
 }
 
 fn capitalised(s: &str) -> String {

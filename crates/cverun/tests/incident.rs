@@ -6,210 +6,11 @@
 mod common;
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 
-use common::{Run, bin};
+use common::Run;
+use common::store_env::{Backend, Env, both_backends};
 use serde_json::Value;
-
-enum Backend {
-    Sqlite,
-    Postgres {
-        admin: String,
-        schema: String,
-        url: String,
-    },
-}
-
-/// A project directory and the store its commands use.
-struct Env {
-    dir: tempfile::TempDir,
-    backend: Backend,
-}
-
-impl Env {
-    fn sqlite() -> Env {
-        Env {
-            dir: tempfile::tempdir().unwrap(),
-            backend: Backend::Sqlite,
-        }
-    }
-
-    /// A fresh schema on the server of `CVERUN_TEST_POSTGRES_URL`, or `None` when it
-    /// is not set (the test named `test` is then reported as skipped, on stderr).
-    fn postgres(test: &str) -> Option<Env> {
-        let admin = cverun_testkit::postgres_url(test)?;
-        static N: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
-        let schema = format!(
-            "cverun_cli_{}_{}",
-            std::process::id(),
-            N.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
-        );
-        let mut c = ::postgres::Client::connect(&admin, ::postgres::NoTls)
-            .unwrap_or_else(|e| panic!("CVERUN_TEST_POSTGRES_URL={admin}: {e}"));
-        c.batch_execute(&format!(
-            "DROP SCHEMA IF EXISTS {schema} CASCADE; CREATE SCHEMA {schema}"
-        ))
-        .unwrap();
-        let sep = if admin.contains('?') { '&' } else { '?' };
-        let url = format!("{admin}{sep}options=-csearch_path%3D{schema}");
-        Some(Env {
-            dir: tempfile::tempdir().unwrap(),
-            backend: Backend::Postgres { admin, schema, url },
-        })
-    }
-
-    fn state(&self) -> PathBuf {
-        self.dir.path().join(".cverun")
-    }
-
-    /// The command, run in the project directory at `now` as `actor`.
-    fn cmd(&self, now: &str, actor: &str, args: &[&str]) -> Command {
-        let mut c = bin();
-        c.current_dir(self.dir.path())
-            .env("CVERUN_NOW", now)
-            .env("CVERUN_ACTOR", actor)
-            .env_remove("CVERUN_STATE")
-            .env_remove("CVERUN_DATABASE_URL")
-            .env_remove("CVERUN_INCIDENT_KEY")
-            .env_remove("CVERUN_INCIDENT_KEY_FILE")
-            .env_remove("CVERUN_INCIDENT_OLD_KEYS");
-        if let Backend::Postgres { url, .. } = &self.backend {
-            c.env("CVERUN_DATABASE_URL", url);
-        }
-        c.args(args);
-        c
-    }
-
-    fn run(&self, now: &str, actor: &str, args: &[&str]) -> Run {
-        let out = self.cmd(now, actor, args).output().expect("run cverun");
-        Run {
-            code: out.status.code().unwrap_or(-1),
-            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-        }
-    }
-
-    /// The command at `now` (`None`: the real clock, no `CVERUN_NOW`) with more
-    /// environment variables.
-    fn run_env(&self, now: Option<&str>, actor: &str, args: &[&str], vars: &[(&str, &str)]) -> Run {
-        let mut c = self.cmd(now.unwrap_or(""), actor, args);
-        if now.is_none() {
-            c.env_remove("CVERUN_NOW");
-        }
-        for (k, v) in vars {
-            c.env(k, v);
-        }
-        let out = c.output().expect("run cverun");
-        Run {
-            code: out.status.code().unwrap_or(-1),
-            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-        }
-    }
-
-    fn ok(&self, now: &str, actor: &str, args: &[&str]) -> Run {
-        let r = self.run(now, actor, args);
-        assert_eq!(r.code, 0, "{args:?}\n{}\n{}", r.stdout, r.stderr);
-        r
-    }
-
-    /// Runs the command expecting exit 2 and returns its stderr.
-    fn refused(&self, now: &str, actor: &str, args: &[&str]) -> String {
-        let r = self.run(now, actor, args);
-        assert_eq!(
-            r.code, 2,
-            "{args:?} must be refused\n{}\n{}",
-            r.stdout, r.stderr
-        );
-        assert!(r.stderr.starts_with("error: "), "{}", r.stderr);
-        r.stderr
-    }
-
-    fn json(&self, now: &str, args: &[&str]) -> Value {
-        let r = self.ok(now, "viewer", args);
-        serde_json::from_str(&r.stdout).unwrap_or_else(|e| panic!("{e}: {}", r.stdout))
-    }
-
-    /// Runs the same command from `n` processes at once; returns their results.
-    fn parallel(&self, n: usize, now: &str, args: &[&str]) -> Vec<Run> {
-        let children: Vec<_> = (0..n)
-            .map(|i| {
-                self.cmd(now, &format!("proc{i}"), args)
-                    .stdout(Stdio::piped())
-                    .stderr(Stdio::piped())
-                    .spawn()
-                    .expect("spawn cverun")
-            })
-            .collect();
-        children
-            .into_iter()
-            .map(|c| {
-                let out = c.wait_with_output().unwrap();
-                Run {
-                    code: out.status.code().unwrap_or(-1),
-                    stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-                    stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-                }
-            })
-            .collect()
-    }
-
-    /// Runs SQL directly against the store, behind cverun's back.
-    fn tamper(&self, sql: &str) {
-        match &self.backend {
-            Backend::Sqlite => {
-                let c = rusqlite::Connection::open(self.state().join("incidents.sqlite3")).unwrap();
-                c.execute_batch(sql).unwrap();
-            }
-            Backend::Postgres { url, .. } => {
-                let mut c = ::postgres::Client::connect(url, ::postgres::NoTls).unwrap();
-                c.batch_execute(sql).unwrap();
-            }
-        }
-    }
-
-    fn events(&self, id: &str) -> Vec<Value> {
-        let t = self.json(
-            "2026-11-23T12:00:00Z",
-            &["incident", "timeline", id, "--format", "json"],
-        );
-        t["events"].as_array().unwrap().clone()
-    }
-}
-
-impl Drop for Env {
-    fn drop(&mut self) {
-        if let Backend::Postgres { admin, schema, .. } = &self.backend
-            && let Ok(mut c) = ::postgres::Client::connect(admin, ::postgres::NoTls)
-        {
-            let _ = c.batch_execute(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE"));
-        }
-    }
-}
-
-macro_rules! both_backends {
-    ($($name:ident),* $(,)?) => {
-        mod sqlite {
-            $(
-                #[test]
-                fn $name() {
-                    super::$name(&super::Env::sqlite());
-                }
-            )*
-        }
-        mod postgres {
-            $(
-                #[test]
-                fn $name() {
-                    if let Some(env) = super::Env::postgres(cverun_testkit::test_name!()) {
-                        super::$name(&env);
-                    }
-                }
-            )*
-        }
-    };
-}
 
 /// 2026-11-23T12:00Z plus `m` minutes.
 fn at(m: i64) -> String {
@@ -621,14 +422,6 @@ fn a_p0_from_declaration_to_resolution(env: &Env) {
         "{}",
         show.stderr
     );
-}
-
-impl Env {
-    fn json_code(&self, now: &str, args: &[&str], code: i32) -> Value {
-        let r = self.run(now, "viewer", args);
-        assert_eq!(r.code, code, "{args:?}\n{}\n{}", r.stdout, r.stderr);
-        serde_json::from_str(&r.stdout).unwrap_or_else(|e| panic!("{e}: {}", r.stdout))
-    }
 }
 
 fn parallel_processes_lose_nothing(env: &Env) {
@@ -2206,7 +1999,13 @@ fn rescan_clean_is_checked_by_verify(env: &Env) {
     );
 }
 
+/// Tests start with an empty project.
+fn plain(env: Env) -> Env {
+    env
+}
+
 both_backends!(
+    plain;
     rescan_clean_is_checked_by_verify,
     one_open_incident_per_vulnerability,
     backdating_a_real_store_is_refused,

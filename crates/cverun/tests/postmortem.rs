@@ -9,9 +9,8 @@
 mod common;
 
 use std::path::PathBuf;
-use std::process::Command;
 
-use common::{Run, bin};
+use common::store_env::{Backend, Env, both_backends};
 use serde_json::Value;
 
 /// A fixed incident key (64 hex digits) so that MACs are reproducible.
@@ -39,111 +38,11 @@ handle = "dave"
 roles = ["security-lead"]
 "#;
 
-/// A project directory and its store (SQLite, or a PostgreSQL schema).
-struct Env {
-    dir: tempfile::TempDir,
-    postgres: Option<(String, String, String)>,
-}
-
-impl Env {
-    fn sqlite() -> Env {
-        let env = Env {
-            dir: tempfile::tempdir().unwrap(),
-            postgres: None,
-        };
-        env.team();
-        env
-    }
-
-    /// A fresh schema on the server of `CVERUN_TEST_POSTGRES_URL`, or `None`.
-    fn postgres(test: &str) -> Option<Env> {
-        let admin = cverun_testkit::postgres_url(test)?;
-        static N: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
-        let schema = format!(
-            "cverun_pm_{}_{}",
-            std::process::id(),
-            N.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
-        );
-        let mut c = ::postgres::Client::connect(&admin, ::postgres::NoTls).unwrap();
-        c.batch_execute(&format!(
-            "DROP SCHEMA IF EXISTS {schema} CASCADE; CREATE SCHEMA {schema}"
-        ))
-        .unwrap();
-        let sep = if admin.contains('?') { '&' } else { '?' };
-        let url = format!("{admin}{sep}options=-csearch_path%3D{schema}");
-        let env = Env {
-            dir: tempfile::tempdir().unwrap(),
-            postgres: Some((admin, schema, url)),
-        };
-        env.team();
-        Some(env)
-    }
-
-    fn state(&self) -> PathBuf {
-        self.dir.path().join(".cverun")
-    }
-
-    fn team(&self) {
-        std::fs::create_dir_all(self.state()).unwrap();
-        std::fs::write(self.state().join("runbook.toml"), TEAM).unwrap();
-    }
-
-    fn cmd(&self, now: &str, actor: &str, args: &[&str]) -> Command {
-        let mut c = bin();
-        c.current_dir(self.dir.path())
-            .env("CVERUN_NOW", now)
-            .env("CVERUN_ACTOR", actor)
-            .env("CVERUN_INCIDENT_KEY", KEY)
-            .env_remove("CVERUN_STATE")
-            .env_remove("CVERUN_DATABASE_URL")
-            .env_remove("CVERUN_INCIDENT_KEY_FILE")
-            .env_remove("CVERUN_INCIDENT_OLD_KEYS");
-        if let Some((_, _, url)) = &self.postgres {
-            c.env("CVERUN_DATABASE_URL", url);
-        }
-        c.args(args);
-        c
-    }
-
-    fn run(&self, now: &str, actor: &str, args: &[&str]) -> Run {
-        let out = self.cmd(now, actor, args).output().expect("run cverun");
-        Run {
-            code: out.status.code().unwrap_or(-1),
-            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-        }
-    }
-
-    fn ok(&self, now: &str, actor: &str, args: &[&str]) -> Run {
-        let r = self.run(now, actor, args);
-        assert_eq!(r.code, 0, "{args:?}\n{}\n{}", r.stdout, r.stderr);
-        r
-    }
-
-    fn refused(&self, now: &str, actor: &str, args: &[&str]) -> String {
-        let r = self.run(now, actor, args);
-        assert_eq!(
-            r.code, 2,
-            "{args:?} must be refused\n{}\n{}",
-            r.stdout, r.stderr
-        );
-        r.stderr
-    }
-
-    fn json(&self, now: &str, args: &[&str]) -> Value {
-        let r = self.ok(now, "viewer", args);
-        serde_json::from_str(&r.stdout).unwrap_or_else(|e| panic!("{e}: {}", r.stdout))
-    }
-}
-
-impl Drop for Env {
-    fn drop(&mut self) {
-        if let Some((admin, schema, _)) = &self.postgres
-            && let Ok(mut c) = ::postgres::Client::connect(admin, ::postgres::NoTls)
-        {
-            let _ = c.batch_execute(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE"));
-        }
-    }
+/// The project every test starts with: the team's runbook, a fixed key.
+fn team(env: Env) -> Env {
+    let env = env.with_key(KEY);
+    env.runbook(TEAM);
+    env
 }
 
 /// 2026-11-23T12:00Z plus `m` minutes.
@@ -382,9 +281,9 @@ fn postmortem_markdown(env: &Env) {
         )
         .stdout;
     assert_eq!(md, again, "two renders differ");
-    if env.postgres.is_some() {
+    if matches!(env.backend, Backend::Postgres { .. }) {
         // The same record on PostgreSQL gives the same document as on SQLite.
-        let sqlite = Env::sqlite();
+        let sqlite = team(Env::sqlite());
         p0(&sqlite);
         let other = sqlite
             .ok(now, "viewer", &["incident", "postmortem", ID])
@@ -686,30 +585,8 @@ fn overdue_action_fires_once(env: &Env) {
     assert_eq!(l["items"][0]["status"], "done");
 }
 
-macro_rules! both_backends {
-    ($($name:ident),* $(,)?) => {
-        mod sqlite {
-            $(
-                #[test]
-                fn $name() {
-                    super::$name(&super::Env::sqlite());
-                }
-            )*
-        }
-        mod postgres {
-            $(
-                #[test]
-                fn $name() {
-                    if let Some(env) = super::Env::postgres(cverun_testkit::test_name!()) {
-                        super::$name(&env);
-                    }
-                }
-            )*
-        }
-    };
-}
-
 both_backends!(
+    team;
     postmortem_markdown,
     postmortem_json,
     notes_with_and_without_sections,

@@ -220,6 +220,7 @@ impl Drop for Env {
 
 /// Defines each test `name` twice, `sqlite::name` and `postgres::name` (skipped
 /// visibly without `CVERUN_TEST_POSTGRES_URL`), calling `name(&setup(env))`.
+#[allow(unused_macros)]
 macro_rules! both_backends {
     ($setup:ident; $($name:ident),* $(,)?) => {
         mod sqlite {
@@ -242,4 +243,5 @@ macro_rules! both_backends {
         }
     };
 }
+#[allow(unused_imports)]
 pub(crate) use both_backends;

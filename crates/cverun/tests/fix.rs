@@ -10,7 +10,7 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use common::{bin, json, repo, run};
+use common::{Run, bin, json, repo, run};
 use cverun_testkit::shared_data;
 use serde_json::Value;
 
@@ -623,7 +623,7 @@ fn incident_timeline_holds_the_plan_tests_branch_and_clean_rescan() {
         None,
     );
     assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
-    let id = "INC-2026-11-23-1";
+    let id = ID;
     let (code, v, err) = fix(
         root,
         &[
@@ -762,23 +762,31 @@ fn hash_pinned_requirements_are_never_left_with_stale_hashes() {
     );
 }
 
-#[test]
-fn verify_records_its_verdict_in_the_incident_and_checks_rescan_clean_only_when_clean() {
-    let Some(shared) = shared_data(cverun_testkit::test_name!()) else {
-        return;
-    };
-    let source =
-        shared.join("corpus/opentelemetry-demo@2022-10/src/recommendationservice/requirements.txt");
-    let original = std::fs::read_to_string(&source).unwrap();
-    let repo_dir = repository(&[("recommendationservice/requirements.txt", source)]);
-    let root = repo_dir.path();
-    let r = root.to_str().unwrap();
-    let state = tempfile::tempdir().unwrap();
-    let st = state.path().to_str().unwrap();
-    let adv = shared.join("osv/PyPI-all.zip");
-    let adv = adv.to_str().unwrap();
-    let d = run(
-        &[
+/// The incident the `verify --incident` tests work on: the opentelemetry demo's
+/// recommendation service (requests 2.27.1, CVE-2023-32681) in a repository of
+/// its own, declared as a P1 in a state directory of its own.
+struct RecommendationIncident {
+    repo: tempfile::TempDir,
+    state: tempfile::TempDir,
+    advisories: PathBuf,
+    /// The service's requirements.txt as the corpus has it.
+    original: String,
+}
+
+const ID: &str = "INC-2026-11-23-1";
+
+impl RecommendationIncident {
+    fn declare(shared: &Path) -> RecommendationIncident {
+        let source = shared
+            .join("corpus/opentelemetry-demo@2022-10/src/recommendationservice/requirements.txt");
+        let original = std::fs::read_to_string(&source).unwrap();
+        let case = RecommendationIncident {
+            repo: repository(&[("recommendationservice/requirements.txt", source)]),
+            state: tempfile::tempdir().unwrap(),
+            advisories: shared.join("osv/PyPI-all.zip"),
+            original,
+        };
+        let d = case.run(&[
             "incident",
             "declare",
             "--advisory",
@@ -786,51 +794,67 @@ fn verify_records_its_verdict_in_the_incident_and_checks_rescan_clean_only_when_
             "--priority",
             "P1",
             "--advisories",
-            adv,
+            case.advisories.to_str().unwrap(),
             "--from",
-            r,
-            "--state",
-            st,
+            case.root().to_str().unwrap(),
             "--actor",
             "alice",
-        ],
-        None,
-    );
-    assert_eq!(d.code, 0, "{}{}", d.stdout, d.stderr);
-    let id = "INC-2026-11-23-1";
-    let timeline = || {
-        let t = run(
-            &[
-                "incident", "timeline", id, "--format", "json", "--state", st,
-            ],
-            None,
-        );
+        ]);
+        assert_eq!(d.code, 0, "{}{}", d.stdout, d.stderr);
+        case
+    }
+
+    fn root(&self) -> &Path {
+        self.repo.path()
+    }
+
+    /// `args` with this incident's state directory.
+    fn run(&self, args: &[&str]) -> Run {
+        let mut all = args.to_vec();
+        all.extend(["--state", self.state.path().to_str().unwrap()]);
+        run(&all, None)
+    }
+
+    /// `cverun verify` of the repository against `baseline_ref`, recorded in the
+    /// incident by bob.
+    fn verify(&self, baseline_ref: &str) -> Run {
+        self.run(&[
+            "verify",
+            self.root().to_str().unwrap(),
+            "--advisories",
+            self.advisories.to_str().unwrap(),
+            "--baseline-ref",
+            baseline_ref,
+            "--incident",
+            ID,
+            "--actor",
+            "bob",
+        ])
+    }
+
+    /// The incident's events (`incident timeline --format json`).
+    fn timeline(&self) -> Vec<Value> {
+        let t = self.run(&["incident", "timeline", ID, "--format", "json"]);
         assert_eq!(t.code, 0, "{}", t.stderr);
         json(&t)["events"].as_array().unwrap().clone()
+    }
+}
+
+#[test]
+fn verify_records_its_verdict_in_the_incident_and_checks_rescan_clean_only_when_clean() {
+    let Some(shared) = shared_data(cverun_testkit::test_name!()) else {
+        return;
     };
+    let case = RecommendationIncident::declare(&shared);
+    let (root, original, id) = (case.root(), &case.original, ID);
+    let timeline = || case.timeline();
     let rescan_clean = |events: &[Value]| {
         events
             .iter()
             .any(|e| e["kind"] == "checked" && e["details"]["item"] == "rescan-clean")
     };
     // Nothing changed yet: the advisory remains, recorded as not clean.
-    let v = run(
-        &[
-            "verify",
-            r,
-            "--advisories",
-            adv,
-            "--baseline-ref",
-            "HEAD",
-            "--incident",
-            id,
-            "--state",
-            st,
-            "--actor",
-            "bob",
-        ],
-        None,
-    );
+    let v = case.verify("HEAD");
     assert_eq!(v.code, 1, "{}{}", v.stdout, v.stderr);
     let events = timeline();
     let verified: Vec<&Value> = events.iter().filter(|e| e["kind"] == "verified").collect();
@@ -844,28 +868,12 @@ fn verify_records_its_verdict_in_the_incident_and_checks_rescan_clean_only_when_
     )
     .unwrap();
     git(root, &["commit", "--quiet", "-am", "requests 2.31.0"]);
-    let v = run(
-        &[
-            "verify",
-            r,
-            "--advisories",
-            adv,
-            "--baseline-ref",
-            "HEAD~1",
-            "--incident",
-            id,
-            "--state",
-            st,
-            "--actor",
-            "bob",
-        ],
-        None,
-    );
+    let v = case.verify("HEAD~1");
     assert_eq!(v.code, 0, "{}{}", v.stdout, v.stderr);
     let events = timeline();
     assert_eq!(events.iter().filter(|e| e["kind"] == "verified").count(), 2);
     assert!(rescan_clean(&events), "{events:#?}");
-    let r = run(&["incident", "verify", id, "--state", st], None);
+    let r = case.run(&["incident", "verify", id]);
     assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
 }
 
@@ -874,36 +882,8 @@ fn verify_never_calls_an_incident_clean_when_a_file_could_not_be_read() {
     let Some(shared) = shared_data(cverun_testkit::test_name!()) else {
         return;
     };
-    let source =
-        shared.join("corpus/opentelemetry-demo@2022-10/src/recommendationservice/requirements.txt");
-    let original = std::fs::read_to_string(&source).unwrap();
-    let repo_dir = repository(&[("recommendationservice/requirements.txt", source)]);
-    let root = repo_dir.path();
-    let r = root.to_str().unwrap();
-    let state = tempfile::tempdir().unwrap();
-    let st = state.path().to_str().unwrap();
-    let adv = shared.join("osv/PyPI-all.zip");
-    let adv = adv.to_str().unwrap();
-    let d = run(
-        &[
-            "incident",
-            "declare",
-            "--advisory",
-            "CVE-2023-32681",
-            "--priority",
-            "P1",
-            "--advisories",
-            adv,
-            "--from",
-            r,
-            "--state",
-            st,
-            "--actor",
-            "alice",
-        ],
-        None,
-    );
-    assert_eq!(d.code, 0, "{}{}", d.stdout, d.stderr);
+    let case = RecommendationIncident::declare(&shared);
+    let (root, original) = (case.root(), &case.original);
     // The pin is fixed, but a lockfile of the service cannot be read: what it
     // holds is unknown, so the service is not judged clean.
     let dir = root.join("recommendationservice");
@@ -922,37 +902,9 @@ fn verify_never_calls_an_incident_clean_when_a_file_could_not_be_read() {
         root,
         &["commit", "--quiet", "-m", "fix, and a broken lockfile"],
     );
-    let v = run(
-        &[
-            "verify",
-            r,
-            "--advisories",
-            adv,
-            "--baseline-ref",
-            "HEAD~1",
-            "--incident",
-            "INC-2026-11-23-1",
-            "--state",
-            st,
-            "--actor",
-            "bob",
-        ],
-        None,
-    );
+    let v = case.verify("HEAD~1");
     assert_eq!(v.code, 2, "{}{}", v.stdout, v.stderr);
-    let t = run(
-        &[
-            "incident",
-            "timeline",
-            "INC-2026-11-23-1",
-            "--format",
-            "json",
-            "--state",
-            st,
-        ],
-        None,
-    );
-    let events = json(&t)["events"].as_array().unwrap().clone();
+    let events = case.timeline();
     let verified: Vec<&Value> = events.iter().filter(|e| e["kind"] == "verified").collect();
     assert_eq!(verified.len(), 1, "{events:#?}");
     assert!(

@@ -490,6 +490,8 @@ fn kickoff_opens_the_war_room_and_later_messages_reply_in_its_thread() {
     let o = cfg.send(&status, TIMEOUT);
     assert!(delivered(&o), "{o:?}");
     let reply = &fake.posted(&status.key)[0];
+    // The worker that posted the kick-off remembers its ts: no history read.
+    assert!(fake.srv.calls("/conversations.history").is_empty());
     assert_eq!(reply.channel, room);
     assert_eq!(reply.thread_ts.as_deref(), Some(root.ts.as_str()));
 

@@ -9,8 +9,9 @@ use std::time::{Duration, Instant};
 
 use super::{Outcome, http};
 
-/// The most of an answer to a send read (the API's acknowledgement).
-pub(crate) const MAX_SEND_ANSWER: u64 = 256 * 1024;
+/// The most of an answer to a send read (the API's acknowledgement, which
+/// echoes the message: a GitLab note may be 1,000,000 characters).
+pub(crate) const MAX_SEND_ANSWER: u64 = 8 * 1024 * 1024;
 /// The most of one page of a lookup read (a page of history or comments).
 pub(crate) const MAX_PAGE: u64 = 8 * 1024 * 1024;
 

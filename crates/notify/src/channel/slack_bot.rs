@@ -92,6 +92,9 @@ pub struct SlackBotConfig {
     /// Channel ids found by name (a channel's id never changes; dropped when
     /// Slack says the channel is gone or archived).
     ids: Arc<Mutex<BTreeMap<String, String>>>,
+    /// Thread roots found or posted, by (channel id, incident): a root's ts
+    /// never changes.
+    roots: Arc<Mutex<BTreeMap<(String, String), String>>>,
 }
 
 impl fmt::Debug for SlackBotConfig {
@@ -190,6 +193,7 @@ impl SlackBotConfig {
             conversation,
             api_url,
             ids: Arc::new(Mutex::new(BTreeMap::new())),
+            roots: Arc::new(Mutex::new(BTreeMap::new())),
         })
     }
 
@@ -248,6 +252,21 @@ impl SlackBotConfig {
     fn forget(&self, id: &str) {
         if let Ok(mut m) = self.ids.lock() {
             m.retain(|_, v| v != id);
+        }
+        if let Ok(mut m) = self.roots.lock() {
+            m.retain(|(c, _), _| c != id);
+        }
+    }
+
+    fn cached_root(&self, channel: &str, incident: &str) -> Option<String> {
+        let m = self.roots.lock().ok()?;
+        m.get(&(channel.to_owned(), incident.to_owned())).cloned()
+    }
+
+    fn remember_root(&self, channel: &str, incident: &str, ts: &str) {
+        if let Ok(mut m) = self.roots.lock() {
+            m.entry((channel.to_owned(), incident.to_owned()))
+                .or_insert_with(|| ts.to_owned());
         }
     }
 
@@ -569,9 +588,17 @@ impl Channel for SlackBotConfig {
         };
         let root = if msg.template == ROOT_TEMPLATE {
             None
+        } else if let Some(ts) = self.cached_root(&channel, &msg.incident) {
+            Some(ts)
         } else {
             match self.history(&channel, msg, false, timeout) {
-                Ok((roots, _)) => roots.into_iter().next(),
+                Ok((roots, _)) => {
+                    let root = roots.into_iter().next();
+                    if let Some(ts) = &root {
+                        self.remember_root(&channel, &msg.incident, ts);
+                    }
+                    root
+                }
                 Err(reason) => {
                     return Outcome::Retry {
                         after: None,
@@ -593,6 +620,12 @@ impl Channel for SlackBotConfig {
         match self.post("chat.postMessage", &body, timeout) {
             Ok(a) => {
                 let o = classify(a.status, a.header("retry-after"), &a.body, a.latency_ms);
+                if msg.template == ROOT_TEMPLATE
+                    && matches!(o, Outcome::Delivered { .. })
+                    && let Some(ts) = a.json().and_then(|v| v["ts"].as_str().map(str::to_owned))
+                {
+                    self.remember_root(&channel, &msg.incident, &ts);
+                }
                 if matches!(
                     slack_error(&a).as_deref(),
                     Some("channel_not_found" | "is_archived" | "not_in_channel")

@@ -49,11 +49,18 @@ struct Msg {
     ts: String,
     thread_ts: Option<String>,
     metadata: Value,
+    pinned: bool,
+    /// Times edited with chat.update.
+    updates: u32,
 }
 
 impl Msg {
     fn key(&self) -> &str {
         self.metadata["event_payload"]["key"].as_str().unwrap_or("")
+    }
+
+    fn board(&self) -> bool {
+        self.metadata["event_payload"]["board"] == true
     }
 }
 
@@ -196,6 +203,8 @@ fn handle(st: &Mutex<State>, req: &Req) -> Result<Reply, String> {
     req.expect_header("authorization", &format!("Bearer {TOKEN}"))?;
     let posted = [
         "chat.postMessage",
+        "chat.update",
+        "pins.add",
         "conversations.create",
         "conversations.join",
     ];
@@ -275,8 +284,59 @@ fn handle(st: &Mutex<State>, req: &Req) -> Result<Reply, String> {
                         ts: ts.clone(),
                         thread_ts: thread,
                         metadata: md.clone(),
+                        pinned: false,
+                        updates: 0,
                     });
                     ok(json!({ "channel": channel, "ts": ts }))
+                }
+            }
+        }
+        "chat.update" => {
+            let channel = body["channel"].as_str().ok_or("no channel")?.to_owned();
+            let ts = body["ts"]
+                .as_str()
+                .ok_or("chat.update without ts")?
+                .to_owned();
+            check_blocks(&body)?;
+            if body.get("thread_ts").is_some() {
+                return Err("chat.update with thread_ts".into());
+            }
+            let md = body["metadata"].clone();
+            if md["event_type"] != "cverun_message" || !md["event_payload"]["key"].is_string() {
+                return Err(format!("chat.update metadata {md}"));
+            }
+            match s.chan(&channel) {
+                None => err("channel_not_found"),
+                Some(c) if !c.member => err("not_in_channel"),
+                Some(_) => match s
+                    .messages
+                    .iter_mut()
+                    .find(|m| m.channel == channel && m.ts == ts)
+                {
+                    None => err("message_not_found"),
+                    Some(m) => {
+                        m.metadata = md;
+                        m.updates += 1;
+                        ok(json!({ "channel": channel, "ts": ts }))
+                    }
+                },
+            }
+        }
+        "pins.add" => {
+            let channel = body["channel"].as_str().ok_or("no channel")?.to_owned();
+            let ts = body["timestamp"]
+                .as_str()
+                .ok_or("pins.add without timestamp")?;
+            match s
+                .messages
+                .iter_mut()
+                .find(|m| m.channel == channel && m.ts == ts)
+            {
+                None => err("message_not_found"),
+                Some(m) if m.pinned => err("already_pinned"),
+                Some(m) => {
+                    m.pinned = true;
+                    ok(json!({}))
                 }
             }
         }
@@ -413,6 +473,10 @@ impl Fake {
             .into_iter()
             .filter(|m| m.key() == key)
             .collect()
+    }
+
+    fn boards(&self) -> Vec<Msg> {
+        self.messages().into_iter().filter(Msg::board).collect()
     }
 
     fn channel_id(&self, name: &str) -> Option<String> {
@@ -703,6 +767,8 @@ fn lookups_fail_closed() {
                 ts,
                 thread_ts: None,
                 metadata: json!({"event_type": "other_app", "event_payload": {"n": i}}),
+                pinned: false,
+                updates: 0,
             });
         }
     }
@@ -736,6 +802,92 @@ fn lookups_fail_closed() {
     assert_eq!(
         fake.fixed(&quiet).find_sent(&kickoff, TIMEOUT),
         Lookup::NotFound
+    );
+    fake.no_violations();
+}
+
+fn status_at(n: u32, at: &str) -> OutgoingMessage {
+    let inc = common::hostile();
+    let ctx = context(&inc, common::t(at), None);
+    let key = format!("cverun-{INCIDENT}-{n}-war-room-status");
+    OutgoingMessage::prepare(&key, "status", None, &ctx).unwrap()
+}
+
+#[test]
+fn status_updates_edit_one_pinned_message_in_place() {
+    let fake = Fake::start();
+    let cfg = fake.pattern().with_pinned_status(true);
+    let kickoff = message("kickoff");
+    assert!(delivered(&cfg.send(&kickoff, TIMEOUT)));
+    let root = fake.posted(&kickoff.key)[0].ts.clone();
+
+    let s1 = status_at(10, "2026-11-23T13:00:00Z");
+    assert!(delivered(&cfg.send(&s1, TIMEOUT)));
+    let b = fake.boards();
+    assert_eq!(b.len(), 1);
+    assert!(b[0].pinned);
+    assert_eq!(b[0].thread_ts.as_deref(), Some(root.as_str()));
+    assert_eq!(b[0].metadata["event_payload"]["keys"], json!([s1.key]));
+
+    let s2 = status_at(11, "2026-11-23T14:00:00Z");
+    assert!(delivered(&cfg.send(&s2, TIMEOUT)));
+    assert_eq!(fake.messages().len(), 2, "edited, not posted");
+    let b = &fake.boards()[0];
+    assert_eq!(b.updates, 1);
+    assert_eq!(b.key(), s2.key);
+    assert_eq!(b.metadata["event_payload"]["keys"], json!([s1.key, s2.key]));
+    assert_eq!(b.metadata["event_payload"]["at"], "2026-11-23T14:00:00Z");
+
+    // Another worker finds both updates by their keys, and a replay of the
+    // last changes nothing.
+    let other = fake.pattern().with_pinned_status(true);
+    assert_eq!(other.find_sent(&s1, TIMEOUT), Lookup::Found);
+    assert_eq!(other.find_sent(&s2, TIMEOUT), Lookup::Found);
+    assert!(delivered(&other.send(&s2, TIMEOUT)));
+    assert_eq!(fake.srv.calls("/chat.update").len(), 1);
+
+    // A late update, older than what is pinned, never overwrites it: posted
+    // in the thread as a message of its own.
+    let s0 = status_at(9, "2026-11-23T12:30:00Z");
+    assert!(delivered(&other.send(&s0, TIMEOUT)));
+    let late = fake.posted(&s0.key);
+    assert_eq!(late.len(), 1);
+    assert!(!late[0].board());
+    assert_eq!(late[0].thread_ts.as_deref(), Some(root.as_str()));
+    assert_eq!(fake.boards()[0].key(), s2.key);
+
+    // An edit left unanswered: found by its key before any retry.
+    let s3 = status_at(12, "2026-11-23T15:00:00Z");
+    fake.script("chat.update", Script::ActAndHang);
+    assert!(matches!(cfg.send(&s3, HANG), Outcome::Unknown { .. }));
+    assert_eq!(other.find_sent(&s3, TIMEOUT), Lookup::Found);
+    assert_eq!(fake.boards().len(), 1);
+    assert_eq!(fake.boards()[0].updates, 2);
+    assert_eq!(fake.messages().len(), 3);
+    fake.no_violations();
+}
+
+#[test]
+fn a_pin_that_fails_is_retried_without_posting_twice() {
+    let fake = Fake::start();
+    let cfg = fake.pattern().with_pinned_status(true);
+    assert!(delivered(&cfg.send(&message("kickoff"), TIMEOUT)));
+    let s1 = status_at(10, "2026-11-23T13:00:00Z");
+    fake.script("pins.add", Script::Error("ratelimited", Some(2)));
+    let o = cfg.send(&s1, TIMEOUT);
+    assert!(
+        matches!(&o, Outcome::Retry { reason, .. } if reason.contains("not pinned")),
+        "{o:?}"
+    );
+    assert_eq!(fake.boards().len(), 1);
+    assert!(!fake.boards()[0].pinned);
+    assert!(delivered(&cfg.send(&s1, TIMEOUT)));
+    assert_eq!(fake.boards().len(), 1);
+    assert!(fake.boards()[0].pinned);
+    assert_eq!(
+        fake.srv.calls("/chat.postMessage").len(),
+        2,
+        "kick-off and status once each"
     );
     fake.no_violations();
 }

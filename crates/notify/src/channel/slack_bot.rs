@@ -50,6 +50,11 @@ pub const DEFAULT_API_URL: &str = "https://slack.com/api";
 pub const EVENT_TYPE: &str = "cverun_message";
 /// The template whose message is the incident's thread root.
 pub const ROOT_TEMPLATE: &str = "kickoff";
+/// The template that may update one pinned message in place
+/// ([`SlackBotConfig::with_pinned_status`]).
+pub const STATUS_TEMPLATE: &str = "status";
+/// The delivery keys a pinned status message remembers (the newest).
+pub const MAX_BOARD_KEYS: usize = 100;
 /// Slack's longest channel name.
 pub const MAX_CHANNEL_NAME: usize = 80;
 /// Items asked per page (`limit`) of list, history and replies.
@@ -95,6 +100,8 @@ pub struct SlackBotConfig {
     /// Thread roots found or posted, by (channel id, incident): a root's ts
     /// never changes.
     roots: Arc<Mutex<BTreeMap<(String, String), String>>>,
+    /// Status updates edit one pinned message per incident.
+    pin_status: bool,
 }
 
 impl fmt::Debug for SlackBotConfig {
@@ -103,6 +110,7 @@ impl fmt::Debug for SlackBotConfig {
             .field("token", &self.token)
             .field("conversation", &self.conversation)
             .field("api_url", &self.api_url)
+            .field("pin_status", &self.pin_status)
             .finish()
     }
 }
@@ -194,7 +202,16 @@ impl SlackBotConfig {
             api_url,
             ids: Arc::new(Mutex::new(BTreeMap::new())),
             roots: Arc::new(Mutex::new(BTreeMap::new())),
+            pin_status: false,
         })
+    }
+
+    /// With `yes`, the `status` template keeps one pinned message per
+    /// incident (in its thread) and edits it in place (`chat.update`) instead
+    /// of posting each update.
+    pub fn with_pinned_status(mut self, yes: bool) -> SlackBotConfig {
+        self.pin_status = yes;
+        self
     }
 
     /// Where messages go.
@@ -428,7 +445,7 @@ impl SlackBotConfig {
             let Some(p) = payload_of(m) else {
                 return false;
             };
-            if p["key"].as_str() == Some(msg.key.as_str()) {
+            if carries(p, &msg.key) {
                 seen = true;
                 if stop_at_key {
                     return true;
@@ -447,11 +464,199 @@ impl SlackBotConfig {
     }
 }
 
+impl SlackBotConfig {
+    /// The incident's pinned status message: in the replies of `root`, or
+    /// at the top level without one. Its ts and payload.
+    fn find_board(
+        &self,
+        channel: &str,
+        root: Option<&str>,
+        msg: &OutgoingMessage,
+        timeout: Duration,
+    ) -> Result<Option<(String, Value)>, String> {
+        let mut board = None;
+        let mut visit = |m: &Value| {
+            let Some(p) = payload_of(m) else {
+                return false;
+            };
+            if p["board"].as_bool() == Some(true)
+                && p["incident"].as_str() == Some(msg.incident.as_str())
+                && let Some(ts) = m["ts"].as_str()
+            {
+                board = Some((ts.to_owned(), p.clone()));
+                return true;
+            }
+            false
+        };
+        match root {
+            Some(root) => {
+                let q = [("channel", channel), ("ts", root)];
+                self.scan("conversations.replies", &q, timeout, &mut visit)?;
+            }
+            None => {
+                let oldest = oldest(msg);
+                let mut q = vec![("channel", channel)];
+                if let Some(o) = oldest.as_deref() {
+                    q.push(("oldest", o));
+                }
+                self.scan("conversations.history", &q, timeout, &mut visit)?;
+            }
+        }
+        Ok(board)
+    }
+
+    /// Pins message `ts` (already pinned is fine).
+    fn pin(&self, channel: &str, ts: &str, timeout: Duration) -> Outcome {
+        let a = match self.post(
+            "pins.add",
+            &json!({ "channel": channel, "timestamp": ts }),
+            timeout,
+        ) {
+            Ok(a) => a,
+            Err(o) => return o,
+        };
+        match classify(a.status, a.header("retry-after"), &a.body, a.latency_ms) {
+            Outcome::Permanent { status: 200, .. }
+                if slack_error(&a).as_deref() == Some("already_pinned") =>
+            {
+                Outcome::Delivered {
+                    status: 200,
+                    latency_ms: a.latency_ms,
+                    response_sha256: http::sha256_hex(&a.body),
+                }
+            }
+            o => o,
+        }
+    }
+
+    /// A status update with a pinned status message: edits it in place
+    /// (posting and pinning it the first time). `None`: post it as any other
+    /// message (it is older than what the pinned message shows).
+    fn send_status(
+        &self,
+        msg: &OutgoingMessage,
+        channel: &str,
+        root: Option<&str>,
+        timeout: Duration,
+    ) -> Option<Outcome> {
+        let board = match self.find_board(channel, root, msg, timeout) {
+            Ok(b) => b,
+            Err(reason) => {
+                return Some(Outcome::Retry {
+                    after: None,
+                    status: 0,
+                    reason: format!("nothing posted: finding the pinned status: {reason}"),
+                });
+            }
+        };
+        let permanent = |e: ContractError| Outcome::Permanent {
+            status: 0,
+            reason: e.to_string(),
+        };
+        let Some((ts, p)) = board else {
+            // The first: post it, then pin it. A pin that fails is retried:
+            // the retry finds the message carrying the key and pins it.
+            let body = match board_body(msg, channel, root, std::slice::from_ref(&msg.key)) {
+                Ok(b) => b,
+                Err(e) => return Some(permanent(e)),
+            };
+            let a = match self.post("chat.postMessage", &body, timeout) {
+                Ok(a) => a,
+                Err(o) => return Some(o),
+            };
+            let o = classify(a.status, a.header("retry-after"), &a.body, a.latency_ms);
+            let ts = a.json().and_then(|v| v["ts"].as_str().map(str::to_owned));
+            return Some(match (o, ts) {
+                (o @ Outcome::Delivered { .. }, Some(ts)) => {
+                    match self.pin(channel, &ts, timeout) {
+                        Outcome::Delivered { .. } => o,
+                        failed => pin_failed(failed),
+                    }
+                }
+                (o, _) => o,
+            });
+        };
+        if carries(&p, &msg.key) {
+            // Already shown (a replay, a retry after a failed pin).
+            return Some(match self.pin(channel, &ts, timeout) {
+                o @ Outcome::Delivered { .. } => o,
+                failed => pin_failed(failed),
+            });
+        }
+        if let (Some(shown), Some(this)) = (rendered_at(&p["at"]), rendered_at(&msg.data["now"]))
+            && this < shown
+        {
+            return None;
+        }
+        let mut keys: Vec<String> = p["keys"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|k| k.as_str().map(str::to_owned))
+            .collect();
+        keys.push(msg.key.clone());
+        let mut body = match board_body(msg, channel, None, &keys) {
+            Ok(b) => b,
+            Err(e) => return Some(permanent(e)),
+        };
+        body["ts"] = json!(ts);
+        for k in ["unfurl_links", "unfurl_media"] {
+            if let Some(o) = body.as_object_mut() {
+                o.remove(k);
+            }
+        }
+        Some(match self.post("chat.update", &body, timeout) {
+            Ok(a) => classify(a.status, a.header("retry-after"), &a.body, a.latency_ms),
+            Err(o) => o,
+        })
+    }
+}
+
+/// A pin that failed after the message was posted: retried (the retry finds
+/// the message and pins it), never unknown.
+fn pin_failed(o: Outcome) -> Outcome {
+    match o {
+        Outcome::Permanent { status, reason } => Outcome::Permanent {
+            status,
+            reason: format!("posted, not pinned: {reason}"),
+        },
+        Outcome::Retry {
+            after,
+            status,
+            reason,
+        } => Outcome::Retry {
+            after,
+            status,
+            reason: format!("posted, not pinned: {reason}"),
+        },
+        Outcome::Unknown { reason } => Outcome::Retry {
+            after: None,
+            status: 0,
+            reason: format!("posted, pinning unanswered: {reason}"),
+        },
+        d @ Outcome::Delivered { .. } => d,
+    }
+}
+
 /// The oldest time a lookup reads from: the declaration, less
 /// [`DECLARED_SLACK_SECS`], as Slack's `oldest` (Unix seconds).
 fn oldest(msg: &OutgoingMessage) -> Option<String> {
     let at: jiff::Timestamp = msg.data["incident"]["declared_at"].as_str()?.parse().ok()?;
     Some((at.as_second() - DECLARED_SLACK_SECS).max(0).to_string())
+}
+
+/// Whether a message's payload is that of delivery key `key`: its own, or one
+/// of the updates a pinned status message shows.
+fn carries(p: &Value, key: &str) -> bool {
+    p["key"].as_str() == Some(key)
+        || p["keys"]
+            .as_array()
+            .is_some_and(|ks| ks.iter().any(|k| k.as_str() == Some(key)))
+}
+
+/// The rendering time of a message (`now` of its data).
+fn rendered_at(data: &Value) -> Option<jiff::Timestamp> {
+    data.as_str()?.parse().ok()
 }
 
 /// The `event_payload` of a message posted by this channel.
@@ -549,6 +754,24 @@ pub fn post_body(
     Ok(p)
 }
 
+/// [`post_body`] for the pinned status message, showing `msg` and
+/// remembering `keys` (the updates it showed, the newest last) and the
+/// rendering time.
+pub fn board_body(
+    msg: &OutgoingMessage,
+    channel: &str,
+    thread_ts: Option<&str>,
+    keys: &[String],
+) -> Result<Value, ContractError> {
+    let mut p = post_body(msg, channel, thread_ts)?;
+    let keys = &keys[keys.len().saturating_sub(MAX_BOARD_KEYS)..];
+    let e = &mut p["metadata"]["event_payload"];
+    e["board"] = json!(true);
+    e["keys"] = json!(keys);
+    e["at"] = msg.data["now"].clone();
+    Ok(p)
+}
+
 /// A failure before posting: nothing was posted, so an unknown outcome of a
 /// preparatory call (creating the channel) is a retry.
 fn before_posting(o: Outcome) -> Outcome {
@@ -608,6 +831,12 @@ impl Channel for SlackBotConfig {
                 }
             }
         };
+        if self.pin_status
+            && msg.template == STATUS_TEMPLATE
+            && let Some(o) = self.send_status(msg, &channel, root.as_deref(), timeout)
+        {
+            return o;
+        }
         let body = match post_body(msg, &channel, root.as_deref()) {
             Ok(b) => b,
             Err(e) => {
@@ -662,7 +891,7 @@ impl Channel for SlackBotConfig {
         for root in &roots {
             let q = [("channel", channel.as_str()), ("ts", root.as_str())];
             let found = self.scan("conversations.replies", &q, timeout, &mut |m| {
-                payload_of(m).and_then(|p| p["key"].as_str()) == Some(msg.key.as_str())
+                payload_of(m).is_some_and(|p| carries(p, &msg.key))
             });
             match found {
                 Ok(true) => return Lookup::Found,

@@ -260,9 +260,16 @@ impl Api {
             );
             let a: Answer = match rest::get(&url, &self.headers, timeout, rest::MAX_PAGE) {
                 Ok(a) => a,
-                Err(o) => {
+                Err(Outcome::Retry { reason, .. })
+                | Err(Outcome::Permanent { reason, .. })
+                | Err(Outcome::Unknown { reason }) => {
                     return Lookup::Failed {
-                        reason: format!("{}: listing comments: {o:?}", self.kind),
+                        reason: format!("{}: listing comments: {reason}", self.kind),
+                    };
+                }
+                Err(Outcome::Delivered { status, .. }) => {
+                    return Lookup::Failed {
+                        reason: format!("{}: listing comments: HTTP {status}", self.kind),
                     };
                 }
             };

@@ -17,6 +17,11 @@
 //!   thread root. Any other message is posted with `thread_ts` of the root,
 //!   found in `conversations.history` by its metadata (no state kept: any
 //!   worker finds it); with no kick-off in the channel, at the top level.
+//! - **Pinned status.** Optionally ([`SlackBotConfig::with_pinned_status`]),
+//!   the `status` template keeps one pinned message per incident and edits
+//!   it in place (`chat.update`); its metadata lists the keys of the updates
+//!   it showed, so each is still found by its key, and an update older than
+//!   the one shown is posted as a message of its own instead.
 //! - **Lookup.** [`Channel::find_sent`] looks for the key in the metadata of
 //!   the channel's history since the incident was declared, then in the
 //!   replies of the kick-off; a search that reaches its page bound without
@@ -32,7 +37,8 @@
 //!
 //! Bot scopes used: `chat:write`, `channels:read`, `groups:read`,
 //! `channels:history`, `groups:history`, and for a pattern `channels:manage`
-//! (`groups:write` for private channels) and `channels:join`.
+//! (`groups:write` for private channels) and `channels:join`; for the pinned
+//! status `pins:write`.
 
 use std::collections::BTreeMap;
 use std::fmt;

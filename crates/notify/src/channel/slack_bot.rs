@@ -579,6 +579,11 @@ impl SlackBotConfig {
                         failed => pin_failed(failed),
                     }
                 }
+                (Outcome::Delivered { status, .. }, None) => Outcome::Retry {
+                    after: None,
+                    status,
+                    reason: "posted, not pinned: the answer has no ts".into(),
+                },
                 (o, _) => o,
             });
         };

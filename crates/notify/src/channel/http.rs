@@ -68,7 +68,7 @@ pub(crate) fn post(
 
 /// A failed exchange as an outcome. Timeouts and errors before the request
 /// was written mean nothing arrived; after it, the receiver may have it.
-fn failure(e: ureq::Error) -> Outcome {
+pub(crate) fn failure(e: ureq::Error) -> Outcome {
     let before = |reason: String| Outcome::Retry {
         after: None,
         status: 0,

@@ -14,9 +14,12 @@
 //! printed: `Display` and `Debug` of every configuration redact them.
 
 pub mod email;
+pub mod forge;
 mod http;
 pub mod pagerduty;
+mod rest;
 pub mod slack;
+pub mod slack_bot;
 pub mod teams;
 pub mod webhook;
 

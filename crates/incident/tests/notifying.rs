@@ -159,6 +159,14 @@ fn ticking_queues_with_the_clocks(b: &dyn Backend) {
             .any(|r| r.key == format!("cverun-{id}-{}-war-room-escalation", escalated.seq)),
         "{rows:?}"
     );
+    // Each message-queued event names the event its message is for.
+    for e in &stored {
+        if let Ok(EventBody::MessageQueued(q)) = e.body() {
+            let cause = q.cause.expect("a cause");
+            assert_eq!(stored[cause as usize - 1].kind, "escalated");
+            assert_eq!(q.key, format!("cverun-{id}-{cause}-war-room-escalation"));
+        }
+    }
     // The route saw the clock events and the whole timeline including them.
     let (appended, timeline) = timelines.borrow()[0];
     assert_eq!(timeline, before + appended);

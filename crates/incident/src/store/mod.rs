@@ -476,6 +476,7 @@ impl Store {
                     actor,
                     now,
                     cause: events.last().map(|e| e.seq),
+                    first: events.first().map_or(head.seq + 1, |e| e.seq),
                     key: &key,
                     simulated,
                 };
@@ -601,8 +602,8 @@ impl Store {
             let result = backend.write(&mut |tx| {
                 fired.clear();
                 ids.clear();
-                let (mut head, mut incident, last) =
-                    locked_state(tx, &row.id, &label, keys, simulated)?;
+                let (mut head, mut incident, last, mut timeline) =
+                    locked_timeline(tx, &row.id, &label, keys, simulated)?;
                 let now = event_time(&row.id, time_of(clock, tx)?, last, simulated)?;
                 let bodies = clocks::due(&incident, now);
                 if bodies.is_empty() && route.is_none() {
@@ -612,8 +613,7 @@ impl Store {
                     append(tx, &row.id, &mut head, actor, now, bodies, key, simulated)?;
                 outbox::fold(&mut incident, &appended, actor, now)?;
                 if let Some(route) = route {
-                    let mut timeline = tx.events(&row.id)?;
-                    timeline.retain(|e| e.seq <= head.seq);
+                    timeline.extend(appended.iter().cloned());
                     let messages = route(&incident, &appended, &timeline)
                         .map_err(|m| outbox::refused_route(&row.id, &m))?;
                     let q = outbox::Queue {
@@ -621,6 +621,7 @@ impl Store {
                         actor,
                         now,
                         cause: appended.last().map(|e| e.seq),
+                        first: appended.first().map_or(head.seq + 1, |e| e.seq),
                         key,
                         simulated,
                     };
@@ -1002,6 +1003,17 @@ fn locked_state(
     keys: &Keyring,
     simulated: bool,
 ) -> Result<(Head, Incident, Option<Timestamp>)> {
+    locked_timeline(tx, id, label, keys, simulated).map(|(h, i, l, _)| (h, i, l))
+}
+
+/// [`locked_state`], with the timeline read.
+fn locked_timeline(
+    tx: &mut dyn Tx,
+    id: &str,
+    label: &str,
+    keys: &Keyring,
+    simulated: bool,
+) -> Result<(Head, Incident, Option<Timestamp>, Vec<Event>)> {
     let head = tx
         .head(id, true)?
         .ok_or_else(|| Error::UnknownIncident(id.to_owned(), label.to_owned()))?;
@@ -1017,7 +1029,7 @@ fn locked_state(
         .last()
         .map(|e| e.time().map_err(Error::Corrupt))
         .transpose()?;
-    Ok((head, incident, last))
+    Ok((head, incident, last, events))
 }
 
 /// Appends `bodies` after `head`, moving it; events whose clock already fired are

@@ -252,12 +252,12 @@ impl Store {
             let mut events = append(tx, id, &mut head, actor, now, bodies, &key, simulated)?;
             fold(&mut incident, &events, actor, now)?;
             let messages = route(&incident, &events).map_err(|m| refused_route(id, &m))?;
-            let cause = events.last().map(|e| e.seq);
             let q = Queue {
                 id,
                 actor,
                 now,
-                cause,
+                cause: events.last().map(|e| e.seq),
+                first: events.first().map_or(head.seq + 1, |e| e.seq),
                 key: &key,
                 simulated,
             };
@@ -499,6 +499,9 @@ pub(super) struct Queue<'a> {
     pub now: Timestamp,
     /// The seq of the event causing the messages (the last one appended).
     pub cause: Option<u64>,
+    /// The seq of the first event the write appended (a message's key naming
+    /// one of them makes it its cause).
+    pub first: u64,
     /// The signing key.
     pub key: &'a Key,
     /// Whether the store is simulated.
@@ -532,6 +535,15 @@ impl Queue<'_> {
         check_message(self.id, &m)?;
         let seq = head.seq + 1;
         let message = MessageId::new(self.id, seq);
+        // The event a message names in its key (`default_key` of one of the
+        // events the write appended) is its cause; else the write's last event.
+        let cause = m
+            .key
+            .as_deref()
+            .and_then(|k| {
+                (self.first..seq).find(|s| k == default_key(self.id, *s, &m.channel, &m.kind))
+            })
+            .or(self.cause);
         let key = m.key.clone().unwrap_or_else(|| {
             default_key(self.id, self.cause.unwrap_or(seq), &m.channel, &m.kind)
         });
@@ -556,7 +568,7 @@ impl Queue<'_> {
             key: key.clone(),
             body_sha256: body_sha256.clone(),
             not_before: m.not_before.filter(|t| *t > self.now),
-            cause: self.cause,
+            cause,
         });
         let mut events = append(
             tx,

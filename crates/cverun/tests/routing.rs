@@ -393,3 +393,41 @@ fn without_routes_nothing_is_queued() {
     assert!(!r.stderr.contains("[notify]"), "{}", r.stderr);
     assert!(plain.outbox().is_empty());
 }
+
+#[test]
+fn tick_queues_one_digest_per_period_listing_the_updates() {
+    let with_digest = format!(
+        "{RUNBOOK}\n[[notify.route]]\non = \"updated\"\ntemplate = \"digest\"\nto = [\"war-room\"]\ndigest = \"1h\"\n"
+    );
+    let env = Env::new(&with_digest);
+    env.declare();
+    for (at, m) in [
+        ("2026-11-23T12:10:00Z", "looking"),
+        ("2026-11-23T12:20:00Z", "found it"),
+    ] {
+        let r = env.ok(at, &["incident", "update", ID, m]);
+        // A digest route queues nothing at the event.
+        assert!(lines(&r, "queued ").is_empty(), "{}", r.stdout);
+    }
+    let r = env.ok("2026-11-23T12:30:00Z", &["incident", "tick"]);
+    assert!(lines(&r, "queued ").is_empty(), "{}", r.stdout);
+    let r = env.ok("2026-11-23T13:00:00Z", &["incident", "tick"]);
+    let queued = lines(&r, "queued ");
+    assert_eq!(queued.len(), 1, "{}", r.stdout);
+    assert!(
+        queued[0].ends_with("digest \u{2192} slack war-room"),
+        "{queued:?}"
+    );
+    let digest = env.outbox().into_iter().find(|r| r.2 == "digest").unwrap();
+    let events = digest.4["data"]["extra"]["digest"]["events"]
+        .as_array()
+        .unwrap()
+        .clone();
+    assert_eq!(events.len(), 2);
+    assert_eq!(events[1]["details"]["message"], "found it");
+    // One per period: the next tick queues none.
+    let r = env.ok("2026-11-23T13:01:00Z", &["incident", "tick"]);
+    assert!(lines(&r, "queued ").is_empty(), "{}", r.stdout);
+    // The digest's message-queued event is in the timeline.
+    assert!(env.queued_events().iter().any(|e| e.2 == "digest"));
+}

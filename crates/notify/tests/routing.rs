@@ -493,3 +493,97 @@ fn digests_list_what_happened_once_per_period_and_channel() {
             .is_empty()
     );
 }
+
+/// The example routing of docs/notify.md, as written there.
+fn documented_example() -> String {
+    let doc =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/notify.md"))
+            .unwrap();
+    let from = doc
+        .find("### Example routing")
+        .expect("the example section");
+    let rest = &doc[from..];
+    let start = rest.find("```toml\n").unwrap() + "```toml\n".len();
+    let end = start + rest[start..].find("```").unwrap();
+    rest[start..end].to_owned()
+}
+
+#[test]
+fn the_documented_example_routing_is_valid_and_routes_as_described() {
+    let file = format!(
+        r#"
+[[person]]
+handle = "alice"
+name = "Alice Martin"
+roles = ["commander"]
+contact = {{ email = "alice@example.com" }}
+
+[[person]]
+handle = "erin"
+name = "Erin Exec"
+roles = ["executive", "legal"]
+contact = {{ email = "erin@example.com" }}
+
+[notify.channel.war-room]
+kind = "slack"
+url-env = "CVERUN_SLACK_URL"
+[notify.channel.mail]
+kind = "email"
+host = "smtp.example.com"
+[notify.channel.pager]
+kind = "pagerduty"
+routing-key-env = "CVERUN_PD_KEY"
+{}"#,
+        documented_example()
+    );
+    let r = routing(&file);
+    assert_eq!(r.routes.len(), 7);
+    let mut f = Fixture::new(&file);
+    let ms = f.route(&r, "2026-11-23T12:00:00Z").unwrap();
+    assert_eq!(
+        summary(&ms),
+        vec![
+            ("war-room".into(), "kickoff".into(), vec![]),
+            ("pager".into(), "kickoff".into(), vec![]),
+            (
+                "mail".into(),
+                "kickoff".into(),
+                strings(&["alice@example.com"])
+            ),
+        ]
+    );
+    // Every update interval missed: a status to the war room.
+    f.tick("2026-11-23T16:01:00Z");
+    let ms = f.route(&r, "2026-11-23T16:01:00Z").unwrap();
+    assert!(
+        ms.iter()
+            .any(|m| m.kind == "status" && m.channel == "war-room"),
+        "{:?}",
+        summary(&ms)
+    );
+    f.act(
+        "2026-11-23T16:10:00Z",
+        Action::Impact {
+            impact: "customer-data".into(),
+        },
+    );
+    let ms = f.route(&r, "2026-11-23T16:10:00Z").unwrap();
+    let brief = ms.iter().find(|m| m.kind == "executive-brief").unwrap();
+    assert_eq!(outgoing(brief).recipients, strings(&["erin@example.com"]));
+    // The escalation to executive and legal: paged, and mailed to erin.
+    let esc: Vec<_> = summary(&ms)
+        .into_iter()
+        .filter(|(_, t, _)| t == "escalation")
+        .collect();
+    assert_eq!(
+        esc,
+        vec![
+            ("pager".into(), "escalation".into(), vec![]),
+            (
+                "mail".into(),
+                "escalation".into(),
+                strings(&["erin@example.com"])
+            ),
+        ]
+    );
+}

@@ -587,3 +587,42 @@ routing-key-env = "CVERUN_PD_KEY"
         ]
     );
 }
+
+#[test]
+fn an_overdue_action_item_goes_to_its_owner() {
+    let file = FILE.replace(
+        "[notify.audience.executive]",
+        "[notify.audience.action-owner]\nchannels = [\"mail\"]\n\n[notify.audience.executive]",
+    ) + "\n[[notify.route]]\non = \"action-overdue\"\ntemplate = \"status\"\nto = [\"action-owner\"]\n";
+    let r = routing(&file);
+    let mut f = Fixture::new(&file);
+    f.act(
+        "2026-11-23T12:05:00Z",
+        Action::AddActionItem {
+            text: "rotate the keys".into(),
+            owner: "erin".into(),
+            due: t("2026-11-24T12:00:00Z"),
+        },
+    );
+    assert!(f.route(&r, "2026-11-23T12:05:00Z").unwrap().is_empty());
+    f.tick("2026-11-24T12:01:00Z");
+    let ms = f.route(&r, "2026-11-24T12:01:00Z").unwrap();
+    let owner: Vec<_> = ms.iter().filter(|m| m.audience == "action-owner").collect();
+    assert_eq!(owner.len(), 1, "{:?}", summary(&ms));
+    assert_eq!(
+        outgoing(owner[0]).recipients,
+        strings(&["erin@example.com"])
+    );
+    assert_eq!(
+        outgoing(owner[0]).data["extra"]["event"]["kind"],
+        "action-overdue"
+    );
+    // action-owner belongs to on = "action-overdue" only.
+    let bad = file.replace(
+        "on = \"action-overdue\"\ntemplate = \"status\"",
+        "on = \"overdue\"\ntemplate = \"status\"",
+    );
+    let rb = Runbook::from_toml(Path::new("runbook.toml"), &bad).unwrap();
+    let e = Routing::parse(Path::new("runbook.toml"), &bad, &rb).unwrap_err();
+    assert!(e.message.contains("on = \"action-overdue\" only"), "{e}");
+}

@@ -946,7 +946,7 @@ fn runbook_file(s: &StoreArgs, flag: Option<&Path>) -> Option<PathBuf> {
 /// The routing of the runbook file in use, when it has `[[notify.route]]`
 /// entries; `None` (nothing is queued) without a file or routes. An error
 /// naming the file, line and key when the `[notify]` table cannot be used.
-fn routing(s: &StoreArgs, flag: Option<&Path>) -> anyhow::Result<Option<Routing>> {
+pub(crate) fn routing(s: &StoreArgs, flag: Option<&Path>) -> anyhow::Result<Option<Routing>> {
     let Some(path) = runbook_file(s, flag) else {
         return Ok(None);
     };
@@ -968,7 +968,7 @@ fn routing(s: &StoreArgs, flag: Option<&Path>) -> anyhow::Result<Option<Routing>
 
 /// The router of a runbook file's routing, as the store calls it, keeping who
 /// could not be reached for the report.
-struct Router<'a> {
+pub(crate) struct Router<'a> {
     routing: &'a Routing,
     now: Timestamp,
     /// Message key -> the people it could not reach (`name on channel: why`).
@@ -976,7 +976,8 @@ struct Router<'a> {
 }
 
 impl<'a> Router<'a> {
-    fn new(routing: &'a Routing, now: Timestamp) -> Router<'a> {
+    /// The router of `routing`, rendering at the events' time (else `now`).
+    pub(crate) fn new(routing: &'a Routing, now: Timestamp) -> Router<'a> {
         Router {
             routing,
             now,
@@ -993,7 +994,8 @@ impl<'a> Router<'a> {
             .unwrap_or(self.now)
     }
 
-    fn route(
+    /// The messages `events` cause (for the store's notifying calls).
+    pub(crate) fn route(
         &self,
         inc: &cverun_incident::Incident,
         events: &[cverun_incident::Event],
@@ -1068,6 +1070,24 @@ impl<'a> Router<'a> {
 
     /// Prints one line per queued message, and warns of people not reached.
     fn report(&self, events: &[cverun_incident::Event], ids: &[MessageId]) {
+        for line in self.lines(events, ids) {
+            println!("{line}");
+        }
+        self.warn_unreachable(events, ids);
+    }
+
+    /// Says on stderr what was queued (for commands whose stdout is a report),
+    /// and warns of people not reached.
+    pub(crate) fn report_stderr(&self, events: &[cverun_incident::Event], ids: &[MessageId]) {
+        for line in self.lines(events, ids) {
+            output::warn(&line);
+        }
+        self.warn_unreachable(events, ids);
+    }
+
+    /// One line per queued message: `queued ID TEMPLATE → KIND CHANNEL`.
+    fn lines(&self, events: &[cverun_incident::Event], ids: &[MessageId]) -> Vec<String> {
+        let mut out = Vec::new();
         for (_, q) in self.queued(events, ids) {
             let kind = self
                 .routing
@@ -1075,12 +1095,12 @@ impl<'a> Router<'a> {
                 .get(&q.channel)
                 .map(String::as_str)
                 .unwrap_or("?");
-            println!(
+            out.push(format!(
                 "queued {} {} \u{2192} {kind} {}",
                 q.message, q.template, q.channel
-            );
+            ));
         }
-        self.warn_unreachable(events, ids);
+        out
     }
 
     /// Warns of the people queued messages could not reach.

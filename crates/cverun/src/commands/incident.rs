@@ -189,8 +189,9 @@ pub fn parse_time(flag: &str, s: &str, now: Timestamp) -> anyhow::Result<Timesta
 pub struct IncidentArgs {
     #[command(flatten)]
     pub store: StoreArgs,
-    /// Runbook file for new incidents [default: <state>/runbook.toml when present,
-    /// else the built-in runbook]
+    /// Runbook file for new incidents, whose [notify] routes also choose the
+    /// messages every recording command queues [default: <state>/runbook.toml
+    /// when present, else the built-in runbook, which routes nothing]
     #[arg(long, global = true, value_name = "FILE")]
     pub runbook: Option<PathBuf>,
     /// The advisory database (read by `declare` only; also accepted after

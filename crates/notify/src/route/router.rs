@@ -537,3 +537,52 @@ pub fn digests(
     }
     Ok(out)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_are_sanitised_and_stay_unique_when_cut() {
+        assert_eq!(
+            sanitise("cverun-INC-2026-11-23-1-3-war room/é-kickoff"),
+            "cverun-INC-2026-11-23-1-3-war_room__-kickoff"
+        );
+        let long = format!("cverun-INC-1-3-{}-status", "c".repeat(300));
+        let other = format!("cverun-INC-1-3-{}-statux", "c".repeat(300));
+        let (a, b) = (sanitise(&long), sanitise(&other));
+        assert!(valid_key(&a) && valid_key(&b), "{a}");
+        assert!(a.len() <= 200);
+        assert_ne!(a, b);
+    }
+
+    #[test]
+    fn events_map_to_their_route_names() {
+        let overdue = |clock: &str| EventBody::Overdue {
+            clock: clock.into(),
+            deadline: "2026-11-23T12:30:00Z".parse().unwrap(),
+            what: "x".into(),
+        };
+        assert_eq!(event_on(&overdue("update:1")), Some(On::UpdateMissed));
+        assert_eq!(event_on(&overdue("update:1:2")), Some(On::UpdateMissed));
+        assert_eq!(event_on(&overdue("target:containment")), Some(On::Overdue));
+        let advanced = |to: Phase| EventBody::Advanced {
+            from: Phase::PostMortem,
+            to,
+            reason: None,
+            forced: None,
+        };
+        assert_eq!(event_on(&advanced(Phase::Resolved)), Some(On::Resolved));
+        assert_eq!(
+            event_on(&advanced(Phase::Validation)),
+            Some(On::PhaseChanged)
+        );
+        assert_eq!(
+            event_on(&EventBody::Note {
+                text: "n".into(),
+                section: None
+            }),
+            None
+        );
+    }
+}

@@ -1,7 +1,8 @@
 //! Routing through the real binary: a runbook file with channels, audiences,
 //! routes and a roster; declare, advance, record an impact, escalate through
 //! `incident tick` on a simulated clock (`CVERUN_NOW`), and check the outbox rows
-//! and the `message-queued` events of the timeline.
+//! and the `message-queued` events of the timeline; the main case also against
+//! the PostgreSQL server of `CVERUN_TEST_POSTGRES_URL` (skipped visibly without it).
 
 mod common;
 
@@ -79,6 +80,18 @@ const ID: &str = "INC-2026-11-23-1";
 
 struct Env {
     dir: tempfile::TempDir,
+    /// A PostgreSQL store: (admin URL, schema, URL in the schema).
+    postgres: Option<(String, String, String)>,
+}
+
+impl Drop for Env {
+    fn drop(&mut self) {
+        if let Some((admin, schema, _)) = &self.postgres {
+            if let Ok(mut c) = ::postgres::Client::connect(admin, ::postgres::NoTls) {
+                let _ = c.batch_execute(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE"));
+            }
+        }
+    }
 }
 
 impl Env {
@@ -87,7 +100,28 @@ impl Env {
         let state = dir.path().join(".cverun");
         std::fs::create_dir_all(&state).unwrap();
         std::fs::write(state.join("runbook.toml"), runbook).unwrap();
-        Env { dir }
+        Env {
+            dir,
+            postgres: None,
+        }
+    }
+
+    /// The same on a fresh schema of the server of `CVERUN_TEST_POSTGRES_URL`,
+    /// or `None` (reported as skipped) when it is not set.
+    fn postgres(test: &str, runbook: &str) -> Option<Env> {
+        let admin = cverun_testkit::postgres_url(test)?;
+        let schema = format!("cverun_routing_{}", std::process::id());
+        let mut c = ::postgres::Client::connect(&admin, ::postgres::NoTls)
+            .unwrap_or_else(|e| panic!("CVERUN_TEST_POSTGRES_URL={admin}: {e}"));
+        c.batch_execute(&format!(
+            "DROP SCHEMA IF EXISTS {schema} CASCADE; CREATE SCHEMA {schema}"
+        ))
+        .unwrap();
+        let sep = if admin.contains('?') { '&' } else { '?' };
+        let url = format!("{admin}{sep}options=-csearch_path%3D{schema}");
+        let mut env = Env::new(runbook);
+        env.postgres = Some((admin, schema, url));
+        Some(env)
     }
 
     fn state(&self) -> std::path::PathBuf {
@@ -95,16 +129,17 @@ impl Env {
     }
 
     fn run(&self, now: &str, args: &[&str]) -> Run {
-        let out = bin()
-            .current_dir(self.dir.path())
+        let mut c = bin();
+        c.current_dir(self.dir.path())
             .env("CVERUN_NOW", now)
             .env("CVERUN_ACTOR", "alice")
             .env_remove("CVERUN_DATABASE_URL")
             .env_remove("CVERUN_INCIDENT_KEY")
-            .env_remove("CVERUN_INCIDENT_KEY_FILE")
-            .args(args)
-            .output()
-            .expect("run cverun");
+            .env_remove("CVERUN_INCIDENT_KEY_FILE");
+        if let Some((_, _, url)) = &self.postgres {
+            c.env("CVERUN_DATABASE_URL", url);
+        }
+        let out = c.args(args).output().expect("run cverun");
         Run {
             code: out.status.code().unwrap_or(-1),
             stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
@@ -139,6 +174,27 @@ impl Env {
 
     /// The outbox rows: (id, channel, template, key, body as JSON).
     fn outbox(&self) -> Vec<(String, String, String, String, Value)> {
+        if let Some((_, _, url)) = &self.postgres {
+            let mut c = ::postgres::Client::connect(url, ::postgres::NoTls).unwrap();
+            return c
+                .query(
+                    "SELECT id, channel, template, idempotency_key, body FROM outbox ORDER BY seq",
+                    &[],
+                )
+                .unwrap()
+                .into_iter()
+                .map(|r| {
+                    let body: String = r.get(4);
+                    (
+                        r.get(0),
+                        r.get(1),
+                        r.get(2),
+                        r.get(3),
+                        serde_json::from_str(&body).unwrap(),
+                    )
+                })
+                .collect();
+        }
         let path = self.state().join("incidents.sqlite3");
         if !path.exists() {
             return Vec::new();
@@ -208,7 +264,18 @@ fn lines(r: &Run, prefix: &str) -> Vec<String> {
 
 #[test]
 fn declare_advance_impact_and_tick_queue_what_the_runbook_routes() {
-    let env = Env::new(RUNBOOK);
+    queue_what_the_runbook_routes(&Env::new(RUNBOOK));
+}
+
+#[test]
+fn declare_advance_impact_and_tick_queue_what_the_runbook_routes_on_postgres() {
+    let Some(env) = Env::postgres(cverun_testkit::test_name!(), RUNBOOK) else {
+        return;
+    };
+    queue_what_the_runbook_routes(&env);
+}
+
+fn queue_what_the_runbook_routes(env: &Env) {
     let r = env.declare();
     let queued = lines(&r, "queued ");
     assert_eq!(queued.len(), 3, "{}", r.stdout);

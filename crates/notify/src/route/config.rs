@@ -804,6 +804,17 @@ digest = "1h"
     }
 
     #[test]
+    fn the_digests_of_a_channel_have_one_template() {
+        let text = format!(
+            "{RUNBOOK}\n[[notify.route]]\non = \"updated\"\ntemplate = \"status\"\nto = [\"on-call\"]\ndigest = \"2h\"\n"
+        );
+        let e = parse(&text).unwrap_err();
+        assert_eq!(e.key, "notify.route[4].template");
+        assert!(e.message.contains("\"executive-brief\" (route 3)"), "{e}");
+        assert_eq!(e.line, Some(text.lines().count() as u32 - 2));
+    }
+
+    #[test]
     fn filters_belong_to_their_event_and_templates_may_be_the_teams() {
         let e = error(
             "on = \"declared\"",

@@ -10,12 +10,18 @@
 //! - [`channel`]: one module per channel, each checking its provider's
 //!   documented contract (payload shape and limits, headers, signatures) and
 //!   classifying the answer (delivered, retry after, permanent failure,
-//!   unknown).
+//!   unknown);
+//! - [`route`]: routing as data: the runbook file's `[notify]` audiences and
+//!   routes, and the router choosing, for the events an incident records, which
+//!   templates go to which channels and people (a pure function of the
+//!   incident, its events and `now`).
 //!
 //! Templates and payloads are pure functions of the incident, `now` and the
 //! template sources; files are read only by `template::source` (a team's
-//! template directory) and `channel::Secret::from_file`; the network is used
+//! template directory, and `route::Routing::parse` checking template ids)
+//! and `channel::Secret::from_file`; the network is used
 //! only by each channel's `send`.
 
 pub mod channel;
+pub mod route;
 pub mod template;

@@ -97,6 +97,9 @@ pub struct Evidence {
     store: cverun_incident::Store,
     pub incident: cverun_incident::Incident,
     actor: String,
+    /// The routing of the runbook file in use, when it has routes: the events
+    /// recorded queue what it routes (`fix-applied`, `verified`).
+    routing: Option<cverun_notify::route::Routing>,
 }
 
 impl Evidence {
@@ -105,6 +108,8 @@ impl Evidence {
     pub fn open(store: &super::incident::StoreArgs, id: &str) -> anyhow::Result<Evidence> {
         let id = super::incident::incident_id(id);
         let actor = store.acting()?;
+        // Read (and checked) before anything is recorded.
+        let routing = super::incident::routing(store, None)?;
         let mut s = store.open_with(&id)?;
         let loaded = s.load(&id)?;
         let incident = cverun_incident::Incident::from_events(&loaded.events)
@@ -119,12 +124,26 @@ impl Evidence {
             store: s,
             incident,
             actor,
+            routing,
         })
     }
 
     /// Records `action`, saying so on stderr.
     pub fn record(&mut self, action: cverun_incident::Action) -> anyhow::Result<()> {
-        let r = self.store.act(&self.incident.id, &action, &self.actor)?;
+        let r = match &self.routing {
+            None => self.store.act(&self.incident.id, &action, &self.actor)?,
+            Some(routing) => {
+                let router = super::incident::Router::new(routing, super::now()?);
+                let (r, ids) = self.store.act_notifying(
+                    &self.incident.id,
+                    &action,
+                    &self.actor,
+                    &|inc, ev| router.route(inc, ev),
+                )?;
+                router.report_stderr(&r.events, &ids);
+                r
+            }
+        };
         for e in &r.events {
             crate::output::warn(&format!(
                 "recorded in {}: event {} {}",

@@ -7,7 +7,9 @@ use std::process::ExitCode;
 
 use anyhow::{Context, bail};
 use clap::{Args, Subcommand};
+use cverun_incident::EventBody;
 use cverun_incident::chain::Anchor;
+use cverun_incident::outbox::{MessageId, MessageQueued, NewMessage};
 use cverun_incident::view;
 use cverun_incident::{
     Action, ApprovalKind, AssignedPriority, Clock, Decision, Declaration, Interval, Keyring,
@@ -15,6 +17,8 @@ use cverun_incident::{
     event::Duplicate,
     postmortem::{NoteSection, parse_action_id},
 };
+use cverun_notify::channel::OutgoingMessage;
+use cverun_notify::route::Routing;
 use jiff::Timestamp;
 
 use super::now;
@@ -185,8 +189,9 @@ pub fn parse_time(flag: &str, s: &str, now: Timestamp) -> anyhow::Result<Timesta
 pub struct IncidentArgs {
     #[command(flatten)]
     pub store: StoreArgs,
-    /// Runbook file for new incidents [default: <state>/runbook.toml when present,
-    /// else the built-in runbook]
+    /// Runbook file for new incidents, whose [notify] routes also choose the
+    /// messages every recording command queues [default: <state>/runbook.toml
+    /// when present, else the built-in runbook, which routes nothing]
     #[arg(long, global = true, value_name = "FILE")]
     pub runbook: Option<PathBuf>,
     /// The advisory database (read by `declare` only; also accepted after
@@ -586,20 +591,46 @@ pub fn run(db_flag: Option<&Path>, args: IncidentArgs) -> anyhow::Result<ExitCod
         _ => s.actor().unwrap_or_default(),
     };
     let now = now()?;
+    // The routing of the runbook file, read (and checked) before anything is
+    // recorded: a routing error fails the command with nothing written.
+    let routing = if args.command.records() {
+        routing(s, args.runbook.as_deref())?
+    } else {
+        None
+    };
+    let routing = routing.as_ref();
     let act = |id: &str, action: Action| -> anyhow::Result<ExitCode> {
         let id = incident_id(id);
         let mut store = s.open_with(&id)?;
-        let r = store.act(&id, &action, &actor)?;
+        let Some(routing) = routing else {
+            let r = store.act(&id, &action, &actor)?;
+            anstream::print!(
+                "{}",
+                view::recorded(&r.incident, &r.events, store.simulated())
+            );
+            return Ok(ExitCode::SUCCESS);
+        };
+        let router = Router::new(routing, now);
+        let (r, ids) = store.act_notifying(&id, &action, &actor, &|inc, events| {
+            router.route(inc, events)
+        })?;
         anstream::print!(
             "{}",
             view::recorded(&r.incident, &r.events, store.simulated())
         );
+        router.report(&r.events, &ids);
         Ok(ExitCode::SUCCESS)
     };
     match args.command {
-        IncidentCommand::Declare(d) => {
-            declare(s, args.runbook.as_deref(), db_flag, *d, &actor, now)
-        }
+        IncidentCommand::Declare(d) => declare(
+            s,
+            args.runbook.as_deref(),
+            db_flag,
+            *d,
+            &actor,
+            now,
+            routing,
+        ),
         IncidentCommand::List {
             all,
             format,
@@ -736,7 +767,7 @@ pub fn run(db_flag: Option<&Path>, args: IncidentArgs) -> anyhow::Result<ExitCod
         }
         IncidentCommand::Notify { id, clock, note } => act(&id, Action::Notify { clock, note }),
         IncidentCommand::Tick { format, output } => {
-            tick(s, &actor, now, format, output.output.as_deref())
+            tick(s, &actor, now, format, output.output.as_deref(), routing)
         }
         IncidentCommand::Timeline { id, format, output } => {
             let (store, loaded) = s.load(&incident_id(&id))?;
@@ -929,6 +960,193 @@ fn runbook(s: &StoreArgs, flag: Option<&Path>) -> anyhow::Result<(Runbook, Strin
     Ok((Runbook::default(), "built in".to_owned()))
 }
 
+/// The runbook file in use (`--runbook`, else `<state>/runbook.toml` when
+/// present).
+fn runbook_file(s: &StoreArgs, flag: Option<&Path>) -> Option<PathBuf> {
+    if let Some(p) = flag {
+        return Some(p.to_owned());
+    }
+    let p = s.state_dir().join("runbook.toml");
+    p.exists().then_some(p)
+}
+
+/// The routing of the runbook file in use, when it has `[[notify.route]]`
+/// entries; `None` (nothing is queued) without a file or routes. An error
+/// naming the file, line and key when the `[notify]` table cannot be used.
+pub(crate) fn routing(s: &StoreArgs, flag: Option<&Path>) -> anyhow::Result<Option<Routing>> {
+    let Some(path) = runbook_file(s, flag) else {
+        return Ok(None);
+    };
+    let text = cverun_inventory::read::read_text(&path, cverun_inventory::read::Class::Config)
+        .with_context(|| format!("cannot read the runbook {}", path.display()))?;
+    let rb = Runbook::from_toml(&path, &text)?;
+    let routing = Routing::parse(&path, &text, &rb)?;
+    if routing.has_routes() {
+        return Ok(Some(routing));
+    }
+    if !routing.channels.is_empty() {
+        output::warn(&format!(
+            "{} has [notify] channels but no [[notify.route]]: no message is queued (see docs/notify.md, \"Routing\")",
+            path.display()
+        ));
+    }
+    Ok(None)
+}
+
+/// The router of a runbook file's routing, as the store calls it, keeping who
+/// could not be reached for the report.
+pub(crate) struct Router<'a> {
+    routing: &'a Routing,
+    now: Timestamp,
+    /// Message key -> the people it could not reach (`name on channel: why`).
+    unreachable: std::cell::RefCell<std::collections::BTreeMap<String, Vec<String>>>,
+}
+
+impl<'a> Router<'a> {
+    /// The router of `routing`, rendering at the events' time (else `now`).
+    pub(crate) fn new(routing: &'a Routing, now: Timestamp) -> Router<'a> {
+        Router {
+            routing,
+            now,
+            unreachable: Default::default(),
+        }
+    }
+
+    /// The time messages are rendered at: the events' (the store's clock), else
+    /// the command's.
+    fn time(&self, events: &[cverun_incident::Event]) -> Timestamp {
+        events
+            .last()
+            .and_then(|e| e.time().ok())
+            .unwrap_or(self.now)
+    }
+
+    /// The messages `events` cause (for the store's notifying calls).
+    pub(crate) fn route(
+        &self,
+        inc: &cverun_incident::Incident,
+        events: &[cverun_incident::Event],
+    ) -> Result<Vec<NewMessage>, String> {
+        let m = cverun_notify::route::route(self.routing, inc, events, self.time(events))?;
+        self.keep(&m);
+        Ok(m)
+    }
+
+    fn tick(
+        &self,
+        inc: &cverun_incident::Incident,
+        appended: &[cverun_incident::Event],
+        timeline: &[cverun_incident::Event],
+    ) -> Result<Vec<NewMessage>, String> {
+        let now = self.time(timeline).max(self.now);
+        let mut m = cverun_notify::route::route(self.routing, inc, appended, now)?;
+        m.extend(cverun_notify::route::digests(
+            self.routing,
+            inc,
+            timeline,
+            now,
+        )?);
+        self.keep(&m);
+        Ok(m)
+    }
+
+    /// Keeps who each message could not reach.
+    fn keep(&self, messages: &[NewMessage]) {
+        let mut u = self.unreachable.borrow_mut();
+        for m in messages {
+            let (Some(key), Ok(o)) = (&m.key, OutgoingMessage::from_body(&m.body)) else {
+                continue;
+            };
+            let who: Vec<String> = o.data["extra"]["unreachable"]
+                .as_array()
+                .map(|a| {
+                    a.iter()
+                        .map(|x| {
+                            format!(
+                                "{} on {}: {}",
+                                x["name"].as_str().unwrap_or("?"),
+                                x["channel"].as_str().unwrap_or("?"),
+                                x["reason"].as_str().unwrap_or("?")
+                            )
+                        })
+                        .collect()
+                })
+                .unwrap_or_default();
+            if !who.is_empty() {
+                u.insert(key.clone(), who);
+            }
+        }
+    }
+
+    /// The queued messages among `events`: (id, template, channel, key).
+    fn queued(
+        &self,
+        events: &[cverun_incident::Event],
+        ids: &[MessageId],
+    ) -> Vec<(String, MessageQueued)> {
+        events
+            .iter()
+            .filter_map(|e| match e.body() {
+                Ok(EventBody::MessageQueued(q)) if ids.contains(&q.message) => {
+                    Some((e.incident.clone(), q))
+                }
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// Prints one line per queued message, and warns of people not reached.
+    fn report(&self, events: &[cverun_incident::Event], ids: &[MessageId]) {
+        for line in self.lines(events, ids) {
+            println!("{line}");
+        }
+        self.warn_unreachable(events, ids);
+    }
+
+    /// Says on stderr what was queued (for commands whose stdout is a report),
+    /// and warns of people not reached.
+    pub(crate) fn report_stderr(&self, events: &[cverun_incident::Event], ids: &[MessageId]) {
+        for line in self.lines(events, ids) {
+            output::warn(&line);
+        }
+        self.warn_unreachable(events, ids);
+    }
+
+    /// One line per queued message: `queued ID TEMPLATE → KIND CHANNEL`.
+    fn lines(&self, events: &[cverun_incident::Event], ids: &[MessageId]) -> Vec<String> {
+        let mut out = Vec::new();
+        for (_, q) in self.queued(events, ids) {
+            let kind = self
+                .routing
+                .channels
+                .get(&q.channel)
+                .map(String::as_str)
+                .unwrap_or("?");
+            out.push(format!(
+                "queued {} {} \u{2192} {kind} {}",
+                q.message, q.template, q.channel
+            ));
+        }
+        out
+    }
+
+    /// Warns of the people queued messages could not reach.
+    fn warn_unreachable(&self, events: &[cverun_incident::Event], ids: &[MessageId]) {
+        let u = self.unreachable.borrow();
+        for (_, q) in self.queued(events, ids) {
+            if let Some(who) = u.get(&q.key) {
+                output::warn(&format!(
+                    "message {} ({} via {}) cannot reach: {}",
+                    q.message,
+                    q.template,
+                    q.channel,
+                    who.join("; ")
+                ));
+            }
+        }
+    }
+}
+
 /// The advisory's priority under the triage policy, without service context.
 fn auto_priority(
     db_flag: Option<&Path>,
@@ -1101,6 +1319,7 @@ fn declare(
     d: DeclareArgs,
     actor: &str,
     now: Timestamp,
+    routing: Option<&Routing>,
 ) -> anyhow::Result<ExitCode> {
     // What the command line says is checked before anything is looked up.
     let published = d
@@ -1173,9 +1392,23 @@ fn declare(
         duplicate,
     };
     let mut store = s.open_for_write()?;
-    let r = store.declare(&declaration, &rb, actor)?;
+    let (r, queued) = match routing {
+        None => (store.declare(&declaration, &rb, actor)?, None),
+        Some(routing) => {
+            let router = Router::new(routing, now);
+            let (r, ids) = store.declare_notifying(&declaration, &rb, actor, &|inc, events| {
+                router.route(inc, events)
+            })?;
+            (r, Some((router, ids)))
+        }
+    };
     for w in &warnings {
         output::warn(w);
+    }
+    if let Some((router, ids)) = &queued {
+        if d.format == Format::Json {
+            router.warn_unreachable(&r.events, ids);
+        }
     }
     if d.format == Format::Json {
         let loaded = store.load(&r.incident.id)?;
@@ -1183,6 +1416,9 @@ fn declare(
     }
     let inc = &r.incident;
     anstream::print!("{}", view::declared(inc, &r.events, now, store.simulated()));
+    if let Some((router, ids)) = &queued {
+        router.report(&r.events, ids);
+    }
     if inc.holder(Role::Commander).is_none() {
         output::warn(&format!(
             "no incident commander yet: cverun incident assign {} commander NAME",
@@ -1256,18 +1492,33 @@ fn tick(
     now: Timestamp,
     format: Format,
     out: Option<&Path>,
+    routing: Option<&Routing>,
 ) -> anyhow::Result<ExitCode> {
     let store = s.open(false)?;
     let simulated = s.simulated(store.as_ref())?;
-    let report = match store {
-        Some(mut store) => store.tick(actor)?,
-        None => Default::default(),
+    let router = routing.map(|r| Router::new(r, now));
+    let (report, ids) = match (store, &router) {
+        (Some(mut store), None) => (store.tick(actor)?, Vec::new()),
+        (Some(mut store), Some(router)) => store
+            .tick_notifying(actor, &|inc, appended, timeline| {
+                router.tick(inc, appended, timeline)
+            })?,
+        (None, _) => Default::default(),
     };
     let v = view::tick::view(&report, now, simulated);
     output::report(out, |r| match format {
         Format::Json => r.json(&v),
         Format::Table => r.text(&view::tick::text(&v)),
     })?;
+    if let Some(router) = &router {
+        let events: Vec<cverun_incident::Event> =
+            report.fired.iter().map(|f| f.event.clone()).collect();
+        if format == Format::Json || out.is_some() {
+            router.warn_unreachable(&events, &ids);
+        } else {
+            router.report(&events, &ids);
+        }
+    }
     for f in &v.failed {
         output::error(&format!("{} was not evaluated: {}", f.incident, f.error));
     }

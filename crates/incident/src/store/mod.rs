@@ -55,7 +55,7 @@ mod sqlite;
 mod tls;
 
 pub(crate) use outbox::{AttemptRecord, OutboxRecord, OutboxTx};
-pub use outbox::{MAX_LEASE, MAX_MESSAGE_BYTES, Route};
+pub use outbox::{MAX_LEASE, MAX_MESSAGE_BYTES, Route, TickRoute};
 pub use postgres::redact;
 pub use sqlite::BUSY_TIMEOUT;
 
@@ -407,6 +407,30 @@ impl Store {
     /// Declares an incident at the store's time; its id is allocated from that
     /// time's UTC day, and its store-wide number from the store log.
     pub fn declare(&mut self, d: &Declaration, runbook: &Runbook, actor: &str) -> Result<Recorded> {
+        self.declare_with(d, runbook, actor, None).map(|(r, _)| r)
+    }
+
+    /// Declares an incident like [`Store::declare`] and, in the same transaction,
+    /// queues the messages `route` chooses for the new incident and its first
+    /// events (see [`Store::act_notifying`]): a route returning an error, or a
+    /// message that cannot be queued, records nothing (no incident, no number).
+    pub fn declare_notifying(
+        &mut self,
+        d: &Declaration,
+        runbook: &Runbook,
+        actor: &str,
+        route: &Route<'_>,
+    ) -> Result<(Recorded, Vec<crate::outbox::MessageId>)> {
+        self.declare_with(d, runbook, actor, Some(route))
+    }
+
+    fn declare_with(
+        &mut self,
+        d: &Declaration,
+        runbook: &Runbook,
+        actor: &str,
+        route: Option<&Route<'_>>,
+    ) -> Result<(Recorded, Vec<crate::outbox::MessageId>)> {
         let actor = &rules::resolve_in(runbook, check_actor(actor)?);
         let key = self.signing_key()?;
         let (clock, simulated) = (self.clock, self.simulated);
@@ -431,7 +455,7 @@ impl Store {
                 seq: 0,
                 hash: GENESIS.to_owned(),
             };
-            let events = append(
+            let mut events = append(
                 tx,
                 &id,
                 &mut head,
@@ -441,8 +465,25 @@ impl Store {
                 &key,
                 simulated,
             )?;
-            let incident =
+            let mut incident =
                 Incident::from_events(&events).map_err(|e| Error::Corrupt(e.to_string()))?;
+            let mut ids = Vec::new();
+            if let Some(route) = route {
+                let messages =
+                    route(&incident, &events).map_err(|m| outbox::refused_route(&id, &m))?;
+                let q = outbox::Queue {
+                    id: &id,
+                    actor,
+                    now,
+                    cause: events.last().map(|e| e.seq),
+                    first: events.first().map_or(head.seq + 1, |e| e.seq),
+                    key: &key,
+                    simulated,
+                };
+                let (queued, queued_ids) = q.all(tx, &mut head, &mut incident, messages)?;
+                events.extend(queued);
+                ids = queued_ids;
+            }
             tx.set_head(&id, &head, incident.phase, incident.priority)?;
             let first = events
                 .first()
@@ -457,7 +498,7 @@ impl Store {
                 simulated,
             );
             tx.insert_log(&entry)?;
-            out = Some(Recorded { incident, events });
+            out = Some((Recorded { incident, events }, ids.clone()));
             Ok(())
         })?;
         out.ok_or_else(|| Error::Corrupt("the declaration recorded nothing".into()))
@@ -507,6 +548,31 @@ impl Store {
     /// and records what fired. Each incident is its own transaction under its
     /// lock; a clock that already fired is never recorded again.
     pub fn tick(&mut self, actor: &str) -> Result<TickReport> {
+        self.tick_with(actor, None).map(|(r, _)| r)
+    }
+
+    /// Ticks like [`Store::tick`] and, in each incident's transaction, queues the
+    /// messages `route` chooses: it is called for every incident evaluated, with
+    /// the incident after the events that fired, those events (none, when no
+    /// clock fired) and the incident's whole timeline including them, so that
+    /// messages not caused by one event (a digest of what happened) are chosen
+    /// under the incident's lock too. An incident whose route fails records
+    /// nothing and is reported in [`TickReport::failed`], like one whose timeline
+    /// fails verification; the others go on. The `message-queued` events are in
+    /// [`TickReport::fired`] after the clock events of their incident.
+    pub fn tick_notifying(
+        &mut self,
+        actor: &str,
+        route: &TickRoute<'_>,
+    ) -> Result<(TickReport, Vec<crate::outbox::MessageId>)> {
+        self.tick_with(actor, Some(route))
+    }
+
+    fn tick_with(
+        &mut self,
+        actor: &str,
+        route: Option<&TickRoute<'_>>,
+    ) -> Result<(TickReport, Vec<crate::outbox::MessageId>)> {
         let actor = check_actor(actor)?;
         let label = self.label();
         let (clock, simulated) = (self.clock, self.simulated);
@@ -517,6 +583,7 @@ impl Store {
             Ok(())
         })?;
         let mut report = TickReport::default();
+        let mut all_ids = Vec::new();
         let mut key = None;
         for row in rows {
             if row.phase == Phase::Cancelled.key() {
@@ -531,21 +598,39 @@ impl Store {
             }
             let Some(key) = key.as_ref() else { continue };
             let mut fired = Vec::new();
+            let mut ids = Vec::new();
             let result = backend.write(&mut |tx| {
                 fired.clear();
-                let (mut head, mut incident, last) =
-                    locked_state(tx, &row.id, &label, keys, simulated)?;
+                ids.clear();
+                let (mut head, mut incident, last, mut timeline) =
+                    locked_timeline(tx, &row.id, &label, keys, simulated)?;
                 let now = event_time(&row.id, time_of(clock, tx)?, last, simulated)?;
                 let bodies = clocks::due(&incident, now);
-                if bodies.is_empty() {
+                if bodies.is_empty() && route.is_none() {
                     return Ok(());
                 }
-                let appended = append(tx, &row.id, &mut head, actor, now, bodies, key, simulated)?;
-                for e in &appended {
-                    let body = e.body().map_err(Error::Corrupt)?;
-                    incident
-                        .apply(e.seq, actor, now, body)
-                        .map_err(Error::Corrupt)?;
+                let mut appended =
+                    append(tx, &row.id, &mut head, actor, now, bodies, key, simulated)?;
+                outbox::fold(&mut incident, &appended, actor, now)?;
+                if let Some(route) = route {
+                    timeline.extend(appended.iter().cloned());
+                    let messages = route(&incident, &appended, &timeline)
+                        .map_err(|m| outbox::refused_route(&row.id, &m))?;
+                    let q = outbox::Queue {
+                        id: &row.id,
+                        actor,
+                        now,
+                        cause: appended.last().map(|e| e.seq),
+                        first: appended.first().map_or(head.seq + 1, |e| e.seq),
+                        key,
+                        simulated,
+                    };
+                    let (queued, queued_ids) = q.all(tx, &mut head, &mut incident, messages)?;
+                    appended.extend(queued);
+                    ids = queued_ids;
+                }
+                if appended.is_empty() {
+                    return Ok(());
                 }
                 tx.set_head(&row.id, &head, incident.phase, incident.priority)?;
                 fired = appended;
@@ -558,6 +643,7 @@ impl Store {
                         incident: row.id.clone(),
                         event,
                     }));
+                    all_ids.append(&mut ids);
                 }
                 Err(e @ (Error::Tampered { .. } | Error::Corrupt(_) | Error::Refused(_))) => {
                     report.failed.push((row.id.clone(), e.to_string()));
@@ -565,7 +651,7 @@ impl Store {
                 Err(e) => return Err(e),
             }
         }
-        Ok(report)
+        Ok((report, all_ids))
     }
 
     /// Loads incident `id` with its chain checked.
@@ -917,6 +1003,17 @@ fn locked_state(
     keys: &Keyring,
     simulated: bool,
 ) -> Result<(Head, Incident, Option<Timestamp>)> {
+    locked_timeline(tx, id, label, keys, simulated).map(|(h, i, l, _)| (h, i, l))
+}
+
+/// [`locked_state`], with the timeline read.
+fn locked_timeline(
+    tx: &mut dyn Tx,
+    id: &str,
+    label: &str,
+    keys: &Keyring,
+    simulated: bool,
+) -> Result<(Head, Incident, Option<Timestamp>, Vec<Event>)> {
     let head = tx
         .head(id, true)?
         .ok_or_else(|| Error::UnknownIncident(id.to_owned(), label.to_owned()))?;
@@ -932,7 +1029,7 @@ fn locked_state(
         .last()
         .map(|e| e.time().map_err(Error::Corrupt))
         .transpose()?;
-    Ok((head, incident, last))
+    Ok((head, incident, last, events))
 }
 
 /// Appends `bodies` after `head`, moving it; events whose clock already fired are

@@ -47,6 +47,13 @@ pub const MAX_LEASE: Duration = Duration::from_secs(24 * 3600);
 pub type Route<'a> =
     dyn Fn(&Incident, &[Event]) -> std::result::Result<Vec<NewMessage>, String> + 'a;
 
+/// How `tick` chooses messages for an incident: given the incident after the
+/// events that fired (maybe none), those events, and the incident's whole
+/// timeline including them, the messages to queue, or why they cannot be chosen
+/// (then nothing is recorded for that incident).
+pub type TickRoute<'a> =
+    dyn Fn(&Incident, &[Event], &[Event]) -> std::result::Result<Vec<NewMessage>, String> + 'a;
+
 /// The migration creating the outbox tables.
 pub(crate) const MIGRATION: &str = "CREATE TABLE outbox (
     id TEXT PRIMARY KEY,
@@ -244,28 +251,17 @@ impl Store {
             };
             let mut events = append(tx, id, &mut head, actor, now, bodies, &key, simulated)?;
             fold(&mut incident, &events, actor, now)?;
-            let messages = route(&incident, &events).map_err(|m| {
-                Error::Refused(format!(
-                    "{id}: the messages could not be chosen ({m}); nothing was recorded"
-                ))
-            })?;
-            let cause = events.last().map(|e| e.seq);
-            let mut ids = Vec::new();
-            let mut queued = Vec::new();
-            for m in messages {
-                let q = Queue {
-                    id,
-                    actor,
-                    now,
-                    cause,
-                    key: &key,
-                    simulated,
-                };
-                let (event, message) = q.one(tx, &mut head, m)?;
-                queued.push(event);
-                ids.push(message);
-            }
-            fold(&mut incident, &queued, actor, now)?;
+            let messages = route(&incident, &events).map_err(|m| refused_route(id, &m))?;
+            let q = Queue {
+                id,
+                actor,
+                now,
+                cause: events.last().map(|e| e.seq),
+                first: events.first().map_or(head.seq + 1, |e| e.seq),
+                key: &key,
+                simulated,
+            };
+            let (queued, ids) = q.all(tx, &mut head, &mut incident, messages)?;
             events.extend(queued);
             if !events.is_empty() {
                 tx.set_head(id, &head, incident.phase, incident.priority)?;
@@ -486,22 +482,68 @@ impl Store {
     }
 }
 
+/// The refusal of a write whose messages could not be chosen.
+pub(super) fn refused_route(id: &str, m: &str) -> Error {
+    Error::Refused(format!(
+        "{id}: the messages could not be chosen ({m}); nothing was recorded"
+    ))
+}
+
 /// What one queueing needs besides the message.
-struct Queue<'a> {
-    id: &'a str,
-    actor: &'a str,
-    now: Timestamp,
-    cause: Option<u64>,
-    key: &'a Key,
-    simulated: bool,
+pub(super) struct Queue<'a> {
+    /// The incident.
+    pub id: &'a str,
+    /// Who queues.
+    pub actor: &'a str,
+    /// The time of the write.
+    pub now: Timestamp,
+    /// The seq of the event causing the messages (the last one appended).
+    pub cause: Option<u64>,
+    /// The seq of the first event the write appended (a message's key naming
+    /// one of them makes it its cause).
+    pub first: u64,
+    /// The signing key.
+    pub key: &'a Key,
+    /// Whether the store is simulated.
+    pub simulated: bool,
 }
 
 impl Queue<'_> {
+    /// Queues every message of `messages` (a `message-queued` event and an
+    /// outbox row each), folding the events into `incident`; returns the events
+    /// and the messages' ids.
+    pub(super) fn all(
+        &self,
+        tx: &mut dyn Tx,
+        head: &mut Head,
+        incident: &mut Incident,
+        messages: Vec<NewMessage>,
+    ) -> Result<(Vec<Event>, Vec<MessageId>)> {
+        let mut ids = Vec::new();
+        let mut queued = Vec::new();
+        for m in messages {
+            let (event, message) = self.one(tx, head, m)?;
+            queued.push(event);
+            ids.push(message);
+        }
+        fold(incident, &queued, self.actor, self.now)?;
+        Ok((queued, ids))
+    }
+
     /// Appends the `message-queued` event of `m` and inserts its outbox row.
     fn one(&self, tx: &mut dyn Tx, head: &mut Head, m: NewMessage) -> Result<(Event, MessageId)> {
         check_message(self.id, &m)?;
         let seq = head.seq + 1;
         let message = MessageId::new(self.id, seq);
+        // The event a message names in its key (`default_key` of one of the
+        // events the write appended) is its cause; else the write's last event.
+        let cause = m
+            .key
+            .as_deref()
+            .and_then(|k| {
+                (self.first..seq).find(|s| k == default_key(self.id, *s, &m.channel, &m.kind))
+            })
+            .or(self.cause);
         let key = m.key.clone().unwrap_or_else(|| {
             default_key(self.id, self.cause.unwrap_or(seq), &m.channel, &m.kind)
         });
@@ -526,7 +568,7 @@ impl Queue<'_> {
             key: key.clone(),
             body_sha256: body_sha256.clone(),
             not_before: m.not_before.filter(|t| *t > self.now),
-            cause: self.cause,
+            cause,
         });
         let mut events = append(
             tx,
@@ -601,7 +643,12 @@ fn check_message(id: &str, m: &NewMessage) -> Result<()> {
 }
 
 /// Folds appended events into `incident`.
-fn fold(incident: &mut Incident, events: &[Event], actor: &str, now: Timestamp) -> Result<()> {
+pub(super) fn fold(
+    incident: &mut Incident,
+    events: &[Event],
+    actor: &str,
+    now: Timestamp,
+) -> Result<()> {
     for e in events {
         let body = e.body().map_err(Error::Corrupt)?;
         incident

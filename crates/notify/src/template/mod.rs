@@ -52,6 +52,7 @@ pub const BUILT_IN: &[(&str, &str)] = &[
         "post-incident-summary",
         include_str!("../../templates/post-incident-summary.j2"),
     ),
+    ("digest", include_str!("../../templates/digest.j2")),
 ];
 
 /// The format a message is rendered for.

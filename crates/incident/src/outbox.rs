@@ -39,8 +39,15 @@ use std::str::FromStr;
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
+use crate::model::Role;
+
+pub mod approval;
+pub mod witness;
+
 /// A message to queue: rendered, as it will be sent.
-#[derive(Clone, Debug, PartialEq, Eq)]
+///
+/// `Default` gives empty names and no options, for `..Default::default()`.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct NewMessage {
     /// The channel's name in the runbook (`slack-war-room`, `email-executives`).
     pub channel: String,
@@ -58,6 +65,16 @@ pub struct NewMessage {
     pub key: Option<String>,
     /// Not to be sent before this time; `None`: as soon as possible.
     pub not_before: Option<Timestamp>,
+    /// The roles that must approve the body before it is sent, each by a
+    /// different person ([`approval`]); `None`: the template's default
+    /// ([`approval::default_needs`]: the communications lead for
+    /// `customer-notice`, with legal for `regulator-notice`, none otherwise);
+    /// `Some(vec![])`: none. A message needing approval is queued `held`.
+    pub needs: Option<Vec<Role>>,
+    /// The regulatory clock (`gdpr`, `nis2-notification`...) this message is the
+    /// notification of, shown with that clock's deadline; it must be one of the
+    /// incident's runbook.
+    pub clock: Option<String>,
 }
 
 /// The idempotency key of a message queued without one:
@@ -112,6 +129,9 @@ impl FromStr for MessageId {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum MessageState {
+    /// Queued, waiting for the approvals it needs; never leased. The last
+    /// approval makes it pending.
+    Held,
     /// Queued, never tried.
     Pending,
     /// Held by a worker until its lease ends.
@@ -129,7 +149,8 @@ pub enum MessageState {
 
 impl MessageState {
     /// Every state, in delivery order.
-    pub const ALL: [MessageState; 6] = [
+    pub const ALL: [MessageState; 7] = [
+        MessageState::Held,
         MessageState::Pending,
         MessageState::Leased,
         MessageState::Retry,
@@ -141,6 +162,7 @@ impl MessageState {
     /// The state's name as stored (`pending`, `leased`...).
     pub fn as_str(self) -> &'static str {
         match self {
+            MessageState::Held => "held",
             MessageState::Pending => "pending",
             MessageState::Leased => "leased",
             MessageState::Retry => "retry",
@@ -355,6 +377,12 @@ pub struct MessageQueued {
     /// The event that caused it, when an action did.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cause: Option<u64>,
+    /// The roles that must approve this body before it is sent (empty: none).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub needs: Vec<Role>,
+    /// The regulatory clock it notifies, when it is such a notification.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub clock: Option<String>,
 }
 
 /// The details of a `message-replayed` event: a dead or unknown message queued
@@ -416,6 +444,8 @@ mod tests {
             body_sha256: sha256("abc"),
             not_before: None,
             cause: Some(6),
+            needs: Vec::new(),
+            clock: None,
         });
         assert_eq!(queued.kind(), "message-queued");
         assert_eq!(

@@ -152,3 +152,223 @@ fn a_team_template_and_its_errors() {
     let r = cverun(d, &["comms", "render", "INC-2026-11-23-9", "kickoff"]);
     assert_ne!(r.code, 0);
 }
+
+const ROSTER: &str = r#"
+[[person]]
+handle = "alice"
+name = "Alice Martin"
+roles = ["commander"]
+
+[[person]]
+handle = "carol"
+name = "Carol Chen"
+roles = ["communications-lead"]
+
+[[person]]
+handle = "lena"
+name = "Lena Novak"
+roles = ["legal"]
+"#;
+
+/// An incident declared under a runbook whose roster has a communications
+/// lead and a legal counsel.
+fn declared_with_roster() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join(".cverun")).unwrap();
+    std::fs::write(dir.path().join(".cverun/runbook.toml"), ROSTER).unwrap();
+    let r = cverun(
+        dir.path(),
+        &[
+            "incident",
+            "declare",
+            "--advisory",
+            "GHSA-9wx4-h78v-vm56",
+            "--priority",
+            "P1",
+            "--commander",
+            "alice",
+            "--title",
+            TITLE,
+        ],
+    );
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    dir
+}
+
+/// The value after `prefix` on the line holding it, up to the next space.
+fn after<'a>(text: &'a str, prefix: &str) -> &'a str {
+    let i = text
+        .find(prefix)
+        .unwrap_or_else(|| panic!("{prefix:?} not in {text}"));
+    text[i + prefix.len()..]
+        .split(|c: char| c.is_whitespace() || c == '"' || c == '\\')
+        .next()
+        .unwrap()
+}
+
+#[test]
+fn a_customer_notice_is_drafted_held_shown_and_approved_by_its_hash() {
+    let dir = declared_with_roster();
+    let d = dir.path();
+    let r = cverun(
+        d,
+        &[
+            "comms",
+            "draft",
+            ID,
+            "customer-notice",
+            "--channel",
+            "mail",
+            "--audience",
+            "customers",
+        ],
+    );
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    let message = format!("{ID}/3");
+    assert!(
+        r.stdout.contains(&format!(
+            "queued {message}: customer-notice to customers via mail, held"
+        )),
+        "{}",
+        r.stdout
+    );
+    let sha = after(&r.stdout, "body sha256 ").to_owned();
+    assert_eq!(sha.len(), 64);
+
+    let shown = cverun(d, &["comms", "show", &message]);
+    assert_eq!(shown.code, 0, "{}", shown.stderr);
+    let out = &shown.stdout;
+    assert!(
+        out.contains(&format!("body sha256 {sha} (as the timeline recorded it)")),
+        "{out}"
+    );
+    assert!(out.contains("missing: communications-lead"), "{out}");
+    assert!(
+        out.contains("Subject: Security notice: GHSA-9wx4-h78v-vm56"),
+        "{out}"
+    );
+    assert!(
+        out.contains("We are responding to a published vulnerability"),
+        "{out}"
+    );
+    // The text rendering carries the full chain head of its time.
+    let head = after(out, &format!("Record of {ID}: ")).to_owned();
+    assert!(head.starts_with("2:") && head.len() == 2 + 64, "{head}");
+
+    // A wrong hash is refused, naming both.
+    let wrong = "ab".repeat(32);
+    let r = cverun(
+        d,
+        &[
+            "comms", "approve", &message, "--sha256", &wrong, "--actor", "carol",
+        ],
+    );
+    assert_eq!(r.code, 2, "{}{}", r.stdout, r.stderr);
+    assert!(
+        r.stderr.contains(&wrong[..12]) && r.stderr.contains(&sha[..12]),
+        "{}",
+        r.stderr
+    );
+    // Someone without the role is refused.
+    let r = cverun(
+        d,
+        &[
+            "comms", "approve", &message, "--sha256", &sha, "--actor", "lena",
+        ],
+    );
+    assert_eq!(r.code, 2, "{}{}", r.stdout, r.stderr);
+    assert!(r.stderr.contains("may not approve"), "{}", r.stderr);
+
+    let r = cverun(
+        d,
+        &[
+            "comms", "approve", &message, "--sha256", &sha, "--actor", "carol",
+        ],
+    );
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    assert!(
+        r.stdout.contains(&format!("approved {message} (customer-notice to customers via mail) as communications-lead by carol: body sha256 {sha}")),
+        "{}",
+        r.stdout
+    );
+    assert!(r.stdout.contains("the message is pending"), "{}", r.stdout);
+    let shown = cverun(d, &["comms", "show", &message]).stdout;
+    assert!(shown.contains(", pending"), "{shown}");
+    assert!(
+        shown.contains("approved as communications-lead by carol"),
+        "{shown}"
+    );
+    let timeline = cverun(d, &["incident", "timeline", ID]).stdout;
+    assert!(
+        timeline.contains(&format!(
+            "message {message} approved as communications-lead"
+        )),
+        "{timeline}"
+    );
+
+    // The head the message carried still verifies, in full.
+    let r = cverun(d, &["incident", "verify", ID, "--expect", &head]);
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    assert!(
+        r.stdout.contains("the chain reaches the expected head"),
+        "{}",
+        r.stdout
+    );
+}
+
+#[test]
+fn verify_expect_takes_the_head_out_of_a_rendered_message() {
+    let dir = declared_with_roster();
+    let d = dir.path();
+    let slack = render(d, &["status", "--channel", "slack"]).stdout;
+    let short = after(&slack, "record ").to_owned();
+    assert!(short.starts_with("2:") && short.len() == 2 + 12, "{short}");
+    let r = cverun(
+        d,
+        &[
+            "incident",
+            "verify",
+            ID,
+            "--expect",
+            &format!("record {short}"),
+        ],
+    );
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    let json = cverun(
+        d,
+        &[
+            "incident", "verify", ID, "--expect", &short, "--format", "json",
+        ],
+    );
+    assert_eq!(json.code, 0, "{}", json.stderr);
+    let v: Value = serde_json::from_str(&json.stdout).unwrap();
+    assert_eq!(v["valid"], true);
+    assert_eq!(v["expected"]["seq"], 2);
+
+    // More events later: the old head still holds.
+    let r = cverun(d, &["incident", "note", ID, "vendor confirms"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let r = cverun(d, &["incident", "verify", ID, "--expect", &short]);
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+
+    // A wrong hash, or a seq the timeline does not reach, fails with exit 1.
+    let r = cverun(d, &["incident", "verify", ID, "--expect", "2:000000000000"]);
+    assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
+    assert!(
+        r.stdout.contains("is not the one the message recorded"),
+        "{}",
+        r.stdout
+    );
+    let r = cverun(
+        d,
+        &["incident", "verify", ID, "--expect", &format!("9{short}")],
+    );
+    assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
+    assert!(r.stdout.contains("ends at seq 3"), "{}", r.stdout);
+    // Malformed, or without the incident: refused.
+    let r = cverun(d, &["incident", "verify", ID, "--expect", "2:abc"]);
+    assert_eq!(r.code, 2, "{}{}", r.stdout, r.stderr);
+    let r = cverun(d, &["incident", "verify", "--expect", &short]);
+    assert_eq!(r.code, 2, "{}{}", r.stdout, r.stderr);
+    assert!(r.stderr.contains("give its id"), "{}", r.stderr);
+}

@@ -8,6 +8,7 @@ use std::process::ExitCode;
 use anyhow::{Context, bail};
 use clap::{Args, Subcommand};
 use cverun_incident::chain::Anchor;
+use cverun_incident::outbox::witness::RecordHead;
 use cverun_incident::view;
 use cverun_incident::{
     Action, ApprovalKind, AssignedPriority, Clock, Decision, Declaration, Interval, Keyring,
@@ -1281,6 +1282,15 @@ fn verify(
     out: Option<&Path>,
 ) -> anyhow::Result<ExitCode> {
     let id = id.map(incident_id);
+    // A head taken from a message (`SEQ:HEX`, unsigned): see `comms`.
+    if let Some(record) = expect
+        .map(RecordHead::parse)
+        .transpose()
+        .map_err(|e| anyhow::anyhow!("--expect {e}"))?
+        .flatten()
+    {
+        return super::comms::verify_record(s, id.as_deref(), &record, format, out);
+    }
     let expect = expect
         .map(Anchor::parse)
         .transpose()

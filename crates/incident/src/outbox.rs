@@ -42,6 +42,7 @@ use serde::{Deserialize, Serialize};
 use crate::model::Role;
 
 pub mod approval;
+pub mod notices;
 pub mod witness;
 
 /// A message to queue: rendered, as it will be sent.

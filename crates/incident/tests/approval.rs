@@ -325,7 +325,97 @@ fn a_body_changed_in_the_database_is_never_sent(b: &dyn Backend) {
     assert!(m.contains("body changed after queueing"), "{m}");
 }
 
+fn regulatory_clocks_show_their_notice(b: &dyn Backend) {
+    use cverun_incident::{Action, Attempt, Outcome};
+    use jiff::SignedDuration;
+    let at = |h: i64| {
+        support::start()
+            .checked_add(SignedDuration::from_hours(h))
+            .unwrap()
+    };
+    let mut s = b.open();
+    let id = declare(&mut s);
+    s.act(&id, &Action::Aware { at: None }, "alice").unwrap();
+    let body = |n: &str| format!("Notification under {n}.");
+    let notice = |s: &mut Store, clock: &str| {
+        queue(
+            s,
+            &id,
+            NewMessage {
+                clock: Some(clock.into()),
+                ..message(clock, "regulator-notice", &body(clock))
+            },
+        )
+    };
+    let gdpr = notice(&mut s, "gdpr");
+    let nis2 = notice(&mut s, "nis2-early-warning");
+    s.set_now(at(2)).unwrap();
+    for who in ["carol", "lena"] {
+        s.approve_message(&gdpr, who, &sha256(&body("gdpr")))
+            .unwrap();
+    }
+    let leased = s.lease("w", 10, MINUTE).unwrap();
+    assert_eq!(leased.len(), 1);
+    s.record_attempt(
+        &gdpr,
+        &leased[0].lease_token,
+        &Attempt {
+            outcome: Outcome::Delivered,
+            status: Some(250),
+            latency_ms: 5,
+            response_sha256: None,
+            at: at(2),
+        },
+    )
+    .unwrap();
+    // The NIS2 early warning (24h) is approved only after its deadline.
+    s.set_now(at(30)).unwrap();
+    s.approve_message(&nis2, "carol", &sha256(&body("nis2-early-warning")))
+        .unwrap();
+
+    let delivered = s.deliveries(&id).unwrap();
+    assert_eq!(delivered.get(&gdpr), Some(&at(2)));
+    let loaded = s.load(&id).unwrap();
+    let v = cverun_incident::view::show::view(&loaded, at(30), true)
+        .unwrap()
+        .with_deliveries(&loaded, &delivered);
+    let g = v.notices.iter().find(|n| n.message == gdpr).unwrap();
+    assert_eq!(g.clock, "gdpr");
+    assert_eq!(
+        g.due,
+        Some(
+            support::start()
+                .checked_add(SignedDuration::from_hours(72))
+                .unwrap()
+        )
+    );
+    assert_eq!(g.approvals.len(), 2);
+    assert_eq!(g.approved_at, Some(at(2)));
+    assert_eq!(g.delivered_at, Some(at(2)));
+    assert_eq!(
+        (g.approved_in_time, g.sent_in_time),
+        (Some(true), Some(true))
+    );
+    let n = v.notices.iter().find(|n| n.message == nis2).unwrap();
+    assert_eq!(n.approved_at, None, "legal has not approved");
+    assert_eq!(n.missing, ["legal"]);
+    assert_eq!(
+        (n.approved_in_time, n.sent_in_time),
+        (Some(false), Some(false))
+    );
+    let text = cverun_incident::view::show::text(&v);
+    assert!(
+        text.contains(&format!("{gdpr} dpa via gdpr")) || text.contains(&gdpr.to_string()),
+        "{text}"
+    );
+    assert!(text.contains("sent in time"), "{text}");
+    assert!(text.contains("not approved in time"), "{text}");
+    let json = serde_json::to_value(&v).unwrap();
+    assert_eq!(json["notices"][0]["sent_in_time"], true);
+}
+
 both_backends!(
+    regulatory_clocks_show_their_notice,
     customer_notice_waits_for_the_communications_lead,
     regulator_notice_needs_every_role_on_the_same_body,
     the_role_holder_approves_and_needs_are_checked,

@@ -607,9 +607,11 @@ pub fn run(db_flag: Option<&Path>, args: IncidentArgs) -> anyhow::Result<ExitCod
             output,
         } => list(s, all, format, now, output.output.as_deref()),
         IncidentCommand::Show { id, format, output } => {
-            let (store, loaded) = s.load(&incident_id(&id))?;
+            let (mut store, loaded) = s.load(&incident_id(&id))?;
+            let delivered = store.deliveries(&loaded.id)?;
             show(
                 &loaded,
+                &delivered,
                 format,
                 now,
                 store.simulated(),
@@ -1154,7 +1156,14 @@ fn declare(
     }
     if d.format == Format::Json {
         let loaded = store.load(&r.incident.id)?;
-        return show(&loaded, Format::Json, now, store.simulated(), None);
+        return show(
+            &loaded,
+            &Default::default(),
+            Format::Json,
+            now,
+            store.simulated(),
+            None,
+        );
     }
     let inc = &r.incident;
     anstream::print!("{}", view::declared(inc, &r.events, now, store.simulated()));
@@ -1169,17 +1178,20 @@ fn declare(
 
 fn show(
     loaded: &Loaded,
+    delivered: &std::collections::BTreeMap<cverun_incident::MessageId, Timestamp>,
     format: Format,
     now: Timestamp,
     simulated: bool,
     out: Option<&Path>,
 ) -> anyhow::Result<ExitCode> {
-    let v = view::show::view(loaded, now, simulated).map_err(|e| {
-        anyhow::anyhow!(
-            "{e}; the timeline cannot be read (see `cverun incident verify {}`)",
-            loaded.id
-        )
-    })?;
+    let v = view::show::view(loaded, now, simulated)
+        .map_err(|e| {
+            anyhow::anyhow!(
+                "{e}; the timeline cannot be read (see `cverun incident verify {}`)",
+                loaded.id
+            )
+        })?
+        .with_deliveries(loaded, delivered);
     if format == Format::Json {
         output::report(out, |r| r.json(&v))?;
         return Ok(ExitCode::SUCCESS);

@@ -214,3 +214,25 @@ impl Timelines {
         Ok(None)
     }
 }
+
+impl Store {
+    /// When each delivered message of incident `id` was first delivered (its
+    /// first `delivered` attempt), for the regulatory notices.
+    pub fn deliveries(&mut self, id: &str) -> Result<BTreeMap<MessageId, jiff::Timestamp>> {
+        let rows = self.messages(&crate::outbox::MessageFilter {
+            state: Some(MessageState::Delivered),
+            incident: Some(id.to_owned()),
+        })?;
+        let mut out = BTreeMap::new();
+        for r in rows {
+            if let Some(a) = self
+                .attempts(&r.id)?
+                .into_iter()
+                .find(|a| a.outcome == MessageState::Delivered)
+            {
+                out.insert(r.id, a.at);
+            }
+        }
+        Ok(out)
+    }
+}

@@ -372,3 +372,63 @@ fn verify_expect_takes_the_head_out_of_a_rendered_message() {
     assert_eq!(r.code, 2, "{}{}", r.stdout, r.stderr);
     assert!(r.stderr.contains("give its id"), "{}", r.stderr);
 }
+
+#[test]
+fn the_runbook_s_notify_table_sets_who_approves() {
+    let dir = declared_with_roster();
+    let d = dir.path();
+    std::fs::write(
+        d.join(".cverun/runbook.toml"),
+        format!(
+            "{ROSTER}\n[notify.approvals]\ncustomer-notice = [\"legal\"]\nstatus = [\"nobody\"]\n"
+        ),
+    )
+    .unwrap();
+    let draft = |template: &str| {
+        cverun(
+            d,
+            &[
+                "comms",
+                "draft",
+                ID,
+                template,
+                "--channel",
+                "mail",
+                "--audience",
+                "customers",
+            ],
+        )
+    };
+    let r = draft("customer-notice");
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    assert!(
+        r.stdout.contains("needs approval by: legal ("),
+        "{}",
+        r.stdout
+    );
+    let r = draft("status");
+    assert_eq!(r.code, 2, "{}{}", r.stdout, r.stderr);
+    assert!(
+        r.stderr.contains("runbook.toml:19") && r.stderr.contains("unknown role \"nobody\""),
+        "{}",
+        r.stderr
+    );
+    // --needs overrides the table.
+    let r = cverun(
+        d,
+        &[
+            "comms",
+            "draft",
+            ID,
+            "customer-notice",
+            "--channel",
+            "web",
+            "--audience",
+            "customers",
+            "--needs",
+            "none",
+        ],
+    );
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    assert!(r.stdout.contains("via web, pending"), "{}", r.stdout);
+}

@@ -164,7 +164,7 @@ fn draft(s: &StoreArgs, d: &Draft<'_>) -> anyhow::Result<ExitCode> {
         anyhow::anyhow!("{e}; the timeline cannot be read (see `cverun incident verify {id}`)")
     })?;
     let needs = match d.needs.as_slice() {
-        [] => None,
+        [] => configured_needs(s, d.template, inc)?,
         [none] if none == "none" => Some(Vec::new()),
         names => Some(
             names
@@ -257,6 +257,25 @@ pub fn verify_record(
     } else {
         ExitCode::from(1)
     })
+}
+
+/// The roles the runbook file's `[notify.approvals]` sets for `template`
+/// (`<state>/runbook.toml`, when present); `None`: the built-in default.
+fn configured_needs(
+    s: &StoreArgs,
+    template: &str,
+    inc: &cverun_incident::Incident,
+) -> anyhow::Result<Option<Vec<Role>>> {
+    let path = s.state_dir().join("runbook.toml");
+    if !path.exists() {
+        return Ok(None);
+    }
+    let text = cverun_inventory::read::read_text(&path, cverun_inventory::read::Class::Config)
+        .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+    let c = outbox::approval::Configured::from_runbook_text(&path, &text)
+        .map_err(|e| anyhow::anyhow!(e))?;
+    c.needs(template, &inc.runbook)
+        .map_err(|e| anyhow::anyhow!(e))
 }
 
 fn roles(r: &[Role]) -> String {

@@ -56,6 +56,101 @@ fn legal() -> Role {
     "legal".parse().unwrap_or(Role::CommunicationsLead)
 }
 
+/// The approvals a team sets per template in the runbook file's `[notify]`
+/// table, `[notify.approvals]`: `customer-notice = ["communications-lead"]`,
+/// `regulator-notice = ["communications-lead", "legal-counsel"]`. A template
+/// listed there needs those roles instead of [`default_needs`] (`[]`: none);
+/// the others keep the default.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Configured {
+    path: std::path::PathBuf,
+    /// Template -> (line, role names as written, each with its line).
+    templates: std::collections::BTreeMap<String, Vec<(u32, String)>>,
+}
+
+#[derive(Deserialize, Default)]
+struct RawFile {
+    #[serde(default)]
+    notify: Option<RawNotify>,
+}
+
+#[derive(Deserialize, Default)]
+struct RawNotify {
+    #[serde(default)]
+    approvals:
+        Option<std::collections::BTreeMap<String, toml::Spanned<Vec<toml::Spanned<String>>>>>,
+}
+
+impl Configured {
+    /// Reads `[notify.approvals]` from the runbook file's `text` (the content
+    /// of `path`); none when the table is absent. Errors name the file and line.
+    pub fn from_runbook_text(path: &std::path::Path, text: &str) -> Result<Configured, String> {
+        let line = |offset: usize| {
+            text.get(..offset.min(text.len()))
+                .unwrap_or(text)
+                .bytes()
+                .filter(|b| *b == b'\n')
+                .count() as u32
+                + 1
+        };
+        let raw: RawFile = toml::from_str(text).map_err(|e| {
+            format!(
+                "{}{}: {}",
+                path.display(),
+                e.span()
+                    .map(|s| format!(":{}", line(s.start)))
+                    .unwrap_or_default(),
+                e.message().trim()
+            )
+        })?;
+        let mut templates = std::collections::BTreeMap::new();
+        for (template, roles) in raw.notify.and_then(|n| n.approvals).unwrap_or_default() {
+            let roles = roles
+                .into_inner()
+                .into_iter()
+                .map(|r| (line(r.span().start), r.into_inner()))
+                .collect();
+            templates.insert(template, roles);
+        }
+        Ok(Configured {
+            path: path.to_owned(),
+            templates,
+        })
+    }
+
+    /// The roles a message of `template` needs on an incident following
+    /// `runbook`: `Some` when the table lists the template (roles resolved by id
+    /// or alias), `None` for the default. A role the runbook does not have is an
+    /// error naming the file and line.
+    pub fn needs(
+        &self,
+        template: &str,
+        runbook: &crate::runbook::Runbook,
+    ) -> Result<Option<Vec<Role>>, String> {
+        let Some(roles) = self.templates.get(template) else {
+            return Ok(None);
+        };
+        roles
+            .iter()
+            .map(|(line, name)| {
+                runbook.resolve_role(name).ok_or_else(|| {
+                    format!(
+                        "{}:{line}: [notify.approvals] {template}: unknown role {name:?} (the incident's runbook knows: {})",
+                        self.path.display(),
+                        runbook
+                            .roles
+                            .iter()
+                            .map(|r| r.id.key())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    )
+                })
+            })
+            .collect::<Result<Vec<_>, _>>()
+            .map(Some)
+    }
+}
+
 /// One approval given.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Given {

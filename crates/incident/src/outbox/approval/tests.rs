@@ -173,3 +173,45 @@ fn an_actor_without_the_role_or_twice_is_refused() {
     assert!(may_approve(&inc, "alice", Role::Commander));
     assert!(!may_approve(&inc, "mallory", Role::Commander));
 }
+
+#[test]
+fn the_runbook_s_notify_table_sets_approvals_per_template() {
+    let text = r#"
+[role.legal-counsel]
+label = "Legal counsel"
+
+[notify]
+templates = "comms"
+
+[notify.approvals]
+customer-notice = []
+regulator-notice = ["comms", "legal-counsel"]
+status = ["nobody"]
+"#;
+    let path = Path::new("runbook.toml");
+    let runbook = Runbook::from_toml(path, text).unwrap();
+    let c = Configured::from_runbook_text(path, text).unwrap();
+    assert_eq!(c.needs(CUSTOMER_NOTICE, &runbook), Ok(Some(Vec::new())));
+    assert_eq!(
+        c.needs(REGULATOR_NOTICE, &runbook)
+            .unwrap()
+            .unwrap()
+            .iter()
+            .map(|r| r.key())
+            .collect::<Vec<_>>(),
+        ["communications-lead", "legal-counsel"]
+    );
+    assert_eq!(c.needs("kickoff", &runbook), Ok(None));
+    let e = c.needs("status", &runbook).unwrap_err();
+    assert!(e.starts_with("runbook.toml:11: "), "{e}");
+    let e = Configured::from_runbook_text(path, "[notify.approvals]\nstatus = \"legal\"\n")
+        .unwrap_err();
+    assert!(e.starts_with("runbook.toml:2"), "{e}");
+    assert_eq!(
+        Configured::from_runbook_text(path, RUNBOOK).unwrap(),
+        Configured {
+            path: path.to_owned(),
+            templates: Default::default()
+        }
+    );
+}

@@ -12,16 +12,22 @@ const ID: &str = "INC-2026-11-23-1";
 const TITLE: &str = "<script>alert(1)</script> <!channel> @here <@U024BE7LH>";
 
 fn cverun(dir: &Path, args: &[&str]) -> Run {
-    let out = bin()
-        .current_dir(dir)
+    cverun_in(dir, None, args)
+}
+
+/// `cverun` on the SQLite store of `dir`, or on the PostgreSQL store `db`.
+fn cverun_in(dir: &Path, db: Option<&str>, args: &[&str]) -> Run {
+    let mut c = bin();
+    c.current_dir(dir)
         .env("CVERUN_NOW", "2026-11-23T12:30:00Z")
         .env("CVERUN_ACTOR", "alice")
         .env_remove("CVERUN_DATABASE_URL")
         .env_remove("CVERUN_INCIDENT_KEY")
-        .env_remove("CVERUN_INCIDENT_KEY_FILE")
-        .args(args)
-        .output()
-        .unwrap();
+        .env_remove("CVERUN_INCIDENT_KEY_FILE");
+    if let Some(url) = db {
+        c.env("CVERUN_DATABASE_URL", url);
+    }
+    let out = c.args(args).output().unwrap();
     Run {
         code: out.status.code().unwrap_or(-1),
         stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
@@ -172,12 +178,13 @@ roles = ["legal"]
 
 /// An incident declared under a runbook whose roster has a communications
 /// lead and a legal counsel.
-fn declared_with_roster() -> tempfile::TempDir {
+fn declared_with_roster(db: Option<&str>) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     std::fs::create_dir_all(dir.path().join(".cverun")).unwrap();
     std::fs::write(dir.path().join(".cverun/runbook.toml"), ROSTER).unwrap();
-    let r = cverun(
+    let r = cverun_in(
         dir.path(),
+        db,
         &[
             "incident",
             "declare",
@@ -206,10 +213,10 @@ fn after<'a>(text: &'a str, prefix: &str) -> &'a str {
         .unwrap()
 }
 
-#[test]
-fn a_customer_notice_is_drafted_held_shown_and_approved_by_its_hash() {
-    let dir = declared_with_roster();
+fn a_customer_notice_is_drafted_held_shown_and_approved_by_its_hash(db: Option<&str>) {
+    let dir = declared_with_roster(db);
     let d = dir.path();
+    let cverun = |d: &Path, args: &[&str]| cverun_in(d, db, args);
     let r = cverun(
         d,
         &[
@@ -316,11 +323,11 @@ fn a_customer_notice_is_drafted_held_shown_and_approved_by_its_hash() {
     );
 }
 
-#[test]
-fn verify_expect_takes_the_head_out_of_a_rendered_message() {
-    let dir = declared_with_roster();
+fn verify_expect_takes_the_head_out_of_a_rendered_message(db: Option<&str>) {
+    let dir = declared_with_roster(db);
     let d = dir.path();
-    let slack = render(d, &["status", "--channel", "slack"]).stdout;
+    let cverun = |d: &Path, args: &[&str]| cverun_in(d, db, args);
+    let slack = cverun(d, &["comms", "render", ID, "status", "--channel", "slack"]).stdout;
     let short = after(&slack, "record ").to_owned();
     assert!(short.starts_with("2:") && short.len() == 2 + 12, "{short}");
     let r = cverun(
@@ -375,7 +382,7 @@ fn verify_expect_takes_the_head_out_of_a_rendered_message() {
 
 #[test]
 fn the_runbook_s_notify_table_sets_who_approves() {
-    let dir = declared_with_roster();
+    let dir = declared_with_roster(None);
     let d = dir.path();
     std::fs::write(
         d.join(".cverun/runbook.toml"),
@@ -431,4 +438,66 @@ fn the_runbook_s_notify_table_sets_who_approves() {
     );
     assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
     assert!(r.stdout.contains("via web, pending"), "{}", r.stdout);
+}
+
+/// A schema of its own on the server of `CVERUN_TEST_POSTGRES_URL` (dropped
+/// after), or `None` (the test is then reported skipped).
+struct Schema {
+    admin: String,
+    name: String,
+    url: String,
+}
+
+impl Schema {
+    fn new(test: &str) -> Option<Schema> {
+        let admin = cverun_testkit::postgres_url(test)?;
+        static N: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+        let name = format!(
+            "cverun_comms_{}_{}",
+            std::process::id(),
+            N.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+        );
+        let mut c = ::postgres::Client::connect(&admin, ::postgres::NoTls).unwrap();
+        c.batch_execute(&format!(
+            "DROP SCHEMA IF EXISTS {name} CASCADE; CREATE SCHEMA {name}"
+        ))
+        .unwrap();
+        let sep = if admin.contains('?') { '&' } else { '?' };
+        let url = format!("{admin}{sep}options=-csearch_path%3D{name}");
+        Some(Schema { admin, name, url })
+    }
+}
+
+impl Drop for Schema {
+    fn drop(&mut self) {
+        if let Ok(mut c) = ::postgres::Client::connect(&self.admin, ::postgres::NoTls) {
+            let _ = c.batch_execute(&format!("DROP SCHEMA IF EXISTS {} CASCADE", self.name));
+        }
+    }
+}
+
+#[test]
+fn approval_by_hash_sqlite() {
+    a_customer_notice_is_drafted_held_shown_and_approved_by_its_hash(None);
+}
+
+#[test]
+fn approval_by_hash_postgres() {
+    let Some(s) = Schema::new(cverun_testkit::test_name!()) else {
+        return;
+    };
+    a_customer_notice_is_drafted_held_shown_and_approved_by_its_hash(Some(&s.url));
+}
+
+#[test]
+fn verify_expect_sqlite() {
+    verify_expect_takes_the_head_out_of_a_rendered_message(None);
+}
+
+#[test]
+fn verify_expect_postgres() {
+    let Some(s) = Schema::new(cverun_testkit::test_name!()) else {
+        return;
+    };
+    verify_expect_takes_the_head_out_of_a_rendered_message(Some(&s.url));
 }

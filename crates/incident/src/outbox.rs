@@ -2,8 +2,9 @@
 //! timeline events that cause them, then handed to delivery workers.
 //!
 //! This module holds the outbox's vocabulary (what is queued, what a worker leases,
-//! what an attempt recorded, the states a message goes through) and the two
-//! timeline events it adds ([`MessageQueued`], [`MessageReplayed`]). The storage
+//! what an attempt recorded, the states a message goes through) and the
+//! timeline events it adds ([`MessageQueued`], [`MessageReplayed`],
+//! [`approval::MessageApproved`]). The storage
 //! and the delivery operations are methods of [`crate::Store`]:
 //! [`Store::act_notifying`](crate::Store::act_notifying),
 //! [`Store::enqueue`](crate::Store::enqueue), [`Store::lease`](crate::Store::lease),
@@ -29,6 +30,13 @@
 //! - Delivery states stay in the outbox tables (`outbox`, `attempts`), not in the
 //!   timeline: recording them as events would take the incident's lock on every
 //!   send. The timeline holds what people decided (queued, replayed).
+//!
+//! - Messages to the outside world wait for people ([`approval`]): a message
+//!   that needs approvals is queued `held`, and only signed approvals of its
+//!   exact body by every role it needs make it pending; a body changed in the
+//!   database after queueing is never sent.
+//! - Every message carries the incident's chain head ([`witness`]), and the
+//!   messages notifying regulatory clocks are shown with them ([`notices`]).
 //!
 //! No crate was used: a job queue crate would bring its own schema and runtime,
 //! and the point is that messages share the incident store's transactions.

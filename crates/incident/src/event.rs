@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::chain;
 use crate::model::{ApprovalKind, Decision, Phase, Priority, PrioritySource, Role};
+use crate::outbox::approval::MessageApproved;
 use crate::outbox::{MessageQueued, MessageReplayed};
 use crate::postmortem::NoteSection;
 use crate::remediation::{FixApplied, FixPlanned, FixTested, Verified};
@@ -263,6 +264,8 @@ pub enum EventBody {
     MessageQueued(MessageQueued),
     /// A dead or unknown message was queued again, with the same idempotency key.
     MessageReplayed(MessageReplayed),
+    /// A held message's body was approved by a person in a role it needs.
+    MessageApproved(MessageApproved),
     /// A follow-up action item was added (`incident action add`), also after the
     /// resolution.
     ActionAdded {
@@ -328,6 +331,7 @@ impl EventBody {
             EventBody::Verified(_) => "verified",
             EventBody::MessageQueued(_) => "message-queued",
             EventBody::MessageReplayed(_) => "message-replayed",
+            EventBody::MessageApproved(_) => "message-approved",
             EventBody::ActionAdded { .. } => "action-added",
             EventBody::ActionDone { .. } => "action-done",
             EventBody::ActionOverdue { .. } => "action-overdue",

@@ -2,8 +2,9 @@
 //! timeline events that cause them, then handed to delivery workers.
 //!
 //! This module holds the outbox's vocabulary (what is queued, what a worker leases,
-//! what an attempt recorded, the states a message goes through) and the two
-//! timeline events it adds ([`MessageQueued`], [`MessageReplayed`]). The storage
+//! what an attempt recorded, the states a message goes through) and the
+//! timeline events it adds ([`MessageQueued`], [`MessageReplayed`],
+//! [`approval::MessageApproved`]). The storage
 //! and the delivery operations are methods of [`crate::Store`]:
 //! [`Store::act_notifying`](crate::Store::act_notifying),
 //! [`Store::enqueue`](crate::Store::enqueue), [`Store::lease`](crate::Store::lease),
@@ -30,6 +31,13 @@
 //!   timeline: recording them as events would take the incident's lock on every
 //!   send. The timeline holds what people decided (queued, replayed).
 //!
+//! - Messages to the outside world wait for people ([`approval`]): a message
+//!   that needs approvals is queued `held`, and only signed approvals of its
+//!   exact body by every role it needs make it pending; a body changed in the
+//!   database after queueing is never sent.
+//! - Every message carries the incident's chain head ([`witness`]), and the
+//!   messages notifying regulatory clocks are shown with them ([`notices`]).
+//!
 //! No crate was used: a job queue crate would bring its own schema and runtime,
 //! and the point is that messages share the incident store's transactions.
 
@@ -39,8 +47,16 @@ use std::str::FromStr;
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
+use crate::model::Role;
+
+pub mod approval;
+pub mod notices;
+pub mod witness;
+
 /// A message to queue: rendered, as it will be sent.
-#[derive(Clone, Debug, PartialEq, Eq)]
+///
+/// `Default` gives empty names and no options, for `..Default::default()`.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct NewMessage {
     /// The channel's name in the runbook (`slack-war-room`, `email-executives`).
     pub channel: String,
@@ -58,6 +74,16 @@ pub struct NewMessage {
     pub key: Option<String>,
     /// Not to be sent before this time; `None`: as soon as possible.
     pub not_before: Option<Timestamp>,
+    /// The roles that must approve the body before it is sent, each by a
+    /// different person ([`approval`]); `None`: the template's default
+    /// ([`approval::default_needs`]: the communications lead for
+    /// `customer-notice`, with legal for `regulator-notice`, none otherwise);
+    /// `Some(vec![])`: none. A message needing approval is queued `held`.
+    pub needs: Option<Vec<Role>>,
+    /// The regulatory clock (`gdpr`, `nis2-notification`...) this message is the
+    /// notification of, shown with that clock's deadline; it must be one of the
+    /// incident's runbook.
+    pub clock: Option<String>,
 }
 
 /// The idempotency key of a message queued without one:
@@ -112,6 +138,9 @@ impl FromStr for MessageId {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum MessageState {
+    /// Queued, waiting for the approvals it needs; never leased. The last
+    /// approval makes it pending.
+    Held,
     /// Queued, never tried.
     Pending,
     /// Held by a worker until its lease ends.
@@ -129,7 +158,8 @@ pub enum MessageState {
 
 impl MessageState {
     /// Every state, in delivery order.
-    pub const ALL: [MessageState; 6] = [
+    pub const ALL: [MessageState; 7] = [
+        MessageState::Held,
         MessageState::Pending,
         MessageState::Leased,
         MessageState::Retry,
@@ -141,6 +171,7 @@ impl MessageState {
     /// The state's name as stored (`pending`, `leased`...).
     pub fn as_str(self) -> &'static str {
         match self {
+            MessageState::Held => "held",
             MessageState::Pending => "pending",
             MessageState::Leased => "leased",
             MessageState::Retry => "retry",
@@ -355,6 +386,12 @@ pub struct MessageQueued {
     /// The event that caused it, when an action did.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cause: Option<u64>,
+    /// The roles that must approve this body before it is sent (empty: none).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub needs: Vec<Role>,
+    /// The regulatory clock it notifies, when it is such a notification.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub clock: Option<String>,
 }
 
 /// The details of a `message-replayed` event: a dead or unknown message queued
@@ -416,6 +453,8 @@ mod tests {
             body_sha256: sha256("abc"),
             not_before: None,
             cause: Some(6),
+            needs: Vec::new(),
+            clock: None,
         });
         assert_eq!(queued.kind(), "message-queued");
         assert_eq!(

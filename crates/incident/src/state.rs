@@ -344,6 +344,13 @@ pub struct Incident {
     pub events: u64,
     /// Time of the last event.
     pub last_event_at: Timestamp,
+    /// The seq of the last event folded (the chain's head).
+    #[serde(skip)]
+    pub head_seq: u64,
+    /// The hash of the last event folded (the chain's head), what messages
+    /// carry as a witness of the record.
+    #[serde(skip)]
+    pub head_hash: String,
 }
 
 /// Events that cannot be folded into an incident.
@@ -531,6 +538,8 @@ impl Incident {
             runbook: *runbook,
             events: 1,
             last_event_at: at,
+            head_seq: first.seq,
+            head_hash: first.hash.clone(),
         };
         inc.flag_actor(&first.actor);
         for e in &events[1..] {
@@ -538,8 +547,15 @@ impl Incident {
             let body = e.body().map_err(|m| err(e.seq, m))?;
             inc.apply(e.seq, &e.actor, at, body)
                 .map_err(|m| err(e.seq, m))?;
+            inc.set_head(e);
         }
         Ok(inc)
+    }
+
+    /// Records `e` as the chain's head (after folding it).
+    pub fn set_head(&mut self, e: &Event) {
+        self.head_seq = e.seq;
+        self.head_hash = e.hash.clone();
     }
 
     /// Applies one event (after the first) at `seq`.
@@ -771,7 +787,9 @@ impl Incident {
             EventBody::FixTested(step) => self.remediation.tested.push(Step { step, seq, by, at }),
             EventBody::Verified(step) => self.remediation.verified.push(Step { step, seq, by, at }),
             // Messages live in the outbox; the incident's state does not depend on them.
-            EventBody::MessageQueued(_) | EventBody::MessageReplayed(_) => {}
+            EventBody::MessageQueued(_)
+            | EventBody::MessageReplayed(_)
+            | EventBody::MessageApproved(_) => {}
             EventBody::ActionAdded {
                 action,
                 text,

@@ -49,7 +49,7 @@ fn per_event(kind: &str, events: &[Event], template: &str) -> Vec<NewMessage> {
             subject: Some(format!("{kind} {}", e.seq)),
             body: format!("{{\"seq\":{}}}", e.seq),
             key: Some(default_key(&e.incident, e.seq, "war-room", template)),
-            not_before: None,
+            ..NewMessage::default()
         })
         .collect()
 }
@@ -186,7 +186,7 @@ fn ticking_queues_with_the_clocks(b: &dyn Backend) {
                     subject: None,
                     body: "{}".into(),
                     key: Some(format!("digest-{}", inc.id)),
-                    not_before: None,
+                    ..NewMessage::default()
                 }])
             },
         )

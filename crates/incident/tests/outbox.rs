@@ -57,6 +57,8 @@ fn message(channel: &str, template: &str, body: &str) -> NewMessage {
         body: body.into(),
         key: None,
         not_before: None,
+        needs: None,
+        clock: None,
     }
 }
 

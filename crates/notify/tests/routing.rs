@@ -192,6 +192,8 @@ impl Fixture {
             body_sha256: sha256(&m.body),
             not_before: None,
             cause: None,
+            needs: Vec::new(),
+            clock: None,
         });
         self.push("cverun-tick", at, vec![body]);
     }

@@ -191,3 +191,180 @@ fn the_kickoff_in_plain_text() {
     assert!(r.body.contains("- incident commander: alice"), "{}", r.body);
     assert!(r.body.contains("Next update by "), "{}", r.body);
 }
+
+/// Hostile text in the advisory title, a status update, a note and a person's
+/// handle (the commander, shown in roles and messages): in every built-in
+/// template, no channel payload carries an active mention or HTML.
+#[test]
+fn hostile_data_is_inert_in_every_channel_payload() {
+    use cverun_incident::chain::GENESIS;
+    use cverun_incident::rules::{act, declare};
+    use cverun_incident::{
+        Action, AssignedPriority, Declaration, Event, Incident, Priority, Runbook,
+    };
+    use cverun_notify::channel::{email, pagerduty, webhook};
+
+    // A handle has no spaces; this one is all markup.
+    const HANDLE: &str = "<!channel>*bold*@here<script>alert(2)</script>";
+    let runbook = Runbook::from_toml(
+        std::path::Path::new("runbook.toml"),
+        &format!(
+            "[[person]]\nhandle = {HANDLE:?}\nname = {HOSTILE:?}\nroles = [\"commander\", \"communications-lead\"]\n"
+        ),
+    )
+    .unwrap();
+    let d = Declaration {
+        advisory: "GHSA-9wx4-h78v-vm56".into(),
+        priority: AssignedPriority::declared_by(Priority::P1, HANDLE),
+        title: Some(HOSTILE.into()),
+        description: None,
+        commander: Some(HANDLE.into()),
+        services: vec!["checkout".into()],
+        published: None,
+        detected: None,
+        aliases: Vec::new(),
+        scope: None,
+        duplicate: None,
+    };
+    let mut events: Vec<Event> = Vec::new();
+    let push = |events: &mut Vec<Event>, bodies: Vec<cverun_incident::EventBody>| {
+        for b in bodies {
+            let prev = events
+                .last()
+                .map(|e| e.hash.clone())
+                .unwrap_or_else(|| GENESIS.into());
+            let seq = events.len() as u64 + 1;
+            events.push(Event::new(
+                "INC-2026-11-23-1",
+                seq,
+                t("2026-11-23T12:00:00Z"),
+                HANDLE,
+                &b,
+                &prev,
+            ));
+        }
+    };
+    push(
+        &mut events,
+        declare(&d, &runbook, t("2026-11-23T12:00:00Z")).unwrap(),
+    );
+    for a in [
+        Action::Update {
+            message: format!("update: {HOSTILE}"),
+            eta: None,
+        },
+        Action::Note {
+            text: format!("note: {HOSTILE}"),
+            section: None,
+        },
+    ] {
+        let inc = Incident::from_events(&events).unwrap();
+        let bodies = act(&inc, &a, HANDLE, t("2026-11-23T12:00:00Z")).unwrap();
+        push(&mut events, bodies);
+    }
+    let inc = Incident::from_events(&events).unwrap();
+    assert_eq!(
+        inc.holder(cverun_incident::Role::Commander).unwrap().name,
+        HANDLE
+    );
+    let ctx = context(&inc, t("2026-11-23T13:00:00Z"), None);
+
+    // Slack parses `<...>` and plain broadcasts in mrkdwn (and the fallback text).
+    let slack_inert = |what: &str, s: &str| {
+        for a in [
+            "<!channel>",
+            "<!here>",
+            "<@U024BE7LH>",
+            "<script",
+            "<!everyone>",
+        ] {
+            assert!(!s.contains(a), "{what}: {a} in {s}");
+        }
+        no_plain_broadcast(s);
+    };
+    for (id, _) in BUILT_IN {
+        let msg =
+            OutgoingMessage::prepare(&format!("INC-2026-11-23-1.{id}"), id, None, &ctx).unwrap();
+
+        let s = slack::payload(&msg).unwrap();
+        slack_inert(&format!("{id} slack text"), s["text"].as_str().unwrap());
+        for b in s["blocks"].as_array().unwrap() {
+            let text = b["text"]["text"].as_str().unwrap();
+            match b["text"]["type"].as_str() {
+                // Parsed by Slack: nothing active may remain.
+                Some("mrkdwn") => slack_inert(&format!("{id} slack section"), text),
+                // The header: plain text, shown as written (Slack parses neither
+                // mentions nor formatting in it).
+                Some("plain_text") => assert_eq!(b["type"], "header", "{id}: {b}"),
+                other => panic!("{id}: a Slack text object of type {other:?}"),
+            }
+        }
+
+        // Teams: a card is JSON values; TextBlocks render a Markdown subset and no
+        // HTML. No mention entities, data's Markdown escaped.
+        let card = teams::payload(&msg).unwrap();
+        let all = card.to_string();
+        assert!(
+            !all.contains("msteams") && !all.contains("<at>"),
+            "{id} teams: {all}"
+        );
+        for b in card["attachments"][0]["content"]["body"]
+            .as_array()
+            .unwrap()
+        {
+            let text = b["text"].as_str().unwrap_or_default();
+            assert!(!text.contains("[x](https"), "{id} teams: {text}");
+            assert!(!text.contains(" *bold* "), "{id} teams: {text}");
+        }
+
+        // Email: the HTML part has entities where the data had markup.
+        let mail = email::preview(&msg);
+        let (_, html) = mail.split_once("--- text/html ---").unwrap();
+        for a in ["<script", "<!channel", "<@U024BE7LH"] {
+            assert!(!html.contains(a), "{id} email html: {a} in {html}");
+        }
+        if html.contains("alert") {
+            assert!(html.contains("&lt;script&gt;"), "{id} email html: {html}");
+        }
+
+        // Webhook: the Markdown rendering is escaped; the rest is JSON strings.
+        let hook = webhook::payload(&msg, 1_795_000_000);
+        let md = hook["data"]["markdown"].as_str().unwrap();
+        for a in ["<script", "<!channel", " *bold* ", "[x](https"] {
+            assert!(!md.contains(a), "{id} webhook markdown: {a} in {md}");
+        }
+        let again: serde_json::Value = serde_json::from_str(&hook.to_string()).unwrap();
+        assert_eq!(again, hook, "{id}: the webhook body is JSON values");
+
+        // PagerDuty: the summary is plain text (shown as text, never parsed),
+        // the subject as rendered, within the API's limit; no markup added.
+        let pd = pagerduty::payload(&msg, "k", "cverun", pagerduty::EventAction::Trigger);
+        let summary = pd["payload"]["summary"].as_str().unwrap();
+        assert_eq!(
+            summary,
+            msg.subject().chars().take(1024).collect::<String>()
+        );
+        assert!(
+            !summary.contains("&lt;") && !summary.contains("**"),
+            "{id}: {summary}"
+        );
+        let details = pd["payload"]["custom_details"]["message"].as_str().unwrap();
+        assert!(
+            !details.contains("<strong>") && !details.contains("&lt;"),
+            "{id}: {details}"
+        );
+    }
+    // The hostile handle and update do reach the messages, shown, not active.
+    let kickoff = render("kickoff", None, &ctx, Target::SlackMrkdwn)
+        .unwrap()
+        .body;
+    assert!(
+        kickoff.contains(&format!("&lt;!channel&gt;*bold*@{ZWJ}here&lt;script&gt;")),
+        "{kickoff}"
+    );
+    let status = render("status", None, &ctx, Target::Html).unwrap().body;
+    assert!(
+        status.contains("update: &lt;script&gt;alert(1)&lt;/script&gt;"),
+        "{status}"
+    );
+}

@@ -9,6 +9,7 @@ use anyhow::{Context, bail};
 use clap::{Args, Subcommand};
 use cverun_incident::EventBody;
 use cverun_incident::chain::Anchor;
+use cverun_incident::outbox::witness::RecordHead;
 use cverun_incident::outbox::{MessageId, MessageQueued, NewMessage};
 use cverun_incident::view;
 use cverun_incident::{
@@ -637,9 +638,11 @@ pub fn run(db_flag: Option<&Path>, args: IncidentArgs) -> anyhow::Result<ExitCod
             output,
         } => list(s, all, format, now, output.output.as_deref()),
         IncidentCommand::Show { id, format, output } => {
-            let (store, loaded) = s.load(&incident_id(&id))?;
+            let (mut store, loaded) = s.load(&incident_id(&id))?;
+            let delivered = store.deliveries(&loaded.id)?;
             show(
                 &loaded,
+                &delivered,
                 format,
                 now,
                 store.simulated(),
@@ -1412,7 +1415,14 @@ fn declare(
     }
     if d.format == Format::Json {
         let loaded = store.load(&r.incident.id)?;
-        return show(&loaded, Format::Json, now, store.simulated(), None);
+        return show(
+            &loaded,
+            &Default::default(),
+            Format::Json,
+            now,
+            store.simulated(),
+            None,
+        );
     }
     let inc = &r.incident;
     anstream::print!("{}", view::declared(inc, &r.events, now, store.simulated()));
@@ -1430,17 +1440,20 @@ fn declare(
 
 fn show(
     loaded: &Loaded,
+    delivered: &std::collections::BTreeMap<cverun_incident::MessageId, Timestamp>,
     format: Format,
     now: Timestamp,
     simulated: bool,
     out: Option<&Path>,
 ) -> anyhow::Result<ExitCode> {
-    let v = view::show::view(loaded, now, simulated).map_err(|e| {
-        anyhow::anyhow!(
-            "{e}; the timeline cannot be read (see `cverun incident verify {}`)",
-            loaded.id
-        )
-    })?;
+    let v = view::show::view(loaded, now, simulated)
+        .map_err(|e| {
+            anyhow::anyhow!(
+                "{e}; the timeline cannot be read (see `cverun incident verify {}`)",
+                loaded.id
+            )
+        })?
+        .with_deliveries(loaded, delivered);
     if format == Format::Json {
         output::report(out, |r| r.json(&v))?;
         return Ok(ExitCode::SUCCESS);
@@ -1558,6 +1571,15 @@ fn verify(
     out: Option<&Path>,
 ) -> anyhow::Result<ExitCode> {
     let id = id.map(incident_id);
+    // A head taken from a message (`SEQ:HEX`, unsigned): see `comms`.
+    if let Some(record) = expect
+        .map(RecordHead::parse)
+        .transpose()
+        .map_err(|e| anyhow::anyhow!("--expect {e}"))?
+        .flatten()
+    {
+        return super::comms::verify_record(s, id.as_deref(), &record, format, out);
+    }
     let expect = expect
         .map(Anchor::parse)
         .transpose()

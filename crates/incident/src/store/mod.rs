@@ -49,11 +49,13 @@ use crate::rules::{self, Action, Declaration};
 use crate::runbook::Runbook;
 use crate::state::{FoldError, Incident};
 
+mod approval;
 mod outbox;
 mod postgres;
 mod sqlite;
 mod tls;
 
+pub use approval::{ApprovalRecorded, StoredMessage};
 pub(crate) use outbox::{AttemptRecord, OutboxRecord, OutboxTx};
 pub use outbox::{MAX_LEASE, MAX_MESSAGE_BYTES, Route, TickRoute};
 pub use postgres::redact;
@@ -533,6 +535,7 @@ impl Store {
                 incident
                     .apply(e.seq, actor, now, body)
                     .map_err(Error::Corrupt)?;
+                incident.set_head(e);
             }
             tx.set_head(id, &head, incident.phase, incident.priority)?;
             out = Some(Recorded {

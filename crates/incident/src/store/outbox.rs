@@ -27,6 +27,8 @@ use crate::chain::Head;
 use crate::error::{Error, Result};
 use crate::event::{Event, EventBody};
 use crate::key::Key;
+use crate::model::Role;
+use crate::outbox::approval;
 use crate::outbox::{
     Attempt, AttemptRow, Leased, MessageFilter, MessageId, MessageQueued, MessageReplayed,
     MessageRow, MessageState, NewMessage, Outcome, default_key, sha256,
@@ -109,7 +111,7 @@ pub(crate) const DUE: &str = "o.state IN ('pending', 'retry', 'leased')
   AND NOT EXISTS (
     SELECT 1 FROM outbox p
     WHERE p.incident_id = o.incident_id AND p.channel = o.channel AND p.seq < o.seq
-      AND p.state NOT IN ('delivered', 'dead'))";
+      AND p.state NOT IN ('delivered', 'dead', 'held'))";
 
 /// One row of `outbox`, as stored.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -195,6 +197,15 @@ pub(crate) trait OutboxTx {
     /// Puts a dead or unknown message back to pending, due at `now_us`; `false`
     /// when it was in another state.
     fn requeue(&mut self, id: &str, now_us: i64) -> Result<bool>;
+    /// Moves message `id` from state `from` to `to` (with an error when given),
+    /// clearing its lease; `false` when it was not in `from`.
+    fn move_state(
+        &mut self,
+        id: &str,
+        from: &str,
+        to: &str,
+        last_error: Option<&str>,
+    ) -> Result<bool>;
 }
 
 impl Store {
@@ -306,7 +317,14 @@ impl Store {
             out.clear();
             let now_us = time_of(clock, tx)?.as_microsecond();
             let until_us = now_us.saturating_add(lease_us);
+            let mut timelines = super::approval::Timelines::new();
             for r in tx.leasable(now_us, limit)? {
+                // A body changed in the database, or a held message released
+                // without its approvals, is never sent.
+                if let Some(reason) = timelines.refusal(tx, &r)? {
+                    tx.move_state(&r.id, &r.state, MessageState::Dead.as_str(), Some(&reason))?;
+                    continue;
+                }
                 let token = format!("{}:{worker}", r.leases + 1);
                 if !tx.set_lease(&r.id, worker, &token, until_us, now_us)? {
                     continue;
@@ -522,7 +540,7 @@ impl Queue<'_> {
         let mut ids = Vec::new();
         let mut queued = Vec::new();
         for m in messages {
-            let (event, message) = self.one(tx, head, m)?;
+            let (event, message) = self.one(tx, head, incident, m)?;
             queued.push(event);
             ids.push(message);
         }
@@ -531,7 +549,13 @@ impl Queue<'_> {
     }
 
     /// Appends the `message-queued` event of `m` and inserts its outbox row.
-    fn one(&self, tx: &mut dyn Tx, head: &mut Head, m: NewMessage) -> Result<(Event, MessageId)> {
+    fn one(
+        &self,
+        tx: &mut dyn Tx,
+        head: &mut Head,
+        incident: &Incident,
+        m: NewMessage,
+    ) -> Result<(Event, MessageId)> {
         check_message(self.id, &m)?;
         let seq = head.seq + 1;
         let message = MessageId::new(self.id, seq);
@@ -560,6 +584,16 @@ impl Queue<'_> {
             )));
         }
         let body_sha256 = sha256(&m.body);
+        let needs = m
+            .needs
+            .clone()
+            .unwrap_or_else(|| approval::default_needs(&m.kind));
+        check_needs_and_clock(incident, &m, &needs)?;
+        let state = if needs.is_empty() {
+            MessageState::Pending
+        } else {
+            MessageState::Held
+        };
         let body = EventBody::MessageQueued(MessageQueued {
             message: message.clone(),
             channel: m.channel.clone(),
@@ -569,6 +603,8 @@ impl Queue<'_> {
             body_sha256: body_sha256.clone(),
             not_before: m.not_before.filter(|t| *t > self.now),
             cause,
+            needs,
+            clock: m.clock.clone(),
         });
         let mut events = append(
             tx,
@@ -598,7 +634,7 @@ impl Queue<'_> {
             body: m.body,
             body_sha256,
             key,
-            state: MessageState::Pending.as_str().to_owned(),
+            state: state.as_str().to_owned(),
             queued_us: now_us,
             not_before_us: m
                 .not_before
@@ -614,6 +650,38 @@ impl Queue<'_> {
         })?;
         Ok((event, message))
     }
+}
+
+/// Refuses approvals by roles the incident's runbook does not know, and a clock
+/// that is not one of its regulatory clocks.
+fn check_needs_and_clock(inc: &Incident, m: &NewMessage, needs: &[Role]) -> Result<()> {
+    for r in needs {
+        if inc.runbook.role(*r).is_none() {
+            return Err(Error::Refused(format!(
+                "{}: message {} to {} needs the approval of role {}, which the incident's runbook does not have; nothing was recorded",
+                inc.id,
+                m.kind,
+                m.channel,
+                r.key()
+            )));
+        }
+    }
+    if let Some(c) = &m.clock
+        && !inc.runbook.regulatory.iter().any(|r| r.id == *c)
+    {
+        return Err(Error::Refused(format!(
+            "{}: message {} names clock {c:?}, which is not a regulatory clock of the incident's runbook ({}); nothing was recorded",
+            inc.id,
+            m.kind,
+            inc.runbook
+                .regulatory
+                .iter()
+                .map(|r| r.id.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        )));
+    }
+    Ok(())
 }
 
 /// Refuses a message that cannot be queued: an empty name, a body too large.
@@ -654,11 +722,12 @@ pub(super) fn fold(
         incident
             .apply(e.seq, actor, now, body)
             .map_err(Error::Corrupt)?;
+        incident.set_head(e);
     }
     Ok(())
 }
 
-fn unknown_message(id: &MessageId) -> Error {
+pub(super) fn unknown_message(id: &MessageId) -> Error {
     Error::Refused(format!("no message {id} in the outbox"))
 }
 
@@ -672,7 +741,7 @@ fn count(n: i64) -> u64 {
     u64::try_from(n).unwrap_or(0)
 }
 
-fn message_row(r: OutboxRecord) -> Result<MessageRow> {
+pub(super) fn message_row(r: OutboxRecord) -> Result<MessageRow> {
     Ok(MessageRow {
         state: r
             .state

@@ -651,4 +651,22 @@ impl OutboxTx for SqliteTx<'_> {
             .map_err(err(self.path, "cannot replay a message"))?;
         Ok(n == 1)
     }
+
+    fn move_state(
+        &mut self,
+        id: &str,
+        from: &str,
+        to: &str,
+        last_error: Option<&str>,
+    ) -> Result<bool> {
+        let n = self
+            .tx
+            .execute(
+                "UPDATE outbox SET state = ?3, last_error = COALESCE(?4, last_error), lease_token = NULL, lease_until_us = NULL
+                 WHERE id = ?1 AND state = ?2",
+                params![id, from, to, last_error],
+            )
+            .map_err(err(self.path, "cannot change a message's state"))?;
+        Ok(n == 1)
+    }
 }

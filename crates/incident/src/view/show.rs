@@ -7,10 +7,14 @@ use cverun_scan::render::style::{BOLD, DIM, GREEN, RED, YELLOW, paint};
 use jiff::Timestamp;
 use serde::Serialize;
 
+use std::collections::BTreeMap;
+
 use crate::chain::Problem;
 use crate::clocks::{self, Deadline, Escalation};
 use crate::interval::Interval;
 use crate::model::{Phase, Role};
+use crate::outbox::MessageId;
+use crate::outbox::notices::{self, ClockNotice};
 use crate::rules::{approval_gate, approvals_needed};
 use crate::runbook::CheckedBy;
 use crate::state::{FoldError, Incident, StatusUpdate};
@@ -57,6 +61,9 @@ pub struct IncidentView<'a> {
     pub problems: &'a [Problem],
     /// The ids of the open action items past their due time (`ACTION-<n>`).
     pub overdue_actions: Vec<String>,
+    /// The messages notifying regulatory clocks: queued, approved, delivered,
+    /// and whether in time ([`crate::outbox::notices`]).
+    pub notices: Vec<ClockNotice>,
     /// The store is simulated (times from CVERUN_NOW, not a clock).
     pub simulated: bool,
     /// When the view was taken.
@@ -165,11 +172,25 @@ pub fn view(
             .filter(|_| inc.phase != Phase::Cancelled)
             .map(|a| a.id())
             .collect(),
+        notices: notices::regulatory(inc, &loaded.events, &BTreeMap::new(), now),
         simulated,
         now,
         events: loaded.events.len(),
         head_hash: &loaded.head_hash,
     })
+}
+
+impl IncidentView<'_> {
+    /// Adds the first delivery of each message (from the outbox, which the
+    /// timeline does not hold) to the regulatory notices.
+    pub fn with_deliveries(
+        mut self,
+        loaded: &Loaded,
+        delivered: &BTreeMap<MessageId, Timestamp>,
+    ) -> Self {
+        self.notices = notices::regulatory(self.incident, &loaded.events, delivered, self.now);
+        self
+    }
 }
 
 fn checklist(inc: &Incident) -> Vec<ItemView> {
@@ -223,6 +244,43 @@ pub fn text(v: &IncidentView<'_>) -> String {
         );
     }
     out
+}
+
+/// A regulatory notice: queued, approved, delivered, and whether in time.
+fn notice(n: &ClockNotice) -> String {
+    let approvals = n
+        .approvals
+        .iter()
+        .map(|g| format!("{} {} {}", g.role.key(), g.by, when(g.at)))
+        .collect::<Vec<_>>();
+    let approved = match (n.approved_at, n.missing.is_empty()) {
+        (Some(at), true) if approvals.is_empty() => format!("no approval needed ({})", when(at)),
+        (Some(at), _) => format!("approved {} ({})", when(at), approvals.join(", ")),
+        _ if approvals.is_empty() => format!("not approved (needs {})", n.missing.join(", ")),
+        _ => format!(
+            "not approved ({}; needs {})",
+            approvals.join(", "),
+            n.missing.join(", ")
+        ),
+    };
+    let delivered = match n.delivered_at {
+        Some(at) => format!("delivered {}", when(at)),
+        None => "not delivered".to_owned(),
+    };
+    let verdict = match (n.approved_in_time, n.sent_in_time) {
+        (_, Some(true)) => paint(GREEN, "sent in time"),
+        (Some(false), _) => paint(RED, "not approved in time"),
+        (_, Some(false)) => paint(RED, "not sent in time"),
+        _ if n.due.is_none() => paint(DIM, "clock not started"),
+        _ => paint(YELLOW, "pending"),
+    };
+    format!(
+        "{} {} via {}: queued {}, {approved}, {delivered}: {verdict}",
+        n.message,
+        n.audience,
+        n.channel,
+        when(n.queued_at)
+    )
 }
 
 /// The action items, overdue ones in red.
@@ -319,6 +377,15 @@ fn deadlines(out: &mut String, v: &IncidentView<'_>) {
     let _ = writeln!(out, "\n{}", paint(BOLD, "Deadlines"));
     for d in &v.deadlines {
         let _ = writeln!(out, "  {:<58} {}", d.label, deadline(d));
+        if let Some(clock) = d.clock.strip_prefix("regulatory:") {
+            for n in v.notices.iter().filter(|n| n.clock == clock) {
+                let _ = writeln!(out, "    {}", notice(n));
+            }
+        }
+    }
+    // Notices of a clock not running yet (no awareness recorded).
+    for n in v.notices.iter().filter(|n| n.due.is_none()) {
+        let _ = writeln!(out, "  {} {}", n.clock, notice(n));
     }
     if v.escalations.is_empty() && inc.escalations.is_empty() {
         return;

@@ -161,9 +161,11 @@ fn show_is_the_documented_document_and_says_simulated() {
             "verified",
             "problems",
             "overdue_actions",
+            "notices",
             "simulated"
         ]
     );
+    assert_eq!(j["notices"], serde_json::json!([]));
     assert_eq!(j["schema"], show::SCHEMA);
     assert_eq!(j["incident"]["id"], ID);
     assert_eq!(j["incident"]["priority"], "P0");

@@ -275,6 +275,12 @@ pub fn describe(e: &Event) -> String {
             "message {} replayed ({} -> pending) via {}, same key {}",
             m.message, m.from, m.channel, m.key
         ),
+        EventBody::MessageApproved(m) => format!(
+            "message {} approved as {} (body sha256 {})",
+            m.message,
+            m.role.key(),
+            short_hash(&m.body_sha256)
+        ),
         EventBody::ActionAdded {
             action,
             text,

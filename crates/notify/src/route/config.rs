@@ -150,6 +150,9 @@ pub struct Rule {
     pub to: Vec<String>,
     /// Not sent at the event: listed in a digest per this period (`tick`).
     pub digest: Option<Interval>,
+    /// The regulatory clock the message notifies (`gdpr`): its deadline then
+    /// shows when the notice was queued, approved and delivered.
+    pub clock: Option<String>,
     /// Its line in the file.
     pub line: u32,
 }
@@ -167,6 +170,9 @@ pub struct Routing {
     pub audiences: BTreeMap<String, Audience>,
     /// The routes, in file order.
     pub routes: Vec<Rule>,
+    /// The approvals `[notify.approvals]` sets per template (else the
+    /// built-in defaults: customer and regulator notices are held).
+    pub approvals: Option<cverun_incident::outbox::approval::Configured>,
 }
 
 /// A `[notify]` table that cannot be used: the file, the line, the key and why.
@@ -227,6 +233,7 @@ struct RawRoute {
     phase: Option<Spanned<String>>,
     impact: Option<Spanned<String>>,
     digest: Option<Spanned<String>>,
+    clock: Option<Spanned<String>>,
 }
 
 fn line_of(text: &str, offset: usize) -> u32 {
@@ -281,8 +288,18 @@ impl Routing {
                 ..Routing::default()
             });
         };
+        let approvals = cverun_incident::outbox::approval::Configured::from_runbook_text(
+            file, text,
+        )
+        .map_err(|message| RoutingError {
+            file: file.to_owned(),
+            line: None,
+            key: "notify.approvals".into(),
+            message,
+        })?;
         let mut out = Routing {
             file: file.to_owned(),
+            approvals: Some(approvals),
             ..Routing::default()
         };
         if let Some(t) = &n.templates {
@@ -581,6 +598,21 @@ impl Routing {
                 to.push(name.clone());
             }
         }
+        let clock = match &raw.clock {
+            None => None,
+            Some(c) if !runbook.regulatory.iter().any(|r| r.id == *c.get_ref()) => {
+                return Err(cx.err(
+                    c,
+                    format!("{key}.clock"),
+                    format!(
+                        "no regulatory clock {:?} (the runbook has: {})",
+                        c.get_ref(),
+                        names(runbook.regulatory.iter().map(|r| &r.id))
+                    ),
+                ));
+            }
+            Some(c) => Some(c.get_ref().clone()),
+        };
         Ok(Rule {
             on,
             phase,
@@ -588,6 +620,7 @@ impl Routing {
             template: id.clone(),
             to,
             digest,
+            clock,
             line: line_of(cx.text, r.span().start),
         })
     }

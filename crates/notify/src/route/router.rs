@@ -297,6 +297,8 @@ struct Gathered {
     audiences: Vec<String>,
     recipients: Vec<String>,
     unreachable: Vec<Unreachable>,
+    /// The regulatory clock the route names, if any.
+    clock: Option<String>,
 }
 
 impl Gathered {
@@ -352,6 +354,7 @@ fn gather(
                         audiences: Vec::new(),
                         recipients: Vec::new(),
                         unreachable: Vec::new(),
+                        clock: rule.clock.clone(),
                     });
                     out.len() - 1
                 }
@@ -383,6 +386,10 @@ fn render(
     let mut msg = OutgoingMessage::prepare(&key, &g.template, routing.templates.as_deref(), &ctx)
         .map_err(|e| format!("{} to {}: {e}", g.template, g.channel))?;
     msg.recipients = g.recipients;
+    let needs = match &routing.approvals {
+        Some(a) => a.needs(&g.template, &inc.runbook)?,
+        None => None,
+    };
     Ok(NewMessage {
         channel: g.channel,
         kind: g.template,
@@ -391,6 +398,8 @@ fn render(
         body: msg.to_body(),
         key: Some(key),
         not_before: None,
+        needs,
+        clock: g.clock,
     })
 }
 
@@ -505,6 +514,7 @@ pub fn digests(
             audiences: Vec::new(),
             recipients: Vec::new(),
             unreachable: Vec::new(),
+            clock: None,
         };
         for one in gathered {
             for a in &one.audiences {

@@ -5,6 +5,7 @@
 
 use cverun_incident::Incident;
 use cverun_incident::clocks::{self, DeadlineState};
+use cverun_incident::outbox::witness::RecordHead;
 use jiff::Timestamp;
 use serde_json::{Value, json};
 
@@ -24,6 +25,7 @@ pub const CONTEXT_SCHEMA: &[&str] = &[
     "last_update",
     "escalation",
     "timeline",
+    "chain",
     "extra",
 ];
 
@@ -83,7 +85,23 @@ pub fn context(inc: &Incident, now: Timestamp, extra: Option<&Value>) -> Value {
             "clock": e.clock, "to": e.to, "reason": e.reason, "at": ts(e.at),
         })),
         "timeline": timeline(inc),
+        "chain": chain(inc),
         "extra": extra.cloned().unwrap_or_else(|| json!({})),
+    })
+}
+
+/// The incident's chain head as the data was taken: the seq and hash of its
+/// last event, and the short form messages print in chat (`14:3f2a9c1b7d0e`).
+/// `cverun incident verify ID --expect` takes either form. `null` fields for an
+/// incident built without its events' hashes.
+fn chain(inc: &Incident) -> Value {
+    if inc.head_hash.is_empty() {
+        return json!({ "seq": null, "head": null, "short": null });
+    }
+    json!({
+        "seq": inc.head_seq,
+        "head": inc.head_hash,
+        "short": RecordHead::short(inc.head_seq, &inc.head_hash),
     })
 }
 

@@ -246,6 +246,9 @@ fn environment(target: Target) -> Environment<'static> {
         Value::from_safe_string(escape::bold(target, &s))
     });
     env.add_filter("when", |s: String| -> String { context::when(&s) });
+    // The target's key, so a template can choose a form (the footer's record:
+    // short in chat, full elsewhere).
+    env.add_global("target", target.key());
     env
 }
 

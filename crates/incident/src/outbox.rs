@@ -201,6 +201,11 @@ pub struct Leased {
     pub key: String,
     /// This attempt's number (1 for the first).
     pub attempt: u64,
+    /// How many times the message was leased before this lease. More leases
+    /// than recorded attempts (`leases >= attempt`) means a lease ended with
+    /// no attempt recorded: a worker may have sent the message and stopped
+    /// before recording it, so the receiver may already have it.
+    pub leases: u64,
     /// Proves the lease when the attempt is recorded.
     pub lease_token: String,
     /// When the lease ends (another worker may then take the message).

@@ -211,6 +211,7 @@ fn queueing_is_atomic_with_the_action(b: &dyn Backend) {
         Some(format!("{id} kickoff").as_str())
     );
     assert_eq!(leased[0].attempt, 1);
+    assert_eq!(leased[0].leases, 0);
 }
 
 fn idempotency_keys_are_unique(b: &dyn Backend) {
@@ -416,6 +417,7 @@ fn order_and_retry_times_are_kept(b: &dyn Backend) {
     let again = s.lease("w1", 10, MINUTE).unwrap();
     assert_eq!(ids(&again), [m[0].as_str()]);
     assert_eq!(again[0].attempt, 2);
+    assert_eq!(again[0].leases, 1);
     assert_eq!(again[0].key, "a1");
 
     // Dead lets the next of the pair go.
@@ -470,6 +472,9 @@ fn ended_leases_pass_to_another_worker(b: &dyn Backend) {
     assert_eq!(ids(&second), [m[0].as_str()]);
     assert_eq!(second[0].key, "k");
     assert_ne!(second[0].lease_token, first[0].lease_token);
+    // One lease before this one and no attempt recorded: it may have been sent.
+    assert_eq!((first[0].leases, first[0].attempt), (0, 1));
+    assert_eq!((second[0].leases, second[0].attempt), (1, 1));
 
     // worker-1 comes back: its stale lease is refused and records nothing.
     let e = s

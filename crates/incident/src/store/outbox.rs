@@ -325,6 +325,7 @@ impl Store {
                     body: r.body,
                     key: r.key,
                     attempt: count(r.attempts) + 1,
+                    leases: count(r.leases),
                     lease_token: token,
                     lease_until: timestamp(until_us)?,
                 });

@@ -221,6 +221,8 @@ pub enum Outcome {
     Retry {
         /// The earliest next try.
         not_before: Timestamp,
+        /// Why (recorded with secrets taken out).
+        reason: String,
     },
     /// A failure not worth trying again (a refused address, a bad request).
     Dead {
@@ -248,8 +250,10 @@ impl Outcome {
     /// The reason, for outcomes that carry one.
     pub fn reason(&self) -> Option<&str> {
         match self {
-            Outcome::Dead { reason } | Outcome::Unknown { reason } => Some(reason),
-            Outcome::Delivered | Outcome::Retry { .. } => None,
+            Outcome::Dead { reason }
+            | Outcome::Unknown { reason }
+            | Outcome::Retry { reason, .. } => Some(reason),
+            Outcome::Delivered => None,
         }
     }
 }
@@ -310,7 +314,7 @@ pub struct MessageRow {
     pub leased_by: Option<String>,
     /// When the current or last lease ends.
     pub lease_until: Option<Timestamp>,
-    /// Why it is dead or unknown (the last such reason).
+    /// Why its last failed attempt failed (to retry, dead or unknown).
     pub last_error: Option<String>,
 }
 
@@ -333,7 +337,7 @@ pub struct AttemptRow {
     pub latency_ms: u64,
     /// SHA-256 (hex) of the response body.
     pub response_sha256: Option<String>,
-    /// Why (dead or unknown), secrets taken out.
+    /// Why (retry, dead or unknown), secrets taken out.
     pub reason: Option<String>,
     /// When.
     pub at: Timestamp,

@@ -403,6 +403,7 @@ fn order_and_retry_times_are_kept(b: &dyn Backend) {
             &attempt(
                 Outcome::Retry {
                     not_before: retry_at,
+                    reason: "HTTP 503".into(),
                 },
                 support::start(),
             ),
@@ -437,6 +438,9 @@ fn order_and_retry_times_are_kept(b: &dyn Backend) {
     // The reason is stored without the secret in it.
     let dead = s.attempts(&m[0]).unwrap();
     assert_eq!(dead.len(), 2);
+    // A retry's reason is recorded too.
+    assert_eq!(dead[0].outcome, MessageState::Retry);
+    assert_eq!(dead[0].reason.as_deref(), Some("HTTP 503"));
     let reason = dead[1].reason.as_deref().unwrap();
     assert!(
         reason.contains("xoxb-***") && !reason.contains("1234567890"),

@@ -359,7 +359,7 @@ impl Store {
             .reason()
             .map(|r| crate::redact::text(r, &mut crate::redact::Tally::new()));
         let not_before_us = match &attempt.outcome {
-            Outcome::Retry { not_before } => Some(not_before.as_microsecond()),
+            Outcome::Retry { not_before, .. } => Some(not_before.as_microsecond()),
             _ => None,
         };
         let mut out = None;

@@ -10,7 +10,13 @@
 //! - [`channel`]: one module per channel, each checking its provider's
 //!   documented contract (payload shape and limits, headers, signatures) and
 //!   classifying the answer (delivered, retry after, permanent failure,
-//!   unknown).
+//!   unknown);
+//! - [`config`]: the channels of the runbook file's `[notify]` table (secrets
+//!   only from the environment or files), opened into channels;
+//! - [`deliver`]: the delivery worker: leases due messages from the incident
+//!   store's outbox, sends them, and records each attempt, with retries
+//!   (exponential backoff, full jitter), dead letters, and the unknown state
+//!   for sends whose outcome cannot be known.
 //!
 //! Templates and payloads are pure functions of the incident, `now` and the
 //! template sources; files are read only by `template::source` (a team's
@@ -18,4 +24,6 @@
 //! only by each channel's `send`.
 
 pub mod channel;
+pub mod config;
+pub mod deliver;
 pub mod template;

@@ -206,6 +206,8 @@ pub struct Leased {
     /// no attempt recorded: a worker may have sent the message and stopped
     /// before recording it, so the receiver may already have it.
     pub leases: u64,
+    /// When it was queued (a worker gives up on messages too old).
+    pub queued_at: Timestamp,
     /// Proves the lease when the attempt is recorded.
     pub lease_token: String,
     /// When the lease ends (another worker may then take the message).

@@ -212,6 +212,7 @@ fn queueing_is_atomic_with_the_action(b: &dyn Backend) {
     );
     assert_eq!(leased[0].attempt, 1);
     assert_eq!(leased[0].leases, 0);
+    assert_eq!(leased[0].queued_at, rows[0].queued_at);
 }
 
 fn idempotency_keys_are_unique(b: &dyn Backend) {

@@ -326,6 +326,7 @@ impl Store {
                     key: r.key,
                     attempt: count(r.attempts) + 1,
                     leases: count(r.leases),
+                    queued_at: timestamp(r.queued_us)?,
                     lease_token: token,
                     lease_until: timestamp(until_us)?,
                 });

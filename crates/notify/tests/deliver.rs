@@ -493,3 +493,39 @@ fn configuration_errors_keep_messages_and_bad_bodies_die() {
     }
     assert_eq!(state(&mut store, &ids[0]).0, MessageState::Retry);
 }
+
+#[test]
+fn pairs_are_sent_concurrently() {
+    let (_dir, mut store) = sqlite();
+    let server = HttpServer::start();
+    // Each answer takes about 0.5 s (10 bytes, 50 ms apart).
+    for p in ["/a", "/b", "/c", "/d"] {
+        server.serve(p, b"0123456789".to_vec());
+        server.behave(p, Behaviour::Dribble(Duration::from_millis(50)));
+    }
+    let (id, ctx) = declare(&mut store, "slow");
+    let ids = queue(
+        &mut store,
+        &id,
+        &ctx,
+        &[("a", "p-a"), ("b", "p-b"), ("c", "p-c"), ("d", "p-d")],
+    );
+    let mut channels = BTreeMap::new();
+    for c in ["a", "b", "c", "d"] {
+        channels.insert(c.to_owned(), webhook(&server, &format!("/{c}")));
+    }
+    let mut w = worker(channels);
+    w.timeout = Duration::from_secs(3);
+    w.lease = Duration::from_secs(10);
+    w.threads = 4;
+    let start = std::time::Instant::now();
+    let r = w.run_once(&mut store).unwrap();
+    let took = start.elapsed();
+    assert_eq!(r.count(MessageState::Delivered), 4, "{r:?}");
+    for m in &ids {
+        assert_eq!(state(&mut store, m).0, MessageState::Delivered);
+    }
+    // Each answer was slow, and one after the other would take 2 s or more.
+    assert!(took >= Duration::from_millis(400), "{took:?}");
+    assert!(took < Duration::from_millis(1600), "{took:?}");
+}

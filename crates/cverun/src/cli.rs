@@ -97,6 +97,9 @@ pub enum Command {
     Report(crate::commands::metrics::ReportArgs),
     /// Incident communications: render a message exactly as a channel would send it.
     Comms(crate::commands::comms::CommsArgs),
+    /// Incident messages: deliver the outbox through the runbook's channels, list
+    /// it, show attempts, replay a dead or unknown message.
+    Notify(crate::commands::notify::NotifyArgs),
     /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
     #[command(after_help = COMPLETIONS_EXAMPLES)]
     Completions {

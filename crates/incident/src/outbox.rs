@@ -232,6 +232,13 @@ pub struct Leased {
     pub key: String,
     /// This attempt's number (1 for the first).
     pub attempt: u64,
+    /// How many times the message was leased before this lease. More leases
+    /// than recorded attempts (`leases >= attempt`) means a lease ended with
+    /// no attempt recorded: a worker may have sent the message and stopped
+    /// before recording it, so the receiver may already have it.
+    pub leases: u64,
+    /// When it was queued (a worker gives up on messages too old).
+    pub queued_at: Timestamp,
     /// Proves the lease when the attempt is recorded.
     pub lease_token: String,
     /// When the lease ends (another worker may then take the message).
@@ -247,6 +254,8 @@ pub enum Outcome {
     Retry {
         /// The earliest next try.
         not_before: Timestamp,
+        /// Why (recorded with secrets taken out).
+        reason: String,
     },
     /// A failure not worth trying again (a refused address, a bad request).
     Dead {
@@ -274,8 +283,10 @@ impl Outcome {
     /// The reason, for outcomes that carry one.
     pub fn reason(&self) -> Option<&str> {
         match self {
-            Outcome::Dead { reason } | Outcome::Unknown { reason } => Some(reason),
-            Outcome::Delivered | Outcome::Retry { .. } => None,
+            Outcome::Dead { reason }
+            | Outcome::Unknown { reason }
+            | Outcome::Retry { reason, .. } => Some(reason),
+            Outcome::Delivered => None,
         }
     }
 }
@@ -336,7 +347,7 @@ pub struct MessageRow {
     pub leased_by: Option<String>,
     /// When the current or last lease ends.
     pub lease_until: Option<Timestamp>,
-    /// Why it is dead or unknown (the last such reason).
+    /// Why its last failed attempt failed (to retry, dead or unknown).
     pub last_error: Option<String>,
 }
 
@@ -359,7 +370,7 @@ pub struct AttemptRow {
     pub latency_ms: u64,
     /// SHA-256 (hex) of the response body.
     pub response_sha256: Option<String>,
-    /// Why (dead or unknown), secrets taken out.
+    /// Why (retry, dead or unknown), secrets taken out.
     pub reason: Option<String>,
     /// When.
     pub at: Timestamp,

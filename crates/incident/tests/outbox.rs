@@ -213,6 +213,8 @@ fn queueing_is_atomic_with_the_action(b: &dyn Backend) {
         Some(format!("{id} kickoff").as_str())
     );
     assert_eq!(leased[0].attempt, 1);
+    assert_eq!(leased[0].leases, 0);
+    assert_eq!(leased[0].queued_at, rows[0].queued_at);
 }
 
 fn idempotency_keys_are_unique(b: &dyn Backend) {
@@ -404,6 +406,7 @@ fn order_and_retry_times_are_kept(b: &dyn Backend) {
             &attempt(
                 Outcome::Retry {
                     not_before: retry_at,
+                    reason: "HTTP 503".into(),
                 },
                 support::start(),
             ),
@@ -418,6 +421,7 @@ fn order_and_retry_times_are_kept(b: &dyn Backend) {
     let again = s.lease("w1", 10, MINUTE).unwrap();
     assert_eq!(ids(&again), [m[0].as_str()]);
     assert_eq!(again[0].attempt, 2);
+    assert_eq!(again[0].leases, 1);
     assert_eq!(again[0].key, "a1");
 
     // Dead lets the next of the pair go.
@@ -437,6 +441,9 @@ fn order_and_retry_times_are_kept(b: &dyn Backend) {
     // The reason is stored without the secret in it.
     let dead = s.attempts(&m[0]).unwrap();
     assert_eq!(dead.len(), 2);
+    // A retry's reason is recorded too.
+    assert_eq!(dead[0].outcome, MessageState::Retry);
+    assert_eq!(dead[0].reason.as_deref(), Some("HTTP 503"));
     let reason = dead[1].reason.as_deref().unwrap();
     assert!(
         reason.contains("xoxb-***") && !reason.contains("1234567890"),
@@ -472,6 +479,9 @@ fn ended_leases_pass_to_another_worker(b: &dyn Backend) {
     assert_eq!(ids(&second), [m[0].as_str()]);
     assert_eq!(second[0].key, "k");
     assert_ne!(second[0].lease_token, first[0].lease_token);
+    // One lease before this one and no attempt recorded: it may have been sent.
+    assert_eq!((first[0].leases, first[0].attempt), (0, 1));
+    assert_eq!((second[0].leases, second[0].attempt), (1, 1));
 
     // worker-1 comes back: its stale lease is refused and records nothing.
     let e = s

@@ -11,6 +11,12 @@
 //!   documented contract (payload shape and limits, headers, signatures) and
 //!   classifying the answer (delivered, retry after, permanent failure,
 //!   unknown);
+//! - [`config`]: the channels of the runbook file's `[notify]` table (secrets
+//!   only from the environment or files), opened into channels;
+//! - [`deliver`]: the delivery worker: leases due messages from the incident
+//!   store's outbox, sends them, and records each attempt, with retries
+//!   (exponential backoff, full jitter), dead letters, and the unknown state
+//!   for sends whose outcome cannot be known.
 //! - [`route`]: routing as data: the runbook file's `[notify]` audiences and
 //!   routes, and the router choosing, for the events an incident records, which
 //!   templates go to which channels and people (a pure function of the
@@ -23,5 +29,7 @@
 //! only by each channel's `send`.
 
 pub mod channel;
+pub mod config;
+pub mod deliver;
 pub mod route;
 pub mod template;

@@ -22,6 +22,7 @@ mod help;
 pub mod incident;
 mod inventory;
 pub mod metrics;
+pub mod notify;
 mod plan;
 mod query;
 mod scan;
@@ -75,6 +76,10 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Comms(args) => {
             ignored("comms");
             comms::run(args)
+        }
+        Command::Notify(args) => {
+            ignored("notify");
+            notify::run(args)
         }
         Command::Report(args) => {
             ignored("report");

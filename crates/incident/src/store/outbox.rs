@@ -339,6 +339,8 @@ impl Store {
                     body: r.body,
                     key: r.key,
                     attempt: count(r.attempts) + 1,
+                    leases: count(r.leases),
+                    queued_at: timestamp(r.queued_us)?,
                     lease_token: token,
                     lease_until: timestamp(until_us)?,
                 });
@@ -372,7 +374,7 @@ impl Store {
             .reason()
             .map(|r| crate::redact::text(r, &mut crate::redact::Tally::new()));
         let not_before_us = match &attempt.outcome {
-            Outcome::Retry { not_before } => Some(not_before.as_microsecond()),
+            Outcome::Retry { not_before, .. } => Some(not_before.as_microsecond()),
             _ => None,
         };
         let mut out = None;

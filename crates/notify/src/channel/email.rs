@@ -195,6 +195,11 @@ impl Channel for EmailConfig {
         "email"
     }
 
+    /// Yes: the same `Message-ID` is recognisable as a duplicate by mail clients and archives.
+    fn deduplicates(&self) -> bool {
+        true
+    }
+
     fn send(&self, msg: &OutgoingMessage, timeout: Duration) -> Outcome {
         let mut to = self.to.clone();
         for r in &msg.recipients {

@@ -168,6 +168,11 @@ impl Channel for PagerDutyConfig {
         "pagerduty"
     }
 
+    /// Yes: PagerDuty merges events with the same `dedup_key` into one alert.
+    fn deduplicates(&self) -> bool {
+        true
+    }
+
     fn send(&self, msg: &OutgoingMessage, timeout: Duration) -> Outcome {
         self.send_action(msg, EventAction::for_message(msg), timeout)
     }

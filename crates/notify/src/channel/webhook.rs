@@ -137,6 +137,11 @@ impl Channel for WebhookConfig {
         "webhook"
     }
 
+    /// Yes: the receiver drops a second delivery with the same `webhook-id`.
+    fn deduplicates(&self) -> bool {
+        true
+    }
+
     fn send(&self, msg: &OutgoingMessage, timeout: Duration) -> Outcome {
         let now = jiff::Timestamp::now().as_second();
         let body = payload(msg, now).to_string().into_bytes();

@@ -7,3 +7,4 @@ cargo bench -p cverun --bench advisory
 cargo bench -p cverun --bench fleet
 cargo bench -p cverun --bench parsers
 cargo bench -p cverun --bench fix
+cargo bench -p cverun-notify --bench outbox

@@ -640,3 +640,52 @@ both_backends!(
     dead_and_unknown_messages_replay_with_their_key,
     tampered_queueing_is_found,
 );
+
+/// PostgreSQL: a key taken by another transaction between cverun's check and its
+/// insert (keys of different incidents are not under one lock) is a refusal that
+/// records nothing, as the check would have given; never a database error.
+#[test]
+fn postgres_a_key_taken_concurrently_is_refused() {
+    let Some(pg) = support::Postgres::new(cverun_testkit::test_name!()) else {
+        return;
+    };
+    let mut s = pg.open();
+    let a = declare(&mut s);
+    let b = declare(&mut s);
+    let (_, m) = s
+        .enqueue(&a, "cverun", vec![keyed("slack", "mine")])
+        .unwrap();
+    let before = events(&mut s, &b).len();
+    // Another session takes key "taken" for incident a's message, uncommitted:
+    // the unique index entry is held until it commits.
+    let mut other = ::postgres::Client::connect(&pg.url, ::postgres::NoTls).unwrap();
+    let mut tx = other.transaction().unwrap();
+    tx.execute(
+        "UPDATE outbox SET idempotency_key = 'taken' WHERE id = $1",
+        &[&m[0].as_str()],
+    )
+    .unwrap();
+    let (done_tx, done_rx) = std::sync::mpsc::channel();
+    let result = std::thread::scope(|scope| {
+        let waiter = scope.spawn(|| {
+            let mut s2 = pg.open();
+            let r = s2.enqueue(&b, "cverun", vec![keyed("slack", "taken")]);
+            done_tx.send(()).unwrap();
+            r
+        });
+        // The enqueue waits on the uncommitted key, then fails once it commits.
+        std::thread::sleep(Duration::from_millis(300));
+        assert!(
+            done_rx.try_recv().is_err(),
+            "the insert must wait for the other session"
+        );
+        tx.commit().unwrap();
+        waiter.join().unwrap()
+    });
+    let e = result.unwrap_err();
+    assert!(
+        matches!(e, Error::Refused(ref msg) if msg.contains("idempotency key taken is already used")),
+        "{e}"
+    );
+    assert_eq!(events(&mut s, &b).len(), before);
+}

@@ -569,7 +569,23 @@ impl OutboxTx for PgTx<'_, '_> {
                     &m.last_error,
                 ],
             )
-            .map_err(err(self.label, "cannot queue a message"))?;
+            .map_err(|e| {
+                // Another writer queued the same key between the check and this
+                // insert (keys of different incidents are not under one lock):
+                // a refusal, as the check would have given.
+                if e.code() == Some(&postgres::error::SqlState::UNIQUE_VIOLATION)
+                    && e.as_db_error()
+                        .and_then(|d| d.constraint())
+                        .is_some_and(|c| c.contains("idempotency_key"))
+                {
+                    Error::Refused(format!(
+                        "{}: idempotency key {} is already used by another message; nothing was recorded",
+                        m.incident, m.key
+                    ))
+                } else {
+                    err(self.label, "cannot queue a message")(e)
+                }
+            })?;
         Ok(())
     }
 

@@ -628,3 +628,31 @@ fn an_overdue_action_item_goes_to_its_owner() {
     let e = Routing::parse(Path::new("runbook.toml"), &bad, &rb).unwrap_err();
     assert!(e.message.contains("on = \"action-overdue\" only"), "{e}");
 }
+
+#[test]
+fn a_tick_catching_up_on_missed_updates_sends_one_status() {
+    let file = format!(
+        "{FILE}\n[[notify.route]]\non = \"update-missed\"\ntemplate = \"status\"\nto = [\"war-room\"]\n"
+    );
+    let r = routing(&file);
+    let mut f = Fixture::new(&file);
+    // A P2 of the built-in runbook updates every 4h: three days of silence,
+    // 18 missed updates recorded by one tick.
+    f.tick("2026-11-26T12:01:00Z");
+    let missed: Vec<u64> = f
+        .last()
+        .iter()
+        .filter(|e| e.kind == "overdue" && e.details.contains("update:"))
+        .map(|e| e.seq)
+        .collect();
+    assert_eq!(missed.len(), 18);
+    let ms = f.route(&r, "2026-11-26T12:01:00Z").unwrap();
+    let status: Vec<&NewMessage> = ms.iter().filter(|m| m.kind == "status").collect();
+    assert_eq!(status.len(), 1, "{:?}", summary(&ms));
+    // Caused by the last of them.
+    let last = missed[17];
+    assert_eq!(
+        status[0].key.as_deref(),
+        Some(format!("cverun-{ID}-{last}-war-room-status").as_str())
+    );
+}

@@ -1098,11 +1098,10 @@ impl<'a> Router<'a> {
             .collect()
     }
 
-    /// Prints one line per queued message, and warns of people not reached.
+    /// Warns of people the queued messages do not reach (the messages themselves
+    /// are shown with the command's events: `message ... queued`; stdout may be
+    /// JSON, so nothing more is printed there).
     fn report(&self, events: &[cverun_incident::Event], ids: &[MessageId]) {
-        for line in self.lines(events, ids) {
-            println!("{line}");
-        }
         self.warn_unreachable(events, ids);
     }
 

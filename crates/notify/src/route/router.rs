@@ -418,11 +418,21 @@ pub fn route(
 ) -> Result<Vec<NewMessage>, String> {
     let mut out = Vec::new();
     let mut data = BTreeMap::new();
+    // A tick catching up on a long silence records one `overdue` per missed
+    // status update: people get one status message, for the last of them.
+    let last_missed = events
+        .iter()
+        .rev()
+        .find(|e| e.body().ok().and_then(|b| event_on(&b)) == Some(On::UpdateMissed))
+        .map(|e| e.seq);
     for e in events {
         let body = e
             .body()
             .map_err(|m| format!("event {} of {}: {m}", e.seq, inc.id))?;
         let on = event_on(&body);
+        if on == Some(On::UpdateMissed) && Some(e.seq) != last_missed {
+            continue;
+        }
         for rule in routing.routes.iter().filter(|r| r.digest.is_none()) {
             if matches(rule, &body) {
                 gather(routing, inc, rule, e.seq, &body, None, &mut out)?;

@@ -290,14 +290,8 @@ fn queue_what_the_runbook_routes(env: &Env) {
         queued[0].ends_with("kickoff \u{2192} war-room"),
         "{queued:?}"
     );
-    assert!(
-        queued[1].ends_with("kickoff \u{2192} pager"),
-        "{queued:?}"
-    );
-    assert!(
-        queued[2].ends_with("kickoff \u{2192} mail"),
-        "{queued:?}"
-    );
+    assert!(queued[1].ends_with("kickoff \u{2192} pager"), "{queued:?}");
+    assert!(queued[2].ends_with("kickoff \u{2192} mail"), "{queued:?}");
     assert!(
         queued[0].starts_with(&format!("queued {ID}/")),
         "{queued:?}"

@@ -562,7 +562,9 @@ struct RawRegulatory {
     after: Interval,
 }
 
-fn line_of(text: &str, offset: usize) -> u32 {
+/// The 1-based line of byte `offset` in `text` (a TOML span's start), for
+/// errors naming the line of a runbook file (also of its `[notify]` table).
+pub fn line_of(text: &str, offset: usize) -> u32 {
     let n = text
         .get(..offset.min(text.len()))
         .unwrap_or(text)

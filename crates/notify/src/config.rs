@@ -23,6 +23,7 @@
 //! - Other parts of `[notify]` (audiences, routes) are left to their readers;
 //!   inside a channel table an unknown key is an error.
 
+use cverun_incident::runbook::line_of;
 use std::collections::BTreeMap;
 use std::fmt;
 use std::io::Read;
@@ -266,17 +267,6 @@ struct RawNotify {
     templates: Option<Spanned<String>>,
     #[serde(default)]
     channel: Option<BTreeMap<Spanned<String>, Spanned<RawTable>>>,
-}
-
-fn line_of(text: &str, offset: usize) -> u32 {
-    let n = text
-        .get(..offset.min(text.len()))
-        .unwrap_or(text)
-        .bytes()
-        .filter(|b| *b == b'\n')
-        .count()
-        + 1;
-    u32::try_from(n).unwrap_or(u32::MAX)
 }
 
 fn error(message: String) -> ConfigError {

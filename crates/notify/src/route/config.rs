@@ -5,6 +5,7 @@
 //! left alone; inside an audience or a route, an unknown key is an error (a typo
 //! never silently drops a message).
 
+use cverun_incident::runbook::line_of;
 use std::collections::BTreeMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -234,17 +235,6 @@ struct RawRoute {
     impact: Option<Spanned<String>>,
     digest: Option<Spanned<String>>,
     clock: Option<Spanned<String>>,
-}
-
-fn line_of(text: &str, offset: usize) -> u32 {
-    let n = text
-        .get(..offset.min(text.len()))
-        .unwrap_or(text)
-        .bytes()
-        .filter(|b| *b == b'\n')
-        .count()
-        + 1;
-    u32::try_from(n).unwrap_or(u32::MAX)
 }
 
 /// The errors of one parse, with the file and text at hand.

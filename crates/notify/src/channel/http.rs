@@ -27,19 +27,7 @@ pub(crate) fn post(
     body: &[u8],
     timeout: Duration,
 ) -> Result<Answer, Outcome> {
-    let t = Some(timeout);
-    let agent: ureq::Agent = ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .timeout_resolve(t)
-        .timeout_connect(t)
-        .timeout_send_request(t)
-        .timeout_send_body(t)
-        .timeout_recv_response(t)
-        .timeout_recv_body(t)
-        .max_redirects(0)
-        .build()
-        .into();
-    let mut req = agent.post(url);
+    let mut req = agent(timeout).post(url);
     for (k, v) in headers {
         req = req.header(*k, v);
     }
@@ -64,6 +52,24 @@ pub(crate) fn post(
         body,
         latency_ms,
     })
+}
+
+/// The HTTP client of every channel: each step bounded by `timeout`, statuses
+/// read (not errors), no redirect followed (a webhook URL that redirects is a
+/// misconfiguration to report, not to follow with the payload).
+pub(crate) fn agent(timeout: Duration) -> ureq::Agent {
+    let t = Some(timeout);
+    ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .timeout_resolve(t)
+        .timeout_connect(t)
+        .timeout_send_request(t)
+        .timeout_send_body(t)
+        .timeout_recv_response(t)
+        .timeout_recv_body(t)
+        .max_redirects(0)
+        .build()
+        .into()
 }
 
 /// A failed exchange as an outcome. Timeouts and errors before the request

@@ -42,21 +42,6 @@ impl Answer {
     }
 }
 
-fn agent(timeout: Duration) -> ureq::Agent {
-    let t = Some(timeout);
-    ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .timeout_resolve(t)
-        .timeout_connect(t)
-        .timeout_send_request(t)
-        .timeout_send_body(t)
-        .timeout_recv_response(t)
-        .timeout_recv_body(t)
-        .max_redirects(0)
-        .build()
-        .into()
-}
-
 fn answer(
     result: Result<ureq::http::Response<ureq::Body>, ureq::Error>,
     start: Instant,
@@ -99,7 +84,7 @@ pub(crate) fn post(
     timeout: Duration,
     max: u64,
 ) -> Result<Answer, Outcome> {
-    let mut req = agent(timeout).post(url);
+    let mut req = http::agent(timeout).post(url);
     for (k, v) in headers {
         req = req.header(*k, v);
     }
@@ -114,7 +99,7 @@ pub(crate) fn get(
     timeout: Duration,
     max: u64,
 ) -> Result<Answer, Outcome> {
-    let mut req = agent(timeout).get(url);
+    let mut req = http::agent(timeout).get(url);
     for (k, v) in headers {
         req = req.header(*k, v);
     }

@@ -17,6 +17,8 @@
 //!   store's outbox, sends them, and records each attempt, with retries
 //!   (exponential backoff, full jitter), dead letters, and the unknown state
 //!   for sends whose outcome cannot be known.
+//! - [`view`]: what `notify list` and `notify attempts` show (JSON documents
+//!   and table rows);
 //! - [`route`]: routing as data: the runbook file's `[notify]` audiences and
 //!   routes, and the router choosing, for the events an incident records, which
 //!   templates go to which channels and people (a pure function of the
@@ -33,3 +35,4 @@ pub mod config;
 pub mod deliver;
 pub mod route;
 pub mod template;
+pub mod view;

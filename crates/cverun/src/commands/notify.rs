@@ -15,7 +15,7 @@ use clap::{Args, Subcommand};
 use cverun_incident::{MessageFilter, MessageId, MessageState, Store};
 use cverun_notify::config::NotifyConfig;
 use cverun_notify::deliver::{RetryPolicy, RunReport, Worker};
-use serde::Serialize;
+use cverun_notify::view;
 
 use super::incident::{StoreArgs, incident_id};
 use crate::output;
@@ -291,12 +291,6 @@ fn print_report(rep: &RunReport) {
     );
 }
 
-#[derive(Serialize)]
-struct ListDoc<'a> {
-    schema: &'static str,
-    messages: &'a [cverun_incident::MessageRow],
-}
-
 fn list(
     s: &StoreArgs,
     state: Option<MessageState>,
@@ -311,53 +305,16 @@ fn list(
         None => Vec::new(),
     };
     if json {
-        output::json(&ListDoc {
-            schema: "cverun.notify-list/1",
-            messages: &rows,
-        })?;
+        output::json(&view::list(&rows))?;
         return Ok(ExitCode::SUCCESS);
     }
     if rows.is_empty() {
         println!("no messages");
         return Ok(ExitCode::SUCCESS);
     }
-    let mut table = vec![[
-        "ID".to_owned(),
-        "INCIDENT".to_owned(),
-        "CHANNEL".to_owned(),
-        "TEMPLATE".to_owned(),
-        "STATE".to_owned(),
-        "ATTEMPTS".to_owned(),
-        "LAST ERROR".to_owned(),
-    ]];
-    for m in &rows {
-        table.push([
-            m.id.to_string(),
-            m.incident.clone(),
-            m.channel.clone(),
-            m.template.clone(),
-            m.state.to_string(),
-            m.attempts.to_string(),
-            m.last_error
-                .as_deref()
-                .map(one_line)
-                .unwrap_or_else(|| "-".into()),
-        ]);
-    }
+    let table = view::list_rows(&rows);
     print_table(&table);
     Ok(ExitCode::SUCCESS)
-}
-
-fn one_line(s: &str) -> String {
-    let s: String = s
-        .chars()
-        .map(|c| if c.is_control() { ' ' } else { c })
-        .collect();
-    if s.chars().count() > 120 {
-        format!("{}…", s.chars().take(119).collect::<String>())
-    } else {
-        s
-    }
 }
 
 fn print_table<const N: usize>(rows: &[[String; N]]) {
@@ -380,13 +337,6 @@ fn print_table<const N: usize>(rows: &[[String; N]]) {
     }
 }
 
-#[derive(Serialize)]
-struct AttemptsDoc<'a> {
-    schema: &'static str,
-    message: &'a MessageId,
-    attempts: &'a [cverun_incident::AttemptRow],
-}
-
 fn attempts(s: &StoreArgs, message: &str, json: bool) -> anyhow::Result<ExitCode> {
     let id = message_id(message)?;
     let mut st = store(s)?.with_context(|| {
@@ -397,42 +347,14 @@ fn attempts(s: &StoreArgs, message: &str, json: bool) -> anyhow::Result<ExitCode
     })?;
     let rows = st.attempts(&id)?;
     if json {
-        output::json(&AttemptsDoc {
-            schema: "cverun.notify-attempts/1",
-            message: &id,
-            attempts: &rows,
-        })?;
+        output::json(&view::attempts(&id, &rows))?;
         return Ok(ExitCode::SUCCESS);
     }
     if rows.is_empty() {
         println!("{id}: no attempts yet");
         return Ok(ExitCode::SUCCESS);
     }
-    let mut table = vec![[
-        "N".to_owned(),
-        "AT".to_owned(),
-        "WORKER".to_owned(),
-        "OUTCOME".to_owned(),
-        "STATUS".to_owned(),
-        "MS".to_owned(),
-        "REASON".to_owned(),
-    ]];
-    for a in &rows {
-        table.push([
-            a.n.to_string(),
-            a.at.to_string(),
-            a.worker.clone(),
-            a.outcome.to_string(),
-            a.status
-                .map(|s| s.to_string())
-                .unwrap_or_else(|| "-".into()),
-            a.latency_ms.to_string(),
-            a.reason
-                .as_deref()
-                .map(one_line)
-                .unwrap_or_else(|| "-".into()),
-        ]);
-    }
+    let table = view::attempt_rows(&rows);
     print_table(&table);
     Ok(ExitCode::SUCCESS)
 }

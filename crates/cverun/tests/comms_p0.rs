@@ -506,6 +506,9 @@ fn scenario(p: &P0) -> (String, String) {
     assert!(out.contains("the message is pending"), "{out}");
     assert_eq!(state(&regulator), "pending");
     p.deliver(86);
+    // The notice went out: legal records the notification, which stops the
+    // clock (a delivery alone is not an accepted notification).
+    p.ok(88, "lena", &["incident", "notify", ID, "gdpr"]);
     // Remediation, validation with the two approvals, deployment.
     p.ok(
         90,
@@ -881,7 +884,6 @@ fn p0_from_declaration_to_resolution(env: &Env) {
         .map(|a| (a["by"].as_str().unwrap(), a["role"].as_str().unwrap()))
         .collect();
     assert_eq!(roles, [("bob", "communications-lead"), ("lena", "legal")]);
-    let _ = customer;
 
     // The post-mortem (JSON) matches the record.
     let pm = p.json(end, &["incident", "postmortem", ID, "--format", "json"]);
@@ -916,6 +918,8 @@ fn p0_from_declaration_to_resolution(env: &Env) {
             "advanced",
             "decided",
             "approved",
+            "message-approved",
+            "notified",
         ]
         .contains(&kind)
         {
@@ -929,6 +933,19 @@ fn p0_from_declaration_to_resolution(env: &Env) {
         want.push((kind.to_owned(), e["at"].as_str().unwrap().to_owned()));
     }
     assert_eq!(pm_timeline, want, "{:#}", pm["timeline"]);
+    // The notices' approvals are milestones: who released what, and when.
+    let approvals: Vec<&str> = pm["timeline"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|m| m["kind"] == "message-approved")
+        .map(|m| m["text"].as_str().unwrap())
+        .collect();
+    assert_eq!(approvals.len(), 3, "{approvals:?}");
+    assert!(approvals[0].starts_with(&format!(
+        "message {customer} approved as communications-lead"
+    )));
+    assert!(approvals[2].starts_with(&format!("message {regulator} approved as legal")));
     assert_eq!(kind_count("escalated"), 3);
     let items = pm["action_items"].as_array().unwrap();
     let added: Vec<&Value> = events

@@ -772,6 +772,19 @@ fn p0_from_declaration_to_resolution(env: &Env) {
             .map(|(_, v)| template_of(v["blocks"][0]["text"]["text"].as_str().unwrap())),
     );
     assert_eq!(got, by_channel("war-room"), "Slack received");
+    // In the order queued (order holds per incident and channel).
+    let in_order = |channel: &str| -> Vec<&str> {
+        queued
+            .iter()
+            .filter(|e| e["details"]["channel"] == channel)
+            .map(|e| e["details"]["template"].as_str().unwrap())
+            .collect()
+    };
+    let arrived: Vec<&str> = slack
+        .iter()
+        .map(|(_, v)| template_of(v["blocks"][0]["text"]["text"].as_str().unwrap()))
+        .collect();
+    assert_eq!(arrived, in_order("war-room"));
     let pd = p.rx.at("/v2/enqueue");
     // A resolve event carries no payload (the Events API needs none): only
     // the resolution is sent as one.
@@ -797,6 +810,36 @@ fn p0_from_declaration_to_resolution(env: &Env) {
             "in order: triggers, then the resolution resolves: {v:#}"
         );
     }
+    // Each trigger carries its message's key and text (with the full head).
+    let mut pd_keys: Vec<&str> = pd
+        .iter()
+        .filter_map(|(_, v)| v["payload"]["custom_details"]["key"].as_str())
+        .collect();
+    pd_keys.sort();
+    let mut pager_keys: Vec<&str> = messages
+        .iter()
+        .filter(|m| m["channel"] == "pager" && m["template"] != "resolution")
+        .map(|m| m["key"].as_str().unwrap())
+        .collect();
+    pager_keys.sort();
+    assert_eq!(pd_keys, pager_keys);
+    // The escalation pages name their targets: the commander (missed
+    // updates), the executive (an hour open), executive and legal (customer
+    // data).
+    let escalations: Vec<Value> =
+        p.rx.at("/hooks")
+            .iter()
+            .filter(|(_, v)| v["type"] == "incident.escalation")
+            .map(|(_, v)| v["data"]["context"]["extra"]["event"]["details"]["to"].clone())
+            .collect();
+    assert_eq!(
+        escalations,
+        [
+            serde_json::json!(["commander"]),
+            serde_json::json!(["executive"]),
+            serde_json::json!(["executive", "legal"])
+        ]
+    );
     let mut keys_seen = Vec::new();
     for path in ["/hooks", "/status-page"] {
         let hooks = p.rx.at(path);
@@ -809,6 +852,11 @@ fn p0_from_declaration_to_resolution(env: &Env) {
                 .unwrap()
         }));
         assert_eq!(got, by_channel(channel), "{path} received");
+        let arrived: Vec<&str> = hooks
+            .iter()
+            .map(|(_, v)| v["data"]["template"].as_str().unwrap())
+            .collect();
+        assert_eq!(arrived, in_order(channel), "{path} in the order queued");
         for (r, _) in &hooks {
             let (id, ts) = (&r.headers["webhook-id"], &r.headers["webhook-timestamp"]);
             let mut signed = format!("{id}.{ts}.").into_bytes();
@@ -846,6 +894,10 @@ fn p0_from_declaration_to_resolution(env: &Env) {
             assert_eq!(hex.len(), 64, "{full}");
             heads.push(full);
         }
+    }
+    for (_, v) in pd.iter().filter(|(_, v)| v["event_action"] == "trigger") {
+        let text = v["payload"]["custom_details"]["message"].to_string();
+        heads.push(after(&text, &format!("Record of {ID}: ")).to_owned());
     }
     heads.sort();
     heads.dedup();

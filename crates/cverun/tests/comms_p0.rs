@@ -264,7 +264,6 @@ impl P0<'_> {
             ("CVERUN_P0_SLACK_URL", format!("{}/slack", rx.server.url())),
             ("CVERUN_P0_PD_KEY", PD_KEY.to_owned()),
             ("CVERUN_P0_WHSEC", format!("whsec_{}", base64(HOOK_KEY))),
-            ("CVERUN_NOTIFY_RETRY_BASE", "0.05".to_owned()),
         ];
         P0 { env, rx, vars }
     }
@@ -513,8 +512,8 @@ fn hmac_sha256(key: &[u8], msg: &[u8]) -> [u8; 32] {
 /// The incident, worked from declaration (12:00) to resolution (16:10), with
 /// deliveries along the way; returns the messages' ids of the two notices.
 fn scenario(p: &P0) -> (String, String) {
-    // 12:00 declared: the kick-off to the war room, paged to on-call, and to
-    // the webhook log.
+    // 12:00 declared: the kick-off to the war room, paged and mailed to
+    // on-call, and to the webhook log.
     let out = p.ok(
         0,
         "alice",
@@ -882,8 +881,9 @@ fn p0_from_declaration_to_resolution(env: &Env) {
     let expect = |items: &[(&'static str, usize)]| -> BTreeMap<&str, usize> {
         items.iter().copied().collect()
     };
-    // Slack: kick-off, four statuses (two missed updates, three phase changes
-    // into REMEDIATION, VALIDATION... see below), resolution, summary.
+    // Slack: the kick-off, six statuses (two missed updates, the changes into
+    // REMEDIATION, VALIDATION, DEPLOYMENT and POST-MORTEM), the resolution and
+    // the summary.
     assert_eq!(
         by_channel("war-room"),
         expect(&[

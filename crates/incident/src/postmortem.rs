@@ -603,6 +603,7 @@ fn milestone(body: &EventBody) -> bool {
             | EventBody::Impact { .. }
             | EventBody::Priority { .. }
             | EventBody::Notified { .. }
+            | EventBody::MessageApproved(_)
             | EventBody::Escalated { .. }
             | EventBody::Evidence { .. }
             | EventBody::FixPlanned(_)

@@ -291,3 +291,36 @@ fn messages_come_from_the_outbox_in_queueing_order() {
     );
     assert!(md.contains("1 of 2 delivered."), "{md}");
 }
+
+/// A message approved (a customer or regulator notice released by the people
+/// who must) is a milestone of the timeline: who let it go out, and when.
+#[test]
+fn message_approvals_are_milestones() {
+    use crate::outbox::MessageId;
+    use crate::outbox::approval::MessageApproved;
+    let mut ev = declared();
+    push(
+        &mut ev,
+        "lena",
+        at(30),
+        vec![EventBody::MessageApproved(MessageApproved {
+            message: MessageId::new(ID, 2),
+            body_sha256: "cd".repeat(32),
+            role: Role::new("legal").unwrap(),
+        })],
+    );
+    let p = build(&loaded(&ev), &anchor(&ev), at(60), false, &[]).unwrap();
+    let m = p
+        .timeline
+        .iter()
+        .find(|m| m.kind == "message-approved")
+        .expect("the approval is in the timeline");
+    assert_eq!(m.at, at(30));
+    assert_eq!(m.by.as_deref(), Some("lena"));
+    assert!(
+        m.text
+            .contains(&format!("message {ID}/2 approved as legal")),
+        "{}",
+        m.text
+    );
+}

@@ -8,8 +8,10 @@
 //! Each message has a stable `Message-ID: <{key}@cverun>` (the same on every
 //! retry, so a receiver can drop a duplicate) and `In-Reply-To` and
 //! `References` naming `<{incident}@cverun>`, the id of the incident's first
-//! message (the kick-off is sent with key = incident id), so mail clients
-//! thread one incident's messages together.
+//! message, so mail clients thread one incident's messages together. That
+//! root is the kick-off: a `kickoff` message (or one whose key is the incident
+//! id) is sent as `Message-ID: <{incident}@cverun>` without `In-Reply-To`,
+//! whatever its delivery key (routed kick-offs have the router's key).
 //!
 //! SMTP replies: 2xx delivered; 4xx transient (retry); 5xx permanent; a
 //! timeout after connecting unknown (the server may have taken the message).
@@ -157,6 +159,23 @@ pub fn message_id(key: &str) -> String {
     format!("<{key}@cverun>")
 }
 
+/// Whether `msg` starts the incident's thread: the kick-off, or a message
+/// whose key is the incident id.
+fn is_thread_root(msg: &OutgoingMessage) -> bool {
+    msg.key == msg.incident || msg.template == "kickoff"
+}
+
+/// The `Message-ID` of `msg`: the thread root's (`<{incident}@cverun>`, the id
+/// every other message of the incident replies to) for the kick-off, else
+/// from its key.
+pub fn own_message_id(msg: &OutgoingMessage) -> String {
+    if is_thread_root(msg) {
+        message_id(&msg.incident)
+    } else {
+        message_id(&msg.key)
+    }
+}
+
 /// The message for `msg` from `from` to `to`: text and HTML alternatives,
 /// Message-ID from the key, threaded on the incident.
 pub fn message(msg: &OutgoingMessage, from: &Mailbox, to: &[Mailbox]) -> Result<Message, String> {
@@ -165,11 +184,11 @@ pub fn message(msg: &OutgoingMessage, from: &Mailbox, to: &[Mailbox]) -> Result<
     let mut b = Message::builder()
         .from(from.clone())
         .subject(text.subject.clone())
-        .message_id(Some(message_id(&msg.key)));
+        .message_id(Some(own_message_id(msg)));
     for t in to {
         b = b.to(t.clone());
     }
-    if msg.key != msg.incident {
+    if !is_thread_root(msg) {
         let root = message_id(&msg.incident);
         b = b.in_reply_to(root.clone()).references(root);
     }
@@ -278,9 +297,9 @@ pub fn preview(msg: &OutgoingMessage) -> String {
     let mut out = format!(
         "Subject: {}\nMessage-ID: {}\n",
         text.subject,
-        message_id(&msg.key)
+        own_message_id(msg)
     );
-    if msg.key != msg.incident {
+    if !is_thread_root(msg) {
         let root = message_id(&msg.incident);
         out.push_str(&format!("In-Reply-To: {root}\nReferences: {root}\n"));
     }
@@ -290,4 +309,39 @@ pub fn preview(msg: &OutgoingMessage) -> String {
         html_document(&html.subject, &html.body)
     ));
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn msg(key: &str, template: &str) -> OutgoingMessage {
+        OutgoingMessage {
+            key: key.into(),
+            incident: "INC-2026-11-23-1".into(),
+            template: template.into(),
+            priority: "P0".into(),
+            open: true,
+            rendered: Default::default(),
+            data: serde_json::Value::Null,
+            recipients: Vec::new(),
+        }
+    }
+
+    /// A routed kick-off (the router's key, not the incident id) is still the
+    /// thread's root: the id every other message replies to.
+    #[test]
+    fn the_kickoff_is_the_thread_root_whatever_its_key() {
+        let routed = msg("cverun-INC-2026-11-23-1-1-mail-kickoff", "kickoff");
+        assert!(is_thread_root(&routed));
+        assert_eq!(own_message_id(&routed), "<INC-2026-11-23-1@cverun>");
+        let by_id = msg("INC-2026-11-23-1", "status");
+        assert!(is_thread_root(&by_id));
+        let status = msg("cverun-INC-2026-11-23-1-8-mail-status", "status");
+        assert!(!is_thread_root(&status));
+        assert_eq!(
+            own_message_id(&status),
+            "<cverun-INC-2026-11-23-1-8-mail-status@cverun>"
+        );
+    }
 }

@@ -1,15 +1,28 @@
-//! Fault injection: messages over webhook, Slack, Teams and PagerDuty
-//! channels to loopback receivers that answer 500, 429 with `Retry-After`,
-//! hang past the timeout, ack slowly, or (rarely) refuse with a permanent
-//! 400, chosen per request at random from a seed; while `cverun notify run
-//! --follow` processes are killed with SIGKILL at random points and
-//! restarted. An operator replays what ends unknown (as a person would, after
-//! checking). At the end:
+//! Fault injection: messages over webhook, Slack (incoming webhook), Teams,
+//! PagerDuty and Slack bot channels to loopback receivers that answer 500,
+//! 429 with `Retry-After`, hang past the timeout, ack slowly, or (rarely)
+//! refuse with a permanent error, chosen per request at random from a seed;
+//! while `cverun notify run --follow` processes are killed with SIGKILL at
+//! random points and restarted. The Slack bot channel talks to the stateful
+//! Web API fake of `cverun_testkit::slack` (channels created per incident,
+//! messages stored with their metadata, history read back), which draws the
+//! same faults for every call (a post that hangs is stored first). An
+//! operator replays what ends unknown (as a person would, after checking).
+//! At the end:
 //!
 //! - every message was received at least once, under exactly as many
-//!   distinct idempotency keys as messages;
+//!   distinct idempotency keys as messages; every delivered one was taken;
 //! - the order of first receipt holds per incident and channel;
-//! - a message is dead only where a receiver answered it a permanent 4xx.
+//! - a message is dead only where a receiver answered it a permanent 4xx
+//!   (`channel_not_found` for the Slack bot);
+//! - no Slack bot message was posted twice (an unknown outcome, a lost lease
+//!   or a replay is looked up by its metadata before any resend);
+//! - every duplicate (a copy the receiver took after a first) has a cause:
+//!   a worker killed between sending and recording (a lease that ended with
+//!   no attempt recorded), a resend of an unknown outcome on a channel that
+//!   drops duplicates by key (webhook, PagerDuty), or an operator's replay of
+//!   an unknown message; on Slack incoming webhooks and Teams, never an
+//!   automatic resend.
 //!
 //! Kept fast by default (`CVERUN_FAULT_MESSAGES`, 80); `scripts/notify-faults.sh`
 //! runs 1,000 (`CVERUN_FAULT_SEED` picks the seed). The figures are printed.
@@ -36,8 +49,12 @@ use cverun_incident::{
 use cverun_notify::channel::OutgoingMessage;
 use cverun_notify::template::context;
 use cverun_testkit::generate::Rng;
+use cverun_testkit::slack::{Fault as ApiFault, Mix, SlackFake};
 
-const CHANNELS: [&str; 4] = ["webhook", "slack", "teams", "pagerduty"];
+const CHANNELS: [&str; 5] = ["webhook", "slack", "teams", "pagerduty", "slack-bot"];
+/// Channels whose receivers drop a second copy by key.
+const DEDUP: [&str; 2] = ["webhook", "pagerduty"];
+const BOT_TOKEN: &str = "xoxb-2026-1123-faultrun";
 const WHSEC: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
 const PD_KEY: &str = "R0123456789abcdefghijklmnopqrstu";
 /// The worker's timeout; a hanging receiver waits longer.
@@ -58,6 +75,9 @@ struct Receipt {
     channel: String,
     key: String,
     fault: Fault,
+    /// Whether the receiver took the message: answered 2xx, or read it and
+    /// hung (it has it); for the Slack bot, a post the fake stored.
+    taken: bool,
 }
 
 struct Receiver {
@@ -155,6 +175,7 @@ fn answer(mut stream: TcpStream, log: &Mutex<Vec<Receipt>>, rng: &Mutex<Rng>) {
         channel: channel.clone(),
         key,
         fault,
+        taken: matches!(fault, Fault::Ok | Fault::Slow | Fault::Hang),
     });
     let ok: (u16, &str) = match channel.as_str() {
         "slack" => (200, "ok"),
@@ -245,7 +266,24 @@ fn messages_survive_faulty_receivers_and_killed_workers() {
     unsafe {
         std::env::set_var("CVERUN_FAULT_SLACK", format!("{}/slack", receiver.url));
         std::env::set_var("CVERUN_FAULT_TEAMS", format!("{}/teams", receiver.url));
+        std::env::set_var("CVERUN_FAULT_SLACK_BOT", BOT_TOKEN);
     }
+    // The Slack Web API fake: messages' ts from now on, pages as long as asked.
+    let slack = SlackFake::start(
+        BOT_TOKEN,
+        jiff::Timestamp::now().as_second() - 60,
+        usize::MAX,
+    );
+    slack.inject(
+        seed ^ 0x5eed,
+        Mix {
+            slow: 12,
+            error500: 12,
+            too_many: 5,
+            hang: 9,
+            refused: 2,
+        },
+    );
     std::fs::write(
         state.join("runbook.toml"),
         format!(
@@ -265,13 +303,19 @@ url-env = "CVERUN_FAULT_TEAMS"
 kind = "pagerduty"
 routing-key-env = "CVERUN_FAULT_PD"
 url = "{url}/pagerduty"
+[notify.channel.slack-bot]
+kind = "slack-bot"
+token-env = "CVERUN_FAULT_SLACK_BOT"
+channel-pattern = "inc-{{incident}}"
+api-url = "{api}"
 "#,
-            url = receiver.url
+            url = receiver.url,
+            api = slack.api()
         ),
     )
     .unwrap();
 
-    // Queue: message i goes to incident i % incidents, channel (i / incidents) % 4.
+    // Queue: message i goes to incident i % incidents, channel (i / incidents) % 5.
     let keys = Keyring::load(&state, true).unwrap();
     let mut store = Store::sqlite(&state.join("incidents.sqlite3"), Clock::System, keys).unwrap();
     let mut ids = Vec::new();
@@ -337,6 +381,7 @@ url = "{url}/pagerduty"
     let mut spawned = 2;
     let mut kills = 0;
     let mut replays = 0;
+    let mut replayed: HashMap<String, usize> = HashMap::new();
     let mut next_kill = Instant::now() + Duration::from_millis(300 + rng.below(1200));
     let rows = loop {
         thread::sleep(Duration::from_millis(200));
@@ -356,6 +401,7 @@ url = "{url}/pagerduty"
         for m in rows.iter().filter(|m| m.state == MessageState::Unknown) {
             if store.replay(&m.id, "operator").is_ok() {
                 replays += 1;
+                *replayed.entry(m.id.to_string()).or_default() += 1;
             }
         }
         if rows.iter().all(|m| m.state.is_final()) {
@@ -391,20 +437,56 @@ url = "{url}/pagerduty"
         );
     }
 
-    let log = receiver.log.lock().unwrap();
+    // The receipts: the HTTP receivers' requests, then the Slack bot's posts.
+    let mut log: Vec<Receipt> = std::mem::take(&mut *receiver.log.lock().unwrap());
+    let calls = slack.calls();
+    for c in calls.iter().filter(|c| c.method == "chat.postMessage") {
+        let key = c
+            .key
+            .clone()
+            .expect("every post carries its key in metadata");
+        let fault = match c.fault {
+            ApiFault::Ok => Fault::Ok,
+            ApiFault::Slow(_) => Fault::Slow,
+            ApiFault::Error500 => Fault::Error500,
+            ApiFault::TooMany => Fault::TooMany,
+            ApiFault::Hang => Fault::Hang,
+            ApiFault::Refused => Fault::Refused,
+        };
+        log.push(Receipt {
+            channel: "slack-bot".into(),
+            key,
+            fault,
+            taken: c.stored,
+        });
+    }
+    slack.no_violations();
     // Every message received at least once; exactly `total` distinct keys.
     let distinct: BTreeSet<&str> = log.iter().map(|r| r.key.as_str()).collect();
     assert_eq!(distinct.len(), total, "distinct keys received");
-    // First receipt order per incident and channel.
+    // First receipt (and first copy taken) in queueing order per incident and
+    // channel.
     let mut first: HashMap<&str, usize> = HashMap::new();
+    let mut first_taken: HashMap<&str, usize> = HashMap::new();
     for (n, r) in log.iter().enumerate() {
         first.entry(r.key.as_str()).or_insert(n);
+        if r.taken {
+            first_taken.entry(r.key.as_str()).or_insert(n);
+        }
     }
     for ((inc, channel), keys) in &order {
         let at: Vec<usize> = keys.iter().map(|k| first[k.as_str()]).collect();
         assert!(
             at.windows(2).all(|w| w[0] < w[1]),
             "{inc} via {channel}: first receipts out of order"
+        );
+        let at: Vec<usize> = keys
+            .iter()
+            .filter_map(|k| first_taken.get(k.as_str()).copied())
+            .collect();
+        assert!(
+            at.windows(2).all(|w| w[0] < w[1]),
+            "{inc} via {channel}: first copies taken out of order"
         );
         for k in keys {
             assert!(
@@ -413,7 +495,8 @@ url = "{url}/pagerduty"
             );
         }
     }
-    // Dead only where a receiver answered a permanent 4xx.
+    // Dead only where a receiver answered a permanent 4xx; delivered only
+    // where it took a copy.
     let refused: BTreeSet<&str> = log
         .iter()
         .filter(|r| r.fault == Fault::Refused)
@@ -431,10 +514,23 @@ url = "{url}/pagerduty"
             m.key,
             m.last_error
         );
+        let why = if m.channel == "slack-bot" {
+            "channel_not_found"
+        } else {
+            "HTTP 400"
+        };
         assert!(
-            m.last_error.as_deref().unwrap_or("").contains("HTTP 400"),
+            m.last_error.as_deref().unwrap_or("").contains(why),
             "{:?}",
             m.last_error
+        );
+    }
+    for m in rows.iter().filter(|m| m.state == MessageState::Delivered) {
+        assert!(
+            first_taken.contains_key(m.key.as_str()),
+            "{} ({}) delivered, never taken",
+            m.id,
+            m.key
         );
     }
     assert_eq!(
@@ -445,42 +541,143 @@ url = "{url}/pagerduty"
         total
     );
 
-    // The figures: per channel, messages, requests, requests after the first
-    // (repeats), and duplicates: messages the receiver took (answered 2xx,
-    // or hung after reading) more than once.
-    let mut per: BTreeMap<&str, [usize; 4]> = BTreeMap::new();
-    let mut seen: HashMap<(&str, &str), (usize, usize)> = HashMap::new();
-    for r in log.iter() {
-        let e = seen
+    // Leases that ended with no attempt recorded, per key: a worker killed
+    // (or a lease lost) between leasing and recording.
+    let lost: HashMap<String, u64> = {
+        let db = rusqlite::Connection::open(state.join("incidents.sqlite3")).unwrap();
+        let mut q = db
+            .prepare("SELECT idempotency_key, leases, attempt_count FROM outbox")
+            .unwrap();
+        q.query_map([], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, i64>(1)? - r.get::<_, i64>(2)?,
+            ))
+        })
+        .unwrap()
+        .map(|r| {
+            let (k, n) = r.unwrap();
+            (k, u64::try_from(n).expect("leases >= attempts"))
+        })
+        .collect()
+    };
+
+    // The figures, per channel. A duplicate is a copy the receiver took
+    // after its first. Its cause, per message: each operator replay of an
+    // unknown message (the unknown copy was taken: it hung), each resend of
+    // an unknown outcome where the receiver drops duplicates (recorded as
+    // such), and the rest must be leases that ended with nothing recorded
+    // (a worker killed between sending and recording).
+    #[derive(Default)]
+    struct Fig {
+        messages: usize,
+        requests: usize,
+        duplicates: usize,
+        posted_twice: usize,
+        killed: usize,
+        resent_unknown: usize,
+        replays: usize,
+        dead: usize,
+        replayed: usize,
+    }
+    let mut per: BTreeMap<&str, Fig> = BTreeMap::new();
+    let mut copies: HashMap<(&str, &str), (usize, usize)> = HashMap::new();
+    for r in &log {
+        let e = copies
             .entry((r.channel.as_str(), r.key.as_str()))
             .or_default();
         e.0 += 1;
-        if matches!(r.fault, Fault::Ok | Fault::Slow | Fault::Hang) {
-            e.1 += 1;
-        }
+        e.1 += usize::from(r.taken);
     }
-    for ((channel, _), (requests, taken)) in &seen {
-        let e = per.entry(channel).or_default();
-        e[0] += 1;
-        e[1] += requests;
-        e[2] += requests - 1;
-        e[3] += usize::from(*taken > 1);
+    for m in &rows {
+        let f = per.entry(m.channel.as_str()).or_default();
+        f.messages += 1;
+        f.dead += usize::from(m.state == MessageState::Dead);
+        let replays = replayed.get(&m.id.to_string()).copied().unwrap_or(0);
+        f.replayed += replays;
+        let (requests, taken) = copies
+            .get(&(m.channel.as_str(), m.key.as_str()))
+            .copied()
+            .unwrap_or_default();
+        f.requests += requests;
+        let extra = taken.saturating_sub(1);
+        if extra == 0 {
+            continue;
+        }
+        f.duplicates += extra;
+        f.posted_twice += 1;
+        let by_replay = replays.min(extra);
+        let resent = if DEDUP.contains(&m.channel.as_str()) {
+            store
+                .attempts(&m.id)
+                .unwrap()
+                .iter()
+                .filter(|a| {
+                    a.outcome == MessageState::Retry
+                        && a.reason
+                            .as_deref()
+                            .is_some_and(|r| r.contains("drops a second copy"))
+                })
+                .count()
+        } else {
+            0
+        };
+        let by_resend = resent.min(extra - by_replay);
+        let by_kill = extra - by_replay - by_resend;
+        let kills = lost.get(&m.key).copied().unwrap_or(0) as usize;
+        assert!(
+            by_kill <= kills,
+            "{} ({}) via {}: {extra} duplicates, {by_replay} from replays, {by_resend} from resends of unknown outcomes, {by_kill} left but only {kills} leases ended unrecorded: an automatic resend of a message the receiver had",
+            m.id,
+            m.key,
+            m.channel
+        );
+        f.replays += by_replay;
+        f.resent_unknown += by_resend;
+        f.killed += by_kill;
+    }
+    // The Slack bot looks up before any resend: nothing posted twice.
+    let bot = &per["slack-bot"];
+    assert_eq!(
+        bot.duplicates, 0,
+        "Slack bot messages posted twice: {}",
+        bot.posted_twice
+    );
+    for ch in ["slack", "teams"] {
+        assert_eq!(per[ch].resent_unknown, 0, "{ch} resent an unknown outcome");
     }
     let mut faults: BTreeMap<String, usize> = BTreeMap::new();
-    for r in log.iter() {
+    for r in &log {
         *faults.entry(format!("{:?}", r.fault)).or_default() += 1;
     }
+    let mut methods: BTreeMap<&str, usize> = BTreeMap::new();
+    for c in &calls {
+        *methods.entry(c.method.as_str()).or_default() += 1;
+    }
     let mut out = format!(
-        "fault run: {total} messages, {incidents} incidents x 4 channels, seed {seed}, {:.1} s, {kills} workers killed (SIGKILL), {replays} unknown replayed, {} dead\n",
+        "fault run: {total} messages, {incidents} incidents x {} channels, seed {seed}, {:.1} s, {kills} workers killed (SIGKILL), {replays} unknown replayed, {} dead\n",
+        CHANNELS.len(),
         elapsed.as_secs_f64(),
         dead.len()
     );
-    for (channel, [messages, requests, repeats, duplicates]) in &per {
+    out.push_str("| channel | messages | requests | repeats | duplicates | after a kill | unknown resent (dedup) | replays of unknown | dead | unknown replayed |\n");
+    out.push_str("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |\n");
+    for (channel, f) in &per {
         out.push_str(&format!(
-            "  {channel:<10} {messages:>5} messages  {requests:>5} requests  {repeats:>4} repeats  {duplicates:>4} duplicates (taken more than once)\n"
+            "| {channel} | {} | {} | {} | {} | {} | {} | {} | {} | {} |\n",
+            f.messages,
+            f.requests,
+            f.requests - f.messages,
+            f.duplicates,
+            f.killed,
+            f.resent_unknown,
+            f.replays,
+            f.dead,
+            f.replayed
         ));
     }
-    out.push_str(&format!("  answers: {faults:?}\n"));
+    out.push_str(&format!("answers to sends: {faults:?}\n"));
+    out.push_str(&format!("slack-bot Web API calls: {methods:?}\n"));
     // Straight to stderr (the harness captures eprintln! of passing tests).
     let _ = std::io::stderr().write_all(out.as_bytes());
     assert!(kills > 0 || elapsed < Duration::from_millis(300));

@@ -17,9 +17,10 @@
 //! | unknown, channel not deduplicating | looked up by key ([`Channel::find_sent`]): found `delivered`, not found `retry`, no lookup `unknown` (a person decides, `cverun notify replay`) |
 //!
 //! A message leased before whose lease ended with no attempt recorded (a
-//! worker stopped between sending and recording) may already be at the
-//! receiver: a channel that does not deduplicate looks it up before sending
-//! again; one without a lookup sends again (at least once).
+//! worker stopped between sending and recording), or tried before (a
+//! replayed `unknown`, a retry), may already be at the receiver: a channel
+//! that does not deduplicate looks it up before sending again
+//! ([`look_up_first`]); one without a lookup sends again (at least once).
 //!
 //! Messages of different (incident, channel) pairs are sent concurrently by a
 //! few threads; the store leases at most the oldest message of a pair, so the
@@ -216,6 +217,19 @@ pub fn before_send(policy: &RetryPolicy, f: &Facts, lookup: &Lookup) -> Option<o
             ),
         )),
     }
+}
+
+/// Whether a message is looked up by key before it is sent: on a channel that
+/// does not deduplicate, whenever it may be at the receiver already. That is
+/// after a lease that ended with nothing recorded (`leases >= attempt`: a
+/// worker may have sent it and stopped before recording), and on any attempt
+/// after the first (`attempt > 1`): an earlier send may have arrived even
+/// though it was recorded otherwise, as when it ended `unknown` (its lookup
+/// failed) and a person replayed it, or when a lookup answered "not received"
+/// while the receiver was still processing the post. A channel without a
+/// lookup answers [`Lookup::Unsupported`] at no cost, and the message is sent.
+pub fn look_up_first(attempt: u64, leases: u64, dedup: bool) -> bool {
+    !dedup && (attempt > 1 || leases >= attempt)
 }
 
 /// Removes URLs from a reason (a webhook URL is a credential).
@@ -577,8 +591,8 @@ impl Worker {
         }
         let start = Instant::now();
         let ms = |s: Instant| u64::try_from(s.elapsed().as_millis()).unwrap_or(u64::MAX);
-        // A lease ended with nothing recorded: the message may be there already.
-        if leased.leases >= leased.attempt && !channel.deduplicates() {
+        // The message may be there already: look it up first.
+        if look_up_first(leased.attempt, leased.leases, channel.deduplicates()) {
             let lookup = channel.find_sent(&msg, self.timeout);
             if let Some(o) = before_send(&self.policy, &facts, &lookup) {
                 return Sent {
@@ -855,6 +869,24 @@ mod tests {
                 .state(),
             MessageState::Retry
         );
+    }
+
+    #[test]
+    fn a_resend_on_a_channel_without_deduplication_is_looked_up_first() {
+        // The first send of a message never leased before: sent.
+        assert!(!look_up_first(1, 0, false));
+        // A worker stopped between sending and recording: looked up.
+        assert!(look_up_first(1, 1, false));
+        assert!(look_up_first(3, 4, false));
+        // An earlier attempt was recorded (an unknown outcome replayed by a
+        // person, a retry after a lookup found nothing): looked up as well,
+        // never sent blindly.
+        assert!(look_up_first(2, 1, false));
+        assert!(look_up_first(5, 4, false));
+        // A channel that drops duplicates itself is never looked up.
+        for (attempt, leases) in [(1, 0), (1, 1), (2, 1), (5, 9)] {
+            assert!(!look_up_first(attempt, leases, true));
+        }
     }
 
     #[test]

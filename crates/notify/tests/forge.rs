@@ -4,19 +4,17 @@
 //! its limit, the hidden marker), comments stored and listed by page, failures
 //! answered on demand.
 
-#[path = "common/api.rs"]
-mod api;
 mod common;
 
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use api::{ApiServer, Reply, Req};
 use cverun_notify::channel::forge::{GitHubConfig, GitLabConfig, marker};
 use cverun_notify::channel::{Channel, Lookup, Outcome, OutgoingMessage, Secret};
 use cverun_notify::template::escape::ZWJ;
 use cverun_notify::template::{Target, context};
+use cverun_testkit::api::{ApiServer, Reply, Req};
 use serde_json::{Value, json};
 
 const GH_TOKEN: &str = "ghp_testtoken0123456789";

@@ -5,19 +5,15 @@
 //! JSON shape and Block Kit limits, metadata, `thread_ts` of the incident's
 //! kick-off for every later message); failures are answered on demand.
 
-#[path = "common/api.rs"]
-mod api;
 mod common;
 
-use std::collections::{HashMap, VecDeque};
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use api::{ApiServer, Reply, Req};
 use cverun_notify::channel::slack_bot::{Conversation, SlackBotConfig};
 use cverun_notify::channel::{Channel, Lookup, Outcome, OutgoingMessage, Secret};
 use cverun_notify::template::{Target, context};
-use serde_json::{Value, json};
+use cverun_testkit::slack::{Msg, Script, SlackFake};
+use serde_json::json;
 
 const TOKEN: &str = "xoxb-1111-2222-testtoken";
 const TIMEOUT: Duration = Duration::from_secs(5);
@@ -35,482 +31,35 @@ fn message(template: &str) -> OutgoingMessage {
     OutgoingMessage::prepare(&key, template, None, &ctx).unwrap()
 }
 
-#[derive(Clone, Debug)]
-struct Chan {
-    id: String,
-    name: String,
-    private: bool,
-    member: bool,
-}
-
-#[derive(Clone, Debug)]
-struct Msg {
-    channel: String,
-    ts: String,
-    thread_ts: Option<String>,
-    metadata: Value,
-    pinned: bool,
-    /// Times edited with chat.update.
-    updates: u32,
-}
-
-impl Msg {
-    fn key(&self) -> &str {
-        self.metadata["event_payload"]["key"].as_str().unwrap_or("")
-    }
-
-    fn board(&self) -> bool {
-        self.metadata["event_payload"]["board"] == true
-    }
-}
-
-/// What the fake does with the next call of a method.
-#[derive(Clone, Debug)]
-enum Script {
-    /// `{"ok": false, "error": ...}`, with `Retry-After` when given.
-    Error(&'static str, Option<u64>),
-    /// This HTTP status, with `Retry-After` when given.
-    Http(u16, Option<u64>),
-    /// Act on the request, then never answer.
-    ActAndHang,
-    /// Never answer, and do nothing.
-    Hang,
-}
-
-#[derive(Default)]
-struct State {
-    channels: Vec<Chan>,
-    messages: Vec<Msg>,
-    next_ts: u64,
-    script: HashMap<String, VecDeque<Script>>,
-}
-
 /// The declaration time of the fixture (12:00:00Z) as Unix seconds.
 fn declared() -> i64 {
     common::t("2026-11-23T12:00:00Z").as_second()
 }
 
-impl State {
-    fn ts(&mut self) -> String {
-        self.next_ts += 1;
-        format!("{}.{:06}", declared() + 60 + self.next_ts as i64, 100)
-    }
-
-    fn chan(&self, id: &str) -> Option<&Chan> {
-        self.channels.iter().find(|c| c.id == id)
-    }
-
-    /// The incident's kick-off in `channel`: its oldest top-level message
-    /// whose metadata says so.
-    fn root(&self, channel: &str, incident: &str) -> Option<String> {
-        self.messages
-            .iter()
-            .filter(|m| m.channel == channel && m.thread_ts.is_none())
-            .find(|m| {
-                m.metadata["event_payload"]["incident"] == incident
-                    && m.metadata["event_payload"]["template"] == "kickoff"
-            })
-            .map(|m| m.ts.clone())
-    }
+/// The fake, its messages' `ts` a minute after the fixture's declaration.
+fn start() -> SlackFake {
+    SlackFake::start(TOKEN, declared(), PAGE)
 }
 
-fn ok(v: Value) -> Reply {
-    let mut v = v;
-    v["ok"] = json!(true);
-    Reply::json(200, v)
+fn pattern(fake: &SlackFake) -> SlackBotConfig {
+    SlackBotConfig::new(
+        Secret::new(TOKEN),
+        Conversation::Pattern {
+            pattern: "inc-{incident}".into(),
+            private: false,
+        },
+        Some(&fake.api()),
+    )
+    .unwrap()
 }
 
-fn err(e: &str) -> Reply {
-    Reply::json(200, json!({ "ok": false, "error": e }))
-}
-
-fn slack_name(name: &str) -> bool {
-    !name.is_empty()
-        && name.chars().count() <= 80
-        && name
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_')
-}
-
-/// A page of `items` from `cursor` (`c<offset>`).
-fn page(req: &Req, items: Vec<Value>, field: &str) -> Result<Reply, String> {
-    let limit: usize = req
-        .q("limit")
-        .ok_or("no limit")?
-        .parse()
-        .map_err(|_| "limit is not a number")?;
-    if !(1..=1000).contains(&limit) {
-        return Err(format!("limit {limit} outside 1..=1000"));
-    }
-    let from = match req.q("cursor") {
-        None => 0,
-        Some(c) => c
-            .strip_prefix('c')
-            .and_then(|n| n.parse().ok())
-            .ok_or_else(|| format!("cursor {c:?} was never given"))?,
-    };
-    let n = PAGE.min(limit);
-    let chunk: Vec<Value> = items.iter().skip(from).take(n).cloned().collect();
-    let next = if from + n < items.len() {
-        format!("c{}", from + n)
-    } else {
-        String::new()
-    };
-    Ok(ok(json!({
-        field: chunk,
-        "has_more": !next.is_empty(),
-        "response_metadata": { "next_cursor": next },
-    })))
-}
-
-fn check_blocks(p: &Value) -> Result<(), String> {
-    let text = p["text"].as_str().ok_or("no text fallback")?;
-    if text.is_empty() || text.chars().count() > 40_000 {
-        return Err(format!("text of {} characters", text.chars().count()));
-    }
-    let blocks = p["blocks"].as_array().ok_or("no blocks")?;
-    if blocks.is_empty() || blocks.len() > 50 {
-        return Err(format!("{} blocks", blocks.len()));
-    }
-    for b in blocks {
-        let (kind, max) = match b["type"].as_str() {
-            Some("header") => ("plain_text", 150),
-            Some("section") => ("mrkdwn", 3000),
-            other => return Err(format!("block type {other:?}")),
-        };
-        if b["text"]["type"] != kind {
-            return Err(format!("block text type {}", b["text"]["type"]));
-        }
-        let n = b["text"]["text"]
-            .as_str()
-            .ok_or("block without text")?
-            .chars()
-            .count();
-        if n == 0 || n > max {
-            return Err(format!("block text of {n} characters (at most {max})"));
-        }
-    }
-    Ok(())
-}
-
-/// One Web API call, checked and answered from `st`.
-fn handle(st: &Mutex<State>, req: &Req) -> Result<Reply, String> {
-    let method = req
-        .path
-        .strip_prefix("/api/")
-        .ok_or_else(|| format!("path {} is not under /api/", req.path))?
-        .to_owned();
-    req.expect_header("authorization", &format!("Bearer {TOKEN}"))?;
-    let posted = [
-        "chat.postMessage",
-        "chat.update",
-        "pins.add",
-        "conversations.create",
-        "conversations.join",
-    ];
-    let read = [
-        "conversations.list",
-        "conversations.history",
-        "conversations.replies",
-    ];
-    let body = if posted.contains(&method.as_str()) {
-        if req.method != "POST" {
-            return Err(format!("{method} with {}", req.method));
-        }
-        req.expect_header("content-type", "application/json; charset=utf-8")?;
-        req.json()?
-    } else if read.contains(&method.as_str()) {
-        if req.method != "GET" || !req.body.is_empty() {
-            return Err(format!("{method}: a GET without a body expected"));
-        }
-        Value::Null
-    } else {
-        return Err(format!("unexpected method {method}"));
-    };
-    let mut s = st.lock().unwrap();
-    let script = s.script.get_mut(&method).and_then(VecDeque::pop_front);
-    match script {
-        Some(Script::Error(e, ra)) => {
-            let r = err(e);
-            return Ok(match ra {
-                Some(n) => r.header("Retry-After", &n.to_string()),
-                None => r,
-            });
-        }
-        Some(Script::Http(status, ra)) => {
-            let r = Reply::json(status, json!({ "ok": false }));
-            return Ok(match ra {
-                Some(n) => r.header("Retry-After", &n.to_string()),
-                None => r,
-            });
-        }
-        Some(Script::Hang) => return Ok(Reply::Hang),
-        Some(Script::ActAndHang) | None => {}
-    }
-    let reply = match method.as_str() {
-        "chat.postMessage" => {
-            let channel = body["channel"].as_str().ok_or("no channel")?.to_owned();
-            check_blocks(&body)?;
-            let md = &body["metadata"];
-            if md["event_type"] != "cverun_message" {
-                return Err(format!("metadata event_type {}", md["event_type"]));
-            }
-            let p = &md["event_payload"];
-            for k in ["key", "incident", "template"] {
-                if !p[k].is_string() {
-                    return Err(format!("metadata event_payload.{k} missing"));
-                }
-            }
-            match s.chan(&channel) {
-                None => err("channel_not_found"),
-                Some(c) if !c.member => err("not_in_channel"),
-                Some(_) => {
-                    let incident = p["incident"].as_str().unwrap_or("");
-                    let expected = if p["template"] == "kickoff" {
-                        None
-                    } else {
-                        s.root(&channel, incident)
-                    };
-                    let thread = body["thread_ts"].as_str().map(str::to_owned);
-                    if thread != expected {
-                        return Err(format!(
-                            "{} posted with thread_ts {thread:?}, the kick-off is {expected:?}",
-                            p["template"]
-                        ));
-                    }
-                    let ts = s.ts();
-                    s.messages.push(Msg {
-                        channel: channel.clone(),
-                        ts: ts.clone(),
-                        thread_ts: thread,
-                        metadata: md.clone(),
-                        pinned: false,
-                        updates: 0,
-                    });
-                    ok(json!({ "channel": channel, "ts": ts }))
-                }
-            }
-        }
-        "chat.update" => {
-            let channel = body["channel"].as_str().ok_or("no channel")?.to_owned();
-            let ts = body["ts"]
-                .as_str()
-                .ok_or("chat.update without ts")?
-                .to_owned();
-            check_blocks(&body)?;
-            if body.get("thread_ts").is_some() {
-                return Err("chat.update with thread_ts".into());
-            }
-            let md = body["metadata"].clone();
-            if md["event_type"] != "cverun_message" || !md["event_payload"]["key"].is_string() {
-                return Err(format!("chat.update metadata {md}"));
-            }
-            match s.chan(&channel) {
-                None => err("channel_not_found"),
-                Some(c) if !c.member => err("not_in_channel"),
-                Some(_) => match s
-                    .messages
-                    .iter_mut()
-                    .find(|m| m.channel == channel && m.ts == ts)
-                {
-                    None => err("message_not_found"),
-                    Some(m) => {
-                        m.metadata = md;
-                        m.updates += 1;
-                        ok(json!({ "channel": channel, "ts": ts }))
-                    }
-                },
-            }
-        }
-        "pins.add" => {
-            let channel = body["channel"].as_str().ok_or("no channel")?.to_owned();
-            let ts = body["timestamp"]
-                .as_str()
-                .ok_or("pins.add without timestamp")?;
-            match s
-                .messages
-                .iter_mut()
-                .find(|m| m.channel == channel && m.ts == ts)
-            {
-                None => err("message_not_found"),
-                Some(m) if m.pinned => err("already_pinned"),
-                Some(m) => {
-                    m.pinned = true;
-                    ok(json!({}))
-                }
-            }
-        }
-        "conversations.create" => {
-            let name = body["name"].as_str().ok_or("no name")?.to_owned();
-            if !slack_name(&name) {
-                return Err(format!("channel name {name:?} breaks Slack's rules"));
-            }
-            let private = body["is_private"]
-                .as_bool()
-                .ok_or("is_private not a boolean")?;
-            if s.channels.iter().any(|c| c.name == name) {
-                err("name_taken")
-            } else {
-                let id = format!("C{:08}", s.channels.len() + 1);
-                s.channels.push(Chan {
-                    id: id.clone(),
-                    name: name.clone(),
-                    private,
-                    member: true,
-                });
-                ok(json!({ "channel": { "id": id, "name": name, "is_private": private } }))
-            }
-        }
-        "conversations.join" => {
-            let id = body["channel"].as_str().ok_or("no channel")?;
-            match s.channels.iter_mut().find(|c| c.id == id) {
-                Some(c) if !c.private => {
-                    c.member = true;
-                    ok(json!({ "channel": { "id": id } }))
-                }
-                _ => err("channel_not_found"),
-            }
-        }
-        "conversations.list" => {
-            let types = req.q("types").unwrap_or("");
-            if !(types.contains("public_channel") && types.contains("private_channel")) {
-                return Err(format!("conversations.list types={types:?}"));
-            }
-            let items = s
-                .channels
-                .iter()
-                .filter(|c| !c.private || c.member)
-                .map(|c| {
-                    json!({ "id": c.id, "name": c.name, "is_private": c.private, "is_member": c.member })
-                })
-                .collect();
-            return page(req, items, "channels");
-        }
-        "conversations.history" | "conversations.replies" => {
-            if req.q("include_all_metadata") != Some("true") {
-                return Err(format!("{method} without include_all_metadata=true"));
-            }
-            let channel = req.q("channel").ok_or("no channel")?;
-            match s.chan(channel) {
-                None => return Ok(err("channel_not_found")),
-                Some(c) if !c.member => return Ok(err("not_in_channel")),
-                Some(_) => {}
-            }
-            let view =
-                |m: &Msg| json!({ "ts": m.ts, "thread_ts": m.thread_ts, "metadata": m.metadata });
-            let items: Vec<Value> = if method == "conversations.history" {
-                let oldest: f64 = match req.q("oldest") {
-                    Some(o) => o.parse().map_err(|_| format!("oldest {o:?}"))?,
-                    None => 0.0,
-                };
-                s.messages
-                    .iter()
-                    .rev()
-                    .filter(|m| m.channel == channel && m.thread_ts.is_none())
-                    .filter(|m| m.ts.parse::<f64>().unwrap() > oldest)
-                    .map(view)
-                    .collect()
-            } else {
-                let ts = req.q("ts").ok_or("replies without ts")?;
-                s.messages
-                    .iter()
-                    .filter(|m| {
-                        m.channel == channel && (m.ts == ts || m.thread_ts.as_deref() == Some(ts))
-                    })
-                    .map(view)
-                    .collect()
-            };
-            return page(req, items, "messages");
-        }
-        _ => unreachable!(),
-    };
-    Ok(match script {
-        Some(Script::ActAndHang) => Reply::Hang,
-        _ => reply,
-    })
-}
-
-struct Fake {
-    srv: ApiServer,
-    state: Arc<Mutex<State>>,
-}
-
-impl Fake {
-    fn start() -> Fake {
-        let state = Arc::new(Mutex::new(State::default()));
-        let st = state.clone();
-        let srv = ApiServer::start(move |req| handle(&st, req));
-        Fake { srv, state }
-    }
-
-    fn api(&self) -> String {
-        format!("{}/api", self.srv.url())
-    }
-
-    fn script(&self, method: &str, s: Script) {
-        let mut st = self.state.lock().unwrap();
-        st.script.entry(method.into()).or_default().push_back(s);
-    }
-
-    fn channel(&self, name: &str, member: bool, private: bool) -> String {
-        let mut st = self.state.lock().unwrap();
-        let id = format!("C{:08}", st.channels.len() + 1);
-        st.channels.push(Chan {
-            id: id.clone(),
-            name: name.into(),
-            private,
-            member,
-        });
-        id
-    }
-
-    fn messages(&self) -> Vec<Msg> {
-        self.state.lock().unwrap().messages.clone()
-    }
-
-    fn posted(&self, key: &str) -> Vec<Msg> {
-        self.messages()
-            .into_iter()
-            .filter(|m| m.key() == key)
-            .collect()
-    }
-
-    fn boards(&self) -> Vec<Msg> {
-        self.messages().into_iter().filter(Msg::board).collect()
-    }
-
-    fn channel_id(&self, name: &str) -> Option<String> {
-        let st = self.state.lock().unwrap();
-        st.channels
-            .iter()
-            .find(|c| c.name == name)
-            .map(|c| c.id.clone())
-    }
-
-    fn no_violations(&self) {
-        assert_eq!(self.srv.violations(), Vec::<String>::new());
-    }
-
-    fn pattern(&self) -> SlackBotConfig {
-        SlackBotConfig::new(
-            Secret::new(TOKEN),
-            Conversation::Pattern {
-                pattern: "inc-{incident}".into(),
-                private: false,
-            },
-            Some(&self.api()),
-        )
-        .unwrap()
-    }
-
-    fn fixed(&self, id: &str) -> SlackBotConfig {
-        SlackBotConfig::new(
-            Secret::new(TOKEN),
-            Conversation::Id(id.into()),
-            Some(&self.api()),
-        )
-        .unwrap()
-    }
+fn fixed(fake: &SlackFake, id: &str) -> SlackBotConfig {
+    SlackBotConfig::new(
+        Secret::new(TOKEN),
+        Conversation::Id(id.into()),
+        Some(&fake.api()),
+    )
+    .unwrap()
 }
 
 fn delivered(o: &Outcome) -> bool {
@@ -519,7 +68,7 @@ fn delivered(o: &Outcome) -> bool {
 
 #[test]
 fn kickoff_opens_the_war_room_and_later_messages_reply_in_its_thread() {
-    let fake = Fake::start();
+    let fake = start();
     for name in ["general", "random", "inc-inc-2026-11-22-9"] {
         fake.channel(name, true, false);
     }
@@ -527,7 +76,7 @@ fn kickoff_opens_the_war_room_and_later_messages_reply_in_its_thread() {
     let status = message("status");
     let escalation = message("escalation");
 
-    let cfg = fake.pattern();
+    let cfg = pattern(&fake);
     let o = cfg.send(&kickoff, TIMEOUT);
     assert!(delivered(&o), "{o:?}");
     let room = fake.channel_id(WAR_ROOM).expect("the war room was created");
@@ -561,7 +110,7 @@ fn kickoff_opens_the_war_room_and_later_messages_reply_in_its_thread() {
 
     // Another worker (nothing remembered): the channel exists (name_taken),
     // is found by listing every page, and the kick-off by its metadata.
-    let other = fake.pattern();
+    let other = pattern(&fake);
     let lists_before = fake.srv.calls("/conversations.list").len();
     let o = other.send(&escalation, TIMEOUT);
     assert!(delivered(&o), "{o:?}");
@@ -584,7 +133,7 @@ fn kickoff_opens_the_war_room_and_later_messages_reply_in_its_thread() {
 
     // Lookups, by a third worker: each message is found by its key, at the
     // top level or in the thread; one never sent is not.
-    let third = fake.pattern();
+    let third = pattern(&fake);
     for m in [&kickoff, &status, &escalation] {
         assert_eq!(third.find_sent(m, TIMEOUT), Lookup::Found, "{}", m.key);
     }
@@ -598,7 +147,7 @@ fn kickoff_opens_the_war_room_and_later_messages_reply_in_its_thread() {
     let mut elsewhere = message("status");
     elsewhere.incident = "INC-2026-11-24-2".into();
     assert_eq!(
-        fake.pattern().find_sent(&elsewhere, TIMEOUT),
+        pattern(&fake).find_sent(&elsewhere, TIMEOUT),
         Lookup::NotFound
     );
     assert_eq!(fake.srv.calls("/conversations.create").len(), 2);
@@ -608,8 +157,8 @@ fn kickoff_opens_the_war_room_and_later_messages_reply_in_its_thread() {
 
 #[test]
 fn a_post_left_unanswered_is_unknown_then_found_and_never_posted_twice() {
-    let fake = Fake::start();
-    let cfg = fake.pattern();
+    let fake = start();
+    let cfg = pattern(&fake);
     let kickoff = message("kickoff");
     assert!(delivered(&cfg.send(&kickoff, TIMEOUT)));
 
@@ -619,7 +168,7 @@ fn a_post_left_unanswered_is_unknown_then_found_and_never_posted_twice() {
     let o = cfg.send(&status, HANG);
     assert!(matches!(o, Outcome::Unknown { .. }), "{o:?}");
     // What a worker does with an unknown outcome: look it up before any retry.
-    let lookup = fake.pattern().find_sent(&status, TIMEOUT);
+    let lookup = pattern(&fake).find_sent(&status, TIMEOUT);
     assert_eq!(lookup, Lookup::Found);
     assert_eq!(fake.posted(&status.key).len(), 1);
 
@@ -641,7 +190,7 @@ fn a_post_left_unanswered_is_unknown_then_found_and_never_posted_twice() {
 
     // A kick-off (top level) in a fixed channel, the same way.
     let fixed_id = fake.channel("security-incidents", true, true);
-    let fixed = fake.fixed(&fixed_id);
+    let fixed = fixed(&fake, &fixed_id);
     fake.script("chat.postMessage", Script::ActAndHang);
     assert!(matches!(
         fixed.send(&kickoff, HANG),
@@ -660,9 +209,9 @@ fn a_post_left_unanswered_is_unknown_then_found_and_never_posted_twice() {
 
 #[test]
 fn answers_are_classified_and_a_failure_posts_nothing() {
-    let fake = Fake::start();
+    let fake = start();
     let room = fake.channel("war-room", true, false);
-    let cfg = fake.fixed(&room);
+    let cfg = fixed(&fake, &room);
     let kickoff = message("kickoff");
 
     fake.script("chat.postMessage", Script::Http(429, Some(7)));
@@ -704,17 +253,17 @@ fn answers_are_classified_and_a_failure_posts_nothing() {
         );
     }
     // The fake's own answers: no such channel; a channel without the bot.
-    let o = fake.fixed("C99999999").send(&kickoff, TIMEOUT);
+    let o = fixed(&fake, "C99999999").send(&kickoff, TIMEOUT);
     assert!(
         matches!(&o, Outcome::Permanent { reason, .. } if reason.contains("channel_not_found"))
     );
     let outside = fake.channel("elsewhere", false, false);
-    let o = fake.fixed(&outside).send(&kickoff, TIMEOUT);
+    let o = fixed(&fake, &outside).send(&kickoff, TIMEOUT);
     assert!(matches!(&o, Outcome::Permanent { reason, .. } if reason.contains("not_in_channel")));
     assert!(fake.messages().is_empty());
 
     // Failures before posting are retries at worst, and post nothing.
-    let pattern = fake.pattern();
+    let pattern = pattern(&fake);
     fake.script("conversations.create", Script::Error("invalid_auth", None));
     assert!(matches!(
         pattern.send(&kickoff, TIMEOUT),
@@ -752,9 +301,9 @@ fn answers_are_classified_and_a_failure_posts_nothing() {
 
 #[test]
 fn lookups_fail_closed() {
-    let fake = Fake::start();
+    let fake = start();
     let room = fake.channel("war-room", true, false);
-    let cfg = fake.fixed(&room);
+    let cfg = fixed(&fake, &room);
     let kickoff = message("kickoff");
     // 40 other messages since the declaration: more than the pages a lookup
     // reads (10 of 3 here), so it cannot tell.
@@ -784,23 +333,23 @@ fn lookups_fail_closed() {
         "conversations.history",
         Script::Error("ratelimited", Some(5)),
     );
-    let o = fake.fixed(&quiet).find_sent(&kickoff, TIMEOUT);
+    let o = fixed(&fake, &quiet).find_sent(&kickoff, TIMEOUT);
     assert!(
         matches!(&o, Lookup::Failed { reason } if reason.contains("ratelimited")),
         "{o:?}"
     );
     fake.script("conversations.history", Script::Hang);
     assert!(matches!(
-        fake.fixed(&quiet).find_sent(&kickoff, HANG),
+        fixed(&fake, &quiet).find_sent(&kickoff, HANG),
         Lookup::Failed { .. }
     ));
     fake.script("conversations.list", Script::Http(500, None));
     assert!(matches!(
-        fake.pattern().find_sent(&kickoff, TIMEOUT),
+        pattern(&fake).find_sent(&kickoff, TIMEOUT),
         Lookup::Failed { .. }
     ));
     assert_eq!(
-        fake.fixed(&quiet).find_sent(&kickoff, TIMEOUT),
+        fixed(&fake, &quiet).find_sent(&kickoff, TIMEOUT),
         Lookup::NotFound
     );
     fake.no_violations();
@@ -815,8 +364,8 @@ fn status_at(n: u32, at: &str) -> OutgoingMessage {
 
 #[test]
 fn status_updates_edit_one_pinned_message_in_place() {
-    let fake = Fake::start();
-    let cfg = fake.pattern().with_pinned_status(true);
+    let fake = start();
+    let cfg = pattern(&fake).with_pinned_status(true);
     let kickoff = message("kickoff");
     assert!(delivered(&cfg.send(&kickoff, TIMEOUT)));
     let root = fake.posted(&kickoff.key)[0].ts.clone();
@@ -840,7 +389,7 @@ fn status_updates_edit_one_pinned_message_in_place() {
 
     // Another worker finds both updates by their keys, and a replay of the
     // last changes nothing.
-    let other = fake.pattern().with_pinned_status(true);
+    let other = pattern(&fake).with_pinned_status(true);
     assert_eq!(other.find_sent(&s1, TIMEOUT), Lookup::Found);
     assert_eq!(other.find_sent(&s2, TIMEOUT), Lookup::Found);
     assert!(delivered(&other.send(&s2, TIMEOUT)));
@@ -869,8 +418,8 @@ fn status_updates_edit_one_pinned_message_in_place() {
 
 #[test]
 fn a_pin_that_fails_is_retried_without_posting_twice() {
-    let fake = Fake::start();
-    let cfg = fake.pattern().with_pinned_status(true);
+    let fake = start();
+    let cfg = pattern(&fake).with_pinned_status(true);
     assert!(delivered(&cfg.send(&message("kickoff"), TIMEOUT)));
     let s1 = status_at(10, "2026-11-23T13:00:00Z");
     fake.script("pins.add", Script::Error("ratelimited", Some(2)));

@@ -11,6 +11,10 @@
 //!   `SKIPPED` line on stderr when it is missing, or a panic when the matching
 //!   `CVERUN_REQUIRE_*` variable says nothing may be skipped.
 //! - [`generate`]: deterministic generated advisories and fleets for benchmarks.
+//! - [`api`]: a loopback server answering each request with a function of it
+//!   (and of the state a test keeps), for stateful fakes of APIs that check
+//!   every request against the provider's contract; [`slack`]: such a fake of
+//!   Slack's Web API, with scripted or random faults.
 
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Read, Write};
@@ -23,7 +27,9 @@ use std::time::Duration;
 
 use sha2::{Digest, Sha256};
 
+pub mod api;
 pub mod generate;
+pub mod slack;
 
 /// `../shared` beside the repository (public data for tests), whether or not it
 /// exists. Tests call [`shared_data`], which skips visibly when it is absent.

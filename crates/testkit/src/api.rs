@@ -8,8 +8,6 @@
 //! none. `Reply::Hang` reads the request (the handler may have acted on it)
 //! and never answers, until the server is dropped.
 
-#![allow(dead_code)]
-
 use std::collections::{BTreeMap, HashMap};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
@@ -23,9 +21,10 @@ use serde_json::Value;
 /// The largest request body read.
 const MAX_BODY: usize = 4 << 20;
 
-/// One request.
+/// One request (an API fake's view of it).
 #[derive(Clone, Debug)]
 pub struct Req {
+    /// The method (`GET`, `POST`...).
     pub method: String,
     /// The path as sent, without the query (percent-encoding kept).
     pub path: String,
@@ -33,6 +32,7 @@ pub struct Req {
     pub query: BTreeMap<String, String>,
     /// Headers, names lower-cased.
     pub headers: HashMap<String, String>,
+    /// The body (by `Content-Length`, at most 4 MiB).
     pub body: Vec<u8>,
 }
 
@@ -76,9 +76,13 @@ impl Req {
 
 /// An answer.
 pub enum Reply {
+    /// Answer this.
     Send {
+        /// Status code.
         status: u16,
+        /// Extra headers.
         headers: Vec<(String, String)>,
+        /// Body.
         body: Vec<u8>,
     },
     /// Never answer.
@@ -86,6 +90,7 @@ pub enum Reply {
 }
 
 impl Reply {
+    /// A JSON answer with this status.
     pub fn json(status: u16, v: Value) -> Reply {
         Reply::Send {
             status,
@@ -94,6 +99,7 @@ impl Reply {
         }
     }
 
+    /// The answer with one more header.
     pub fn header(mut self, k: &str, v: &str) -> Reply {
         if let Reply::Send { headers, .. } = &mut self {
             headers.push((k.into(), v.into()));
@@ -113,6 +119,7 @@ pub struct ApiServer {
 }
 
 impl ApiServer {
+    /// Starts a server on 127.0.0.1 (a free port) answering with `handler`.
     pub fn start(
         handler: impl Fn(&Req) -> Result<Reply, String> + Send + Sync + 'static,
     ) -> ApiServer {
@@ -143,10 +150,12 @@ impl ApiServer {
         }
     }
 
+    /// `http://127.0.0.1:PORT`.
     pub fn url(&self) -> &str {
         &self.url
     }
 
+    /// Every request received, in order of arrival.
     pub fn requests(&self) -> Vec<Req> {
         self.log.lock().unwrap().clone()
     }
@@ -159,6 +168,7 @@ impl ApiServer {
             .collect()
     }
 
+    /// The contract violations the handler reported.
     pub fn violations(&self) -> Vec<String> {
         self.violations.lock().unwrap().clone()
     }

@@ -30,6 +30,7 @@ use sha2::{Digest, Sha256};
 pub mod api;
 pub mod generate;
 pub mod slack;
+pub mod smtp;
 
 /// `../shared` beside the repository (public data for tests), whether or not it
 /// exists. Tests call [`shared_data`], which skips visibly when it is absent.
